@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+var migrations embed.FS
+
+// Migrate applies every pending migration of this engine, each in its own
+// transaction, recording the version. On PostgreSQL migrateURL names the role
+// that owns the schema (DATABASE_MIGRATE_URL); empty means the Store's own
+// connection.
+func (s *Store) Migrate(ctx context.Context, migrateURL string) error {
+	db := s.writer
+	if s.dialect == Postgres && migrateURL != "" {
+		mdb, err := sql.Open("pgx", migrateURL)
+		if err != nil {
+			return fmt.Errorf("store: DATABASE_MIGRATE_URL: %w", err)
+		}
+		defer mdb.Close()
+		db = mdb
+	}
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(dialect, db, sub)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion is the newest applied migration.
+func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
+	var v sql.NullInt64
+	err := s.r.QueryRowContext(ctx, "SELECT MAX(version_id) FROM goose_db_version WHERE is_applied").Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return v.Int64, nil
+}
+
+var _ = stdlib.GetDefaultDriver // registers the "pgx" database/sql driver
