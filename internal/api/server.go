@@ -26,6 +26,8 @@ type Deps struct {
 	Gatherer     prometheus.Gatherer
 	Version      string
 	MetricsToken string
+	// Auth authenticates requests; nil refuses every authenticated route.
+	Auth Authenticator
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }

@@ -1,0 +1,156 @@
+// Command docuvault is the DocuVault server, worker and admin tool in one binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/docuvault/docuvault/internal/app"
+	"github.com/docuvault/docuvault/internal/config"
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the HTTP API, web UI and job workers", runServe},
+		{"worker", "run job workers only (scale-out)", runWorker},
+		{"migrate", "apply database migrations and exit", runMigrate},
+		{"version", "print the version", runVersion},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, args[1:], stdout, stderr)
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "docuvault %s: %v\n", c.name, err)
+				return 1
+			}
+			return 0
+		}
+	}
+	fmt.Fprintf(stderr, "docuvault: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "DocuVault: a self-hosted document vault.")
+	fmt.Fprintln(w, "\nUsage: docuvault <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'docuvault <command> --help' for its flags. Configuration comes from the environment:")
+	for _, v := range config.Variables {
+		fmt.Fprintf(w, "  %-24s %s (default: %s)\n", v.Name, v.Help, v.Default)
+	}
+}
+
+// flags makes a FlagSet whose --help prints the command's summary.
+func flags(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: docuvault %s [flags]\n\n%s.\nConfiguration comes from the environment (see 'docuvault --help').\n", name, strings.ToUpper(summary[:1])+summary[1:])
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func loadConfig() (*config.Config, error) { return config.FromEnv() }
+
+func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := flags("serve", "run the HTTP API, web UI and job workers", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg, stderr)
+	a, err := app.Open(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Serve(ctx, nil)
+}
+
+func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := flags("worker", "run job workers only (scale-out)", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg, stderr)
+	a, err := app.Open(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.RunWorker(ctx)
+}
+
+func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("migrate", "apply database migrations and exit", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	log := app.NewLogger(cfg, stderr)
+	a, err := app.Open(ctx, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	v, err := a.Store.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "database is at schema version %d\n", v)
+	return nil
+}
+
+func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("version", "print the version", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, app.VersionString())
+	return nil
+}
