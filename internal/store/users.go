@@ -192,4 +192,3 @@ func (s *Store) CountUsers(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
-
