@@ -52,3 +52,20 @@ func parseTimeCursor(c string) (time.Time, string, error) {
 	}
 	return at, id, nil
 }
+
+// keyCursor encodes a (sort key, id) position.
+func keyCursor(key, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(key + "\x00" + id))
+}
+
+func parseKeyCursor(c string) (string, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", "", ErrBadCursor
+	}
+	key, id, ok := strings.Cut(string(b), "\x00")
+	if !ok {
+		return "", "", ErrBadCursor
+	}
+	return key, id, nil
+}

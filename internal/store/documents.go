@@ -1,0 +1,421 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Document statuses.
+const (
+	StatusProcessing = "processing"
+	StatusReady      = "ready"
+	StatusFailed     = "failed"
+)
+
+// Document is one stored file of one owner.
+type Document struct {
+	ID               string
+	OwnerID          string
+	Title            string
+	OriginalFilename string
+	MIMEType         string
+	SizeBytes        int64
+	SHA256           string
+	BlobKey          string
+	Status           string
+	Error            string
+	PageCount        *int
+	Language         string
+	ThumbnailKey     string
+	StorageBackend   string // "system" or a cloud account id
+	StorageState     string // "stored", "pending", "placed", "failed"
+	StorageRef       string
+	StorageError     string
+	DeletedAt        *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+
+	Topics []DocumentTopic // filled by the list and get methods
+}
+
+// DocumentTopic is one topic assignment of a document.
+type DocumentTopic struct {
+	TopicID    string
+	Name       string
+	Source     string // "ai" or "user"
+	Confidence *float64
+}
+
+// ErrQuota is returned when a change would take an owner past a quota.
+var ErrQuota = errors.New("store: quota exceeded")
+
+const documentColumns = `d.id, d.owner_id, d.title, d.original_filename, d.mime_type, d.size_bytes, d.sha256,
+	d.blob_key, d.status, d.error, d.page_count, d.language, d.thumbnail_key, d.storage_backend,
+	d.storage_state, d.storage_ref, d.storage_error, d.deleted_at, d.created_at, d.updated_at`
+
+func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
+	var d Document
+	var pages sql.NullInt64
+	var deleted sql.NullTime
+	err := row.Scan(&d.ID, &d.OwnerID, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
+		&d.BlobKey, &d.Status, &d.Error, &pages, &d.Language, &d.ThumbnailKey, &d.StorageBackend,
+		&d.StorageState, &d.StorageRef, &d.StorageError, &deleted, &d.CreatedAt, &d.UpdatedAt)
+	if err != nil {
+		return nil, normalize(err)
+	}
+	if pages.Valid {
+		n := int(pages.Int64)
+		d.PageCount = &n
+	}
+	if deleted.Valid {
+		t := deleted.Time.UTC()
+		d.DeletedAt = &t
+	}
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	return &d, nil
+}
+
+// CreateDocument inserts d (ID, times and status filled when empty). Call it
+// in the transaction that charges the owner's usage and enqueues processing.
+func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
+	if d.ID == "" {
+		d.ID = NewID()
+	}
+	if d.Status == "" {
+		d.Status = StatusProcessing
+	}
+	if d.StorageBackend == "" {
+		d.StorageBackend = "system"
+	}
+	if d.StorageState == "" {
+		d.StorageState = "stored"
+	}
+	d.CreatedAt = now()
+	d.UpdatedAt = d.CreatedAt
+	cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status,
+		storage_backend, storage_state, created_at, updated_at`
+	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13`
+	if s.dialect == SQLite {
+		// seq is the full-text index's stable rowid; one writer, so MAX+1 is safe.
+		cols += ", seq"
+		vals += ", (SELECT IFNULL(MAX(seq), 0) + 1 FROM documents)"
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
+		d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status,
+		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("create document: %w", normalize(err))
+	}
+	return nil
+}
+
+// ChargeUsage adds bytes and docs to the owner's usage, atomically refusing
+// with ErrQuota when a quota (0 = unlimited) would be exceeded.
+func (s *Store) ChargeUsage(ctx context.Context, ownerID string, bytes, docs int64) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE users SET used_bytes = used_bytes + $1, document_count = document_count + $2
+		WHERE id = $3
+		  AND (quota_bytes = 0 OR used_bytes + $1 <= quota_bytes)
+		  AND (quota_documents = 0 OR document_count + $2 <= quota_documents)`, bytes, docs, ownerID)
+	if err != nil {
+		return fmt.Errorf("charge usage: %w", normalize(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		if _, err := s.UserByID(ctx, ownerID); err != nil {
+			return fmt.Errorf("charge usage: %w", err)
+		}
+		return ErrQuota
+	}
+	return nil
+}
+
+// ReleaseUsage gives bytes and docs back to the owner.
+func (s *Store) ReleaseUsage(ctx context.Context, ownerID string, bytes, docs int64) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE users SET
+		used_bytes = CASE WHEN used_bytes > $1 THEN used_bytes - $1 ELSE 0 END,
+		document_count = CASE WHEN document_count > $2 THEN document_count - $2 ELSE 0 END
+		WHERE id = $3`, bytes, docs, ownerID)
+	if err != nil {
+		return fmt.Errorf("release usage: %w", normalize(err))
+	}
+	return nil
+}
+
+// Document returns the owner's document (not in the trash), or ErrNotFound.
+func (s *Store) Document(ctx context.Context, ownerID, id string) (*Document, error) {
+	return s.documentWhere(ctx, "d.owner_id = $1 AND d.id = $2 AND d.deleted_at IS NULL", ownerID, id)
+}
+
+// TrashedDocument returns the owner's document in the trash, or ErrNotFound.
+func (s *Store) TrashedDocument(ctx context.Context, ownerID, id string) (*Document, error) {
+	return s.documentWhere(ctx, "d.owner_id = $1 AND d.id = $2 AND d.deleted_at IS NOT NULL", ownerID, id)
+}
+
+// DocumentForJob returns a document by id whatever its owner, for background
+// jobs that carry only the id.
+func (s *Store) DocumentForJob(ctx context.Context, id string) (*Document, error) {
+	return s.documentWhere(ctx, "d.id = $1", id)
+}
+
+func (s *Store) documentWhere(ctx context.Context, where string, args ...any) (*Document, error) {
+	d, err := scanDocument(s.r.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents d WHERE `+where, args...))
+	if err != nil {
+		return nil, fmt.Errorf("document: %w", err)
+	}
+	if err := s.loadTopics(ctx, []*Document{d}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// DocumentByHash finds the owner's document (trash included) with that SHA-256.
+func (s *Store) DocumentByHash(ctx context.Context, ownerID, sha string) (*Document, error) {
+	d, err := scanDocument(s.r.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents d
+		WHERE d.owner_id = $1 AND d.sha256 = $2 ORDER BY d.deleted_at IS NOT NULL, d.created_at LIMIT 1`, ownerID, sha))
+	if err != nil {
+		return nil, fmt.Errorf("document by hash: %w", err)
+	}
+	return d, nil
+}
+
+// DocumentFilter narrows ListDocuments.
+type DocumentFilter struct {
+	TopicID string
+	Status  string
+	Sort    string // "created_at" (default newest first is "-created_at"), "title", "-title"
+	Trashed bool   // list the trash instead
+}
+
+// ListDocuments pages through the owner's documents.
+func (s *Store) ListDocuments(ctx context.Context, ownerID string, f DocumentFilter, p Page) ([]*Document, string, error) {
+	args := []any{ownerID}
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	where := []string{"d.owner_id = $1"}
+	if f.Trashed {
+		where = append(where, "d.deleted_at IS NOT NULL")
+	} else {
+		where = append(where, "d.deleted_at IS NULL")
+	}
+	if f.Status != "" {
+		where = append(where, "d.status = "+arg(f.Status))
+	}
+	if f.TopicID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(f.TopicID)+")")
+	}
+	col, desc := "created_at", true
+	switch f.Sort {
+	case "", "-created_at":
+	case "created_at":
+		desc = false
+	case "title":
+		col, desc = "title", false
+	case "-title":
+		col = "title"
+	default:
+		return nil, "", fmt.Errorf("%w: sort must be created_at, -created_at, title or -title", ErrInvalid)
+	}
+	if p.Cursor != "" {
+		key, id, err := parseKeyCursor(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		var kv any = key
+		if col == "created_at" {
+			t, err := time.Parse(time.RFC3339Nano, key)
+			if err != nil {
+				return nil, "", ErrBadCursor
+			}
+			kv = t
+		}
+		op := ">"
+		if desc {
+			op = "<"
+		}
+		k := arg(kv)
+		where = append(where, fmt.Sprintf("(d.%s %s %s OR (d.%s = %s AND d.id %s %s))", col, op, k, col, k, op, arg(id)))
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	limit := p.limit()
+	q := `SELECT ` + documentColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
+		fmt.Sprintf(" ORDER BY d.%s %s, d.id %s LIMIT %s", col, dir, dir, arg(limit+1))
+	docs, err := s.queryDocuments(ctx, q, args...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(docs) > limit {
+		docs = docs[:limit]
+		last := docs[limit-1]
+		key := last.Title
+		if col == "created_at" {
+			key = last.CreatedAt.Format(time.RFC3339Nano)
+		}
+		next = keyCursor(key, last.ID)
+	}
+	if err := s.loadTopics(ctx, docs); err != nil {
+		return nil, "", err
+	}
+	return docs, next, nil
+}
+
+func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*Document, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list documents: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []*Document
+	for rows.Next() {
+		d, err := scanDocument(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list documents: %w", err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list documents: %w", normalize(err))
+	}
+	return out, nil
+}
+
+// loadTopics fills Topics of each document with one query.
+func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Document, len(docs))
+	ph := make([]string, 0, len(docs))
+	args := make([]any, 0, len(docs))
+	for _, d := range docs {
+		byID[d.ID] = d
+		d.Topics = []DocumentTopic{}
+		args = append(args, d.ID)
+		ph = append(ph, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT dt.document_id, dt.topic_id, t.name, dt.source, dt.confidence
+		FROM document_topics dt JOIN topics t ON t.id = dt.topic_id
+		WHERE dt.document_id IN (`+strings.Join(ph, ", ")+`) ORDER BY t.name_key`, args...)
+	if err != nil {
+		return fmt.Errorf("document topics: %w", normalize(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var docID string
+		var dt DocumentTopic
+		var conf sql.NullFloat64
+		if err := rows.Scan(&docID, &dt.TopicID, &dt.Name, &dt.Source, &conf); err != nil {
+			return fmt.Errorf("document topics: %w", normalize(err))
+		}
+		if conf.Valid {
+			c := conf.Float64
+			dt.Confidence = &c
+		}
+		byID[docID].Topics = append(byID[docID].Topics, dt)
+	}
+	return normalize(rows.Err())
+}
+
+// UpdateDocumentTitle renames the owner's document.
+func (s *Store) UpdateDocumentTitle(ctx context.Context, ownerID, id, title string) error {
+	return s.execOne(ctx, "update document", `UPDATE documents SET title = $1, updated_at = $2
+		WHERE owner_id = $3 AND id = $4 AND deleted_at IS NULL`, title, now(), ownerID, id)
+}
+
+// SetUserTopics makes topicIDs the document's topics, all with source
+// "user": listed topics are kept or added, the others removed. The topics
+// must be the owner's (ErrNotFound otherwise).
+func (s *Store) SetUserTopics(ctx context.Context, ownerID, docID string, topicIDs []string) error {
+	if len(topicIDs) > 0 {
+		ts, err := s.TopicsByIDs(ctx, ownerID, topicIDs)
+		if err != nil {
+			return err
+		}
+		if len(ts) != len(dedupe(topicIDs)) {
+			return fmt.Errorf("set topics: a topic: %w", ErrNotFound)
+		}
+	}
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM document_topics WHERE document_id = $1`, docID); err != nil {
+		return fmt.Errorf("set topics: %w", normalize(err))
+	}
+	t := now()
+	for _, tid := range dedupe(topicIDs) {
+		if _, err := s.w.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, created_at)
+			VALUES ($1, $2, 'user', $3)`, docID, tid, t); err != nil {
+			return fmt.Errorf("set topics: %w", normalize(err))
+		}
+	}
+	_, err := s.w.ExecContext(ctx, `UPDATE documents SET updated_at = $1 WHERE id = $2`, t, docID)
+	return normalize(err)
+}
+
+// TrashDocument moves the owner's document to the trash.
+func (s *Store) TrashDocument(ctx context.Context, ownerID, id string) error {
+	t := now()
+	return s.execOne(ctx, "trash document", `UPDATE documents SET deleted_at = $1, updated_at = $1
+		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NULL`, t, ownerID, id)
+}
+
+// RestoreDocument takes the owner's document out of the trash.
+func (s *Store) RestoreDocument(ctx context.Context, ownerID, id string) error {
+	return s.execOne(ctx, "restore document", `UPDATE documents SET deleted_at = NULL, updated_at = $1
+		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NOT NULL`, now(), ownerID, id)
+}
+
+// DeleteDocumentRow removes the document row for good and gives its usage
+// back. The caller removes the blobs after the transaction commits.
+func (s *Store) DeleteDocumentRow(ctx context.Context, d *Document) error {
+	if err := s.execOne(ctx, "purge document", `DELETE FROM documents WHERE owner_id = $1 AND id = $2`, d.OwnerID, d.ID); err != nil {
+		return err
+	}
+	return s.ReleaseUsage(ctx, d.OwnerID, d.SizeBytes, 1)
+}
+
+// ExpiredTrash lists up to limit documents trashed before cutoff, any owner.
+func (s *Store) ExpiredTrash(ctx context.Context, cutoff time.Time, limit int) ([]*Document, error) {
+	return s.queryDocuments(ctx, `SELECT `+documentColumns+` FROM documents d
+		WHERE d.deleted_at IS NOT NULL AND d.deleted_at < $1 ORDER BY d.deleted_at LIMIT $2`, cutoff.UTC(), limit)
+}
+
+// OwnerDocuments calls fn for every document of the owner, trash included.
+func (s *Store) OwnerDocuments(ctx context.Context, ownerID string, fn func(*Document) error) error {
+	docs, err := s.queryDocuments(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.owner_id = $1 ORDER BY d.id`, ownerID)
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// execOne runs a statement that must change exactly one row (ErrNotFound otherwise).
+func (s *Store) execOne(ctx context.Context, what, q string, args ...any) error {
+	res, err := s.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, normalize(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return nil
+}
+
+func dedupe(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

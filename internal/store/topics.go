@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Topic is one of an owner's categories.
+type Topic struct {
+	ID            string
+	OwnerID       string
+	Name          string
+	Description   string
+	Color         string
+	DocumentCount int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// TopicKey is the case-insensitive form that makes topic names unique.
+func TopicKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+const topicColumns = `t.id, t.owner_id, t.name, t.description, t.color, t.created_at, t.updated_at,
+	(SELECT COUNT(*) FROM document_topics dt JOIN documents d ON d.id = dt.document_id
+	  WHERE dt.topic_id = t.id AND d.deleted_at IS NULL)`
+
+func scanTopic(row interface{ Scan(...any) error }) (*Topic, error) {
+	var t Topic
+	if err := row.Scan(&t.ID, &t.OwnerID, &t.Name, &t.Description, &t.Color, &t.CreatedAt, &t.UpdatedAt, &t.DocumentCount); err != nil {
+		return nil, normalize(err)
+	}
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	return &t, nil
+}
+
+// CreateTopic inserts t; a name the owner already uses (any case) is ErrConflict.
+func (s *Store) CreateTopic(ctx context.Context, t *Topic) error {
+	if t.ID == "" {
+		t.ID = NewID()
+	}
+	t.CreatedAt = now()
+	t.UpdatedAt = t.CreatedAt
+	_, err := s.w.ExecContext(ctx, `INSERT INTO topics (id, owner_id, name, name_key, description, color, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, t.OwnerID, t.Name, TopicKey(t.Name), t.Description, t.Color, t.CreatedAt, t.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("create topic: %w", normalize(err))
+	}
+	return nil
+}
+
+// Topic returns the owner's topic, or ErrNotFound.
+func (s *Store) Topic(ctx context.Context, ownerID, id string) (*Topic, error) {
+	t, err := scanTopic(s.r.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.owner_id = $1 AND t.id = $2`, ownerID, id))
+	if err != nil {
+		return nil, fmt.Errorf("topic: %w", err)
+	}
+	return t, nil
+}
+
+// TopicByName returns the owner's topic with that name (any case).
+func (s *Store) TopicByName(ctx context.Context, ownerID, name string) (*Topic, error) {
+	t, err := scanTopic(s.r.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.owner_id = $1 AND t.name_key = $2`, ownerID, TopicKey(name)))
+	if err != nil {
+		return nil, fmt.Errorf("topic by name: %w", err)
+	}
+	return t, nil
+}
+
+// ListTopics returns all of the owner's topics by name.
+func (s *Store) ListTopics(ctx context.Context, ownerID string) ([]*Topic, error) {
+	return s.queryTopics(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.owner_id = $1 ORDER BY t.name_key`, ownerID)
+}
+
+// TopicsByIDs returns those of ids that are the owner's topics.
+func (s *Store) TopicsByIDs(ctx context.Context, ownerID string, ids []string) ([]*Topic, error) {
+	ids = dedupe(ids)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{ownerID}
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ph[i] = fmt.Sprintf("$%d", i+2)
+	}
+	return s.queryTopics(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.owner_id = $1 AND t.id IN (`+strings.Join(ph, ", ")+`) ORDER BY t.name_key`, args...)
+}
+
+func (s *Store) queryTopics(ctx context.Context, q string, args ...any) ([]*Topic, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("topics: %w", normalize(err))
+	}
+	defer rows.Close()
+	out := []*Topic{}
+	for rows.Next() {
+		t, err := scanTopic(rows)
+		if err != nil {
+			return nil, fmt.Errorf("topics: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, normalize(rows.Err())
+}
+
+// TopicUpdate names the fields to change.
+type TopicUpdate struct {
+	Name        *string
+	Description *string
+	Color       *string
+}
+
+// UpdateTopic changes the owner's topic.
+func (s *Store) UpdateTopic(ctx context.Context, ownerID, id string, up TopicUpdate) (*Topic, error) {
+	t, err := s.Topic(ctx, ownerID, id)
+	if err != nil {
+		return nil, err
+	}
+	if up.Name != nil {
+		t.Name = *up.Name
+	}
+	if up.Description != nil {
+		t.Description = *up.Description
+	}
+	if up.Color != nil {
+		t.Color = *up.Color
+	}
+	err = s.execOne(ctx, "update topic", `UPDATE topics SET name = $1, name_key = $2, description = $3, color = $4, updated_at = $5
+		WHERE owner_id = $6 AND id = $7`, t.Name, TopicKey(t.Name), t.Description, t.Color, now(), ownerID, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.Topic(ctx, ownerID, id)
+}
+
+// DeleteTopic removes the owner's topic and its assignments.
+func (s *Store) DeleteTopic(ctx context.Context, ownerID, id string) error {
+	return s.execOne(ctx, "delete topic", `DELETE FROM topics WHERE owner_id = $1 AND id = $2`, ownerID, id)
+}
