@@ -5,7 +5,6 @@
 package extract
 
 import (
-	"context"
 	"errors"
 	"io"
 	"time"
