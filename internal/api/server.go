@@ -13,6 +13,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -28,6 +29,8 @@ type Deps struct {
 	MetricsToken string
 	// Auth authenticates requests; nil refuses every authenticated route.
 	Auth Authenticator
+	// Documents runs the document lifecycle.
+	Documents *document.Service
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -78,6 +81,7 @@ func (s *Server) register() {
 	s.handleFunc("GET /health", s.handleHealth)
 	s.handle("GET /metrics", s.handleMetrics())
 	s.handleFunc("GET /api/openapi.json", s.handleOpenAPI)
+	s.registerDocuments()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

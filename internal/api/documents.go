@@ -1,0 +1,324 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+func (s *Server) registerDocuments() {
+	s.handleFunc("POST /api/documents", s.authed(s.createDocument))
+	s.handleFunc("GET /api/documents", s.authed(s.listDocuments))
+	s.handleFunc("GET /api/documents/{id}", s.authed(s.getDocument))
+	s.handleFunc("PATCH /api/documents/{id}", s.authed(s.patchDocument))
+	s.handleFunc("DELETE /api/documents/{id}", s.authed(s.deleteDocument))
+	s.handleFunc("GET /api/documents/{id}/download", s.authed(s.downloadDocument))
+	s.handleFunc("GET /api/trash", s.authed(s.listTrash))
+	s.handleFunc("POST /api/trash/{id}/restore", s.authed(s.restoreDocument))
+	s.handleFunc("DELETE /api/trash/{id}", s.authed(s.purgeDocument))
+	s.handleFunc("POST /api/uploads", s.authed(s.startUpload))
+	s.handleFunc("PUT /api/uploads/{id}/content", s.putUploadContent) // authorised by its signature
+	s.handleFunc("POST /api/uploads/{id}/complete", s.authed(s.completeUpload))
+	s.handleFunc("GET /api/topics", s.authed(s.listTopics))
+	s.handleFunc("POST /api/topics", s.authed(s.createTopic))
+	s.handleFunc("PATCH /api/topics/{id}", s.authed(s.patchTopic))
+	s.handleFunc("DELETE /api/topics/{id}", s.authed(s.deleteTopic))
+}
+
+func actor(r *http.Request, p *Principal) document.Actor {
+	return document.Actor{UserID: p.UserID, IP: clientIP(r), UserAgent: r.UserAgent()}
+}
+
+type topicRefJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Source     string   `json:"source"`
+	Confidence *float64 `json:"confidence,omitempty"`
+}
+
+type documentJSON struct {
+	ID               string         `json:"id"`
+	Title            string         `json:"title"`
+	OriginalFilename string         `json:"original_filename"`
+	MIMEType         string         `json:"mime_type"`
+	SizeBytes        int64          `json:"size_bytes"`
+	SHA256           string         `json:"sha256"`
+	Status           string         `json:"status"`
+	Error            string         `json:"error,omitempty"`
+	PageCount        *int           `json:"page_count,omitempty"`
+	Language         string         `json:"language,omitempty"`
+	Topics           []topicRefJSON `json:"topics"`
+	Storage          storageJSON    `json:"storage"`
+	HasThumbnail     bool           `json:"has_thumbnail"`
+	DeletedAt        *time.Time     `json:"deleted_at,omitempty"`
+	CreatedAt        time.Time      `json:"created_at"`
+	UpdatedAt        time.Time      `json:"updated_at"`
+	Snippet          string         `json:"snippet,omitempty"`
+	Score            *float64       `json:"score,omitempty"`
+}
+
+type storageJSON struct {
+	Backend string `json:"backend"`
+	State   string `json:"state"`
+	Error   string `json:"error,omitempty"`
+}
+
+func toDocumentJSON(d *store.Document) documentJSON {
+	out := documentJSON{ID: d.ID, Title: d.Title, OriginalFilename: d.OriginalFilename, MIMEType: d.MIMEType,
+		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error, PageCount: d.PageCount,
+		Language: d.Language, Topics: []topicRefJSON{}, HasThumbnail: d.ThumbnailKey != "",
+		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
+		DeletedAt: d.DeletedAt, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+	for _, t := range d.Topics {
+		out.Topics = append(out.Topics, topicRefJSON{ID: t.TopicID, Name: t.Name, Source: t.Source, Confidence: t.Confidence})
+	}
+	return out
+}
+
+type listJSON[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func newList[T any](items []T, next string) listJSON[T] {
+	if items == nil {
+		items = []T{}
+	}
+	l := listJSON[T]{Items: items}
+	if next != "" {
+		l.NextCursor = &next
+	}
+	return l
+}
+
+// pageFrom reads ?limit= and ?cursor=.
+func pageFrom(r *http.Request) (store.Page, error) {
+	p := store.Page{Cursor: r.URL.Query().Get("cursor")}
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > store.MaxPageLimit {
+			return p, &apperr.Error{Kind: apperr.Invalid, Message: "limit must be a whole number from 1 to 200",
+				Fields: map[string]string{"limit": "from 1 to 200"}}
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+func boolQuery(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, &apperr.Error{Kind: apperr.Invalid, Message: name + " must be true or false", Fields: map[string]string{name: "true or false"}}
+	}
+	return b, nil
+}
+
+// multipartOverhead is what a multipart body may add around the file.
+const multipartOverhead = 1 << 20
+
+func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	allowDup, err := boolQuery(r, "allow_duplicate")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	docs := s.deps.Documents
+	max := docs.MaxUploadBytes() + multipartOverhead
+	if r.ContentLength > max {
+		s.writeError(w, r, apperr.New(apperr.TooLarge, "the file is larger than the limit of %d bytes", docs.MaxUploadBytes()))
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		s.writeError(w, r, apperr.New(apperr.Invalid, "send the file as multipart/form-data with a part named \"file\""))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.writeError(w, r, apperr.Wrap(err, apperr.Invalid, "the multipart body is malformed"))
+		return
+	}
+	a := actor(r, p)
+	var staged *document.Staged
+	opts := document.CommitOptions{AllowDuplicate: allowDup}
+	fail := func(err error) {
+		if staged != nil {
+			docs.Discard(r.Context(), staged)
+		}
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			err = apperr.New(apperr.TooLarge, "the file is larger than the limit of %d bytes", docs.MaxUploadBytes())
+		}
+		s.writeError(w, r, err)
+	}
+	for parts := 0; ; parts++ {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			fail(apperr.Wrap(err, apperr.Invalid, "the multipart body is malformed"))
+			return
+		}
+		if parts > 100 {
+			fail(apperr.New(apperr.Invalid, "too many form fields"))
+			return
+		}
+		switch part.FormName() {
+		case "file":
+			if staged != nil {
+				fail(apperr.New(apperr.Invalid, "send one file per request"))
+				return
+			}
+			staged, err = docs.Stage(r.Context(), a, part.FileName(), part, -1)
+			if err != nil {
+				fail(err)
+				return
+			}
+		case "title", "topic_ids":
+			v, err := io.ReadAll(io.LimitReader(part, 4097))
+			if err != nil || len(v) > 4096 {
+				fail(apperr.New(apperr.Invalid, "the field %q is too long", part.FormName()))
+				return
+			}
+			if part.FormName() == "title" {
+				opts.Title = string(v)
+			} else if id := strings.TrimSpace(string(v)); id != "" {
+				opts.TopicIDs = append(opts.TopicIDs, id)
+			}
+		default:
+			fail(&apperr.Error{Kind: apperr.Invalid, Message: "unknown form field " + strconv.Quote(part.FormName()),
+				Fields: map[string]string{part.FormName(): "unknown field"}})
+			return
+		}
+	}
+	if staged == nil {
+		s.writeError(w, r, apperr.Fields("no file", map[string]string{"file": "required"}))
+		return
+	}
+	d, err := docs.Commit(r.Context(), a, staged, opts)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/documents/"+d.ID)
+	writeJSON(w, http.StatusCreated, map[string]any{"document": toDocumentJSON(d)})
+}
+
+func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Principal) {
+	pg, err := pageFrom(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := store.DocumentFilter{TopicID: q.Get("topic_id"), Status: q.Get("status"), Sort: q.Get("sort")}
+	switch f.Status {
+	case "", store.StatusProcessing, store.StatusReady, store.StatusFailed:
+	default:
+		s.writeError(w, r, apperr.Fields("invalid status", map[string]string{"status": "processing, ready or failed"}))
+		return
+	}
+	if text := q.Get("q"); text != "" || f.Sort == "relevance" {
+		s.searchDocuments(w, r, p, text, f, pg)
+		return
+	}
+	docs, next, err := s.deps.Store.ListDocuments(r.Context(), p.UserID, f, pg)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items := make([]documentJSON, len(docs))
+	for i, d := range docs {
+		items[i] = toDocumentJSON(d)
+	}
+	writeJSON(w, http.StatusOK, newList(items, next))
+}
+
+func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	d, err := s.deps.Store.Document(r.Context(), p.UserID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"document": toDocumentJSON(d)})
+}
+
+func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var body struct {
+		Title    *string   `json:"title"`
+		TopicIDs *[]string `json:"topic_ids"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.deps.Documents.Update(r.Context(), actor(r, p), r.PathValue("id"), document.Update{Title: body.Title, TopicIDs: body.TopicIDs})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"document": toDocumentJSON(d)})
+}
+
+func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := s.deps.Documents.Trash(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listTrash(w http.ResponseWriter, r *http.Request, p *Principal) {
+	pg, err := pageFrom(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	docs, next, err := s.deps.Store.ListDocuments(r.Context(), p.UserID, store.DocumentFilter{Trashed: true}, pg)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items := make([]documentJSON, len(docs))
+	for i, d := range docs {
+		items[i] = toDocumentJSON(d)
+	}
+	writeJSON(w, http.StatusOK, newList(items, next))
+}
+
+func (s *Server) restoreDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	d, err := s.deps.Documents.Restore(r.Context(), actor(r, p), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"document": toDocumentJSON(d)})
+}
+
+func (s *Server) purgeDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := s.deps.Documents.Purge(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// searchDocuments is replaced by the full-text search of the pipeline.
+func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Principal, q string, f store.DocumentFilter, pg store.Page) {
+	s.writeError(w, r, apperr.New(apperr.Unavailable, "full-text search is not available yet"))
+}
+

@@ -1,0 +1,79 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+type topicJSON struct {
+	ID            string    `json:"id"`
+	Name          string    `json:"name"`
+	Description   string    `json:"description"`
+	Color         string    `json:"color"`
+	DocumentCount int64     `json:"document_count"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+}
+
+func toTopicJSON(t *store.Topic) topicJSON {
+	return topicJSON{ID: t.ID, Name: t.Name, Description: t.Description, Color: t.Color,
+		DocumentCount: t.DocumentCount, CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}
+}
+
+type topicBody struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Color       *string `json:"color"`
+}
+
+func (s *Server) listTopics(w http.ResponseWriter, r *http.Request, p *Principal) {
+	ts, err := s.deps.Store.ListTopics(r.Context(), p.UserID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items := make([]topicJSON, len(ts))
+	for i, t := range ts {
+		items[i] = toTopicJSON(t)
+	}
+	writeJSON(w, http.StatusOK, newList(items, ""))
+}
+
+func (s *Server) createTopic(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var body topicBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.deps.Documents.CreateTopic(r.Context(), actor(r, p), document.TopicInput(body))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"topic": toTopicJSON(t)})
+}
+
+func (s *Server) patchTopic(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var body topicBody
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.deps.Documents.UpdateTopic(r.Context(), actor(r, p), r.PathValue("id"), document.TopicInput(body))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"topic": toTopicJSON(t)})
+}
+
+func (s *Server) deleteTopic(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := s.deps.Store.DeleteTopic(r.Context(), p.UserID, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

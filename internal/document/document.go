@@ -1,0 +1,82 @@
+// Package document is the document lifecycle: uploads streamed to the blob
+// store with type, size and quota checks, the crash-safe commit (blob first,
+// then one transaction for the row, the usage, the audit entry and the
+// processing job), topics, trash, restore, purge and the cleanup of
+// abandoned uploads and orphan blobs.
+package document
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"log/slog"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// Enqueuer queues a document's processing in the caller's transaction, so
+// the row and its job commit together. The job engine implements it.
+type Enqueuer interface {
+	EnqueueProcess(ctx context.Context, tx *store.Store, documentID string) error
+}
+
+// Config holds the document settings.
+type Config struct {
+	MaxUploadBytes int64
+	UploadTTL      time.Duration // how long a direct upload may take before cleanup
+	BackendURL     string        // base of the server's own signed upload URLs
+	SecretKey      string        // signs local upload URLs
+	TrashRetention time.Duration
+	OrphanGrace    time.Duration // blobs younger than this are never swept
+}
+
+// Actor is who does something, for quota and audit.
+type Actor struct {
+	UserID    string
+	IP        string
+	UserAgent string
+}
+
+// Service runs the document lifecycle.
+type Service struct {
+	store   *store.Store
+	blobs   blob.Store
+	jobs    Enqueuer
+	log     *slog.Logger
+	cfg     Config
+	signKey []byte
+}
+
+// New builds the service. jobs may be nil only in tests that never commit.
+func New(st *store.Store, blobs blob.Store, jobs Enqueuer, log *slog.Logger, cfg Config) (*Service, error) {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 1 << 30
+	}
+	if cfg.UploadTTL <= 0 {
+		cfg.UploadTTL = time.Hour
+	}
+	if cfg.TrashRetention <= 0 {
+		cfg.TrashRetention = 30 * 24 * time.Hour
+	}
+	if cfg.OrphanGrace <= 0 {
+		cfg.OrphanGrace = 6 * time.Hour
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	key, err := hkdf.Key(sha256.New, []byte(cfg.SecretKey), nil, "docuvault upload-url v1", 32)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: st, blobs: blobs, jobs: jobs, log: log, cfg: cfg, signKey: key}, nil
+}
+
+// MaxUploadBytes is the largest accepted file.
+func (s *Service) MaxUploadBytes() int64 { return s.cfg.MaxUploadBytes }
+
+func (s *Service) audit(ctx context.Context, tx *store.Store, a Actor, action, targetID string, details map[string]any) error {
+	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "document",
+		TargetID: targetID, IP: a.IP, UserAgent: a.UserAgent, Details: details})
+}

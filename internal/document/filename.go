@@ -1,0 +1,69 @@
+package document
+
+import (
+	"net/url"
+	"path"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// maxFilenameBytes bounds a stored filename.
+const maxFilenameBytes = 255
+
+// CleanFilename is the form a client's filename is stored in: NFC
+// normalised, control and bidirectional-override characters removed, any
+// directory part dropped, at most 255 bytes. It is only ever shown as text
+// and sent back in Content-Disposition; it never names a file on disk.
+func CleanFilename(name string) string {
+	name = strings.ToValidUTF8(name, "\uFFFD")
+	name = norm.NFC.String(name)
+	var b strings.Builder
+	for _, r := range name {
+		switch {
+		case unicode.IsControl(r):
+			continue
+		case unicode.Is(unicode.Bidi_Control, r), r == '\u200B', r == '\uFEFF':
+			continue
+		case r == '/' || r == '\\':
+			b.Reset() // keep only the last path element
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := strings.TrimSpace(b.String())
+	out = strings.Trim(out, ".")
+	if out == "" {
+		out = "document"
+	}
+	for len(out) > maxFilenameBytes {
+		_, size := utf8.DecodeLastRuneInString(out)
+		out = out[:len(out)-size]
+	}
+	return out
+}
+
+// TitleFromFilename is a document's default title.
+func TitleFromFilename(name string) string {
+	t := strings.TrimSpace(strings.TrimSuffix(name, path.Ext(name)))
+	if t == "" {
+		return name
+	}
+	return t
+}
+
+// ContentDisposition builds an RFC 6266 attachment header with an ASCII
+// fallback and the exact UTF-8 name.
+func ContentDisposition(filename string) string {
+	var ascii strings.Builder
+	for _, r := range filename {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' || r == ';' {
+			ascii.WriteByte('_')
+			continue
+		}
+		ascii.WriteRune(r)
+	}
+	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + url.PathEscape(filename)
+}

@@ -1,0 +1,226 @@
+package document
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// Update is a client's change to a document.
+type Update struct {
+	Title    *string
+	TopicIDs *[]string
+}
+
+// Update changes the title and/or the user-assigned topics.
+func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*store.Document, error) {
+	if up.Title != nil {
+		t := strings.TrimSpace(*up.Title)
+		if t == "" {
+			return nil, apperr.Fields("invalid title", map[string]string{"title": "must not be empty"})
+		}
+		if err := validTitle(t); err != nil {
+			return nil, err
+		}
+		up.Title = &t
+	}
+	err := s.store.WithTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.Document(ctx, a.UserID, id); err != nil {
+			return err
+		}
+		if up.Title != nil {
+			if err := tx.UpdateDocumentTitle(ctx, a.UserID, id, *up.Title); err != nil {
+				return err
+			}
+		}
+		if up.TopicIDs != nil {
+			if err := tx.SetUserTopics(ctx, a.UserID, id, *up.TopicIDs); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return apperr.Fields("unknown topic", map[string]string{"topic_ids": "one of the topics does not exist"})
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Document(ctx, a.UserID, id)
+}
+
+// Trash moves a document to the trash.
+func (s *Service) Trash(ctx context.Context, a Actor, id string) error {
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.TrashDocument(ctx, a.UserID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "document.delete", id, nil)
+	})
+}
+
+// Restore takes a document out of the trash.
+func (s *Service) Restore(ctx context.Context, a Actor, id string) (*store.Document, error) {
+	err := s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.RestoreDocument(ctx, a.UserID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "document.restore", id, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Document(ctx, a.UserID, id)
+}
+
+// Purge deletes a trashed document for good: the row (and its usage) in one
+// transaction, then its blobs. A blob left behind by a crash is an orphan
+// that SweepOrphans removes.
+func (s *Service) Purge(ctx context.Context, a Actor, id string) error {
+	d, err := s.store.TrashedDocument(ctx, a.UserID, id)
+	if err != nil {
+		return err
+	}
+	return s.purge(ctx, a, d)
+}
+
+func (s *Service) purge(ctx context.Context, a Actor, d *store.Document) error {
+	err := s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.DeleteDocumentRow(ctx, d); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "document.purge", d.ID, map[string]any{"size_bytes": d.SizeBytes})
+	})
+	if err != nil {
+		return err
+	}
+	s.removeBlobs(ctx, d)
+	return nil
+}
+
+func (s *Service) removeBlobs(ctx context.Context, d *store.Document) {
+	ctx = context.WithoutCancel(ctx)
+	for _, k := range []string{d.BlobKey, d.ThumbnailKey} {
+		if k == "" {
+			continue
+		}
+		if err := s.blobs.Delete(ctx, k); err != nil {
+			s.log.Warn("remove blob; the orphan sweep will retry", "key", k, "error", err)
+		}
+	}
+}
+
+// Open returns a reader of the document's original bytes (rng nil = all).
+func (s *Service) Open(ctx context.Context, ownerID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error) {
+	d, err := s.store.Document(ctx, ownerID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, _, err := s.blobs.Get(ctx, d.BlobKey, rng)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open document %s: %w", d.ID, err)
+	}
+	return rc, d, nil
+}
+
+// PresignDownload returns a short-lived direct URL when the blob store can
+// presign, or "" when it cannot.
+func (s *Service) PresignDownload(ctx context.Context, d *store.Document, ttl time.Duration) (string, error) {
+	p, ok := s.blobs.(blob.Presigner)
+	if !ok {
+		return "", nil
+	}
+	return p.PresignGet(ctx, d.BlobKey, min(ttl, 5*time.Minute), d.OriginalFilename)
+}
+
+// RemoveUserData deletes every blob of a user about to be deleted; the
+// database rows go with the user row by cascade.
+func (s *Service) RemoveUserData(ctx context.Context, userID string) error {
+	return s.store.OwnerDocuments(ctx, userID, func(d *store.Document) error {
+		s.removeBlobs(ctx, d)
+		return nil
+	})
+}
+
+// CleanupAbandonedUploads removes direct uploads that were never completed:
+// their objects and rows. It returns how many it removed.
+func (s *Service) CleanupAbandonedUploads(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		ups, err := s.store.ExpiredUploads(ctx, time.Now(), 100)
+		if err != nil {
+			return n, err
+		}
+		if len(ups) == 0 {
+			return n, nil
+		}
+		for _, up := range ups {
+			if err := s.blobs.Delete(ctx, up.BlobKey); err != nil {
+				return n, fmt.Errorf("remove abandoned upload object: %w", err)
+			}
+			if err := s.store.DeleteUpload(ctx, up.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return n, err
+			}
+			n++
+		}
+	}
+}
+
+// SweepOrphans removes blobs under user prefixes that belong to no document
+// and no pending upload and are older than the grace period (a crash between
+// writing a blob and committing its row leaves such a blob). It returns the
+// keys it removed.
+func (s *Service) SweepOrphans(ctx context.Context) ([]string, error) {
+	cutoff := time.Now().Add(-s.cfg.OrphanGrace)
+	var orphans []string
+	err := s.blobs.List(ctx, "", func(info blob.Info) error {
+		if strings.HasPrefix(info.Key, "audit/") || info.ModTime.After(cutoff) {
+			return nil
+		}
+		known, err := s.store.BlobKeyKnown(ctx, info.Key)
+		if err != nil || known {
+			return err
+		}
+		pending, err := s.store.IsPendingUploadKey(ctx, info.Key)
+		if err != nil || pending {
+			return err
+		}
+		orphans = append(orphans, info.Key)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range orphans {
+		if err := s.blobs.Delete(ctx, k); err != nil {
+			return nil, err
+		}
+		s.log.Info("removed orphan blob", "key", k)
+	}
+	return orphans, nil
+}
+
+// PurgeExpiredTrash purges documents that stayed in the trash longer than
+// the retention.
+func (s *Service) PurgeExpiredTrash(ctx context.Context) (int, error) {
+	n := 0
+	for {
+		docs, err := s.store.ExpiredTrash(ctx, time.Now().Add(-s.cfg.TrashRetention), 100)
+		if err != nil || len(docs) == 0 {
+			return n, err
+		}
+		for _, d := range docs {
+			if err := s.purge(ctx, Actor{UserID: d.OwnerID, UserAgent: "trash retention"}, d); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return n, err
+			}
+			n++
+		}
+	}
+}
