@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
@@ -31,6 +32,8 @@ type Deps struct {
 	Auth Authenticator
 	// Documents runs the document lifecycle.
 	Documents *document.Service
+	// Audit reads the daily audit exports.
+	Audit *audit.Exporter
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -82,6 +85,7 @@ func (s *Server) register() {
 	s.handle("GET /metrics", s.handleMetrics())
 	s.handleFunc("GET /api/openapi.json", s.handleOpenAPI)
 	s.registerDocuments()
+	s.registerAudit()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

@@ -169,3 +169,21 @@ func truncate(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// OldestAuditTime is the time of the oldest entry, or ErrNotFound.
+func (s *Store) OldestAuditTime(ctx context.Context) (time.Time, error) {
+	var at time.Time
+	if err := s.r.QueryRowContext(ctx, `SELECT at FROM audit_log ORDER BY at LIMIT 1`).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("oldest audit: %w", normalize(err))
+	}
+	return at.UTC(), nil
+}
+
+// DeleteAuditBetween removes entries with since <= at < until.
+func (s *Store) DeleteAuditBetween(ctx context.Context, since, until time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM audit_log WHERE at >= $1 AND at < $2`, since.UTC(), until.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("delete audit: %w", normalize(err))
+	}
+	return res.RowsAffected()
+}
