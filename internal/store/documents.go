@@ -35,6 +35,7 @@ type Document struct {
 	StorageState     string // "stored", "pending", "placed", "failed"
 	StorageRef       string
 	StorageError     string
+	Notes            string // processing notes for people, e.g. that OCR was not available
 	DeletedAt        *time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
@@ -55,7 +56,7 @@ var ErrQuota = errors.New("store: quota exceeded")
 
 const documentColumns = `d.id, d.owner_id, d.title, d.original_filename, d.mime_type, d.size_bytes, d.sha256,
 	d.blob_key, d.status, d.error, d.page_count, d.language, d.thumbnail_key, d.storage_backend,
-	d.storage_state, d.storage_ref, d.storage_error, d.deleted_at, d.created_at, d.updated_at`
+	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.deleted_at, d.created_at, d.updated_at`
 
 func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var d Document
@@ -63,7 +64,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var deleted sql.NullTime
 	err := row.Scan(&d.ID, &d.OwnerID, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
 		&d.BlobKey, &d.Status, &d.Error, &pages, &d.Language, &d.ThumbnailKey, &d.StorageBackend,
-		&d.StorageState, &d.StorageRef, &d.StorageError, &deleted, &d.CreatedAt, &d.UpdatedAt)
+		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &deleted, &d.CreatedAt, &d.UpdatedAt)
 	if err != nil {
 		return nil, normalize(err)
 	}
@@ -110,7 +111,8 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 	if err != nil {
 		return fmt.Errorf("create document: %w", normalize(err))
 	}
-	return nil
+	// The title is searchable at once; the text joins it after extraction.
+	return s.IndexDocument(ctx, d.ID)
 }
 
 // ChargeUsage adds bytes and docs to the owner's usage, atomically refusing
@@ -323,8 +325,13 @@ func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
 
 // UpdateDocumentTitle renames the owner's document.
 func (s *Store) UpdateDocumentTitle(ctx context.Context, ownerID, id, title string) error {
-	return s.execOne(ctx, "update document", `UPDATE documents SET title = $1, updated_at = $2
-		WHERE owner_id = $3 AND id = $4 AND deleted_at IS NULL`, title, now(), ownerID, id)
+	return s.WithTx(ctx, func(tx *Store) error {
+		if err := tx.execOne(ctx, "update document", `UPDATE documents SET title = $1, updated_at = $2
+			WHERE owner_id = $3 AND id = $4 AND deleted_at IS NULL`, title, now(), ownerID, id); err != nil {
+			return err
+		}
+		return tx.IndexDocument(ctx, id)
+	})
 }
 
 // SetUserTopics makes topicIDs the document's topics, all with source

@@ -17,6 +17,7 @@ CREATE TABLE documents (
     storage_state     TEXT NOT NULL DEFAULT 'stored',
     storage_ref       TEXT NOT NULL DEFAULT '',
     storage_error     TEXT NOT NULL DEFAULT '',
+    notes             TEXT NOT NULL DEFAULT '',
     deleted_at        TIMESTAMPTZ,
     created_at        TIMESTAMPTZ NOT NULL,
     updated_at        TIMESTAMPTZ NOT NULL

@@ -18,6 +18,7 @@ CREATE TABLE documents (
     storage_state     TEXT NOT NULL DEFAULT 'stored',
     storage_ref       TEXT NOT NULL DEFAULT '',
     storage_error     TEXT NOT NULL DEFAULT '',
+    notes             TEXT NOT NULL DEFAULT '',
     deleted_at        DATETIME,
     created_at        DATETIME NOT NULL,
     updated_at        DATETIME NOT NULL

@@ -1,0 +1,159 @@
+// Package pipeline processes a stored document until it is ready: it reads
+// the original from the blob store, extracts text, pages, language and a
+// thumbnail, saves them with the search index, and queues classification.
+// Every step is idempotent, so a job that runs twice changes nothing more.
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/extract"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// Extractor is what the pipeline needs of internal/extract.
+type Extractor interface {
+	Extract(ctx context.Context, in extract.Input) (*extract.Result, error)
+}
+
+// Classifier queues classification of a processed document in the
+// transaction that marks it ready; nil skips classification.
+type Classifier interface {
+	EnqueueClassify(ctx context.Context, tx *store.Store, documentID string) error
+}
+
+// Pipeline processes documents.
+type Pipeline struct {
+	store    *store.Store
+	blobs    blob.Store
+	extract  Extractor
+	classify Classifier
+	log      *slog.Logger
+	tmpDir   string
+	timeout  time.Duration
+}
+
+// New builds a Pipeline; tmpDir holds a document's bytes while it is read.
+func New(st *store.Store, blobs blob.Store, ex Extractor, cl Classifier, log *slog.Logger, tmpDir string, timeout time.Duration) *Pipeline {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if timeout <= 0 {
+		timeout = 10 * time.Minute
+	}
+	return &Pipeline{store: st, blobs: blobs, extract: ex, classify: cl, log: log, tmpDir: tmpDir, timeout: timeout}
+}
+
+// ErrPermanent marks a failure that retrying cannot fix (a malformed or
+// hostile file); the document is already marked failed.
+var ErrPermanent = errors.New("pipeline: permanent failure")
+
+// Process extracts and indexes one document. A document that is gone (purged)
+// or already ready is left alone unless force is set (reprocess).
+func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) error {
+	d, err := p.store.DocumentForJob(ctx, documentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // purged meanwhile: nothing to do
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status == store.StatusReady && !force {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	res, err := p.extractDocument(ctx, d)
+	if err != nil {
+		if permanent(err) {
+			msg := "could not read this file: " + userMessage(err)
+			if serr := p.store.SetDocumentStatus(context.WithoutCancel(ctx), d.ID, store.StatusFailed, msg); serr != nil {
+				return serr
+			}
+			p.log.Info("document failed", "document", d.ID, "error", err)
+			return fmt.Errorf("%w: %v", ErrPermanent, err)
+		}
+		return err
+	}
+	thumbKey := ""
+	if len(res.Thumbnail) > 0 {
+		thumbKey = d.OwnerID + "/" + d.ID + "/thumbnail.png"
+		if _, err := p.blobs.Put(ctx, thumbKey, bytes.NewReader(res.Thumbnail), int64(len(res.Thumbnail)), "image/png"); err != nil {
+			return fmt.Errorf("store thumbnail: %w", err)
+		}
+	}
+	x := store.Extraction{Text: res.Text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
+		Notes: strings.Join(res.Notes, "\n")}
+	return p.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.SaveExtraction(ctx, d.ID, x); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // purged while we worked
+			}
+			return err
+		}
+		if p.classify == nil {
+			return nil
+		}
+		return p.classify.EnqueueClassify(ctx, tx, d.ID)
+	})
+}
+
+// MarkFailed records a failure after the last retry.
+func (p *Pipeline) MarkFailed(ctx context.Context, documentID string, err error) error {
+	return p.store.SetDocumentStatus(ctx, documentID, store.StatusFailed, "processing failed: "+userMessage(err))
+}
+
+// extractDocument copies the original to a temp file (extractors need random
+// access, and S3 objects are read once) and extracts it.
+func (p *Pipeline) extractDocument(ctx context.Context, d *store.Document) (*extract.Result, error) {
+	rc, _, err := p.blobs.Get(ctx, d.BlobKey, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read original: %w", err)
+	}
+	defer rc.Close()
+	if err := os.MkdirAll(p.tmpDir, 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(p.tmpDir, "doc-*")
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		f.Close()
+		os.Remove(f.Name())
+	}()
+	n, err := io.Copy(f, io.LimitReader(rc, d.SizeBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read original: %w", err)
+	}
+	if n != d.SizeBytes {
+		return nil, fmt.Errorf("read original: %d bytes, expected %d", n, d.SizeBytes)
+	}
+	return p.extract.Extract(ctx, extract.Input{R: f, Size: n, MIMEType: d.MIMEType, Filename: filepath.Base(d.OriginalFilename)})
+}
+
+func permanent(err error) bool {
+	return errors.Is(err, extract.ErrLimit) || errors.Is(err, extract.ErrMalformed) || errors.Is(err, extract.ErrUnsupported)
+}
+
+// userMessage is an error's text without our package prefixes.
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, p := range []string{"extract: ", "pipeline: "} {
+		msg = strings.ReplaceAll(msg, p, "")
+	}
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	return msg
+}

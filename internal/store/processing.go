@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// Extraction is what processing learned about a document.
+type Extraction struct {
+	Text         string
+	PageCount    int
+	Language     string
+	ThumbnailKey string
+	Notes        string
+}
+
+// SaveExtraction stores a document's text and facts, marks it ready and
+// rebuilds its search entry, all in the caller's transaction when there is one.
+func (s *Store) SaveExtraction(ctx context.Context, id string, x Extraction) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		err := tx.execOne(ctx, "save extraction", `UPDATE documents SET status = 'ready', error = '', page_count = $1,
+			language = $2, thumbnail_key = $3, notes = $4, updated_at = $5 WHERE id = $6`,
+			x.PageCount, x.Language, x.ThumbnailKey, x.Notes, now(), id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.w.ExecContext(ctx, `DELETE FROM document_texts WHERE document_id = $1`, id); err != nil {
+			return fmt.Errorf("save text: %w", normalize(err))
+		}
+		if _, err := tx.w.ExecContext(ctx, `INSERT INTO document_texts (document_id, body) VALUES ($1, $2)`, id, x.Text); err != nil {
+			return fmt.Errorf("save text: %w", normalize(err))
+		}
+		return tx.IndexDocument(ctx, id)
+	})
+}
+
+// SetDocumentStatus sets status and error (processing, failed, ...).
+func (s *Store) SetDocumentStatus(ctx context.Context, id, status, errText string) error {
+	return s.execOne(ctx, "set status", `UPDATE documents SET status = $1, error = $2, updated_at = $3 WHERE id = $4`,
+		status, truncate(errText, 2000), now(), id)
+}
+
+// DocumentText returns the owner's document's extracted text ("" before extraction).
+func (s *Store) DocumentText(ctx context.Context, ownerID, id string) (string, error) {
+	if _, err := s.Document(ctx, ownerID, id); err != nil {
+		return "", err
+	}
+	var body string
+	err := s.r.QueryRowContext(ctx, `SELECT body FROM document_texts WHERE document_id = $1`, id).Scan(&body)
+	if err != nil && normalize(err) != ErrNotFound {
+		return "", fmt.Errorf("document text: %w", normalize(err))
+	}
+	return body, nil
+}
