@@ -21,6 +21,10 @@ func (s *Server) registerDocuments() {
 	s.handleFunc("PATCH /api/documents/{id}", s.authed(s.patchDocument))
 	s.handleFunc("DELETE /api/documents/{id}", s.authed(s.deleteDocument))
 	s.handleFunc("GET /api/documents/{id}/download", s.authed(s.downloadDocument))
+	s.handleFunc("GET /api/documents/{id}/thumbnail", s.authed(s.documentThumbnail))
+	s.handleFunc("GET /api/documents/{id}/text", s.authed(s.documentText))
+	s.handleFunc("POST /api/documents/{id}/reprocess", s.authed(s.reprocessDocument))
+	s.handleFunc("POST /api/documents/{id}/classify", s.authed(s.classifyDocument))
 	s.handleFunc("GET /api/trash", s.authed(s.listTrash))
 	s.handleFunc("POST /api/trash/{id}/restore", s.authed(s.restoreDocument))
 	s.handleFunc("DELETE /api/trash/{id}", s.authed(s.purgeDocument))
@@ -58,6 +62,7 @@ type documentJSON struct {
 	Topics           []topicRefJSON `json:"topics"`
 	Storage          storageJSON    `json:"storage"`
 	HasThumbnail     bool           `json:"has_thumbnail"`
+	Notes            string         `json:"notes,omitempty"`
 	DeletedAt        *time.Time     `json:"deleted_at,omitempty"`
 	CreatedAt        time.Time      `json:"created_at"`
 	UpdatedAt        time.Time      `json:"updated_at"`
@@ -74,7 +79,7 @@ type storageJSON struct {
 func toDocumentJSON(d *store.Document) documentJSON {
 	out := documentJSON{ID: d.ID, Title: d.Title, OriginalFilename: d.OriginalFilename, MIMEType: d.MIMEType,
 		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error, PageCount: d.PageCount,
-		Language: d.Language, Topics: []topicRefJSON{}, HasThumbnail: d.ThumbnailKey != "",
+		Language: d.Language, Topics: []topicRefJSON{}, HasThumbnail: d.ThumbnailKey != "", Notes: d.Notes,
 		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
 		DeletedAt: d.DeletedAt, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
 	for _, t := range d.Topics {
@@ -322,3 +327,43 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 	s.writeError(w, r, apperr.New(apperr.Unavailable, "full-text search is not available yet"))
 }
 
+
+func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Principal) {
+	rc, size, err := s.deps.Documents.Thumbnail(r.Context(), p.UserID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	_, _ = io.Copy(w, rc)
+}
+
+func (s *Server) documentText(w http.ResponseWriter, r *http.Request, p *Principal) {
+	text, err := s.deps.Store.DocumentText(r.Context(), p.UserID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, no-cache")
+	_, _ = io.WriteString(w, text)
+}
+
+func (s *Server) reprocessDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := s.deps.Documents.Reprocess(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "queued"})
+}
+
+func (s *Server) classifyDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := s.deps.Documents.Classify(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "queued"})
+}

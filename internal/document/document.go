@@ -16,10 +16,13 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
-// Enqueuer queues a document's processing in the caller's transaction, so
-// the row and its job commit together. The job engine implements it.
+// Enqueuer queues a document's jobs in the caller's transaction, so the row
+// and its job commit together. The job engine implements it.
 type Enqueuer interface {
-	EnqueueProcess(ctx context.Context, tx *store.Store, documentID string) error
+	// EnqueueProcess queues extraction; force re-runs it on a ready document.
+	EnqueueProcess(ctx context.Context, tx *store.Store, documentID string, force bool) error
+	// EnqueueClassify queues classification alone.
+	EnqueueClassify(ctx context.Context, tx *store.Store, documentID string) error
 }
 
 // Config holds the document settings.

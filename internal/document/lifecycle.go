@@ -56,6 +56,49 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*s
 	return s.store.Document(ctx, a.UserID, id)
 }
 
+// Reprocess runs extraction and classification again.
+func (s *Service) Reprocess(ctx context.Context, a Actor, id string) error {
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.Document(ctx, a.UserID, id); err != nil {
+			return err
+		}
+		if err := tx.SetDocumentStatus(ctx, id, store.StatusProcessing, ""); err != nil {
+			return err
+		}
+		return s.jobs.EnqueueProcess(ctx, tx, id, true)
+	})
+}
+
+// Classify runs classification alone again.
+func (s *Service) Classify(ctx context.Context, a Actor, id string) error {
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		d, err := tx.Document(ctx, a.UserID, id)
+		if err != nil {
+			return err
+		}
+		if d.Status != store.StatusReady {
+			return apperr.New(apperr.Conflict, "the document is %s; it can be classified once it is ready", d.Status)
+		}
+		return s.jobs.EnqueueClassify(ctx, tx, id)
+	})
+}
+
+// Thumbnail opens the document's thumbnail PNG, or ErrNotFound while none exists.
+func (s *Service) Thumbnail(ctx context.Context, ownerID, id string) (io.ReadCloser, int64, error) {
+	d, err := s.store.Document(ctx, ownerID, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	if d.ThumbnailKey == "" {
+		return nil, 0, apperr.New(apperr.NotFound, "this document has no thumbnail yet")
+	}
+	rc, info, err := s.blobs.Get(ctx, d.ThumbnailKey, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	return rc, info.Size, nil
+}
+
 // Trash moves a document to the trash.
 func (s *Service) Trash(ctx context.Context, a Actor, id string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {

@@ -184,7 +184,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 		if err := s.audit(ctx, tx, a, "document.create", d.ID, map[string]any{"size_bytes": d.SizeBytes, "mime_type": d.MIMEType}); err != nil {
 			return err
 		}
-		return s.jobs.EnqueueProcess(ctx, tx, d.ID)
+		return s.jobs.EnqueueProcess(ctx, tx, d.ID, false)
 	})
 	if errors.Is(err, store.ErrQuota) {
 		return nil, s.quotaExceeded(ctx, a, nil, st.Size)
