@@ -1,0 +1,61 @@
+package extract
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+)
+
+// BenchmarkPDFExtract measures one whole PDF extraction (text of every page
+// and the thumbnail, no OCR) on the shared, already started PDFium.
+func BenchmarkPDFExtract(b *testing.B) {
+	docs := []struct{ name, path, pkg string }{
+		{"dotguide-40p", "/usr/share/doc/graphviz/pdf/dotguide.pdf.gz", "graphviz-doc"},
+		{"libtasn1-36p", "/usr/share/doc/libtasn1-doc/libtasn1.pdf", "libtasn1-doc"},
+	}
+	e := newTestExtractor(b, false, Limits{})
+	b.Run("generated-2p", func(b *testing.B) {
+		benchExtract(b, e, textPDF([]string{"first page of text for the benchmark"}, []string{"second page"}))
+	})
+	for _, d := range docs {
+		b.Run(d.name, func(b *testing.B) { benchExtract(b, e, debianFile(b, d.path, d.pkg)) })
+	}
+}
+
+func benchExtract(b *testing.B, e *Extractor, data []byte) {
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := e.Extract(context.Background(), input(data, "application/pdf", "bench.pdf")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPDFiumStart measures starting PDFium: "compile" with no cache
+// (what the first start costs) and "cached" with a warm cache directory.
+func BenchmarkPDFiumStart(b *testing.B) {
+	start := func(b *testing.B, dir string) {
+		p, err := NewPDFium(context.Background(), dir, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// One document, so the instance is really usable.
+		if _, err := p.read(context.Background(), textPDF([]string{"warm up"}), withDefaults(Limits{}), false); err != nil {
+			b.Fatal(err)
+		}
+		_ = p.Close()
+	}
+	b.Run("compile", func(b *testing.B) {
+		for b.Loop() {
+			start(b, "")
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		dir := filepath.Join(b.TempDir(), "wazero")
+		start(b, dir) // fill the cache
+		b.ResetTimer()
+		for b.Loop() {
+			start(b, dir)
+		}
+	})
+}
