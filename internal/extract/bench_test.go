@@ -59,3 +59,20 @@ func BenchmarkPDFiumStart(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOCRPage measures tesseract on one manual page rendered at the
+// OCR resolution, as the PDF path sends it.
+func BenchmarkOCRPage(b *testing.B) {
+	requireTesseract(b)
+	page := renderPage(b, debianFile(b, "/usr/share/doc/graphviz/pdf/dot.1.pdf.gz", "graphviz-doc"), 0, ocrDPI)
+	img, err := encodePNG(page)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o := NewOCR(context.Background(), "", nil, 1)
+	for b.Loop() {
+		if _, err := o.Recognize(context.Background(), img, 0, 1<<20); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
