@@ -3,14 +3,18 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/app"
 	"github.com/docuvault/docuvault/internal/config"
@@ -26,6 +30,7 @@ func commands() []command {
 		{"serve", "run the HTTP API, web UI and job workers", runServe},
 		{"worker", "run job workers only (scale-out)", runWorker},
 		{"migrate", "apply database migrations and exit", runMigrate},
+		{"healthcheck", "exit 0 when the local server's /health is ok (for containers)", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -152,5 +157,39 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintln(stdout, app.VersionString())
+	return nil
+}
+
+func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flags("healthcheck", "exit 0 when the local server's /health is ok (for containers)", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	host, port, _ := net.SplitHostPort(cfg.ListenAddr)
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/health", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&body); err != nil {
+		return fmt.Errorf("health answer: %w", err)
+	}
+	fmt.Fprintln(stdout, body.Status)
+	if body.Status != "ok" {
+		return fmt.Errorf("status is %q", body.Status)
+	}
 	return nil
 }

@@ -18,3 +18,16 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// .env.example must list every variable too.
+func TestEnvExampleListsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Variables {
+		if !strings.Contains(string(b), "\n"+v.Name+"=") && !strings.Contains(string(b), "\n#"+v.Name+"=") {
+			t.Errorf(".env.example does not list %s", v.Name)
+		}
+	}
+}
