@@ -70,4 +70,3 @@ func TestAuditVisibilityAndExports(t *testing.T) {
 		}
 	})
 }
-

@@ -327,7 +327,6 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 	s.writeError(w, r, apperr.New(apperr.Unavailable, "full-text search is not available yet"))
 }
 
-
 func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Principal) {
 	rc, size, err := s.deps.Documents.Thumbnail(r.Context(), p.UserID, r.PathValue("id"))
 	if err != nil {

@@ -49,7 +49,9 @@ type recordingJobs struct {
 	ids []string
 }
 
-func (j *recordingJobs) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error { return nil }
+func (j *recordingJobs) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
+	return nil
+}
 
 func (j *recordingJobs) EnqueueProcess(ctx context.Context, tx *store.Store, id string, force bool) error {
 	if tx.Tx() == nil {
@@ -547,4 +549,3 @@ func TestTopicsAPI(t *testing.T) {
 		}
 	})
 }
-

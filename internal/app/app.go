@@ -21,6 +21,7 @@ import (
 	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/config"
+	"github.com/docuvault/docuvault/internal/integrity"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -183,4 +184,9 @@ func (a *App) RunWorker(ctx context.Context) error {
 	<-ctx.Done()
 	a.Log.Info("worker stopping")
 	return nil
+}
+
+// CheckOptions are the integrity check's options for this instance.
+func (a *App) CheckOptions(repair, quick bool) integrity.Options {
+	return integrity.Options{Repair: repair, Quick: quick}
 }

@@ -227,4 +227,3 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
-

@@ -1,0 +1,203 @@
+package backup_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docuvault/docuvault/internal/backup"
+	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/store/storetest"
+)
+
+// seed fills a store with two users, topics, documents (one trashed), texts
+// and audit entries, through the same store calls the application makes.
+func seed(t *testing.T, st *store.Store, blobs blob.Store) {
+	t.Helper()
+	ctx := context.Background()
+	for i, email := range []string{"alice@x.test", "bob@x.test"} {
+		u := &store.User{Email: email, PasswordHash: "argon2id$hash", DisplayName: "User " + email, QuotaBytes: int64(i) * 1_000_000}
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		topic := &store.Topic{OwnerID: u.ID, Name: "Invoices", Color: "#112233"}
+		if err := st.CreateTopic(ctx, topic); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 3 {
+			content := []byte(fmt.Sprintf("document %d of %s\n%s", j, email, strings.Repeat("x", j*1000)))
+			sum := sha256.Sum256(content)
+			d := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: fmt.Sprintf("Doc %d", j), OriginalFilename: "f.txt",
+				MIMEType: "text/plain", SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
+			d.BlobKey = u.ID + "/" + d.ID + "/blob.txt"
+			if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), int64(len(content)), ""); err != nil {
+				t.Fatal(err)
+			}
+			err := st.WithTx(ctx, func(tx *store.Store) error {
+				if err := tx.ChargeUsage(ctx, u.ID, d.SizeBytes, 1); err != nil {
+					return err
+				}
+				if err := tx.CreateDocument(ctx, d); err != nil {
+					return err
+				}
+				return tx.SetUserTopics(ctx, u.ID, d.ID, []string{topic.ID})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1, Language: "en"}); err != nil {
+				t.Fatal(err)
+			}
+			if j == 2 {
+				if err := st.TrashDocument(ctx, u.ID, d.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := st.AppendAudit(ctx, &store.AuditEntry{ActorID: u.ID, Action: "auth.login", IP: "192.0.2.7"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func localBlobs(t *testing.T) blob.Store {
+	b, err := blob.NewLocal(filepath.Join(t.TempDir(), "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+type snapshot struct {
+	users, topics, docs, audit []string
+	blobs                      map[string]string
+}
+
+func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
+	t.Helper()
+	ctx := context.Background()
+	var s snapshot
+	s.blobs = map[string]string{}
+	users, _, _ := st.ListUsers(ctx, store.Page{Limit: 200})
+	for _, u := range users {
+		s.users = append(s.users, fmt.Sprintf("%s %s %s %s %v %d %d %d %s", u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Disabled,
+			u.QuotaBytes, u.UsedBytes, u.DocumentCount, u.CreatedAt.Format("2006-01-02T15:04:05.000000")))
+		ts, _ := st.ListTopics(ctx, u.ID)
+		for _, tp := range ts {
+			s.topics = append(s.topics, fmt.Sprintf("%s %s %s %s %d", tp.ID, tp.OwnerID, tp.Name, tp.Color, tp.DocumentCount))
+		}
+	}
+	_ = st.AllDocuments(ctx, func(d *store.Document) error {
+		text, _ := st.RawDocumentText(ctx, d.ID)
+		topics := ""
+		for _, tp := range d.Topics {
+			topics += tp.TopicID + ":" + tp.Source + ","
+		}
+		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %d %s %s %v %s %s %d", d.ID, d.OwnerID, d.Title, d.Status, d.SizeBytes,
+			d.SHA256, topics, d.DeletedAt != nil, d.Language, d.CreatedAt.Format("2006-01-02T15:04:05.000000"), len(text)))
+		rc, _, err := blobs.Get(ctx, d.BlobKey, nil)
+		if err != nil {
+			t.Errorf("blob of %s: %v", d.ID, err)
+			return nil
+		}
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		sum := sha256.Sum256(b)
+		s.blobs[d.BlobKey] = hex.EncodeToString(sum[:])
+		return nil
+	})
+	_ = st.AllAudit(ctx, func(e *store.AuditEntry) error {
+		s.audit = append(s.audit, fmt.Sprintf("%s %s %s %s", e.ID, e.ActorID, e.Action, e.IP))
+		return nil
+	})
+	return s
+}
+
+func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
+	ctx := context.Background()
+	src := storetest.Open(t, store.SQLite)
+	srcBlobs := localBlobs(t)
+	seed(t, src, srcBlobs)
+	dir := filepath.Join(t.TempDir(), "backup")
+	var progress bytes.Buffer
+	m, err := backup.Export(ctx, src, srcBlobs, dir, "test", &progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Users) != 2 || len(m.Documents) != 6 || len(m.Audit) != 2 || !strings.Contains(progress.String(), "6/6") {
+		t.Fatalf("manifest: %d users %d docs %d audit; progress %q", len(m.Users), len(m.Documents), len(m.Audit), progress.String())
+	}
+	// Exporting again resumes: the files are verified and kept.
+	if _, err := backup.Export(ctx, src, srcBlobs, dir, "test", nil); err != nil {
+		t.Fatal(err)
+	}
+	want := snap(t, src, srcBlobs)
+	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
+		t.Run("into "+string(d), func(t *testing.T) {
+			dst := storetest.Open(t, d)
+			dstBlobs := localBlobs(t)
+			if _, err := backup.Import(ctx, dst, dstBlobs, dir, false, nil); err != nil {
+				t.Fatal(err)
+			}
+			got := snap(t, dst, dstBlobs)
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("round trip differs:\n got  %v\n want %v", got, want)
+			}
+			if _, err := backup.Import(ctx, dst, dstBlobs, dir, false, nil); !errors.Is(err, backup.ErrNotEmpty) {
+				t.Fatalf("second import: %v", err)
+			}
+			if _, err := backup.Import(ctx, dst, dstBlobs, dir, true, nil); err != nil {
+				t.Fatalf("resumed import over a complete one: %v", err)
+			}
+			if again := snap(t, dst, dstBlobs); fmt.Sprint(again) != fmt.Sprint(want) {
+				t.Fatal("resume changed the data")
+			}
+		})
+	}
+}
+
+func TestImportRefusesTamperedFiles(t *testing.T) {
+	ctx := context.Background()
+	src := storetest.Open(t, store.SQLite)
+	srcBlobs := localBlobs(t)
+	seed(t, src, srcBlobs)
+	dir := t.TempDir()
+	m, err := backup.Export(ctx, src, srcBlobs, dir, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(dir, m.Documents[1].Blob)
+	b, _ := os.ReadFile(victim)
+	b[0] ^= 0xff
+	if err := os.WriteFile(victim, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := storetest.Open(t, store.SQLite)
+	if _, err := backup.Import(ctx, dst, localBlobs(t), dir, false, nil); !errors.Is(err, backup.ErrChecksum) {
+		t.Fatalf("tampered blob: %v", err)
+	}
+	// A manifest that points outside the backup is refused.
+	b[0] ^= 0xff
+	_ = os.WriteFile(victim, b, 0o600)
+	m.Documents[0].Text = "../../../etc/hostname"
+	mb, _ := json.Marshal(m)
+	if err := os.WriteFile(filepath.Join(dir, "manifest.json"), mb, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Import(ctx, storetest.Open(t, store.SQLite), localBlobs(t), dir, false, nil); err == nil || !strings.Contains(err.Error(), "leaves the backup folder") {
+		t.Fatalf("path outside the backup: %v", err)
+	}
+	if _, err := backup.ReadManifest(t.TempDir()); err == nil {
+		t.Fatal("a folder without manifest must be refused")
+	}
+}

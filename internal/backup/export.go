@@ -1,0 +1,181 @@
+package backup
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// Export writes a complete backup into dir. Files already there from an
+// interrupted export are verified and kept, so running it again resumes.
+// The manifest is written last: a backup without manifest.json is incomplete.
+func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir, appVersion string, progress io.Writer) (*Manifest, error) {
+	for _, sub := range []string{"blobs", "texts", "thumbnails"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
+			return nil, fmt.Errorf("backup: %w", err)
+		}
+	}
+	schema, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manifest{Format: Format, Version: Version, CreatedAt: time.Now().UTC(),
+		Source: Source{Database: string(st.Dialect()), SchemaVersion: schema, AppVersion: appVersion},
+		Users:  []User{}, Topics: []Topic{}, Documents: []Document{}, Audit: []AuditLine{}}
+	cursor := ""
+	for {
+		users, next, err := st.ListUsers(ctx, store.Page{Limit: store.MaxPageLimit, Cursor: cursor})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			m.Users = append(m.Users, userToBackup(u))
+			topics, err := st.ListTopics(ctx, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range topics {
+				m.Topics = append(m.Topics, Topic{ID: t.ID, OwnerID: t.OwnerID, Name: t.Name, Description: t.Description,
+					Color: t.Color, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})
+			}
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	var docs []*store.Document
+	if err := st.AllDocuments(ctx, func(d *store.Document) error { docs = append(docs, d); return nil }); err != nil {
+		return nil, err
+	}
+	prog := NewProgress(progress, "exported", len(docs))
+	for _, d := range docs {
+		bd := Document{ID: d.ID, OwnerID: d.OwnerID, Title: d.Title, OriginalFilename: d.OriginalFilename,
+			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey,
+			Blob: "blobs/" + d.SHA256, Text: "texts/" + d.ID + ".txt", Status: d.Status, Error: d.Error,
+			PageCount: d.PageCount, Language: d.Language, Notes: d.Notes, DeletedAt: d.DeletedAt,
+			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Topics: []Assignment{}}
+		for _, t := range d.Topics {
+			bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
+		}
+		if err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes); err != nil {
+			return nil, fmt.Errorf("document %s: %w", d.ID, err)
+		}
+		if d.ThumbnailKey != "" {
+			bd.Thumbnail, bd.ThumbnailKey = "thumbnails/"+d.ID+".png", d.ThumbnailKey
+			sum, err := copyBlobHash(ctx, blobs, d.ThumbnailKey, filepath.Join(dir, bd.Thumbnail))
+			if err != nil {
+				return nil, fmt.Errorf("document %s thumbnail: %w", d.ID, err)
+			}
+			bd.ThumbnailSHA256 = sum
+		}
+		text, err := st.RawDocumentText(ctx, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := writeFileAtomic(filepath.Join(dir, bd.Text), []byte(text)); err != nil {
+			return nil, err
+		}
+		m.Documents = append(m.Documents, bd)
+		prog.Add(d.SizeBytes)
+	}
+	err = st.AllAudit(ctx, func(e *store.AuditEntry) error {
+		m.Audit = append(m.Audit, AuditLine{ID: e.ID, At: e.At, ActorID: e.ActorID, Action: e.Action, TargetType: e.TargetType,
+			TargetID: e.TargetID, IP: e.IP, UserAgent: e.UserAgent, Details: e.Details})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, "manifest.json"), b); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// copyBlob writes key to path unless path already holds the right bytes.
+func copyBlob(ctx context.Context, blobs blob.Store, key, path, sum string, size int64) error {
+	if ok, _ := fileMatches(path, sum, size); ok {
+		return nil
+	}
+	got, err := copyBlobHash(ctx, blobs, key, path)
+	if err != nil {
+		return err
+	}
+	if got != sum {
+		os.Remove(path)
+		return fmt.Errorf("%w: stored object %s has SHA-256 %s, the database says %s", ErrChecksum, key, got, sum)
+	}
+	return nil
+}
+
+func copyBlobHash(ctx context.Context, blobs blob.Store, key, path string) (string, error) {
+	rc, _, err := blobs.Get(ctx, key, nil)
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	tmp := path + ".part"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(f, h), rc); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), os.Rename(tmp, path)
+}
+
+// fileMatches reports whether path has the given size and SHA-256.
+func fileMatches(path, sum string, size int64) (bool, error) {
+	st, err := os.Stat(path)
+	if err != nil || st.Size() != size {
+		return false, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false, err
+	}
+	return hex.EncodeToString(h.Sum(nil)) == sum, nil
+}
+
+func writeFileAtomic(path string, b []byte) error {
+	tmp := path + ".part"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	f, err := os.Open(tmp)
+	if err == nil {
+		_ = f.Sync()
+		f.Close()
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,238 @@
+// Package integrity proves that nothing was lost: every document row has its
+// blob with the right size and checksum, no blob is an orphan, the search
+// index and usage counters match the rows, and no document or job is stuck.
+// With Repair it fixes what can be fixed safely and reports the rest.
+package integrity
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// Options tune a check.
+type Options struct {
+	Repair bool
+	Quick  bool // compare sizes only, skip reading every blob for its checksum
+	// OrphanGrace: blobs younger than this are never called orphans (an
+	// upload may be between writing its blob and committing its row).
+	OrphanGrace time.Duration
+	// StuckAfter: a document processing for longer than this is stuck.
+	StuckAfter time.Duration
+	// Requeue queues processing of stuck documents again (repair); nil skips.
+	Requeue func(ctx context.Context, documentIDs []string) error
+	// StuckJobs lists jobs that have been running too long; nil skips.
+	StuckJobs func(ctx context.Context) ([]string, error)
+}
+
+// Report is what a check found and did.
+type Report struct {
+	Documents        int
+	BlobsChecked     int
+	MissingBlobs     []string // document ids whose original is gone
+	SizeMismatches   []string
+	ChecksumMismatch []string
+	Orphans          []string // blob keys
+	UsageDrifts      []store.UsageDrift
+	Unindexed        []string
+	StuckDocuments   []string
+	StuckJobs        []string
+	Repaired         []string
+}
+
+// Problems counts what is wrong and was not repaired.
+func (r *Report) Problems() int {
+	n := len(r.MissingBlobs) + len(r.SizeMismatches) + len(r.ChecksumMismatch) + len(r.StuckJobs)
+	if !r.repairedAny("orphan") {
+		n += len(r.Orphans)
+	}
+	if !r.repairedAny("usage") {
+		n += len(r.UsageDrifts)
+	}
+	if !r.repairedAny("index") {
+		n += len(r.Unindexed)
+	}
+	if !r.repairedAny("requeue") {
+		n += len(r.StuckDocuments)
+	}
+	return n
+}
+
+func (r *Report) repairedAny(kind string) bool {
+	for _, x := range r.Repaired {
+		if strings.HasPrefix(x, kind) {
+			return true
+		}
+	}
+	return false
+}
+
+// Write prints the report for people.
+func (r *Report) Write(w io.Writer) {
+	fmt.Fprintf(w, "checked %d documents (%d blobs read)\n", r.Documents, r.BlobsChecked)
+	list := func(label string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s: %d\n", label, len(items))
+		for i, it := range items {
+			if i == 20 {
+				fmt.Fprintf(w, "  ... and %d more\n", len(items)-20)
+				break
+			}
+			fmt.Fprintf(w, "  %s\n", it)
+		}
+	}
+	list("documents whose original is MISSING", r.MissingBlobs)
+	list("documents whose original has the WRONG SIZE", r.SizeMismatches)
+	list("documents whose original has the WRONG CHECKSUM", r.ChecksumMismatch)
+	list("orphan blobs (no document refers to them)", r.Orphans)
+	var drift []string
+	for _, d := range r.UsageDrifts {
+		drift = append(drift, fmt.Sprintf("user %s: counted %d bytes/%d documents, actual %d/%d", d.UserID, d.StoredBytes, d.StoredDocs, d.ActualBytes, d.ActualDocs))
+	}
+	list("usage counters that drifted", drift)
+	list("documents missing from the search index", r.Unindexed)
+	list("documents stuck in processing", r.StuckDocuments)
+	list("jobs running too long", r.StuckJobs)
+	list("repaired", r.Repaired)
+	if n := r.Problems(); n == 0 {
+		fmt.Fprintln(w, "OK: nothing is lost or inconsistent")
+	} else {
+		fmt.Fprintf(w, "FOUND %d problem(s) that need attention\n", n)
+	}
+}
+
+// Run checks (and with Repair, fixes) the whole instance.
+func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Report, error) {
+	if o.OrphanGrace <= 0 {
+		o.OrphanGrace = 6 * time.Hour
+	}
+	if o.StuckAfter <= 0 {
+		o.StuckAfter = time.Hour
+	}
+	r := &Report{}
+	err := st.AllDocuments(ctx, func(d *store.Document) error {
+		r.Documents++
+		return checkBlob(ctx, blobs, d, o.Quick, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := findOrphans(ctx, st, blobs, o.OrphanGrace, r); err != nil {
+		return nil, err
+	}
+	if r.UsageDrifts, err = st.UsageDrifts(ctx); err != nil {
+		return nil, err
+	}
+	if r.Unindexed, err = st.Unindexed(ctx); err != nil {
+		return nil, err
+	}
+	if r.StuckDocuments, err = st.StuckProcessing(ctx, time.Now().Add(-o.StuckAfter)); err != nil {
+		return nil, err
+	}
+	if o.StuckJobs != nil {
+		if r.StuckJobs, err = o.StuckJobs(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if o.Repair {
+		if err := repair(ctx, st, blobs, o, r); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func checkBlob(ctx context.Context, blobs blob.Store, d *store.Document, quick bool, r *Report) error {
+	info, err := blobs.Stat(ctx, d.BlobKey)
+	if errors.Is(err, blob.ErrNotFound) {
+		r.MissingBlobs = append(r.MissingBlobs, d.ID)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", d.BlobKey, err)
+	}
+	if info.Size != d.SizeBytes {
+		r.SizeMismatches = append(r.SizeMismatches, fmt.Sprintf("%s (%d bytes stored, %d recorded)", d.ID, info.Size, d.SizeBytes))
+		return nil
+	}
+	if quick {
+		return nil
+	}
+	rc, _, err := blobs.Get(ctx, d.BlobKey, nil)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", d.BlobKey, err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, rc); err != nil {
+		return fmt.Errorf("read %s: %w", d.BlobKey, err)
+	}
+	r.BlobsChecked++
+	if got := hex.EncodeToString(h.Sum(nil)); got != d.SHA256 {
+		r.ChecksumMismatch = append(r.ChecksumMismatch, d.ID)
+	}
+	return nil
+}
+
+func findOrphans(ctx context.Context, st *store.Store, blobs blob.Store, grace time.Duration, r *Report) error {
+	cutoff := time.Now().Add(-grace)
+	return blobs.List(ctx, "", func(info blob.Info) error {
+		if strings.HasPrefix(info.Key, "audit/") || info.ModTime.After(cutoff) {
+			return nil
+		}
+		known, err := st.BlobKeyKnown(ctx, info.Key)
+		if err != nil || known {
+			return err
+		}
+		pending, err := st.IsPendingUploadKey(ctx, info.Key)
+		if err != nil || pending {
+			return err
+		}
+		r.Orphans = append(r.Orphans, info.Key)
+		return nil
+	})
+}
+
+func repair(ctx context.Context, st *store.Store, blobs blob.Store, o Options, r *Report) error {
+	for _, k := range r.Orphans {
+		if err := blobs.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	if len(r.Orphans) > 0 {
+		r.Repaired = append(r.Repaired, fmt.Sprintf("orphans: removed %d blobs", len(r.Orphans)))
+	}
+	for _, d := range r.UsageDrifts {
+		if err := st.FixUsage(ctx, d.UserID); err != nil {
+			return err
+		}
+	}
+	if len(r.UsageDrifts) > 0 {
+		r.Repaired = append(r.Repaired, fmt.Sprintf("usage: recounted %d users", len(r.UsageDrifts)))
+	}
+	for _, id := range r.Unindexed {
+		if err := st.IndexDocument(ctx, id); err != nil {
+			return err
+		}
+	}
+	if len(r.Unindexed) > 0 {
+		r.Repaired = append(r.Repaired, fmt.Sprintf("index: reindexed %d documents", len(r.Unindexed)))
+	}
+	if len(r.StuckDocuments) > 0 && o.Requeue != nil {
+		if err := o.Requeue(ctx, r.StuckDocuments); err != nil {
+			return err
+		}
+		r.Repaired = append(r.Repaired, fmt.Sprintf("requeue: queued processing of %d documents", len(r.StuckDocuments)))
+	}
+	return nil
+}

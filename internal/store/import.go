@@ -1,0 +1,204 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// The Import* methods insert rows exactly as a backup describes them (ids
+// and times kept), for `docuvault import` into an empty instance.
+
+// ImportUser inserts u as it is.
+func (s *Store) ImportUser(ctx context.Context, u *User) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Role, u.Disabled, u.TOTPSecret, u.TOTPEnabled,
+		u.QuotaBytes, u.QuotaDocuments, u.UsedBytes, u.DocumentCount, u.StorageBackend, u.CreatedAt.UTC(), u.UpdatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("restore user: %w", normalize(err))
+	}
+	return nil
+}
+
+// ImportTopic inserts t as it is.
+func (s *Store) ImportTopic(ctx context.Context, t *Topic) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO topics (id, owner_id, name, name_key, description, color, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, t.OwnerID, t.Name, TopicKey(t.Name), t.Description, t.Color,
+		t.CreatedAt.UTC(), t.UpdatedAt.UTC())
+	if err != nil {
+		return fmt.Errorf("restore topic: %w", normalize(err))
+	}
+	return nil
+}
+
+// ImportDocument inserts d with its text and topic assignments and indexes it.
+func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		var deleted any
+		if d.DeletedAt != nil {
+			deleted = d.DeletedAt.UTC()
+		}
+		var pages any
+		if d.PageCount != nil {
+			pages = *d.PageCount
+		}
+		cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status, error,
+			page_count, language, thumbnail_key, storage_backend, storage_state, storage_ref, storage_error, notes,
+			deleted_at, created_at, updated_at`
+		vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21`
+		if tx.dialect == SQLite {
+			cols += ", seq"
+			vals += ", (SELECT IFNULL(MAX(seq), 0) + 1 FROM documents)"
+		}
+		_, err := tx.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
+			d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status, d.Error,
+			pages, d.Language, d.ThumbnailKey, d.StorageBackend, d.StorageState, d.StorageRef, d.StorageError, d.Notes,
+			deleted, d.CreatedAt.UTC(), d.UpdatedAt.UTC())
+		if err != nil {
+			return fmt.Errorf("restore document: %w", normalize(err))
+		}
+		if _, err := tx.w.ExecContext(ctx, `INSERT INTO document_texts (document_id, body) VALUES ($1, $2)`, d.ID, text); err != nil {
+			return fmt.Errorf("restore document text: %w", normalize(err))
+		}
+		for _, t := range d.Topics {
+			var conf any
+			if t.Confidence != nil {
+				conf = *t.Confidence
+			}
+			if _, err := tx.w.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, confidence, created_at)
+				VALUES ($1, $2, $3, $4, $5)`, d.ID, t.TopicID, t.Source, conf, d.CreatedAt.UTC()); err != nil {
+				return fmt.Errorf("restore assignment: %w", normalize(err))
+			}
+		}
+		return tx.IndexDocument(ctx, d.ID)
+	})
+}
+
+// AllAudit calls fn for every audit entry, oldest first.
+func (s *Store) AllAudit(ctx context.Context, fn func(*AuditEntry) error) error {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor_id, action, target_type, target_id, ip, user_agent, details
+		FROM audit_log ORDER BY at, id`)
+	if err != nil {
+		return fmt.Errorf("all audit: %w", normalize(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return normalize(rows.Err())
+}
+
+// UsageDrift is an owner whose stored usage differs from their documents.
+type UsageDrift struct {
+	UserID                   string
+	StoredBytes, ActualBytes int64
+	StoredDocs, ActualDocs   int64
+}
+
+// UsageDrifts lists users whose counters do not match their documents.
+func (s *Store) UsageDrifts(ctx context.Context) ([]UsageDrift, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.used_bytes, COALESCE(SUM(d.size_bytes), 0), u.document_count, COUNT(d.id)
+		FROM users u LEFT JOIN documents d ON d.owner_id = u.id
+		GROUP BY u.id, u.used_bytes, u.document_count
+		HAVING u.used_bytes <> COALESCE(SUM(d.size_bytes), 0) OR u.document_count <> COUNT(d.id)`)
+	if err != nil {
+		return nil, fmt.Errorf("usage drift: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []UsageDrift
+	for rows.Next() {
+		var d UsageDrift
+		if err := rows.Scan(&d.UserID, &d.StoredBytes, &d.ActualBytes, &d.StoredDocs, &d.ActualDocs); err != nil {
+			return nil, fmt.Errorf("usage drift: %w", normalize(err))
+		}
+		out = append(out, d)
+	}
+	return out, normalize(rows.Err())
+}
+
+// FixUsage sets an owner's counters to what their documents add up to.
+func (s *Store) FixUsage(ctx context.Context, userID string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE users SET
+		used_bytes = (SELECT COALESCE(SUM(size_bytes), 0) FROM documents WHERE owner_id = $1),
+		document_count = (SELECT COUNT(*) FROM documents WHERE owner_id = $1)
+		WHERE id = $1`, userID)
+	if err != nil {
+		return fmt.Errorf("fix usage: %w", normalize(err))
+	}
+	return nil
+}
+
+// Unindexed lists documents without a full-text entry.
+func (s *Store) Unindexed(ctx context.Context) ([]string, error) {
+	q := `SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM document_search s WHERE s.document_id = d.id)`
+	if s.dialect == SQLite {
+		q = `SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM document_search s WHERE s.rowid = d.seq)`
+	}
+	return s.queryIDs(ctx, q)
+}
+
+// StuckProcessing lists documents still processing since before t.
+func (s *Store) StuckProcessing(ctx context.Context, t time.Time) ([]string, error) {
+	return s.queryIDs(ctx, `SELECT id FROM documents WHERE status = 'processing' AND updated_at < $1 ORDER BY updated_at`, t.UTC())
+}
+
+func (s *Store) queryIDs(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ids: %w", normalize(err))
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, normalize(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, normalize(rows.Err())
+}
+
+// AllDocuments calls fn for every document of every owner, in id order.
+func (s *Store) AllDocuments(ctx context.Context, fn func(*Document) error) error {
+	after := ""
+	for {
+		docs, err := s.queryDocuments(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.id > $1 ORDER BY d.id LIMIT 500`, after)
+		if err != nil {
+			return err
+		}
+		if len(docs) == 0 {
+			return nil
+		}
+		if err := s.loadTopics(ctx, docs); err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if err := fn(d); err != nil {
+				return err
+			}
+		}
+		after = docs[len(docs)-1].ID
+	}
+}
+
+// RawDocumentText returns a document's text whatever its owner.
+func (s *Store) RawDocumentText(ctx context.Context, id string) (string, error) {
+	var body string
+	err := s.r.QueryRowContext(ctx, `SELECT body FROM document_texts WHERE document_id = $1`, id).Scan(&body)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("document text: %w", normalize(err))
+	}
+	return body, nil
+}
