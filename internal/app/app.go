@@ -23,6 +23,7 @@ import (
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/integrity"
 	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/web"
 )
 
 // Version is set at build time with -ldflags "-X .../internal/app.Version=v1.2.3".
@@ -136,7 +137,18 @@ func (a *App) API() *api.Server {
 			"storage":  a.Blobs.Check,
 		},
 		MetricsToken: a.Config.MetricsToken,
+		Extra:        a.mountUI,
 	})
+}
+
+// mountUI adds the web UI to the API's mux.
+func (a *App) mountUI(mux *http.ServeMux) {
+	ui, err := web.New(web.Config{Version: VersionString()}, a.Log)
+	if err != nil {
+		// The templates are embedded and tested; failing here is a build defect.
+		panic(err)
+	}
+	ui.Register(mux)
 }
 
 // Serve runs the HTTP server until ctx ends, then shuts down gracefully:

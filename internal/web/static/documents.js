@@ -1,0 +1,163 @@
+"use strict";
+DV.ready.then(async (me) => {
+  if (!me) return;
+  const $ = (id) => document.getElementById(id);
+  const list = $("doc-list"), empty = $("empty"), more = $("more"), form = $("filters");
+  let cursor = null, seq = 0, grid = localStorage.getItem("dv_view") === "grid";
+  const thumbs = new Map();
+
+  const setView = () => {
+    list.classList.toggle("grid", grid);
+    $("view-grid").setAttribute("aria-pressed", grid);
+    $("view-list").setAttribute("aria-pressed", !grid);
+  };
+  $("view-grid").addEventListener("click", () => { grid = true; localStorage.setItem("dv_view", "grid"); setView(); });
+  $("view-list").addEventListener("click", () => { grid = false; localStorage.setItem("dv_view", "list"); setView(); });
+  setView();
+
+  const usage = () => {
+    const q = [];
+    q.push(DV.size(me.used_bytes) + (me.quota_bytes ? " of " + DV.size(me.quota_bytes) : "") + " used");
+    q.push(me.document_count + (me.quota_documents ? " of " + me.quota_documents : "") + " documents");
+    $("usage").textContent = q.join(" · ");
+  };
+  usage();
+
+  // Thumbnails need the bearer token, so they are fetched and shown as blob URLs.
+  const thumb = (d) => {
+    const img = DV.el("img", { alt: "", loading: "lazy" });
+    if (d.has_thumbnail) {
+      const key = d.id + d.updated_at;
+      const set = (u) => (img.src = u);
+      if (thumbs.has(key)) set(thumbs.get(key));
+      else fetch("/api/documents/" + encodeURIComponent(d.id) + "/thumbnail", { headers: { Authorization: "Bearer " + DV.token() } })
+        .then((r) => (r.ok ? r.blob() : null)).then((b) => { if (b) { const u = URL.createObjectURL(b); thumbs.set(key, u); set(u); } });
+    }
+    return img;
+  };
+
+  const statusText = (d) => d.status === "failed" ? "Failed: " + (d.error || "unknown error") : d.status === "processing" ? "Processing…" : "Ready";
+
+  const row = (d) => DV.el("a", { class: "doc", href: "/documents/" + encodeURIComponent(d.id), "data-id": d.id },
+    thumb(d),
+    DV.el("div", { class: "info" },
+      DV.el("div", { class: "title" }, d.title),
+      d.snippet ? DV.el("div", { class: "snippet" }, DV.marked(d.snippet)) : null,
+      DV.el("div", { class: "hint" }, d.original_filename + " · " + DV.size(d.size_bytes) + (d.page_count ? " · " + d.page_count + " pages" : "") + " · " + DV.date(d.created_at)),
+      DV.el("div", { class: "status " + d.status }, statusText(d)),
+      DV.el("ul", { class: "chips" }, d.topics.map((t) => DV.el("li", { class: "chip" }, t.name + (t.source === "ai" ? " (suggested" + (t.confidence ? " " + Math.round(t.confidence * 100) + "%" : "") + ")" : ""))))));
+
+  const query = () => {
+    const p = new URLSearchParams();
+    const q = $("q").value.trim();
+    if (q) p.set("q", q);
+    if ($("topic").value) p.set("topic_id", $("topic").value);
+    if ($("status").value) p.set("status", $("status").value);
+    let sort = $("sort").value;
+    if (sort === "relevance" && !q) sort = "-created_at";
+    p.set("sort", sort);
+    p.set("limit", "50");
+    return p;
+  };
+
+  const load = async (append) => {
+    const mine = ++seq;
+    const p = query();
+    if (append && cursor) p.set("cursor", cursor);
+    try {
+      const res = await DV.api("GET", "/api/documents?" + p);
+      if (mine !== seq) return;
+      if (!append) list.replaceChildren();
+      res.items.forEach((d) => list.append(row(d)));
+      cursor = res.next_cursor;
+      more.hidden = !cursor;
+      empty.hidden = list.children.length > 0;
+      if (!p.get("q") && !p.get("topic_id") && !p.get("status")) empty.textContent = "No documents yet. Upload your first one: drop files above or use “Upload files”.";
+      else empty.textContent = "Nothing matches. Try fewer words, another topic or status.";
+      schedulePoll(res.items);
+    } catch (e) {
+      if (mine === seq) DV.flash(e.message, true);
+    }
+  };
+  more.addEventListener("click", () => load(true));
+
+  let timer = null;
+  form.addEventListener("input", (ev) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => load(false), ev.target.id === "q" ? 250 : 0);
+  });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(false); });
+
+  // While documents are processing, refresh their rows by themselves.
+  let poll = null;
+  const schedulePoll = (items) => {
+    clearTimeout(poll);
+    const busy = Array.from(list.querySelectorAll(".status.processing")).length > 0 || items.some((d) => d.status === "processing");
+    if (busy) poll = setTimeout(async () => {
+      for (const el of list.querySelectorAll(".doc")) {
+        if (!el.querySelector(".status.processing")) continue;
+        try {
+          const { document: d } = await DV.api("GET", "/api/documents/" + encodeURIComponent(el.dataset.id));
+          el.replaceWith(row(d));
+        } catch (e) { /* it may have been deleted */ }
+      }
+      schedulePoll([]);
+    }, 2500);
+  };
+
+  try {
+    const topics = await DV.api("GET", "/api/topics");
+    for (const t of topics.items) $("topic").append(DV.el("option", { value: t.id }, t.name));
+  } catch (e) { DV.flash(e.message, true); }
+  await load(false);
+
+  // Uploads: each file goes straight to storage (a presigned URL, or this
+  // server's own signed URL), with its own progress bar, then is completed.
+  const uploads = $("uploads");
+  const putWithProgress = (url, headers, file, bar) => new Promise((resolve, reject) => {
+    const x = new XMLHttpRequest();
+    x.open("PUT", url);
+    for (const [k, v] of Object.entries(headers || {})) x.setRequestHeader(k, v);
+    x.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; };
+    x.onload = () => (x.status >= 200 && x.status < 300 ? resolve() : reject(new Error(uploadError(x))));
+    x.onerror = () => reject(new Error("the connection broke off; try again"));
+    x.send(file);
+  });
+  const uploadError = (x) => { try { return JSON.parse(x.responseText).detail; } catch (e) { return "the storage refused the file (" + x.status + ")"; } };
+
+  const uploadOne = async (file) => {
+    const bar = DV.el("progress", { max: 1, value: 0, "aria-label": "Upload progress of " + file.name });
+    const state = DV.el("span", {}, "waiting");
+    const li = DV.el("li", {}, DV.el("span", {}, file.name), bar, state);
+    uploads.append(li);
+    try {
+      state.textContent = "uploading";
+      const t = await DV.api("POST", "/api/uploads", { filename: file.name, size: file.size, content_type: file.type || "" });
+      await putWithProgress(t.url, t.headers, file, bar);
+      state.textContent = "checking";
+      const done = await DV.api("POST", "/api/uploads/" + encodeURIComponent(t.upload_id) + "/complete");
+      bar.value = 1;
+      state.textContent = "done";
+      me.used_bytes += done.document.size_bytes; me.document_count++; usage();
+      return true;
+    } catch (e) {
+      state.textContent = e.code === "conflict" && e.problem.existing_id ? "you already have this file" : e.message;
+      state.className = "bad";
+      return false;
+    }
+  };
+  const uploadAll = async (files) => {
+    const queue = Array.from(files);
+    if (!queue.length) return;
+    const workers = Array.from({ length: Math.min(3, queue.length) }, async () => {
+      while (queue.length) await uploadOne(queue.shift());
+    });
+    await Promise.all(workers);
+    load(false);
+  };
+  $("file-input").addEventListener("change", (e) => { uploadAll(e.target.files); e.target.value = ""; });
+  const zone = $("dropzone");
+  for (const t of ["dragenter", "dragover"]) document.addEventListener(t, (e) => { e.preventDefault(); zone.classList.add("over"); });
+  for (const t of ["dragleave", "drop"]) document.addEventListener(t, (e) => { e.preventDefault(); zone.classList.remove("over"); });
+  document.addEventListener("drop", (e) => uploadAll(e.dataTransfer.files));
+});
