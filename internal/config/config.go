@@ -79,6 +79,8 @@ type Config struct {
 	LogLevel              string
 	LogFormat             string // "text" or "json"
 	MetricsToken          string // when set, /metrics requires "Authorization: Bearer <token>"
+	ConsumeDir            string // CONSUME_DIR: a folder serve watches and imports from
+	ConsumeUser           string // CONSUME_USER: email of the account consumed files go to
 }
 
 // Variable describes one environment variable, for --help and the README.
@@ -136,6 +138,8 @@ var Variables = []Variable{
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "text", "text or json"},
 	{"METRICS_TOKEN", "", "bearer token required by /metrics when set (or _FILE)"},
+	{"CONSUME_DIR", "", "folder that serve watches; files dropped there are imported"},
+	{"CONSUME_USER", "", "email of the account that consumed files belong to"},
 }
 
 // Getenv looks a variable up; tests pass a map instead of the process environment.
@@ -194,6 +198,8 @@ func Load(getenv Getenv) (*Config, error) {
 		LogLevel:              l.str("LOG_LEVEL", "info"),
 		LogFormat:             l.str("LOG_FORMAT", "text"),
 		MetricsToken:          l.secret("METRICS_TOKEN"),
+		ConsumeDir:            l.str("CONSUME_DIR", ""),
+		ConsumeUser:           l.str("CONSUME_USER", ""),
 	}
 	if len(c.OCRLanguages) == 0 {
 		c.OCRLanguages = []string{"eng"}
@@ -281,6 +287,9 @@ func (c *Config) validate(l *loader) {
 	}
 	if c.AdminEmail != "" && !strings.Contains(c.AdminEmail, "@") {
 		l.fail("ADMIN_EMAIL", "must be an email address")
+	}
+	if (c.ConsumeDir == "") != (c.ConsumeUser == "") {
+		l.fail("CONSUME_DIR", "CONSUME_DIR and CONSUME_USER go together")
 	}
 	if c.CloudCredsKey != "" && len(c.CloudCredsKey) < 32 {
 		l.fail("CLOUD_CREDS_KEY", "must be at least 32 characters")
