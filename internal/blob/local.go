@@ -20,13 +20,16 @@ type Local struct {
 	root string
 }
 
+// tmpDir holds puts in progress, under the root.
+const tmpDir = ".tmp"
+
 // NewLocal opens (creating when needed) a local store at root.
 func NewLocal(root string) (*Local, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("blob: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Join(abs, ".tmp"), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(abs, tmpDir), 0o700); err != nil {
 		return nil, fmt.Errorf("blob: create root: %w", err)
 	}
 	return &Local{root: abs}, nil
@@ -38,6 +41,10 @@ func (l *Local) Name() string { return "local" }
 func (l *Local) path(key string) (string, error) {
 	if err := ValidateKey(key); err != nil {
 		return "", err
+	}
+	if key == tmpDir || strings.HasPrefix(key, tmpDir+"/") {
+		// The temp dir is not part of the key space.
+		return "", fmt.Errorf("%w: %q is reserved", ErrInvalidKey, key)
 	}
 	p := filepath.Join(l.root, filepath.FromSlash(key))
 	if !strings.HasPrefix(p, l.root+string(filepath.Separator)) {
@@ -55,7 +62,7 @@ func (l *Local) Put(ctx context.Context, key string, r io.Reader, size int64, _ 
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return Info{}, fmt.Errorf("blob: put %s: %w", key, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Join(l.root, ".tmp"), "put-*")
+	tmp, err := os.CreateTemp(filepath.Join(l.root, tmpDir), "put-*")
 	if err != nil {
 		return Info{}, fmt.Errorf("blob: put %s: %w", key, err)
 	}
@@ -187,7 +194,7 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(Info) error) er
 		rel, _ := filepath.Rel(l.root, p)
 		key := filepath.ToSlash(rel)
 		if d.IsDir() {
-			if key == ".tmp" {
+			if key == tmpDir {
 				return filepath.SkipDir
 			}
 			if key != "." && !strings.HasPrefix(key+"/", prefix) && !strings.HasPrefix(prefix, key+"/") {
@@ -208,7 +215,7 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(Info) error) er
 
 // Check implements Store: the root must be writable.
 func (l *Local) Check(_ context.Context) error {
-	f, err := os.CreateTemp(filepath.Join(l.root, ".tmp"), "health-*")
+	f, err := os.CreateTemp(filepath.Join(l.root, tmpDir), "health-*")
 	if err != nil {
 		return fmt.Errorf("blob: local store not writable: %w", err)
 	}
