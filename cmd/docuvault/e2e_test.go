@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/blob/blobtest"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
@@ -37,7 +38,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "build docuvault:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := blobtest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -186,11 +187,13 @@ func TestServeRestartKeepsDataAndSecrets(t *testing.T) {
 	p2.stop(t)
 }
 
-func TestServeOnPostgres(t *testing.T) {
+func TestServeOnPostgresAndS3(t *testing.T) {
 	url := storetest.PostgresURL(t)
-	p := startServe(t, "DATA_DIR="+t.TempDir(), "DATABASE_URL="+url)
-	if !strings.Contains(p.logs.String(), "database=postgres") {
-		t.Fatalf("not on postgres:\n%s", p.logs)
+	s3 := blobtest.StartS3(t)
+	p := startServe(t, "DATA_DIR="+t.TempDir(), "DATABASE_URL="+url, "MINIO_ENDPOINT="+s3.Endpoint,
+		"MINIO_ACCESS_KEY="+s3.AccessKey, "MINIO_SECRET_KEY="+s3.SecretKey, "MINIO_BUCKET="+s3.Bucket, "MINIO_REGION="+s3.Region)
+	if !strings.Contains(p.logs.String(), "database=postgres") || !strings.Contains(p.logs.String(), "storage=s3") {
+		t.Fatalf("not on postgres and s3:\n%s", p.logs)
 	}
 	p.stop(t)
 }

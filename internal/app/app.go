@@ -106,9 +106,11 @@ func (a *App) Migrate(ctx context.Context) error {
 	return a.Store.Migrate(ctx, a.Config.DatabaseMigrateURL)
 }
 
-func openBlobs(_ context.Context, cfg *config.Config) (blob.Store, error) {
+func openBlobs(ctx context.Context, cfg *config.Config) (blob.Store, error) {
 	if cfg.UsesS3() {
-		return nil, errors.New("MINIO_ENDPOINT is set but this build has no S3 backend yet")
+		return blob.NewS3(ctx, blob.S3Config{Endpoint: cfg.MinioEndpoint, PublicEndpoint: cfg.MinioPublicEndpoint,
+			AccessKey: cfg.MinioAccessKey, SecretKey: cfg.MinioSecretKey, Bucket: cfg.MinioBucket,
+			Region: cfg.MinioRegion, UseSSL: cfg.MinioUseSSL})
 	}
 	return blob.NewLocal(cfg.BlobDir())
 }
