@@ -1,13 +1,14 @@
 package document
 
 import (
-	"net/url"
 	"path"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/docuvault/docuvault/internal/blob"
 )
 
 // maxFilenameBytes bounds a stored filename.
@@ -55,15 +56,5 @@ func TitleFromFilename(name string) string {
 }
 
 // ContentDisposition builds an RFC 6266 attachment header with an ASCII
-// fallback and the exact UTF-8 name.
-func ContentDisposition(filename string) string {
-	var ascii strings.Builder
-	for _, r := range filename {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' || r == ';' {
-			ascii.WriteByte('_')
-			continue
-		}
-		ascii.WriteRune(r)
-	}
-	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + url.PathEscape(filename)
-}
+// fallback and the exact UTF-8 name (the same header presigned downloads get).
+func ContentDisposition(filename string) string { return blob.ContentDisposition(filename) }

@@ -28,7 +28,7 @@ func TestCleanFilename(t *testing.T) {
 
 func TestContentDisposition(t *testing.T) {
 	got := ContentDisposition(`Rechnung "März" 📄;.pdf`)
-	want := `attachment; filename="Rechnung _M_rz_ __.pdf"; filename*=UTF-8''Rechnung%20%22M%C3%A4rz%22%20%F0%9F%93%84%3B.pdf`
+	want := `attachment; filename="Rechnung _M_rz_ _;.pdf"; filename*=UTF-8''Rechnung%20%22M%C3%A4rz%22%20%F0%9F%93%84%3B.pdf`
 	if got != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}

@@ -19,7 +19,9 @@ func (c *countingJobs) EnqueueProcess(ctx context.Context, tx *store.Store, id s
 	c.processed++
 	return nil
 }
-func (c *countingJobs) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error { return nil }
+func (c *countingJobs) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
+	return nil
+}
 
 func newService(t *testing.T, st *store.Store) (*Service, *countingJobs, Actor) {
 	t.Helper()
