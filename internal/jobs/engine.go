@@ -1,0 +1,239 @@
+// Package jobs is DocuVault's background job engine, built on River.
+//
+// On SQLite one River client over the store's single writer connection both
+// inserts and works jobs. On PostgreSQL a pgx client works jobs (LISTEN/NOTIFY,
+// leader election, periodic jobs on the leader only) and a database/sql
+// insert-only client enqueues jobs inside the store's transactions, so a row
+// and its job commit together.
+//
+// Use: build with New, register every worker with AddWorker and every
+// periodic job with AddPeriodic, then Start; Stop on shutdown. Register the
+// same workers in every process, including ones that only enqueue
+// (RunWorkers false): they let inserts reject job kinds nobody can run.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// The queues every engine works.
+const (
+	QueueDocuments = "documents" // extraction, classification, placement; Config.Workers wide
+	QueueEmail     = "email"     // outgoing mail, 2 at a time
+	QueueDefault   = "default"   // periodic maintenance and everything else, 2 at a time
+)
+
+// Sentinel errors.
+var (
+	// ErrStarted is returned when workers or periodic jobs are added after Start.
+	ErrStarted = errors.New("jobs: engine already started")
+	// ErrNoTx is returned by EnqueueTx outside a store transaction.
+	ErrNoTx = errors.New("jobs: EnqueueTx needs a Store from WithTx")
+	// ErrNotFound is returned by Retry for an unknown job.
+	ErrNotFound = errors.New("jobs: job not found")
+)
+
+// Config tunes the engine. The zero value is a working production setup
+// that enqueues but does not work jobs.
+type Config struct {
+	// Workers is the parallelism of the "documents" queue; default runtime.NumCPU().
+	Workers int
+	// Logger receives the engine's and River's logs; default slog.Default().
+	Logger *slog.Logger
+	// RunWorkers makes Start work jobs and run periodic jobs (serve and
+	// worker); false gives an insert-only engine.
+	RunWorkers bool
+	// PollInterval is how often idle queues look for new jobs when no
+	// notification arrives (always the case on SQLite); default 1s.
+	PollInterval time.Duration
+	// JobTimeout cancels a job's context after this long unless its worker
+	// overrides Timeout; default River's 1 minute, -1 for none.
+	JobTimeout time.Duration
+
+	// test settings, set only by this package's tests
+	testOnly    bool
+	retryPolicy river.ClientRetryPolicy
+}
+
+// Engine runs DocuVault's background jobs. It is safe for concurrent use.
+type Engine struct {
+	store   *store.Store
+	log     *slog.Logger
+	workers *river.Workers
+	metrics *metrics
+
+	// inserter enqueues in the store's *sql.Tx and serves the admin helpers.
+	inserter *river.Client[*sql.Tx]
+	// start, stop and periodic are the working client's; nil when insert-only.
+	start    func(context.Context) error
+	stop     func(context.Context) error
+	cancel   func(context.Context) error
+	periodic *river.PeriodicJobBundle
+
+	mu      sync.Mutex
+	started bool
+}
+
+// New builds the engine on the store's database. It does not start working;
+// add workers and periodic jobs, then call Start.
+func New(s *store.Store, cfg Config) (*Engine, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	e := &Engine{
+		store:   s,
+		log:     cfg.Logger.With("component", "jobs"),
+		workers: river.NewWorkers(),
+		metrics: newMetrics(s),
+	}
+	rc := e.riverConfig(cfg)
+	switch s.Dialect() {
+	case store.SQLite:
+		c, err := river.NewClient(riversqlite.New(s.DB()), rc)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: sqlite client: %w", err)
+		}
+		e.inserter = c
+		if cfg.RunWorkers {
+			e.start, e.stop, e.cancel, e.periodic = c.Start, c.Stop, c.StopAndCancel, c.PeriodicJobs()
+		}
+	case store.Postgres:
+		if s.PgxPool() == nil {
+			return nil, errors.New("jobs: PostgreSQL store without a pgx pool")
+		}
+		ins, err := river.NewClient(riverdatabasesql.New(s.DB()), insertOnly(rc))
+		if err != nil {
+			return nil, fmt.Errorf("jobs: postgres insert client: %w", err)
+		}
+		e.inserter = ins
+		if cfg.RunWorkers {
+			c, err := river.NewClient[pgx.Tx](riverpgxv5.New(s.PgxPool()), rc)
+			if err != nil {
+				return nil, fmt.Errorf("jobs: postgres worker client: %w", err)
+			}
+			e.start, e.stop, e.cancel, e.periodic = c.Start, c.Stop, c.StopAndCancel, c.PeriodicJobs()
+		}
+	default:
+		return nil, fmt.Errorf("jobs: unsupported database %q", s.Dialect())
+	}
+	return e, nil
+}
+
+// riverConfig is the configuration of the working client; insertOnly
+// derives the inserter's from it.
+func (e *Engine) riverConfig(cfg Config) *river.Config {
+	rc := &river.Config{
+		Logger:            cfg.Logger.With("component", "river"),
+		Workers:           e.workers,
+		FetchPollInterval: cfg.PollInterval,
+		JobTimeout:        cfg.JobTimeout,
+		Middleware:        []rivertype.Middleware{e.metrics.middleware()},
+		TestOnly:          cfg.testOnly,
+		RetryPolicy:       cfg.retryPolicy,
+	}
+	if cfg.RunWorkers {
+		rc.Queues = map[string]river.QueueConfig{
+			QueueDocuments: {MaxWorkers: cfg.Workers},
+			QueueEmail:     {MaxWorkers: 2},
+			QueueDefault:   {MaxWorkers: 2},
+		}
+	}
+	if cfg.testOnly {
+		rc.FetchCooldown = 20 * time.Millisecond
+	}
+	return rc
+}
+
+// insertOnly is rc without queues: a client that never starts, used for
+// inserts and admin queries. Workers stay so unknown kinds are rejected.
+func insertOnly(rc *river.Config) *river.Config {
+	c := *rc
+	c.Queues = nil
+	c.Middleware = nil
+	return &c
+}
+
+// AddWorker registers the worker of one job kind. Call it before Start; it
+// returns ErrStarted afterwards, and an error for a kind already registered.
+func AddWorker[T river.JobArgs](e *Engine, w river.Worker[T]) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started {
+		return ErrStarted
+	}
+	if err := river.AddWorkerSafely(e.workers, w); err != nil {
+		return fmt.Errorf("jobs: add worker: %w", err)
+	}
+	return nil
+}
+
+// Start begins working jobs when Config.RunWorkers is set; otherwise it
+// only freezes the registrations. Start returns once the client runs; the
+// work goes on in the background until Stop.
+func (e *Engine) Start(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.started {
+		return ErrStarted
+	}
+	e.started = true
+	if e.start == nil {
+		return nil
+	}
+	if err := e.start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	e.log.Info("jobs started", "database", string(e.store.Dialect()))
+	return nil
+}
+
+// Stop stops fetching new jobs and waits for running ones to finish. When ctx
+// ends first, it cancels the running jobs' contexts and waits up to
+// hardStopWait more for them to return, then gives up with ctx's error.
+func (e *Engine) Stop(ctx context.Context) error {
+	e.mu.Lock()
+	running := e.started && e.stop != nil
+	e.mu.Unlock()
+	if !running {
+		return nil
+	}
+	err := e.stop(ctx)
+	if err == nil {
+		e.log.Info("jobs stopped")
+		return nil
+	}
+	e.log.Warn("jobs did not finish in time; cancelling them", "err", err)
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hardStopWait)
+	defer cancel()
+	if herr := e.cancel(hctx); herr != nil {
+		return fmt.Errorf("jobs: stop: %w", errors.Join(err, herr))
+	}
+	return fmt.Errorf("jobs: stop: running jobs cancelled: %w", err)
+}
+
+// hardStopWait bounds how long Stop waits for cancelled jobs to return.
+const hardStopWait = 10 * time.Second
+
+// Collector reports job counts by state and queue, and the jobs worked by
+// kind and outcome, to Prometheus.
+func (e *Engine) Collector() prometheus.Collector { return e.metrics }
