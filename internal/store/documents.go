@@ -357,8 +357,11 @@ func (s *Store) SetUserTopics(ctx context.Context, ownerID, docID string, topicI
 			return fmt.Errorf("set topics: %w", normalize(err))
 		}
 	}
-	_, err := s.w.ExecContext(ctx, `UPDATE documents SET updated_at = $1 WHERE id = $2`, t, docID)
-	return normalize(err)
+	if _, err := s.w.ExecContext(ctx, `UPDATE documents SET updated_at = $1 WHERE id = $2`, t, docID); err != nil {
+		return normalize(err)
+	}
+	// The local classifier learns from these assignments: retrain it.
+	return s.MarkClassifierStale(ctx, ownerID)
 }
 
 // TrashDocument moves the owner's document to the trash.

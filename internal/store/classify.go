@@ -1,0 +1,265 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// AISettings is one user's classification choice.
+type AISettings struct {
+	UserID    string
+	Provider  string // "local", "anthropic", "openai", "ollama", "lmstudio"
+	Model     string
+	APIKey    []byte // sealed; nil when none
+	BaseURL   string
+	UpdatedAt time.Time
+}
+
+// AISettings returns the user's choice, or ErrNotFound when they never chose.
+func (s *Store) AISettings(ctx context.Context, userID string) (*AISettings, error) {
+	var a AISettings
+	err := s.r.QueryRowContext(ctx, `SELECT user_id, provider, model, api_key, base_url, updated_at FROM ai_settings WHERE user_id = $1`, userID).
+		Scan(&a.UserID, &a.Provider, &a.Model, &a.APIKey, &a.BaseURL, &a.UpdatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("ai settings: %w", normalize(err))
+	}
+	return &a, nil
+}
+
+// PutAISettings stores the user's choice.
+func (s *Store) PutAISettings(ctx context.Context, a *AISettings) error {
+	a.UpdatedAt = now()
+	_, err := s.w.ExecContext(ctx, `INSERT INTO ai_settings (user_id, provider, model, api_key, base_url, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (user_id) DO UPDATE SET provider = EXCLUDED.provider, model = EXCLUDED.model,
+			api_key = EXCLUDED.api_key, base_url = EXCLUDED.base_url, updated_at = EXCLUDED.updated_at`,
+		a.UserID, a.Provider, a.Model, a.APIKey, a.BaseURL, a.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("put ai settings: %w", normalize(err))
+	}
+	return nil
+}
+
+// ClassifierModel is a user's trained local model.
+type ClassifierModel struct {
+	Data         []byte
+	ExampleCount int
+	TrainedAt    time.Time
+	Stale        bool // assignments changed since training
+}
+
+// ClassifierModel returns the user's model, or ErrNotFound.
+func (s *Store) ClassifierModel(ctx context.Context, userID string) (*ClassifierModel, error) {
+	var m ClassifierModel
+	err := s.r.QueryRowContext(ctx, `SELECT model, example_count, trained_at, stale FROM classifier_models WHERE user_id = $1`, userID).
+		Scan(&m.Data, &m.ExampleCount, &m.TrainedAt, &m.Stale)
+	if err != nil {
+		return nil, fmt.Errorf("classifier model: %w", normalize(err))
+	}
+	return &m, nil
+}
+
+// SaveClassifierModel stores a freshly trained model.
+func (s *Store) SaveClassifierModel(ctx context.Context, userID string, data []byte, examples int) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO classifier_models (user_id, model, example_count, trained_at, stale)
+		VALUES ($1, $2, $3, $4, FALSE)
+		ON CONFLICT (user_id) DO UPDATE SET model = EXCLUDED.model, example_count = EXCLUDED.example_count,
+			trained_at = EXCLUDED.trained_at, stale = FALSE`, userID, data, examples, now())
+	if err != nil {
+		return fmt.Errorf("save classifier model: %w", normalize(err))
+	}
+	return nil
+}
+
+// MarkClassifierStale notes that the user's assignments changed.
+func (s *Store) MarkClassifierStale(ctx context.Context, userID string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE classifier_models SET stale = TRUE WHERE user_id = $1`, userID)
+	return normalize(err)
+}
+
+// TrainingExample is a document the user filed under topics themselves.
+type TrainingExample struct {
+	DocumentID string
+	Text       string
+	TopicIDs   []string
+}
+
+// TrainingExamples returns the user's ready documents with user-assigned
+// topics, each text cut to maxText bytes.
+func (s *Store) TrainingExamples(ctx context.Context, userID string, maxText int) ([]TrainingExample, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.title, COALESCE(t.body, ''), dt.topic_id
+		FROM documents d
+		JOIN document_topics dt ON dt.document_id = d.id AND dt.source = 'user'
+		LEFT JOIN document_texts t ON t.document_id = d.id
+		WHERE d.owner_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
+		ORDER BY d.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("training examples: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []TrainingExample
+	for rows.Next() {
+		var id, title, body, topic string
+		if err := rows.Scan(&id, &title, &body, &topic); err != nil {
+			return nil, fmt.Errorf("training examples: %w", normalize(err))
+		}
+		if n := len(out); n > 0 && out[n-1].DocumentID == id {
+			out[n-1].TopicIDs = append(out[n-1].TopicIDs, topic)
+			continue
+		}
+		out = append(out, TrainingExample{DocumentID: id, Text: truncate(title+"\n"+body, maxText), TopicIDs: []string{topic}})
+	}
+	return out, normalize(rows.Err())
+}
+
+// AITopic is a classifier's assignment.
+type AITopic struct {
+	TopicID    string
+	Confidence float64
+}
+
+// SetAITopics replaces the document's classifier assignments. Topics the
+// user assigned themselves are never touched, and topics that are not the
+// document owner's are ignored.
+func (s *Store) SetAITopics(ctx context.Context, docID string, topics []AITopic) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		var owner string
+		if err := tx.w.QueryRowContext(ctx, `SELECT owner_id FROM documents WHERE id = $1`, docID).Scan(&owner); err != nil {
+			return fmt.Errorf("set ai topics: %w", normalize(err))
+		}
+		if _, err := tx.w.ExecContext(ctx, `DELETE FROM document_topics WHERE document_id = $1 AND source = 'ai'`, docID); err != nil {
+			return fmt.Errorf("set ai topics: %w", normalize(err))
+		}
+		t := now()
+		for _, a := range topics {
+			_, err := tx.w.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, confidence, created_at)
+				SELECT $1, id, 'ai', $3, $4 FROM topics WHERE id = $2 AND owner_id = $5
+				ON CONFLICT (document_id, topic_id) DO NOTHING`, docID, a.TopicID, a.Confidence, t, owner)
+			if err != nil {
+				return fmt.Errorf("set ai topics: %w", normalize(err))
+			}
+		}
+		_, err := tx.w.ExecContext(ctx, `UPDATE documents SET updated_at = $1 WHERE id = $2`, t, docID)
+		return normalize(err)
+	})
+}
+
+// TopicSuggestion is a new topic the classifier proposes.
+type TopicSuggestion struct {
+	Name        string
+	Reason      string
+	DocumentIDs []string
+}
+
+// AddSuggestions records suggestions, merging documents into an existing
+// suggestion of the same name. Names of existing topics are skipped.
+func (s *Store) AddSuggestions(ctx context.Context, ownerID string, sugs []TopicSuggestion) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		for _, sg := range sugs {
+			key := TopicKey(sg.Name)
+			if key == "" {
+				continue
+			}
+			if _, err := tx.TopicByName(ctx, ownerID, sg.Name); err == nil {
+				continue
+			}
+			var existing string
+			err := tx.w.QueryRowContext(ctx, `SELECT document_ids FROM topic_suggestions WHERE owner_id = $1 AND name_key = $2`, ownerID, key).Scan(&existing)
+			switch {
+			case err == nil:
+				var ids []string
+				_ = json.Unmarshal([]byte(existing), &ids)
+				ids = dedupe(append(ids, sg.DocumentIDs...))
+				b, _ := json.Marshal(ids)
+				if _, err := tx.w.ExecContext(ctx, `UPDATE topic_suggestions SET document_ids = $1, reason = $2 WHERE owner_id = $3 AND name_key = $4`,
+					string(b), sg.Reason, ownerID, key); err != nil {
+					return normalize(err)
+				}
+			case errors.Is(err, sql.ErrNoRows):
+				b, _ := json.Marshal(dedupe(sg.DocumentIDs))
+				if _, err := tx.w.ExecContext(ctx, `INSERT INTO topic_suggestions (id, owner_id, name, name_key, reason, document_ids, created_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7)`, NewID(), ownerID, strings.TrimSpace(sg.Name), key, sg.Reason, string(b), now()); err != nil {
+					return normalize(err)
+				}
+			default:
+				return normalize(err)
+			}
+		}
+		return nil
+	})
+}
+
+// Suggestions lists the owner's suggestions, those naming documentID only
+// when it is not "". Documents no longer visible are left out.
+func (s *Store) Suggestions(ctx context.Context, ownerID, documentID string) ([]TopicSuggestion, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, reason, document_ids FROM topic_suggestions WHERE owner_id = $1 ORDER BY created_at`, ownerID)
+	if err != nil {
+		return nil, fmt.Errorf("suggestions: %w", normalize(err))
+	}
+	var out []TopicSuggestion
+	for rows.Next() {
+		var sg TopicSuggestion
+		var ids string
+		if err := rows.Scan(&sg.Name, &sg.Reason, &ids); err != nil {
+			rows.Close()
+			return nil, normalize(err)
+		}
+		_ = json.Unmarshal([]byte(ids), &sg.DocumentIDs)
+		out = append(out, sg)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, normalize(err)
+	}
+	filtered := out[:0]
+	for _, sg := range out {
+		visible := sg.DocumentIDs[:0]
+		for _, id := range sg.DocumentIDs {
+			if _, err := s.Document(ctx, ownerID, id); err == nil {
+				visible = append(visible, id)
+			}
+		}
+		sg.DocumentIDs = visible
+		if documentID != "" && !contains(visible, documentID) {
+			continue
+		}
+		filtered = append(filtered, sg)
+	}
+	return filtered, nil
+}
+
+// TakeSuggestion removes the owner's suggestion and returns it, or ErrNotFound.
+func (s *Store) TakeSuggestion(ctx context.Context, ownerID, name string) (*TopicSuggestion, error) {
+	var sg TopicSuggestion
+	var ids string
+	err := s.w.QueryRowContext(ctx, `DELETE FROM topic_suggestions WHERE owner_id = $1 AND name_key = $2 RETURNING name, reason, document_ids`,
+		ownerID, TopicKey(name)).Scan(&sg.Name, &sg.Reason, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("take suggestion: %w", normalize(err))
+	}
+	_ = json.Unmarshal([]byte(ids), &sg.DocumentIDs)
+	return &sg, nil
+}
+
+// AddUserTopic assigns one topic to a document as the user's choice,
+// keeping the document's other topics.
+func (s *Store) AddUserTopic(ctx context.Context, ownerID, docID, topicID string) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, created_at)
+		SELECT d.id, $3, 'user', $4 FROM documents d WHERE d.id = $2 AND d.owner_id = $1
+		ON CONFLICT (document_id, topic_id) DO UPDATE SET source = 'user', confidence = NULL`, ownerID, docID, topicID, now())
+	return normalize(err)
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
