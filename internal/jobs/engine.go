@@ -189,7 +189,9 @@ func AddWorker[T river.JobArgs](e *Engine, w river.Worker[T]) error {
 
 // Start begins working jobs when Config.RunWorkers is set; otherwise it
 // only freezes the registrations. Start returns once the client runs; the
-// work goes on in the background until Stop.
+// work goes on in the background until Stop. Ending ctx also begins a
+// graceful stop, so pass the process's long-lived context and call Stop
+// with a shutdown deadline to wait for running jobs.
 func (e *Engine) Start(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
