@@ -1,0 +1,65 @@
+package classify
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/classify/local"
+)
+
+// ProviderConfig selects and configures a provider. Zero values mean the defaults.
+type ProviderConfig struct {
+	// Name is "local", "anthropic", "openai", "ollama" or "lmstudio".
+	Name string
+	// Model overrides the provider's default model.
+	Model string
+	// APIKey is required for anthropic and openai; ollama and lmstudio get a stub.
+	APIKey string
+	// BaseURL overrides the provider's endpoint (an OpenAI-compatible server, a proxy, a test server).
+	BaseURL string
+	// Timeout bounds each attempt (default 60 s).
+	Timeout time.Duration
+	// HTTPClient is used for every request; pass an SSRF-guarded client for user-supplied base URLs.
+	HTTPClient *http.Client
+	// MaxRetries after the first attempt on 429, 5xx and network errors (default 3; negative: none).
+	MaxRetries int
+	// RetryBaseDelay is the first backoff delay, doubled each retry, with jitter (default 500 ms).
+	RetryBaseDelay time.Duration
+	// MaxRetryAfter caps how long a Retry-After is honoured in process; a longer one is returned as
+	// ErrRateLimited with RetryAfter set (default 30 s).
+	MaxRetryAfter time.Duration
+	// MaxConcurrency limits requests in flight through this Provider (default 4).
+	MaxConcurrency int
+	// LocalModel is the user's trained model for "local"; nil until one has been trained.
+	LocalModel *local.Model
+}
+
+// Default models and endpoints.
+const (
+	DefaultAnthropicModel = "claude-sonnet-4-6"
+	DefaultOpenAIModel    = "gpt-4o"
+	DefaultOllamaModel    = "llama3.2"
+	DefaultOllamaURL      = "http://localhost:11434/v1"
+	DefaultLMStudioModel  = "gemma-4-e4b-it"
+	DefaultLMStudioURL    = "http://localhost:1234/v1"
+)
+
+// New builds the provider cfg names. It returns ErrUnknownProvider for an unknown name and
+// ErrNotConfigured when anthropic or openai lack an API key.
+func New(cfg ProviderConfig) (Provider, error) {
+	switch cfg.Name {
+	case "local", "":
+		return NewLocal(cfg.LocalModel), nil
+	case "anthropic":
+		return newAnthropic(cfg)
+	case "openai":
+		return newOpenAI(cfg, "openai", DefaultOpenAIModel, "", true)
+	case "ollama":
+		return newOpenAI(cfg, "ollama", DefaultOllamaModel, DefaultOllamaURL, false)
+	case "lmstudio":
+		return newOpenAI(cfg, "lmstudio", DefaultLMStudioModel, DefaultLMStudioURL, false)
+	default:
+		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, cfg.Name)
+	}
+}
