@@ -1,0 +1,239 @@
+package extract
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// updateOffice rewrites the generated fixtures in testdata/office:
+// go test -run TestOfficeFixtures ./internal/extract/ -update-office
+var updateOffice = flag.Bool("update-office", false, "rewrite generated office fixtures in testdata/office")
+
+// zipEntry is one file of a hand-built zip.
+type zipEntry struct {
+	name, body string
+	store      bool // stored instead of deflated
+}
+
+// buildZip writes entries into a zip in the given order.
+func buildZip(t testing.TB, entries ...zipEntry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		method := zip.Deflate
+		if e.store {
+			method = zip.Store
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: e.name, Method: method})
+		if err != nil {
+			t.Fatalf("zip %s: %v", e.name, err)
+		}
+		if _, err := io.WriteString(w, e.body); err != nil {
+			t.Fatalf("zip %s: %v", e.name, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatalf("zip close: %v", err)
+	}
+	return buf.Bytes()
+}
+
+// fixture reads testdata/office/name, or writes gen() there first with
+// -update-office.
+func fixture(t testing.TB, name string, gen func() []byte) []byte {
+	t.Helper()
+	p := filepath.Join("testdata", "office", name)
+	if *updateOffice && gen != nil {
+		if err := os.WriteFile(p, gen(), 0o644); err != nil {
+			t.Fatalf("write %s: %v", p, err)
+		}
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("read %s (regenerate with -update-office): %v", p, err)
+	}
+	return data
+}
+
+// wantPhrases fails unless text contains every phrase.
+func wantPhrases(t testing.TB, text string, phrases ...string) {
+	t.Helper()
+	for _, p := range phrases {
+		if !strings.Contains(text, p) {
+			t.Errorf("text lacks %q; text starts %q", p, text[:min(len(text), 600)])
+		}
+	}
+}
+
+// zipFormats are the extractors that read zip containers.
+var zipFormats = []struct {
+	name string
+	f    formatFunc
+}{
+	{"docx", extractDOCX}, {"pptx", extractPPTX}, {"odf", extractODF}, {"xlsx", extractXLSX},
+}
+
+// TestZipHostile: every zip-based extractor refuses bombs, too many
+// entries and garbage with specific errors.
+func TestZipHostile(t *testing.T) {
+	bomb := buildZip(t,
+		zipEntry{name: "content.xml", body: strings.Repeat("a", 64<<20)},
+		zipEntry{name: "ppt/slides/slide1.xml", body: strings.Repeat("a", 64<<20)},
+		zipEntry{name: "xl/workbook.xml", body: strings.Repeat("a", 64<<20)},
+	)
+	// The same bomb content under the name each format reads first.
+	bombs := map[string][]byte{
+		"docx": buildZip(t, zipEntry{name: "word/document.xml", body: "<w:document>" + strings.Repeat("<w:p/>", 12<<20) + "</w:document>"}),
+		"odf":  bomb,
+		"pptx": bomb,
+		"xlsx": bomb,
+	}
+	many := make([]zipEntry, 0, 60)
+	for i := range 60 {
+		many = append(many, zipEntry{name: fmt.Sprintf("word/f%d.xml", i), body: "x"})
+	}
+	manyZip := buildZip(t, many...)
+	small := withDefaults(Limits{MaxEntries: 50, MaxDecompressedBytes: 256 << 20})
+	tight := withDefaults(Limits{MaxDecompressedBytes: 1 << 20})
+	for _, zf := range zipFormats {
+		tests := []struct {
+			name    string
+			data    []byte
+			lim     Limits
+			want    error
+			message string
+		}{
+			{"ratio bomb", bombs[zf.name], withDefaults(Limits{}), ErrLimit, "zip bomb"},
+			{"decompressed total", bombs[zf.name], tight, ErrLimit, "decompresses to more than"},
+			{"too many entries", manyZip, small, ErrLimit, "60 entries"},
+			{"not a zip", []byte("PK\x03\x04 this is not really a zip"), withDefaults(Limits{}), ErrMalformed, "not a zip"},
+			{"empty", nil, withDefaults(Limits{}), ErrMalformed, ""},
+			{"empty zip", buildZip(t), withDefaults(Limits{}), ErrMalformed, ""},
+		}
+		for _, tt := range tests {
+			t.Run(zf.name+"/"+tt.name, func(t *testing.T) {
+				_, err := zf.f(context.Background(), input(tt.data, "", "x"), tt.lim)
+				if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.message) {
+					t.Fatalf("err = %v, want %v containing %q", err, tt.want, tt.message)
+				}
+			})
+		}
+	}
+}
+
+func TestSafeName(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"word/document.xml", "word/document.xml", true},
+		{"./word/./document.xml", "word/document.xml", true},
+		{"../../etc/passwd", "", false},
+		{"word/../../x.xml", "", false},
+		{"/etc/passwd", "", false},
+		{"C:/Windows/x.xml", "", false},
+		{`word\..\..\x.xml`, "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := safeName(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("safeName(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// TestZipSlipIgnored: an entry whose name climbs out is never read, even
+// when it cleans to the name of the real part.
+func TestZipSlipIgnored(t *testing.T) {
+	data := buildZip(t,
+		zipEntry{name: "../word/document.xml", body: docxBody("EVIL OUTSIDE")},
+		zipEntry{name: "/word/document.xml", body: docxBody("EVIL ABSOLUTE")},
+		zipEntry{name: "word/document.xml", body: docxBody("the real text")},
+	)
+	res, err := extractDOCX(context.Background(), input(data, "", "slip.docx"), withDefaults(Limits{}))
+	if err != nil {
+		t.Fatalf("extractDOCX: %v", err)
+	}
+	if res.Text != "the real text" {
+		t.Errorf("Text = %q, want only the safe entry", res.Text)
+	}
+	z, err := openZip(input(data, "", "slip.docx"), withDefaults(Limits{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.skipped != 2 || len(z.order) != 1 {
+		t.Errorf("skipped %d, kept %v; want 2 skipped, 1 kept", z.skipped, z.order)
+	}
+}
+
+// TestZipNestedNotFollowed: a docx inside a docx is not read.
+func TestZipNestedNotFollowed(t *testing.T) {
+	inner := buildZip(t, zipEntry{name: "word/document.xml", body: docxBody("INNER SECRET")})
+	data := buildZip(t,
+		zipEntry{name: "word/document.xml", body: docxBody("outer text")},
+		zipEntry{name: "word/embeddings/inner.docx", body: string(inner), store: true},
+	)
+	res, err := extractDOCX(context.Background(), input(data, "", "nested.docx"), withDefaults(Limits{}))
+	if err != nil {
+		t.Fatalf("extractDOCX: %v", err)
+	}
+	if strings.Contains(res.Text, "INNER") || res.Text != "outer text" {
+		t.Errorf("Text = %q, want only the outer document", res.Text)
+	}
+}
+
+// TestZipLyingHeader: sizes in the headers are not trusted; a header that
+// claims a tiny entry still hits the limit as the bytes are read.
+func TestZipLyingHeader(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "content.xml", Method: zip.Deflate,
+		CompressedSize64: 0, UncompressedSize64: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Deflate the payload through a one-entry zip and copy its raw data.
+	payload := buildZip(t, zipEntry{name: "x", body: strings.Repeat("<a/>", 1<<20)})
+	zr, err := zip.NewReader(bytes.NewReader(payload), int64(len(payload)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := zr.File[0].OpenRaw()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(w, raw); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lim := withDefaults(Limits{MaxDecompressedBytes: 1 << 20})
+	_, err = extractODF(context.Background(), input(buf.Bytes(), "", "lie.odt"), lim)
+	if !errors.Is(err, ErrLimit) && !errors.Is(err, ErrMalformed) {
+		t.Fatalf("err = %v, want ErrLimit or ErrMalformed", err)
+	}
+}
+
+// TestZipCancelled: a cancelled context stops reading.
+func TestZipCancelled(t *testing.T) {
+	data := fixture(t, "python-docx.docx", nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := extractDOCX(ctx, input(data, "", "x.docx"), withDefaults(Limits{}))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
