@@ -107,7 +107,7 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	log := app.NewLogger(cfg, stderr)
-	a, err := app.Open(ctx, cfg, log, true)
+	a, err := app.Open(ctx, cfg, log, app.Options{Migrate: true, RunWorkers: true})
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	log := app.NewLogger(cfg, stderr)
-	a, err := app.Open(ctx, cfg, log, false)
+	a, err := app.Open(ctx, cfg, log, app.Options{RunWorkers: true})
 	if err != nil {
 		return err
 	}
@@ -143,7 +143,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	log := app.NewLogger(cfg, stderr)
-	a, err := app.Open(ctx, cfg, log, true)
+	a, err := app.Open(ctx, cfg, log, app.Options{Migrate: true})
 	if err != nil {
 		return err
 	}
@@ -205,7 +205,7 @@ func openApp(ctx context.Context, stderr io.Writer, migrate bool) (*app.App, err
 	if err != nil {
 		return nil, err
 	}
-	return app.Open(ctx, cfg, app.NewLogger(cfg, stderr), migrate)
+	return app.Open(ctx, cfg, app.NewLogger(cfg, stderr), app.Options{Migrate: migrate})
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -5,12 +5,14 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 
 	"runtime/debug"
 	"time"
@@ -19,9 +21,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/docuvault/docuvault/internal/api"
+	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/config"
+	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/integrity"
+	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/web"
 )
@@ -49,13 +56,30 @@ func VersionString() string {
 
 // App is one DocuVault process.
 type App struct {
-	Config   *config.Config
-	Log      *slog.Logger
-	Store    *store.Store
-	Blobs    blob.Store
-	Registry *prometheus.Registry
+	Config     *config.Config
+	Log        *slog.Logger
+	Store      *store.Store
+	Blobs      blob.Store
+	Registry   *prometheus.Registry
+	Jobs       *jobs.Engine
+	Documents  *document.Service
+	Audit      *audit.Exporter
+	Extractor  *extract.Extractor // nil unless this process works jobs
+	Pipeline   *pipeline.Pipeline // nil unless this process works jobs
+	Classifier Classifier         // classifies documents in the classify job
+	Health     map[string]api.HealthCheck
 
+	purges  []func(context.Context) error
 	closers []func() error
+}
+
+// Options say what kind of process Open builds.
+type Options struct {
+	// Migrate applies pending migrations first (serve, migrate, import).
+	Migrate bool
+	// RunWorkers works jobs in this process (serve, worker); otherwise jobs
+	// are only enqueued.
+	RunWorkers bool
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -69,9 +93,9 @@ func NewLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// Open connects to everything the configuration names. With migrate set it
-// applies pending migrations first (serve does; worker expects them applied).
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*App, error) {
+// Open connects to everything the configuration names and builds the
+// services. Nothing runs until Serve or RunWorker.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (*App, error) {
 	if err := cfg.EnsureSecrets(); err != nil {
 		return nil, err
 	}
@@ -89,7 +113,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate boo
 	}
 	a.Store = st
 	a.closers = append(a.closers, st.Close)
-	if migrate {
+	if o.Migrate {
 		if err := a.Migrate(ctx); err != nil {
 			return nil, err
 		}
@@ -97,13 +121,67 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate boo
 	if a.Blobs, err = openBlobs(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if err := a.build(ctx, o); err != nil {
+		return nil, err
+	}
 	ok = true
 	return a, nil
 }
 
-// Migrate applies the database migrations.
+// build makes the services on top of the store and blob store.
+func (a *App) build(ctx context.Context, o Options) error {
+	cfg := a.Config
+	var err error
+	a.Jobs, err = jobs.New(a.Store, jobs.Config{Workers: cfg.Workers, Logger: a.Log, RunWorkers: o.RunWorkers})
+	if err != nil {
+		return err
+	}
+	a.Registry.MustRegister(a.Jobs.Collector())
+	a.Documents, err = document.New(a.Store, a.Blobs, enqueuer{a.Jobs}, a.Log, document.Config{
+		MaxUploadBytes: cfg.MaxUploadBytes, BackendURL: cfg.BackendURL, SecretKey: cfg.SecretKey,
+		TrashRetention: time.Duration(cfg.TrashRetentionDays) * 24 * time.Hour,
+	})
+	if err != nil {
+		return err
+	}
+	a.Audit = audit.New(a.Store, a.Blobs, a.Log, time.Duration(cfg.AuditRetentionDays)*24*time.Hour)
+	a.Health = map[string]api.HealthCheck{"database": a.Store.Ping, "storage": a.Blobs.Check}
+	if o.RunWorkers {
+		a.Extractor, err = extract.New(extract.Config{CacheDir: filepath.Join(cfg.CacheDir(), "wazero"), Workers: cfg.Workers,
+			OCRLanguages: cfg.OCRLanguages, Limits: extract.Limits{OCRMaxPages: cfg.OCRMaxPages}})
+		if err != nil {
+			return err
+		}
+		a.closers = append(a.closers, a.Extractor.Close)
+		ocr := a.Extractor.OCR()
+		a.Health["ocr"] = func(context.Context) error {
+			if !ocr.Available() {
+				return api.Unavailable{Reason: ocr.Reason()}
+			}
+			return nil
+		}
+		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, enqueuer{a.Jobs}, a.Log, filepath.Join(cfg.DataDir, "tmp"), 0)
+		if err := a.registerJobs(a.Jobs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Migrate applies the database migrations: DocuVault's and the job engine's.
 func (a *App) Migrate(ctx context.Context) error {
-	return a.Store.Migrate(ctx, a.Config.DatabaseMigrateURL)
+	if err := a.Store.Migrate(ctx, a.Config.DatabaseMigrateURL); err != nil {
+		return err
+	}
+	if a.Store.Dialect() == store.Postgres && a.Config.DatabaseMigrateURL != "" && a.Config.DatabaseMigrateURL != a.Config.DatabaseURL {
+		mdb, err := sql.Open("pgx", a.Config.DatabaseMigrateURL)
+		if err != nil {
+			return fmt.Errorf("DATABASE_MIGRATE_URL: %w", err)
+		}
+		defer mdb.Close()
+		return jobs.Migrate(ctx, a.Store, mdb)
+	}
+	return jobs.Migrate(ctx, a.Store)
 }
 
 func openBlobs(ctx context.Context, cfg *config.Config) (blob.Store, error) {
@@ -128,16 +206,15 @@ func (a *App) Close() error {
 // API builds the HTTP handler.
 func (a *App) API() *api.Server {
 	return api.New(api.Deps{
-		Logger:     a.Log,
-		Store:      a.Store,
-		Blobs:      a.Blobs,
-		Registerer: a.Registry,
-		Gatherer:   a.Registry,
-		Version:    VersionString(),
-		Health: map[string]api.HealthCheck{
-			"database": a.Store.Ping,
-			"storage":  a.Blobs.Check,
-		},
+		Logger:       a.Log,
+		Store:        a.Store,
+		Blobs:        a.Blobs,
+		Registerer:   a.Registry,
+		Gatherer:     a.Registry,
+		Version:      VersionString(),
+		Health:       a.Health,
+		Documents:    a.Documents,
+		Audit:        a.Audit,
 		MetricsToken: a.Config.MetricsToken,
 		Extra:        a.mountUI,
 	})
@@ -170,6 +247,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
+	if err := a.Jobs.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
 	addr := "http://" + ln.Addr().String()
 	a.Log.Info("listening", "addr", addr, "version", VersionString(), "database", string(a.Store.Dialect()), "storage", a.Blobs.Name())
 	if ready != nil {
@@ -185,19 +266,29 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	a.Log.Info("shutting down", "timeout", a.Config.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	herr := srv.Shutdown(sctx)
+	if herr != nil {
 		srv.Close()
+	}
+	jerr := a.Jobs.Stop(sctx)
+	if err := errors.Join(herr, jerr); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
 }
 
-// RunWorker runs the job workers until ctx ends.
+// RunWorker works jobs until ctx ends, then finishes running jobs within
+// ShutdownTimeout.
 func (a *App) RunWorker(ctx context.Context) error {
-	a.Log.Info("worker started", "version", VersionString(), "database", string(a.Store.Dialect()))
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	a.Log.Info("worker started", "version", VersionString(), "database", string(a.Store.Dialect()), "storage", a.Blobs.Name())
 	<-ctx.Done()
-	a.Log.Info("worker stopping")
-	return nil
+	a.Log.Info("worker stopping", "timeout", a.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	return a.Jobs.Stop(sctx)
 }
 
 // CheckOptions are the integrity check's options for this instance.
