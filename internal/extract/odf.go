@@ -40,8 +40,7 @@ func extractODF(ctx context.Context, in Input, lim Limits) (*Result, error) {
 			if pages >= lim.MaxPages {
 				return errPagesDone
 			}
-			tb.trimSpace()
-			return tb.write("\f")
+			return tb.pageBreak()
 		}
 		return nil
 	}

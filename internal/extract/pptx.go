@@ -44,8 +44,7 @@ func extractPPTX(ctx context.Context, in Input, lim Limits) (*Result, error) {
 	tb := newTextBuilder(lim)
 	for i, name := range slides {
 		if i > 0 {
-			tb.trimSpace()
-			if tb.write("\f") != nil {
+			if tb.pageBreak() != nil {
 				break
 			}
 		}

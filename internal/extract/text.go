@@ -100,6 +100,21 @@ func (t *textBuilder) breakLine(n int) error {
 	return t.write(strings.Repeat("\n", n-t.newlines))
 }
 
+// pageBreak ends the page with a form feed; the next page starts without
+// empty lines.
+func (t *textBuilder) pageBreak() error {
+	s := t.b.String()
+	if trimmed := strings.TrimRight(s, " \t\n"); len(trimmed) != len(s) {
+		t.b.Reset()
+		t.b.WriteString(trimmed)
+	}
+	if err := t.write("\f"); err != nil {
+		return err
+	}
+	t.newlines = 2
+	return nil
+}
+
 // trimSpace drops trailing spaces and tabs of the current line.
 func (t *textBuilder) trimSpace() {
 	s := t.b.String()

@@ -45,8 +45,7 @@ func extractXLSX(ctx context.Context, in Input, lim Limits) (res *Result, err er
 	tb := newTextBuilder(lim)
 	for i, sheet := range sheets {
 		if i > 0 {
-			tb.trimSpace()
-			if tb.write("\f") != nil {
+			if tb.pageBreak() != nil {
 				break
 			}
 		}
