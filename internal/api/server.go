@@ -14,6 +14,7 @@ import (
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
 )
@@ -34,6 +35,8 @@ type Deps struct {
 	Documents *document.Service
 	// Audit reads the daily audit exports.
 	Audit *audit.Exporter
+	// Classify runs classification settings, suggestions and checks.
+	Classify *classify.Service
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -86,6 +89,7 @@ func (s *Server) register() {
 	s.handleFunc("GET /api/openapi.json", s.handleOpenAPI)
 	s.registerDocuments()
 	s.registerAudit()
+	s.registerClassify()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

@@ -263,3 +263,39 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// SetDocumentError records (or with "" clears) a problem on a document
+// without changing its status, e.g. a failed classification.
+func (s *Store) SetDocumentError(ctx context.Context, id, msg string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE documents SET error = $1 WHERE id = $2`, truncate(msg, 2000), id)
+	return normalize(err)
+}
+
+// UnfiledDoc is a ready document without any topic.
+type UnfiledDoc struct {
+	ID, Title, Text string
+}
+
+// UnfiledDocuments lists up to limit of the owner's ready documents that have
+// no topic, each text cut to maxText bytes.
+func (s *Store) UnfiledDocuments(ctx context.Context, ownerID string, limit, maxText int) ([]UnfiledDoc, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.title, COALESCE(t.body, '') FROM documents d
+		LEFT JOIN document_texts t ON t.document_id = d.id
+		WHERE d.owner_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
+		  AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id)
+		ORDER BY d.created_at DESC LIMIT $2`, ownerID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("unfiled documents: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []UnfiledDoc
+	for rows.Next() {
+		var d UnfiledDoc
+		if err := rows.Scan(&d.ID, &d.Title, &d.Text); err != nil {
+			return nil, normalize(err)
+		}
+		d.Text = truncate(d.Text, maxText)
+		out = append(out, d)
+	}
+	return out, normalize(rows.Err())
+}

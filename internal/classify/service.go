@@ -1,0 +1,429 @@
+package classify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/classify/local"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// Sealer encrypts per-user secrets at rest (the cloud package's AES-GCM
+// sealer under a key derived from CLOUD_CREDS_KEY).
+type Sealer interface {
+	Seal(userID, purpose, id string, plaintext []byte) ([]byte, error)
+	Open(userID, purpose, id string, sealed []byte) ([]byte, error)
+}
+
+// sealPurpose names API keys among the sealed secrets.
+const sealPurpose = "ai-api-key"
+
+// Defaults are the system-wide choices from the environment.
+type Defaults struct {
+	Provider     string // DEFAULT_AI_PROVIDER
+	Model        string // DEFAULT_AI_MODEL
+	AnthropicKey string
+	OpenAIKey    string
+}
+
+// Service classifies stored documents with each user's provider, trains
+// the local classifier from their own assignments, and keeps suggestions.
+type Service struct {
+	store    *store.Store
+	sealer   Sealer
+	defaults Defaults
+	log      *slog.Logger
+	// guarded is the SSRF-guarded client for user-supplied base URLs; nil
+	// uses the default client.
+	guarded *http.Client
+	timeout time.Duration
+
+	trainMu sync.Map // user id -> *sync.Mutex: one training per user at a time
+}
+
+// NewService builds the service.
+func NewService(st *store.Store, sealer Sealer, d Defaults, guarded *http.Client, log *slog.Logger) *Service {
+	if d.Provider == "" {
+		d.Provider = "local"
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{store: st, sealer: sealer, defaults: d, guarded: guarded, log: log, timeout: DefaultTimeout}
+}
+
+// Providers are the names a user may choose.
+var Providers = []string{"local", "anthropic", "openai", "ollama", "lmstudio"}
+
+func knownProvider(name string) bool {
+	for _, p := range Providers {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Settings is a user's choice as shown to them (the key never leaves).
+type Settings struct {
+	Provider  string
+	Model     string
+	BaseURL   string
+	APIKeySet bool
+	Default   bool // true when the user never chose and the system default applies
+}
+
+// Settings returns the user's choice or the system default.
+func (s *Service) Settings(ctx context.Context, userID string) (Settings, error) {
+	a, err := s.store.AISettings(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return Settings{Provider: s.defaults.Provider, Model: s.defaults.Model, Default: true}, nil
+	}
+	if err != nil {
+		return Settings{}, err
+	}
+	return Settings{Provider: a.Provider, Model: a.Model, BaseURL: a.BaseURL, APIKeySet: len(a.APIKey) > 0}, nil
+}
+
+// SettingsInput changes the user's choice; a nil APIKey keeps the stored one,
+// an empty one removes it.
+type SettingsInput struct {
+	Provider string
+	Model    string
+	APIKey   *string
+	BaseURL  string
+}
+
+// PutSettings validates and stores the user's choice, sealing the key.
+func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInput) (Settings, error) {
+	if !knownProvider(in.Provider) {
+		return Settings{}, apperr.Fields("unknown provider", map[string]string{"provider": "one of local, anthropic, openai, ollama, lmstudio"})
+	}
+	if len(in.Model) > 200 {
+		return Settings{}, apperr.Fields("model name too long", map[string]string{"model": "at most 200 characters"})
+	}
+	if in.BaseURL != "" {
+		if err := checkBaseURL(in.BaseURL); err != nil {
+			return Settings{}, err
+		}
+	}
+	a := &store.AISettings{UserID: userID, Provider: in.Provider, Model: in.Model, BaseURL: in.BaseURL}
+	switch {
+	case in.APIKey == nil:
+		if old, err := s.store.AISettings(ctx, userID); err == nil {
+			a.APIKey = old.APIKey
+		}
+	case *in.APIKey != "":
+		if len(*in.APIKey) > 1000 {
+			return Settings{}, apperr.Fields("API key too long", map[string]string{"api_key": "at most 1000 characters"})
+		}
+		sealed, err := s.sealer.Seal(userID, sealPurpose, userID, []byte(*in.APIKey))
+		if err != nil {
+			return Settings{}, fmt.Errorf("seal api key: %w", err)
+		}
+		a.APIKey = sealed
+	}
+	if err := s.store.PutAISettings(ctx, a); err != nil {
+		return Settings{}, err
+	}
+	return s.Settings(ctx, userID)
+}
+
+// checkBaseURL accepts absolute http(s) URLs; the guarded client checks the
+// address at dial time.
+func checkBaseURL(raw string) error {
+	u, err := parseHTTPURL(raw)
+	if err != nil || u == nil {
+		return apperr.Fields("invalid base URL", map[string]string{"base_url": "must be an absolute http(s) URL"})
+	}
+	return nil
+}
+
+// ProviderFor builds the user's provider (name "" means their own choice).
+func (s *Service) ProviderFor(ctx context.Context, userID, name string) (Provider, error) {
+	set, err := s.Settings(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	cfg := ProviderConfig{Name: set.Provider, Model: set.Model, BaseURL: set.BaseURL, Timeout: s.timeout}
+	if name != "" && name != set.Provider {
+		cfg = ProviderConfig{Name: name, Timeout: s.timeout}
+	}
+	if cfg.Name == s.defaults.Provider && cfg.Model == "" {
+		cfg.Model = s.defaults.Model
+	}
+	if cfg.BaseURL != "" && s.guarded != nil {
+		cfg.HTTPClient = s.guarded
+	}
+	if cfg.Name == set.Provider && !set.Default {
+		if a, err := s.store.AISettings(ctx, userID); err == nil && len(a.APIKey) > 0 {
+			key, err := s.sealer.Open(userID, sealPurpose, userID, a.APIKey)
+			if err != nil {
+				return nil, fmt.Errorf("open api key: %w", err)
+			}
+			cfg.APIKey = string(key)
+		}
+	}
+	if cfg.APIKey == "" {
+		switch cfg.Name {
+		case "anthropic":
+			cfg.APIKey = s.defaults.AnthropicKey
+		case "openai":
+			cfg.APIKey = s.defaults.OpenAIKey
+		}
+	}
+	if cfg.Name == "local" || cfg.Name == "" {
+		m, err := s.model(ctx, userID)
+		if err != nil {
+			return nil, err
+		}
+		cfg.LocalModel = m
+	}
+	return New(cfg)
+}
+
+// model returns the user's local model, training it first when it is
+// missing or stale. nil means there is nothing to learn from yet.
+func (s *Service) model(ctx context.Context, userID string) (*local.Model, error) {
+	mu, _ := s.trainMu.LoadOrStore(userID, &sync.Mutex{})
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	stored, err := s.store.ClassifierModel(ctx, userID)
+	if err == nil && !stored.Stale {
+		var m local.Model
+		if err := m.UnmarshalBinary(stored.Data); err == nil {
+			return &m, nil
+		}
+		s.log.Warn("stored classifier model unreadable; retraining", "user", userID)
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return s.Train(ctx, userID)
+}
+
+// Train fits the user's local classifier on the documents they filed
+// themselves and stores it. It returns nil, nil when they filed none.
+func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error) {
+	ex, err := s.store.TrainingExamples(ctx, userID, 64<<10)
+	if err != nil {
+		return nil, err
+	}
+	if len(ex) == 0 {
+		return nil, nil
+	}
+	in := make([]local.Example, len(ex))
+	for i, e := range ex {
+		in[i] = local.Example{Text: e.Text, TopicIDs: e.TopicIDs}
+	}
+	start := time.Now()
+	m, err := local.Train(in)
+	if err != nil {
+		return nil, fmt.Errorf("train classifier: %w", err)
+	}
+	data, err := m.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SaveClassifierModel(ctx, userID, data, len(ex)); err != nil {
+		return nil, err
+	}
+	s.log.Info("classifier trained", "user", userID, "documents", len(ex), "duration", time.Since(start))
+	return m, nil
+}
+
+// ClassifyDocument assigns topics to one ready document with its owner's
+// provider. A provider failure is written on the document (which stays
+// ready); temporary failures are returned so the job retries.
+func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error {
+	d, err := s.store.DocumentForJob(ctx, documentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if d.Status != store.StatusReady || d.DeletedAt != nil {
+		return nil
+	}
+	topics, err := s.store.ListTopics(ctx, d.OwnerID)
+	if err != nil {
+		return err
+	}
+	text, err := s.store.RawDocumentText(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	p, err := s.ProviderFor(ctx, d.OwnerID, "")
+	if err == nil && len(topics) > 0 {
+		req := Request{Title: d.Title, Text: text}
+		for _, t := range topics {
+			req.Topics = append(req.Topics, Topic{ID: t.ID, Name: t.Name, Description: t.Description})
+		}
+		var res Result
+		res, err = p.Classify(ctx, req)
+		if err == nil {
+			as := make([]store.AITopic, len(res.Assignments))
+			for i, a := range res.Assignments {
+				as[i] = store.AITopic{TopicID: a.TopicID, Confidence: a.Confidence}
+			}
+			if err := s.store.SetAITopics(ctx, d.ID, as); err != nil {
+				return err
+			}
+			if err := s.addSuggestions(ctx, d.OwnerID, d.ID, res.Suggestions); err != nil {
+				return err
+			}
+		}
+	}
+	if err != nil {
+		msg := "classification failed: " + err.Error()
+		if serr := s.store.SetDocumentError(ctx, d.ID, msg); serr != nil {
+			return serr
+		}
+		if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable) {
+			return err // retried by the job with backoff
+		}
+		s.log.Warn("classification failed", "document", d.ID, "error", err)
+		return nil
+	}
+	return s.store.SetDocumentError(ctx, d.ID, "")
+}
+
+func (s *Service) addSuggestions(ctx context.Context, owner, docID string, sugs []Suggestion) error {
+	if len(sugs) == 0 {
+		return nil
+	}
+	out := make([]store.TopicSuggestion, len(sugs))
+	for i, sg := range sugs {
+		ids := sg.DocumentIDs
+		if len(ids) == 0 {
+			ids = []string{docID}
+		}
+		out[i] = store.TopicSuggestion{Name: sg.Name, Reason: sg.Reason, DocumentIDs: ids}
+	}
+	return s.store.AddSuggestions(ctx, owner, out)
+}
+
+// Suggestions lists proposed topics: those providers made while
+// classifying, and the local classifier's groups of unfiled documents.
+func (s *Service) Suggestions(ctx context.Context, userID, documentID string) ([]store.TopicSuggestion, error) {
+	docs, err := s.store.UnfiledDocuments(ctx, userID, 2000, 16<<10)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) > 0 {
+		in := make([]Doc, len(docs))
+		for i, d := range docs {
+			in[i] = Doc{ID: d.ID, Title: d.Title, Text: d.Text}
+		}
+		sugs, err := NewLocal(nil).Suggest(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.addSuggestions(ctx, userID, "", sugs); err != nil {
+			return nil, err
+		}
+	}
+	return s.store.Suggestions(ctx, userID, documentID)
+}
+
+// AcceptSuggestion creates the suggested topic and files its documents under it.
+func (s *Service) AcceptSuggestion(ctx context.Context, userID, name string) (*store.Topic, error) {
+	var topic *store.Topic
+	err := s.store.WithTx(ctx, func(tx *store.Store) error {
+		sg, err := tx.TakeSuggestion(ctx, userID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return apperr.New(apperr.NotFound, "there is no suggested topic named %q", name)
+		}
+		if err != nil {
+			return err
+		}
+		topic = &store.Topic{OwnerID: userID, Name: sg.Name, Description: sg.Reason}
+		if err := tx.CreateTopic(ctx, topic); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return apperr.New(apperr.Conflict, "you already have a topic named %q", sg.Name)
+			}
+			return err
+		}
+		for _, id := range sg.DocumentIDs {
+			if err := tx.AddUserTopic(ctx, userID, id, topic.ID); err != nil {
+				return err
+			}
+		}
+		return tx.MarkClassifierStale(ctx, userID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Topic(ctx, userID, topic.ID)
+}
+
+// HealthResult is the outcome of a provider check.
+type HealthResult struct {
+	Provider string
+	Model    string
+	OK       bool
+	Latency  time.Duration
+	Error    string
+}
+
+// Health checks the user's provider (or the named one).
+func (s *Service) Health(ctx context.Context, userID, name string) (HealthResult, error) {
+	p, err := s.ProviderFor(ctx, userID, name)
+	if err != nil {
+		if errors.Is(err, ErrNotConfigured) || errors.Is(err, ErrUnknownProvider) {
+			return HealthResult{Provider: name, OK: false, Error: err.Error()}, nil
+		}
+		return HealthResult{}, err
+	}
+	start := time.Now()
+	herr := p.Health(ctx)
+	r := HealthResult{Provider: p.Name(), Model: p.Model(), OK: herr == nil, Latency: time.Since(start)}
+	if herr != nil {
+		r.Error = herr.Error()
+	}
+	return r, nil
+}
+
+// ProviderInfo describes one provider for the user.
+type ProviderInfo struct {
+	Name       string
+	Model      string
+	Configured bool
+}
+
+// ProviderList says which providers the user can use.
+func (s *Service) ProviderList(ctx context.Context, userID string) (string, []ProviderInfo, error) {
+	set, err := s.Settings(ctx, userID)
+	if err != nil {
+		return "", nil, err
+	}
+	var out []ProviderInfo
+	for _, name := range Providers {
+		info := ProviderInfo{Name: name, Configured: true}
+		switch name {
+		case "local":
+			info.Model = LocalModelName
+		case "anthropic":
+			info.Model = DefaultAnthropicModel
+			info.Configured = s.defaults.AnthropicKey != "" || (set.Provider == name && set.APIKeySet)
+		case "openai":
+			info.Model = DefaultOpenAIModel
+			info.Configured = s.defaults.OpenAIKey != "" || (set.Provider == name && set.APIKeySet)
+		case "ollama":
+			info.Model = DefaultOllamaModel
+		case "lmstudio":
+			info.Model = DefaultLMStudioModel
+		}
+		if name == set.Provider && set.Model != "" {
+			info.Model = set.Model
+		}
+		out = append(out, info)
+	}
+	return set.Provider, out, nil
+}
