@@ -90,7 +90,7 @@ func TestDOCXGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			data := fixture(t, tt.file, tt.gen)
-			res, err := extractDOCX(context.Background(), input(data, "", tt.file), withDefaults(Limits{}))
+			res, err := extractDOCX(context.Background(), officeInput(data, "", tt.file), withDefaults(Limits{}))
 			if err != nil {
 				t.Fatalf("extractDOCX: %v", err)
 			}
@@ -130,7 +130,7 @@ func TestDOCXHostileXML(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			data := buildZip(t, zipEntry{name: "word/document.xml", body: tt.body})
-			_, err := extractDOCX(context.Background(), input(data, "", "x.docx"), withDefaults(Limits{}))
+			_, err := extractDOCX(context.Background(), officeInput(data, "", "x.docx"), withDefaults(Limits{}))
 			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.message) {
 				t.Fatalf("err = %v, want %v containing %q", err, tt.want, tt.message)
 			}
@@ -145,7 +145,7 @@ func TestDOCXBrokenHeaderKeepsBody(t *testing.T) {
 		zipEntry{name: "word/document.xml", body: docxBody("body text")},
 		zipEntry{name: "word/header1.xml", body: "<w:hdr><broken"},
 	)
-	res, err := extractDOCX(context.Background(), input(data, "", "x.docx"), withDefaults(Limits{}))
+	res, err := extractDOCX(context.Background(), officeInput(data, "", "x.docx"), withDefaults(Limits{}))
 	if err != nil {
 		t.Fatalf("extractDOCX: %v", err)
 	}
@@ -158,7 +158,7 @@ func TestDOCXBrokenHeaderKeepsBody(t *testing.T) {
 // a note.
 func TestDOCXTextLimit(t *testing.T) {
 	data := buildZip(t, zipEntry{name: "word/document.xml", body: docxBody(strings.Repeat("äöü ", 1000))})
-	res, err := extractDOCX(context.Background(), input(data, "", "x.docx"), withDefaults(Limits{MaxTextBytes: 101}))
+	res, err := extractDOCX(context.Background(), officeInput(data, "", "x.docx"), withDefaults(Limits{MaxTextBytes: 101}))
 	if err != nil {
 		t.Fatalf("extractDOCX: %v", err)
 	}
@@ -169,3 +169,5 @@ func TestDOCXTextLimit(t *testing.T) {
 		t.Errorf("Notes = %q", res.Notes)
 	}
 }
+
+func FuzzDOCX(f *testing.F) { fuzzFormat(f, ".docx", extractDOCX) }

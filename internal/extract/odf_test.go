@@ -42,8 +42,8 @@ func TestODFGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			data := debianFile(t, "/usr/share/doc/live-manual/odt/live-manual."+tt.file+".odt", "live-manual-odf")
-			res, err := extractODF(context.Background(), input(data, "", tt.file+".odt"), withDefaults(Limits{}))
+			data := officeDebianFile(t, "/usr/share/doc/live-manual/odt/live-manual."+tt.file+".odt", "live-manual-odf")
+			res, err := extractODF(context.Background(), officeInput(data, "", tt.file+".odt"), withDefaults(Limits{}))
 			if err != nil {
 				t.Fatalf("extractODF: %v", err)
 			}
@@ -81,7 +81,7 @@ func TestODFSpreadsheetAndPresentation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := extractODF(context.Background(), input(tt.data, "", tt.name), withDefaults(tt.lim))
+			res, err := extractODF(context.Background(), officeInput(tt.data, "", tt.name), withDefaults(tt.lim))
 			if err != nil {
 				t.Fatalf("extractODF: %v", err)
 			}
@@ -105,7 +105,7 @@ func TestODFMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := extractODF(context.Background(), input(tt.data, "", "x.odt"), withDefaults(Limits{}))
+			_, err := extractODF(context.Background(), officeInput(tt.data, "", "x.odt"), withDefaults(Limits{}))
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}

@@ -50,7 +50,7 @@ func handPPTX(t testing.TB) []byte {
 
 func TestPPTXGolden(t *testing.T) {
 	data := fixture(t, "hand.pptx", func() []byte { return handPPTX(t) })
-	res, err := extractPPTX(context.Background(), input(data, "", "hand.pptx"), withDefaults(Limits{}))
+	res, err := extractPPTX(context.Background(), officeInput(data, "", "hand.pptx"), withDefaults(Limits{}))
 	if err != nil {
 		t.Fatalf("extractPPTX: %v", err)
 	}
@@ -70,7 +70,7 @@ func TestPPTXFallbackOrder(t *testing.T) {
 	for _, n := range []int{10, 2, 1} {
 		entries = append(entries, zipEntry{name: fmt.Sprintf("ppt/slides/slide%d.xml", n), body: slideXML(fmt.Sprintf("Slide %d", n))})
 	}
-	res, err := extractPPTX(context.Background(), input(buildZip(t, entries...), "", "x.pptx"), withDefaults(Limits{}))
+	res, err := extractPPTX(context.Background(), officeInput(buildZip(t, entries...), "", "x.pptx"), withDefaults(Limits{}))
 	if err != nil {
 		t.Fatalf("extractPPTX: %v", err)
 	}
@@ -81,7 +81,7 @@ func TestPPTXFallbackOrder(t *testing.T) {
 
 func TestPPTXMaxPages(t *testing.T) {
 	data := fixture(t, "hand.pptx", nil)
-	res, err := extractPPTX(context.Background(), input(data, "", "hand.pptx"), withDefaults(Limits{MaxPages: 2}))
+	res, err := extractPPTX(context.Background(), officeInput(data, "", "hand.pptx"), withDefaults(Limits{MaxPages: 2}))
 	if err != nil {
 		t.Fatalf("extractPPTX: %v", err)
 	}
@@ -102,7 +102,7 @@ func TestPPTXMalformed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := extractPPTX(context.Background(), input(tt.data, "", "x.pptx"), withDefaults(Limits{}))
+			_, err := extractPPTX(context.Background(), officeInput(tt.data, "", "x.pptx"), withDefaults(Limits{}))
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}

@@ -185,13 +185,13 @@ func (p *rtfParser) control() error {
 		if p.pos < len(p.data) && p.data[p.pos] == '-' {
 			p.pos++
 		}
-		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' && p.pos-nstart < 11 {
+		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
 			p.pos++
 		}
 		if s := string(p.data[nstart:p.pos]); s != "" && s != "-" {
 			n, err := strconv.Atoi(s)
-			if err != nil {
-				return fmt.Errorf("%w: RTF number %q", ErrMalformed, s)
+			if err != nil || n > 1<<20 || n < -(1<<20) {
+				n = 0 // out of range parameters are ignored
 			}
 			num, hasNum = n, true
 		} else {

@@ -30,6 +30,22 @@ type textBuilder struct {
 
 func newTextBuilder(lim Limits) *textBuilder { return &textBuilder{max: lim.MaxTextBytes} }
 
+// dropControls removes C0 control characters other than tab, newline,
+// carriage return and form feed, and DEL. NUL in particular cannot be
+// stored in PostgreSQL text.
+func dropControls(s string) string {
+	bad := func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' && r != '\r' && r != '\f' || r == 0x7f }
+	if strings.IndexFunc(s, bad) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if bad(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // full reports whether no more text fits.
 func (t *textBuilder) full() bool { return t.truncated }
 
@@ -45,17 +61,15 @@ func (t *textBuilder) write(s string) error {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
+	s = dropControls(s)
 	if t.b.Len()+len(s) > t.max {
 		t.b.WriteString(truncateUTF8(s, t.max-t.b.Len()))
 		t.truncated = true
 		return errTextFull
 	}
 	t.b.WriteString(s)
-	if i := strings.LastIndexFunc(s, func(r rune) bool { return r != '\n' }); i >= 0 {
-		t.newlines = len(s) - 1 - i
+	if trimmed := strings.TrimRight(s, "\n"); trimmed != "" {
+		t.newlines = len(s) - len(trimmed)
 	} else {
 		t.newlines += len(s)
 	}

@@ -32,7 +32,7 @@ func TestText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := extractText(context.Background(), input([]byte(tt.data), "text/plain", "x.txt"), withDefaults(Limits{}))
+			res, err := extractText(context.Background(), officeInput([]byte(tt.data), "text/plain", "x.txt"), withDefaults(Limits{}))
 			if err != nil {
 				t.Fatalf("extractText: %v", err)
 			}
@@ -51,14 +51,14 @@ func TestText(t *testing.T) {
 
 func TestTextLimits(t *testing.T) {
 	data := []byte(strings.Repeat("€", 100))
-	res, err := extractText(context.Background(), input(data, "text/plain", "x.txt"), withDefaults(Limits{MaxTextBytes: 10}))
+	res, err := extractText(context.Background(), officeInput(data, "text/plain", "x.txt"), withDefaults(Limits{MaxTextBytes: 10}))
 	if err != nil {
 		t.Fatalf("extractText: %v", err)
 	}
 	if res.Text != "€€€" || len(res.Notes) != 1 || res.Notes[0] != "text truncated to 10 bytes" {
 		t.Errorf("Text = %q, Notes = %q", res.Text, res.Notes)
 	}
-	_, err = extractText(context.Background(), input(data, "text/plain", "x.txt"), withDefaults(Limits{MaxDecompressedBytes: 100}))
+	_, err = extractText(context.Background(), officeInput(data, "text/plain", "x.txt"), withDefaults(Limits{MaxDecompressedBytes: 100}))
 	if err == nil || !strings.Contains(err.Error(), "larger than 100 bytes") {
 		t.Errorf("err = %v, want the size limit", err)
 	}
@@ -79,3 +79,5 @@ func TestTextBuilder(t *testing.T) {
 		t.Errorf("text = %q, want %q", got, want)
 	}
 }
+
+func FuzzText(f *testing.F) { fuzzFormat(f, ".txt", extractText) }

@@ -39,7 +39,7 @@ func excelizeXLSX(t testing.TB) []byte {
 
 func TestXLSXGolden(t *testing.T) {
 	data := fixture(t, "excelize.xlsx", func() []byte { return excelizeXLSX(t) })
-	res, err := extractXLSX(context.Background(), input(data, "", "excelize.xlsx"), withDefaults(Limits{}))
+	res, err := extractXLSX(context.Background(), officeInput(data, "", "excelize.xlsx"), withDefaults(Limits{}))
 	if err != nil {
 		t.Fatalf("extractXLSX: %v", err)
 	}
@@ -48,7 +48,7 @@ func TestXLSXGolden(t *testing.T) {
 	if res.Pages != 2 {
 		t.Errorf("Pages = %d, want 2", res.Pages)
 	}
-	res, err = extractXLSX(context.Background(), input(data, "", "excelize.xlsx"), withDefaults(Limits{MaxPages: 1}))
+	res, err = extractXLSX(context.Background(), officeInput(data, "", "excelize.xlsx"), withDefaults(Limits{MaxPages: 1}))
 	if err != nil {
 		t.Fatalf("extractXLSX: %v", err)
 	}
@@ -65,7 +65,7 @@ func TestXLSXBombBeforeExcelize(t *testing.T) {
 	data := buildZip(t,
 		zipEntry{name: "xl/workbook.xml", body: `<workbook/>`},
 		zipEntry{name: "xl/worksheets/sheet1.xml", body: sheet})
-	_, err := extractXLSX(context.Background(), input(data, "", "bomb.xlsx"), withDefaults(Limits{}))
+	_, err := extractXLSX(context.Background(), officeInput(data, "", "bomb.xlsx"), withDefaults(Limits{}))
 	if !errors.Is(err, ErrLimit) || !strings.Contains(err.Error(), "zip bomb") {
 		t.Fatalf("err = %v, want ErrLimit naming the zip bomb", err)
 	}
@@ -73,7 +73,7 @@ func TestXLSXBombBeforeExcelize(t *testing.T) {
 
 func TestXLSXMalformed(t *testing.T) {
 	data := buildZip(t, zipEntry{name: "xl/workbook.xml", body: "<workbook><broken"})
-	_, err := extractXLSX(context.Background(), input(data, "", "x.xlsx"), withDefaults(Limits{}))
+	_, err := extractXLSX(context.Background(), officeInput(data, "", "x.xlsx"), withDefaults(Limits{}))
 	if !errors.Is(err, ErrMalformed) {
 		t.Fatalf("err = %v, want ErrMalformed", err)
 	}

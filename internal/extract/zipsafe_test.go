@@ -122,7 +122,7 @@ func TestZipHostile(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(zf.name+"/"+tt.name, func(t *testing.T) {
-				_, err := zf.f(context.Background(), input(tt.data, "", "x"), tt.lim)
+				_, err := zf.f(context.Background(), officeInput(tt.data, "", "x"), tt.lim)
 				if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.message) {
 					t.Fatalf("err = %v, want %v containing %q", err, tt.want, tt.message)
 				}
@@ -162,14 +162,14 @@ func TestZipSlipIgnored(t *testing.T) {
 		zipEntry{name: "/word/document.xml", body: docxBody("EVIL ABSOLUTE")},
 		zipEntry{name: "word/document.xml", body: docxBody("the real text")},
 	)
-	res, err := extractDOCX(context.Background(), input(data, "", "slip.docx"), withDefaults(Limits{}))
+	res, err := extractDOCX(context.Background(), officeInput(data, "", "slip.docx"), withDefaults(Limits{}))
 	if err != nil {
 		t.Fatalf("extractDOCX: %v", err)
 	}
 	if res.Text != "the real text" {
 		t.Errorf("Text = %q, want only the safe entry", res.Text)
 	}
-	z, err := openZip(input(data, "", "slip.docx"), withDefaults(Limits{}))
+	z, err := openZip(officeInput(data, "", "slip.docx"), withDefaults(Limits{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestZipNestedNotFollowed(t *testing.T) {
 		zipEntry{name: "word/document.xml", body: docxBody("outer text")},
 		zipEntry{name: "word/embeddings/inner.docx", body: string(inner), store: true},
 	)
-	res, err := extractDOCX(context.Background(), input(data, "", "nested.docx"), withDefaults(Limits{}))
+	res, err := extractDOCX(context.Background(), officeInput(data, "", "nested.docx"), withDefaults(Limits{}))
 	if err != nil {
 		t.Fatalf("extractDOCX: %v", err)
 	}
@@ -221,7 +221,7 @@ func TestZipLyingHeader(t *testing.T) {
 		t.Fatal(err)
 	}
 	lim := withDefaults(Limits{MaxDecompressedBytes: 1 << 20})
-	_, err = extractODF(context.Background(), input(buf.Bytes(), "", "lie.odt"), lim)
+	_, err = extractODF(context.Background(), officeInput(buf.Bytes(), "", "lie.odt"), lim)
 	if !errors.Is(err, ErrLimit) && !errors.Is(err, ErrMalformed) {
 		t.Fatalf("err = %v, want ErrLimit or ErrMalformed", err)
 	}
@@ -232,8 +232,37 @@ func TestZipCancelled(t *testing.T) {
 	data := fixture(t, "python-docx.docx", nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := extractDOCX(ctx, input(data, "", "x.docx"), withDefaults(Limits{}))
+	_, err := extractDOCX(ctx, officeInput(data, "", "x.docx"), withDefaults(Limits{}))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
+}
+
+// officeInput wraps bytes as an Input.
+func officeInput(data []byte, mime, name string) Input {
+	return Input{R: bytes.NewReader(data), Size: int64(len(data)), MIMEType: mime, Filename: name}
+}
+
+// officeDebianFile reads a file a Debian package ships. It skips when the
+// package is missing, and fails when CI=true.
+func officeDebianFile(t testing.TB, path, pkg string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s (apt-get install %s) is required in CI: %v", path, pkg, err)
+		}
+		t.Skipf("%s not found; apt-get install %s", path, pkg)
+	}
+	return data
+}
+
+// officeFuzzLimits keep one fuzz input cheap.
+func officeFuzzLimits() Limits {
+	return withDefaults(Limits{MaxDecompressedBytes: 32 << 20, MaxPages: 20, MaxTextBytes: 1 << 20})
+}
+
+// officeFuzzOK reports whether err is one a hostile input may produce.
+func officeFuzzOK(err error) bool {
+	return err == nil || errors.Is(err, ErrMalformed) || errors.Is(err, ErrLimit)
 }
