@@ -72,6 +72,9 @@ func TestPDFGolden(t *testing.T) {
 			if len(res.Notes) != 0 {
 				t.Errorf("Notes = %q, want none for a text PDF", res.Notes)
 			}
+			if res.Language != "en" {
+				t.Errorf("Language = %q, want en", res.Language)
+			}
 			checkThumbnail(t, res.Thumbnail)
 		})
 	}
