@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,8 @@ type caller struct {
 	baseDelay     time.Duration
 	maxRetryAfter time.Duration
 	status        statusFunc
+	// onRetry, when set (tests), is told about each retry before its wait.
+	onRetry func(attempt int, wait time.Duration, err *Error)
 }
 
 func newCaller(provider string, cfg ProviderConfig, status statusFunc) *caller {
@@ -82,6 +85,9 @@ func (c *caller) do(ctx context.Context, fn func(ctx context.Context) error) err
 			}
 			wait = perr.RetryAfter
 		}
+		if c.onRetry != nil {
+			c.onRetry(attempt, wait, perr)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -124,7 +130,8 @@ func (c *caller) classify(err error, timedOut bool) *Error {
 	}
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	if errors.As(err, &syn) || errors.As(err, &typ) {
+	// the SDKs say "error parsing response json" when a received body is not the JSON they expect
+	if errors.As(err, &syn) || errors.As(err, &typ) || strings.Contains(err.Error(), "parsing response json") {
 		e.Kind = ErrBadResponse
 		return e
 	}

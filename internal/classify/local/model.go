@@ -90,7 +90,8 @@ func (m *Model) SetThreshold(t float64) error {
 	return nil
 }
 
-// Scores returns the confidence of every learned topic for text, highest first.
+// Scores returns the confidence of every learned topic for text, highest first. A text with no known
+// term gets confidence 0 everywhere: there is no evidence for any topic.
 func (m *Model) Scores(text string) []Score {
 	if len(text) > m.maxText {
 		text = text[:m.maxText]
@@ -98,7 +99,10 @@ func (m *Model) Scores(text string) []Score {
 	x := m.vectorize(terms(text))
 	out := make([]Score, len(m.topics))
 	for k, id := range m.topics {
-		out[k] = Score{TopicID: id, Confidence: sigmoid(dot(m.weights[k], x) + float64(m.bias[k]))}
+		out[k] = Score{TopicID: id}
+		if len(x.idx) > 0 {
+			out[k].Confidence = sigmoid(dot(m.weights[k], x) + float64(m.bias[k]))
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
 	return out
