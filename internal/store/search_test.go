@@ -1,0 +1,109 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/store/storetest"
+)
+
+// words builds the simplest query both engines accept: all words must match.
+func words(ws ...string) store.SearchQuery {
+	var f, t []string
+	for _, w := range ws {
+		f = append(f, `"`+w+`"`)
+		t = append(t, w)
+	}
+	return store.SearchQuery{FTS5: strings.Join(f, " "), TSQuery: strings.Join(t, " & "), Terms: ws}
+}
+
+func TestSearchRanksScopesAndHighlights(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := mkUser(t, s, "a@x.test", 0, 0)
+		b := mkUser(t, s, "b@x.test", 0, 0)
+		inTitle := mkDoc(t, s, a.ID, "Zanzibar contract", 1)
+		inBody := mkDoc(t, s, a.ID, "Letter", 1)
+		other := mkDoc(t, s, b.ID, "Zanzibar secrets", 1)
+		trashed := mkDoc(t, s, a.ID, "Old Zanzibar note", 1)
+		for _, d := range []*store.Document{inTitle, inBody, other, trashed} {
+			body := "Nothing to see."
+			if d == inBody {
+				body = "We met in Zanzibar. The café <b>served</b> tea, and the invoice INV-2024-0042 was paid."
+			}
+			if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: body, PageCount: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.TrashDocument(ctx, a.ID, trashed.ID); err != nil {
+			t.Fatal(err)
+		}
+		hits, next, err := s.SearchDocuments(ctx, a.ID, words("zanzibar"), store.DocumentFilter{}, store.Page{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(hits) != 2 || next != "" || hits[0].ID != inTitle.ID || hits[1].ID != inBody.ID || hits[0].Score <= hits[1].Score {
+			for _, h := range hits {
+				t.Logf("%s %s %v", h.ID, h.Title, h.Score)
+			}
+			t.Fatalf("title must rank above body; other owners and the trash never show (%d hits)", len(hits))
+		}
+		sn := hits[1].Snippet
+		if !strings.Contains(sn, "<mark>Zanzibar</mark>") || strings.Contains(sn, "<b>") || !strings.Contains(sn, "&lt;b&gt;served") {
+			t.Fatalf("snippet %q", sn)
+		}
+		// Diacritics: "cafe" finds "café"; numbers by their parts.
+		if hits, _, _ := s.SearchDocuments(ctx, a.ID, words("cafe"), store.DocumentFilter{}, store.Page{}); len(hits) != 1 {
+			t.Fatalf("cafe: %d hits", len(hits))
+		}
+		if hits, _, _ := s.SearchDocuments(ctx, a.ID, words("inv", "2024", "0042"), store.DocumentFilter{}, store.Page{}); len(hits) != 1 {
+			t.Fatalf("invoice number: %d hits", len(hits))
+		}
+		// Paging through results.
+		p1, next, err := s.SearchDocuments(ctx, a.ID, words("zanzibar"), store.DocumentFilter{Sort: "title"}, store.Page{Limit: 1})
+		if err != nil || len(p1) != 1 || next == "" {
+			t.Fatalf("page 1: %d %q %v", len(p1), next, err)
+		}
+		p2, next2, err := s.SearchDocuments(ctx, a.ID, words("zanzibar"), store.DocumentFilter{Sort: "title"}, store.Page{Limit: 1, Cursor: next})
+		if err != nil || len(p2) != 1 || next2 != "" || p2[0].ID == p1[0].ID {
+			t.Fatalf("page 2: %d %q %v", len(p2), next2, err)
+		}
+		// Renaming reindexes the title.
+		if err := s.UpdateDocumentTitle(ctx, a.ID, inTitle.ID, "Mombasa lease"); err != nil {
+			t.Fatal(err)
+		}
+		if hits, _, _ := s.SearchDocuments(ctx, a.ID, words("mombasa"), store.DocumentFilter{}, store.Page{}); len(hits) != 1 {
+			t.Fatalf("renamed: %d hits", len(hits))
+		}
+		// Purged documents leave the index with their row.
+		if err := s.DeleteDocumentRow(ctx, inBody); err != nil {
+			t.Fatal(err)
+		}
+		if hits, _, _ := s.SearchDocuments(ctx, a.ID, words("cafe"), store.DocumentFilter{}, store.Page{}); len(hits) != 0 {
+			t.Fatalf("purged document still found")
+		}
+		if left, _ := s.Unindexed(ctx); len(left) != 0 {
+			t.Fatalf("unindexed: %v", left)
+		}
+	})
+}
+
+func TestSnippet(t *testing.T) {
+	for _, tc := range []struct {
+		text  string
+		terms []string
+		want  string
+	}{
+		{"Pay INV-2024-0042 now", []string{"inv", "2024", "0042*"}, "Pay <mark>INV</mark>-<mark>2024</mark>-<mark>0042</mark> now"},
+		{"<script>alert(1)</script> tax", []string{"tax"}, "&lt;script&gt;alert(1)&lt;/script&gt; <mark>tax</mark>"},
+		{"Crème brûlée", []string{"creme"}, "<mark>Crème</mark> brûlée"},
+		{"line one\n\n\fline two", []string{"two"}, "line one line <mark>two</mark>"},
+		{"", []string{"x"}, ""},
+	} {
+		if got := store.Snippet(tc.text, tc.terms); got != tc.want {
+			t.Errorf("Snippet(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
+}

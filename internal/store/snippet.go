@@ -1,0 +1,99 @@
+package store
+
+import (
+	"html"
+	"strings"
+	"unicode"
+)
+
+// snippetWords is how many words a snippet shows around the first match.
+const snippetWords = 30
+
+// Snippet cuts a short passage of text around the first matched term and
+// wraps every matched word in <mark>; everything else is HTML-escaped. terms
+// are in SearchNormalize form; a term ending in "*" matches by prefix.
+func Snippet(text string, terms []string) string {
+	type word struct{ start, end int }
+	var words []word
+	start := -1
+	for i, r := range text {
+		alnum := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+		switch {
+		case alnum && start < 0:
+			start = i
+		case !alnum && start >= 0:
+			words = append(words, word{start, i})
+			start = -1
+		}
+	}
+	if start >= 0 {
+		words = append(words, word{start, len(text)})
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	match := func(w word) bool {
+		n := SearchNormalize(text[w.start:w.end])
+		for _, t := range terms {
+			if p, ok := strings.CutSuffix(t, "*"); ok {
+				if p != "" && strings.HasPrefix(n, p) {
+					return true
+				}
+			} else if n == t {
+				return true
+			}
+		}
+		return false
+	}
+	first := -1
+	for i, w := range words {
+		if match(w) {
+			first = i
+			break
+		}
+	}
+	from := 0
+	if first > snippetWords/3 {
+		from = first - snippetWords/3
+	}
+	to := min(len(words), from+snippetWords)
+	var b strings.Builder
+	if from > 0 {
+		b.WriteString("… ")
+	}
+	pos := words[from].start
+	if from == 0 {
+		pos = 0
+	}
+	for _, w := range words[from:to] {
+		b.WriteString(html.EscapeString(collapse(text[pos:w.start])))
+		if match(w) {
+			b.WriteString("<mark>" + html.EscapeString(text[w.start:w.end]) + "</mark>")
+		} else {
+			b.WriteString(html.EscapeString(text[w.start:w.end]))
+		}
+		pos = w.end
+	}
+	if to < len(words) {
+		b.WriteString(" …")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// collapse turns every run of white space (newlines, form feeds) into one space.
+func collapse(sep string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range sep {
+		if unicode.IsSpace(r) {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		b.WriteRune(r)
+	}
+	return b.String()
+}
