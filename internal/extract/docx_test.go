@@ -171,3 +171,14 @@ func TestDOCXTextLimit(t *testing.T) {
 }
 
 func FuzzDOCX(f *testing.F) { fuzzFormat(f, ".docx", extractDOCX) }
+
+// BenchmarkDOCX extracts the python-docx fixture (styles of 800 KB).
+func BenchmarkDOCX(b *testing.B) {
+	data := fixture(b, "python-docx.docx", nil)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := extractDOCX(context.Background(), officeInput(data, "", "x.docx"), withDefaults(Limits{})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

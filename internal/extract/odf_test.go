@@ -112,3 +112,14 @@ func TestODFMalformed(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkODF extracts the English Live Systems manual (a 270-page book).
+func BenchmarkODF(b *testing.B) {
+	data := officeDebianFile(b, "/usr/share/doc/live-manual/odt/live-manual.en.odt", "live-manual-odf")
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := extractODF(context.Background(), officeInput(data, "", "en.odt"), withDefaults(Limits{})); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

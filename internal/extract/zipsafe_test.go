@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -265,4 +266,44 @@ func officeFuzzLimits() Limits {
 // officeFuzzOK reports whether err is one a hostile input may produce.
 func officeFuzzOK(err error) bool {
 	return err == nil || errors.Is(err, ErrMalformed) || errors.Is(err, ErrLimit)
+}
+
+// TestZipMutations flips bytes of every office fixture and runs each zip
+// extractor on the result: no panic, only ErrMalformed or ErrLimit, and
+// valid text. (The fuzz targets explore further; this runs in every test.)
+func TestZipMutations(t *testing.T) {
+	var files []string
+	for _, ext := range []string{"docx", "pptx", "xlsx"} {
+		found, _ := filepath.Glob(filepath.Join("testdata", "office", "*."+ext))
+		files = append(files, found...)
+	}
+	if len(files) < 4 {
+		t.Fatalf("found only %v", files)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	lim := officeFuzzLimits()
+	for _, name := range files {
+		seed, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 150 {
+			data := bytes.Clone(seed)
+			for range 1 + r.IntN(4) {
+				data[r.IntN(len(data))] = byte(r.UintN(256))
+			}
+			if i%10 == 0 {
+				data = data[:r.IntN(len(data))]
+			}
+			for _, zf := range zipFormats {
+				res, err := zf.f(context.Background(), officeInput(data, "", name), lim)
+				if !officeFuzzOK(err) || strings.Contains(fmt.Sprint(err), "panicked") {
+					t.Fatalf("%s mutation %d as %s: %v", name, i, zf.name, err)
+				}
+				if err == nil && !validText(res.Text) {
+					t.Fatalf("%s mutation %d as %s: invalid text", name, i, zf.name)
+				}
+			}
+		}
+	}
 }
