@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/api"
 )
@@ -129,4 +131,37 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 			t.Errorf("route %s: method missing in openapi.json", route)
 		}
 	}
+}
+
+// A client that stops sending its body mid-upload is disconnected instead
+// of holding the connection open forever.
+func TestStalledBodyIsDisconnected(t *testing.T) {
+	s := api.New(api.Deps{IdleTimeout: 200 * time.Millisecond, Auth: allowAll{}})
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// An authenticated route that reads a JSON body.
+	_, _ = io.WriteString(conn, "POST /api/topics HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\":")
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	buf := make([]byte, 4096)
+	for {
+		_, err := conn.Read(buf)
+		if err == nil {
+			continue
+		}
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatal("the server kept a stalled upload open")
+		}
+		return // closed by the server
+	}
+}
+
+type allowAll struct{}
+
+func (allowAll) Authenticate(context.Context, *http.Request) (*api.Principal, error) {
+	return &api.Principal{UserID: "u", Role: "user", Via: "bearer"}, nil
 }

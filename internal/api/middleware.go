@@ -111,7 +111,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				slog.String("remote", clientIP(r)),
 			)
 		}()
-		next.ServeHTTP(sw, r)
+		dw, dr := idleDeadlines(sw, r, s.idle)
+		next.ServeHTTP(dw, dr)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -37,6 +38,9 @@ type Deps struct {
 	Audit *audit.Exporter
 	// Classify runs classification settings, suggestions and checks.
 	Classify *classify.Service
+	// IdleTimeout drops a connection whose body or response stalls this
+	// long; default DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -48,6 +52,7 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	routes  []string // registered patterns, for the OpenAPI and access-control tests
+	idle    time.Duration
 }
 
 var errUnauthorized = apperr.New(apperr.Unauthorized, "authentication required")
@@ -61,7 +66,10 @@ func New(d Deps) *Server {
 		reg := prometheus.NewRegistry()
 		d.Registerer, d.Gatherer = reg, reg
 	}
-	s := &Server{deps: d, log: d.Logger, mux: http.NewServeMux(), metrics: newMetrics(d.Registerer)}
+	if d.IdleTimeout <= 0 {
+		d.IdleTimeout = DefaultIdleTimeout
+	}
+	s := &Server{deps: d, log: d.Logger, mux: http.NewServeMux(), metrics: newMetrics(d.Registerer), idle: d.IdleTimeout}
 	s.register()
 	if d.Extra != nil {
 		d.Extra(s.mux)

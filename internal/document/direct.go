@@ -126,6 +126,11 @@ func (s *Service) PutContent(ctx context.Context, uploadID, expires, sig string,
 	if err != nil {
 		return err
 	}
+	release, err := s.acquireUpload(up.OwnerID)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if contentLength >= 0 && contentLength != up.SizeBytes {
 		return apperr.New(apperr.Invalid, "the body has %d bytes but the upload announced %d", contentLength, up.SizeBytes)
 	}

@@ -9,8 +9,12 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
+	"sync"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/apperr"
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/store"
@@ -50,6 +54,31 @@ type Service struct {
 	log     *slog.Logger
 	cfg     Config
 	signKey []byte
+
+	mu        sync.Mutex
+	uploading map[string]int // user id -> uploads streaming now
+}
+
+// MaxConcurrentUploads is how many files one user may stream at once; more
+// get 429 with Retry-After, so one account cannot tie up every connection.
+const MaxConcurrentUploads = 4
+
+// acquireUpload takes one of the user's upload slots.
+func (s *Service) acquireUpload(userID string) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uploading[userID] >= MaxConcurrentUploads {
+		return nil, &apperr.Error{Kind: apperr.RateLimited, RetryAfter: 2 * time.Second,
+			Message: fmt.Sprintf("you are already uploading %d files; wait for one to finish", MaxConcurrentUploads)}
+	}
+	s.uploading[userID]++
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.uploading[userID]--; s.uploading[userID] <= 0 {
+			delete(s.uploading, userID)
+		}
+	}, nil
 }
 
 // New builds the service. jobs may be nil only in tests that never commit.
@@ -73,7 +102,7 @@ func New(st *store.Store, blobs blob.Store, jobs Enqueuer, log *slog.Logger, cfg
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, blobs: blobs, jobs: jobs, log: log, cfg: cfg, signKey: key}, nil
+	return &Service{store: st, blobs: blobs, jobs: jobs, log: log, cfg: cfg, signKey: key, uploading: map[string]int{}}, nil
 }
 
 // MaxUploadBytes is the largest accepted file.

@@ -2,12 +2,14 @@ package document
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -108,4 +110,46 @@ func TestConsumeFolder(t *testing.T) {
 			t.Fatalf("error file: %q", why)
 		}
 	})
+}
+
+// blockingReader blocks until released, like a slow client.
+type blockingReader struct{ release chan struct{} }
+
+func (b blockingReader) Read(p []byte) (int, error) {
+	<-b.release
+	return 0, io.EOF
+}
+
+func TestConcurrentUploadsPerUserAreLimited(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	s, _, a := newService(t, st)
+	release := make(chan struct{})
+	done := make(chan error, MaxConcurrentUploads)
+	for range MaxConcurrentUploads {
+		go func() {
+			_, err := s.Stage(context.Background(), a, "slow.txt", blockingReader{release}, -1)
+			done <- err
+		}()
+	}
+	// Wait until every slot is taken, then one more is refused with 429.
+	for {
+		s.mu.Lock()
+		n := s.uploading[a.UserID]
+		s.mu.Unlock()
+		if n == MaxConcurrentUploads {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	_, err := s.Stage(context.Background(), a, "one-too-many.txt", strings.NewReader("x"), -1)
+	if !apperr.Is(err, apperr.RateLimited) {
+		t.Fatalf("fifth upload: %v", err)
+	}
+	close(release)
+	for range MaxConcurrentUploads {
+		<-done
+	}
+	if _, err := s.Stage(context.Background(), a, "after.txt", strings.NewReader("now it fits"), -1); err != nil {
+		t.Fatalf("after the others finished: %v", err)
+	}
 }

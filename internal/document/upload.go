@@ -82,6 +82,11 @@ func (s *Service) Stage(ctx context.Context, a Actor, filename string, r io.Read
 	if err := s.checkQuotaFor(ctx, a, max(sizeHint, 0)); err != nil {
 		return nil, err
 	}
+	release, err := s.acquireUpload(a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	mt, ext, all, err := sniff(r, filename)
 	if err != nil {
 		return nil, apperr.Wrap(err, apperr.Invalid, "could not read the upload")
