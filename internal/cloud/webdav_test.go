@@ -81,14 +81,14 @@ func TestWebDAVAndNextcloud(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			testDriveRoundTrip(t, d, func(ref string) []byte {
+			testDriveRoundTrip(t, d, func(ref string) (string, []byte) {
 				f, err := fs.OpenFile(context.Background(), "/"+ref, os.O_RDONLY, 0)
 				if err != nil {
-					t.Fatalf("file %q not on the server: %v", ref, err)
+					return "", nil
 				}
 				defer f.Close()
 				b, _ := io.ReadAll(f)
-				return b
+				return ref, b
 			})
 
 			bad, err := tt.open(srv.URL, "wrong")
@@ -100,9 +100,10 @@ func TestWebDAVAndNextcloud(t *testing.T) {
 	}
 }
 
-// testDriveRoundTrip runs the behaviour every Drive must have. onServer,
-// if not nil, returns what the server itself holds for a ref.
-func testDriveRoundTrip(t *testing.T, d Drive, onServer func(ref string) []byte) {
+// testDriveRoundTrip runs the behaviour every Drive must have. onServer
+// returns the path ("DocuVault/name") and content the server itself holds
+// for a ref.
+func testDriveRoundTrip(t *testing.T, d Drive, onServer func(ref string) (string, []byte)) {
 	t.Helper()
 	ctx := ctxT(t)
 	if err := d.Test(ctx); err != nil {
@@ -124,13 +125,12 @@ func testDriveRoundTrip(t *testing.T, d Drive, onServer func(ref string) []byte)
 		if err != nil {
 			t.Fatalf("Put(%q): %v", f.name, err)
 		}
-		if onServer != nil {
-			if ref != Folder+"/"+f.want {
-				t.Errorf("ref = %q, want %q", ref, Folder+"/"+f.want)
-			}
-			if got := onServer(ref); !bytes.Equal(got, f.data) {
-				t.Errorf("server holds %d bytes for %q, want %d", len(got), ref, len(f.data))
-			}
+		path, got := onServer(ref)
+		if path != Folder+"/"+f.want {
+			t.Errorf("server stored %q as %q, want %q", f.name, path, Folder+"/"+f.want)
+		}
+		if !bytes.Equal(got, f.data) {
+			t.Errorf("server holds %d bytes for %q, want %d", len(got), ref, len(f.data))
 		}
 		size, err := d.Stat(ctx, ref)
 		if err != nil || size != int64(len(f.data)) {
@@ -140,7 +140,7 @@ func testDriveRoundTrip(t *testing.T, d Drive, onServer func(ref string) []byte)
 		if err != nil {
 			t.Fatalf("Get(%q): %v", ref, err)
 		}
-		got, err := io.ReadAll(rc)
+		got, err = io.ReadAll(rc)
 		rc.Close()
 		if err != nil || !bytes.Equal(got, f.data) {
 			t.Errorf("Get(%q) = %d bytes, %v; want %d", ref, len(got), err, len(f.data))
