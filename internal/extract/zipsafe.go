@@ -2,7 +2,9 @@ package extract
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +38,11 @@ func openZip(in Input, lim Limits) (*safeZip, error) {
 	if in.R == nil || in.Size <= 0 {
 		return nil, fmt.Errorf("%w: empty zip container", ErrMalformed)
 	}
+	// archive/zip allocates every central directory entry before we can
+	// count them: check the count the end record declares first.
+	if n, ok := declaredEntries(in); ok && n > uint64(lim.MaxEntries) {
+		return nil, fmt.Errorf("%w: zip declares %d entries, more than %d", ErrLimit, n, lim.MaxEntries)
+	}
 	zr, err := zip.NewReader(in.R, in.Size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return nil, fmt.Errorf("%w: not a zip container: %w", ErrMalformed, err)
@@ -57,6 +64,35 @@ func openZip(in Input, lim Limits) (*safeZip, error) {
 		z.order = append(z.order, name)
 	}
 	return z, nil
+}
+
+// declaredEntries reads the entry count from the end of central directory
+// record (or its zip64 form). ok is false when no record is found; the zip
+// reader then reports the damage.
+func declaredEntries(in Input) (n uint64, ok bool) {
+	const eocdLen, locatorLen = 22, 20
+	tail := min(in.Size, eocdLen+65535+locatorLen)
+	buf := make([]byte, tail)
+	if _, err := in.R.ReadAt(buf, in.Size-tail); err != nil && !errors.Is(err, io.EOF) {
+		return 0, false
+	}
+	i := bytes.LastIndex(buf, []byte("PK\x05\x06"))
+	if i < 0 || len(buf)-i < eocdLen {
+		return 0, false
+	}
+	n = uint64(binary.LittleEndian.Uint16(buf[i+10:]))
+	if n != 0xFFFF || i < locatorLen || !bytes.Equal(buf[i-locatorLen:i-locatorLen+4], []byte("PK\x06\x07")) {
+		return n, true
+	}
+	off := binary.LittleEndian.Uint64(buf[i-locatorLen+8:])
+	rec := make([]byte, 40)
+	if off > uint64(in.Size) {
+		return 0, false
+	}
+	if _, err := in.R.ReadAt(rec, int64(off)); err != nil || !bytes.Equal(rec[:4], []byte("PK\x06\x06")) {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(rec[32:]), true
 }
 
 // safeName cleans a zip entry name and reports whether it stays inside the

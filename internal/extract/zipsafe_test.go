@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -117,6 +118,7 @@ func TestZipHostile(t *testing.T) {
 			{"ratio bomb", bombs[zf.name], withDefaults(Limits{}), ErrLimit, "zip bomb"},
 			{"decompressed total", bombs[zf.name], tight, ErrLimit, "decompresses to more than"},
 			{"too many entries", manyZip, small, ErrLimit, "60 entries"},
+			{"too many entries declared", lyingCount(t, manyZip, 0xFFF0), small, ErrLimit, "declares 65520 entries"},
 			{"not a zip", []byte("PK\x03\x04 this is not really a zip"), withDefaults(Limits{}), ErrMalformed, "not a zip"},
 			{"empty", nil, withDefaults(Limits{}), ErrMalformed, ""},
 			{"empty zip", buildZip(t), withDefaults(Limits{}), ErrMalformed, ""},
@@ -129,6 +131,46 @@ func TestZipHostile(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// lyingCount patches the entry count of the end of central directory
+// record, as a hostile zip would to make the reader allocate.
+func lyingCount(t testing.TB, data []byte, n uint16) []byte {
+	t.Helper()
+	data = bytes.Clone(data)
+	i := bytes.LastIndex(data, []byte("PK\x05\x06"))
+	if i < 0 {
+		t.Fatal("no end record")
+	}
+	binary.LittleEndian.PutUint16(data[i+8:], n)
+	binary.LittleEndian.PutUint16(data[i+10:], n)
+	return data
+}
+
+func TestDeclaredEntries(t *testing.T) {
+	var many []zipEntry
+	for i := range 70000 { // more than 65535: written as zip64
+		many = append(many, zipEntry{name: fmt.Sprintf("%d", i), store: true})
+	}
+	tests := []struct {
+		name string
+		data []byte
+		n    uint64
+		ok   bool
+	}{
+		{"plain", buildZip(t, zipEntry{name: "a"}, zipEntry{name: "b"}), 2, true},
+		{"zip64", buildZip(t, many...), 70000, true},
+		{"no record", []byte("not a zip at all"), 0, false},
+		{"cut record", []byte("PK\x05\x06\x00"), 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, ok := declaredEntries(officeInput(tt.data, "", "x"))
+			if n != tt.n || ok != tt.ok {
+				t.Errorf("declaredEntries = %d, %v; want %d, %v", n, ok, tt.n, tt.ok)
+			}
+		})
 	}
 }
 
