@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Sentinels of refresh-token rotation.
+var (
+	// ErrRefreshReused: the refresh token was already rotated; the caller
+	// must treat it as theft and revoke the family.
+	ErrRefreshReused = errors.New("store: refresh token already used")
+	// ErrSessionEnded: the family is revoked or past its absolute lifetime.
+	ErrSessionEnded = errors.New("store: session ended")
+)
+
+// Session is one refresh-token family: one sign-in on one device.
+type Session struct {
+	ID         string
+	UserID     string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time // absolute end of the family
+	LastUsedAt time.Time
+	IP         string
+	UserAgent  string
+	RevokedAt  *time.Time
+}
+
+// Active reports whether the session can still be used at t.
+func (s *Session) Active(t time.Time) bool { return s.RevokedAt == nil && t.Before(s.ExpiresAt) }
+
+const sessionColumns = `id, user_id, created_at, expires_at, last_used_at, ip, user_agent, revoked_at`
+
+func scanSession(row interface{ Scan(...any) error }) (*Session, error) {
+	var s Session
+	var revoked sql.NullTime
+	if err := row.Scan(&s.ID, &s.UserID, &s.CreatedAt, &s.ExpiresAt, &s.LastUsedAt, &s.IP, &s.UserAgent, &revoked); err != nil {
+		return nil, normalize(err)
+	}
+	s.CreatedAt, s.ExpiresAt, s.LastUsedAt = s.CreatedAt.UTC(), s.ExpiresAt.UTC(), s.LastUsedAt.UTC()
+	if revoked.Valid {
+		t := revoked.Time.UTC()
+		s.RevokedAt = &t
+	}
+	return &s, nil
+}
+
+// CreateSession inserts a session (filling ID and times from CreatedAt, or
+// now) and its first refresh token, stored by hash.
+func (s *Store) CreateSession(ctx context.Context, sess *Session, tokenHash string) error {
+	if sess.ID == "" {
+		sess.ID = NewID()
+	}
+	if sess.CreatedAt.IsZero() {
+		sess.CreatedAt = now()
+	}
+	sess.LastUsedAt = sess.CreatedAt
+	return s.WithTx(ctx, func(tx *Store) error {
+		if _, err := tx.w.ExecContext(ctx, `INSERT INTO auth_sessions (`+sessionColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
+			sess.ID, sess.UserID, sess.CreatedAt, sess.ExpiresAt, sess.LastUsedAt, truncate(sess.IP, 64), truncate(sess.UserAgent, 512)); err != nil {
+			return fmt.Errorf("create session: %w", normalize(err))
+		}
+		if _, err := tx.w.ExecContext(ctx, `INSERT INTO auth_refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)`,
+			tokenHash, sess.ID, sess.CreatedAt); err != nil {
+			return fmt.Errorf("create session: token: %w", normalize(err))
+		}
+		return nil
+	})
+}
+
+// SessionByID returns any user's session (for token checks), or ErrNotFound.
+func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
+	sess, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM auth_sessions WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	return sess, nil
+}
+
+// RotateRefresh spends the refresh token oldHash and stores newHash in its
+// family, atomically: of two calls with the same token exactly one succeeds.
+// A token already spent is ErrRefreshReused (with its session returned, so
+// the caller can revoke the family); a revoked or expired family is
+// ErrSessionEnded; an unknown token is ErrNotFound.
+func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAgent string) (*Session, error) {
+	var sess *Session
+	err := s.WithTx(ctx, func(tx *Store) error {
+		var sessionID string
+		var used sql.NullTime
+		if err := tx.w.QueryRowContext(ctx, `SELECT session_id, used_at FROM auth_refresh_tokens WHERE token_hash = $1`, oldHash).
+			Scan(&sessionID, &used); err != nil {
+			return fmt.Errorf("rotate refresh: %w", normalize(err))
+		}
+		var err error
+		if sess, err = scanSession(tx.w.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM auth_sessions WHERE id = $1`, sessionID)); err != nil {
+			return fmt.Errorf("rotate refresh: session: %w", err)
+		}
+		t := now()
+		if used.Valid {
+			return ErrRefreshReused
+		}
+		if !sess.Active(t) {
+			return ErrSessionEnded
+		}
+		res, err := tx.w.ExecContext(ctx, `UPDATE auth_refresh_tokens SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL`, oldHash, t)
+		if err != nil {
+			return fmt.Errorf("rotate refresh: %w", normalize(err))
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrRefreshReused // a concurrent rotation won
+		}
+		if _, err := tx.w.ExecContext(ctx, `INSERT INTO auth_refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)`,
+			newHash, sess.ID, t); err != nil {
+			return fmt.Errorf("rotate refresh: %w", normalize(err))
+		}
+		if _, err := tx.w.ExecContext(ctx, `UPDATE auth_sessions SET last_used_at = $2, ip = $3, user_agent = $4 WHERE id = $1`,
+			sess.ID, t, truncate(ip, 64), truncate(userAgent, 512)); err != nil {
+			return fmt.Errorf("rotate refresh: %w", normalize(err))
+		}
+		sess.LastUsedAt, sess.IP, sess.UserAgent = t, ip, userAgent
+		return nil
+	})
+	if errors.Is(err, ErrRefreshReused) || errors.Is(err, ErrSessionEnded) {
+		return sess, err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// ListSessions returns the user's active sessions, most recently used first.
+func (s *Store) ListSessions(ctx context.Context, userID string) ([]*Session, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+sessionColumns+` FROM auth_sessions
+		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_used_at DESC, id DESC LIMIT 500`, userID, now())
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []*Session
+	for rows.Next() {
+		sess, err := scanSession(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		out = append(out, sess)
+	}
+	return out, normalize(rows.Err())
+}
+
+// RevokeSession ends the user's session id. Another user's session, or an
+// unknown one, is ErrNotFound; revoking twice is not an error.
+func (s *Store) RevokeSession(ctx context.Context, userID, id string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE auth_sessions SET revoked_at = COALESCE(revoked_at, $3) WHERE user_id = $1 AND id = $2`,
+		userID, id, now())
+	if err != nil {
+		return fmt.Errorf("revoke session: %w", normalize(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("revoke session: %w", ErrNotFound)
+	}
+	return nil
+}
+
+// RevokeOtherSessions ends every session of the user except keepID ("" ends
+// all) and returns how many it ended.
+func (s *Store) RevokeOtherSessions(ctx context.Context, userID, keepID string) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE auth_sessions SET revoked_at = $3 WHERE user_id = $1 AND id <> $2 AND revoked_at IS NULL`,
+		userID, keepID, now())
+	if err != nil {
+		return 0, fmt.Errorf("revoke sessions: %w", normalize(err))
+	}
+	return res.RowsAffected()
+}
