@@ -108,7 +108,8 @@ func (d *GoogleDrive) Put(ctx context.Context, name string, r io.Reader, size in
 		return "", gdriveErr(ctx, "put", err)
 	}
 	if size >= 0 && f.Size != size {
-		return f.Id, fmt.Errorf("google drive put: stored %d bytes, expected %d", f.Size, size)
+		_ = d.Delete(ctx, f.Id) // best effort: do not leave a truncated copy
+		return "", fmt.Errorf("google drive put: stored %d bytes, expected %d", f.Size, size)
 	}
 	return f.Id, nil
 }

@@ -382,3 +382,20 @@ func TestGoogleDriveTokens(t *testing.T) {
 		t.Errorf("closed server: %v, want ErrUnavailable", err)
 	}
 }
+
+func TestGoogleDriveSizeMismatch(t *testing.T) {
+	fo := newFakeOAuth()
+	fo.grant("at-0", "rt-0")
+	g, srv := newFakeGoogle(t, fo)
+	d := googleTestDrive(t, g, srv, fresh("at-0", "rt-0"), nil)
+	if _, err := d.Put(ctxT(t), "a.txt", strings.NewReader("abc"), 10); err == nil || !strings.Contains(err.Error(), "stored 3 bytes, expected 10") {
+		t.Fatalf("Put with a short source = %v", err)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, f := range g.files {
+		if f.MimeType != folderMime {
+			t.Errorf("truncated file %q left behind", f.Name)
+		}
+	}
+}
