@@ -1,0 +1,50 @@
+package bench
+
+import (
+	"strings"
+
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// The query builders render the engine syntax for plain lower-case ASCII
+// words, the way internal/searchquery's Parse renders them.
+
+// Words matches documents containing every word.
+func Words(ws ...string) store.SearchQuery {
+	f := make([]string, len(ws))
+	for i, w := range ws {
+		f[i] = `"` + w + `"`
+	}
+	return store.SearchQuery{FTS5: strings.Join(f, " "), TSQuery: strings.Join(ws, " & "), Terms: ws}
+}
+
+// Phrase matches the words next to each other, in order.
+func Phrase(ws ...string) store.SearchQuery {
+	return store.SearchQuery{FTS5: `"` + strings.Join(ws, " ") + `"`, TSQuery: strings.Join(ws, " <-> "), Terms: ws}
+}
+
+// Prefix matches any word starting with p.
+func Prefix(p string) store.SearchQuery {
+	return store.SearchQuery{FTS5: `"` + p + `"*`, TSQuery: p + ":*", Terms: []string{p + "*"}}
+}
+
+// NamedQuery is one query of the benchmark mix.
+type NamedQuery struct {
+	Name  string
+	Query store.SearchQuery
+}
+
+// QueryMix is the fixed query mix over c for a corpus of n documents: a
+// common word, two mid-frequency words, a rare word, an invoice number as a
+// phrase, and a prefix.
+func (c *Corpus) QueryMix(n int) []NamedQuery {
+	inv := store.SearchNormalize(c.Invoice((n / 2) / InvoiceEvery * InvoiceEvery))
+	pre := c.Word(200)
+	return []NamedQuery{
+		{"common-word", Words(c.Word(10))},
+		{"two-words", Words(c.Word(60), c.Word(150))},
+		{"rare-word", Words(c.Word(c.Size() - 10))},
+		{"invoice-phrase", Phrase(strings.Fields(inv)...)},
+		{"prefix", Prefix(pre[:min(3, len(pre))])},
+	}
+}
