@@ -120,3 +120,9 @@ func (s *Server) downloadAuditExport(w http.ResponseWriter, r *http.Request, _ *
 	w.WriteHeader(http.StatusOK)
 	_, _ = io.Copy(w, rc)
 }
+
+// auditEntry is an audit row for the caller's action on a target.
+func auditEntry(r *http.Request, p *Principal, action, targetType, targetID string) *store.AuditEntry {
+	return &store.AuditEntry{ActorID: p.UserID, Action: action, TargetType: targetType, TargetID: targetID,
+		IP: clientIP(r), UserAgent: r.UserAgent()}
+}

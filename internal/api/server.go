@@ -14,6 +14,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/audit"
+	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/document"
@@ -38,9 +39,14 @@ type Deps struct {
 	Audit *audit.Exporter
 	// Classify runs classification settings, suggestions and checks.
 	Classify *classify.Service
+	// Jobs lists and retries background jobs for admins.
+	Jobs JobAdmin
 	// IdleTimeout drops a connection whose body or response stalls this
 	// long; default DefaultIdleTimeout.
 	IdleTimeout time.Duration
+	// Accounts runs accounts, sessions, 2FA, API tokens and admin user
+	// management; when Auth is nil it also authenticates requests.
+	Accounts *auth.Service
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -95,9 +101,11 @@ func (s *Server) register() {
 	s.handleFunc("GET /health", s.handleHealth)
 	s.handle("GET /metrics", s.handleMetrics())
 	s.handleFunc("GET /api/openapi.json", s.handleOpenAPI)
+	s.registerAuth()
 	s.registerDocuments()
 	s.registerAudit()
 	s.registerClassify()
+	s.registerJobs()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
