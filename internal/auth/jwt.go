@@ -207,3 +207,13 @@ func zeroSignature(seg string) bool {
 	}
 	return true
 }
+
+// SigningKey returns the ES256 private key and key id that SECRET_KEY
+// yields (for tooling and tests that must mint tokens the server accepts).
+func SigningKey(secret string) (*ecdsa.PrivateKey, string, error) {
+	k, err := deriveKey(secret)
+	if err != nil {
+		return nil, "", err
+	}
+	return k.priv, k.kid, nil
+}
