@@ -15,7 +15,8 @@ import (
 // every InvoiceEvery-th document.
 type Corpus struct {
 	seed  uint64
-	words []string // by rank: words[0] is the most frequent
+	words []string       // by rank: words[0] is the most frequent
+	rank  map[string]int // word -> rank
 }
 
 // InvoiceEvery is how often a document carries an invoice number.
@@ -57,7 +58,11 @@ func NewCorpus(seed uint64, size int) *Corpus {
 		}
 	}
 	slices.SortStableFunc(words, func(a, b string) int { return len(a) - len(b) })
-	return &Corpus{seed: seed, words: words}
+	rank := make(map[string]int, len(words))
+	for i, w := range words {
+		rank[w] = i
+	}
+	return &Corpus{seed: seed, words: words, rank: rank}
 }
 
 // Size is the number of words in the vocabulary.
@@ -65,6 +70,17 @@ func (c *Corpus) Size() int { return len(c.words) }
 
 // Word is the word of a frequency rank (0 is the most frequent); ranks wrap.
 func (c *Corpus) Word(rank int) string { return c.words[rank%len(c.words)] }
+
+// Rarest is the least frequent vocabulary word of document i.
+func (c *Corpus) Rarest(i int) string {
+	best := 0
+	for _, w := range strings.Fields(strings.ToLower(c.Document(i).Body)) {
+		if r, ok := c.rank[strings.Trim(w, ".,")]; ok && r > best {
+			best = r
+		}
+	}
+	return c.words[best]
+}
 
 // Invoice is the invoice number of document i ("" when it has none).
 func (c *Corpus) Invoice(i int) string {

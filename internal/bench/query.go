@@ -35,7 +35,7 @@ type NamedQuery struct {
 }
 
 // QueryMix is the fixed query mix over c for a corpus of n documents: a
-// common word, two mid-frequency words, a rare word, an invoice number as a
+// common word, two mid-frequency words, the rarest word of one document, an invoice number as a
 // phrase, and a prefix.
 func (c *Corpus) QueryMix(n int) []NamedQuery {
 	inv := store.SearchNormalize(c.Invoice((n / 2) / InvoiceEvery * InvoiceEvery))
@@ -43,7 +43,7 @@ func (c *Corpus) QueryMix(n int) []NamedQuery {
 	return []NamedQuery{
 		{"common-word", Words(c.Word(10))},
 		{"two-words", Words(c.Word(60), c.Word(150))},
-		{"rare-word", Words(c.Word(c.Size() - 10))},
+		{"rare-word", Words(c.Rarest(n / 3))},
 		{"invoice-phrase", Phrase(strings.Fields(inv)...)},
 		{"prefix", Prefix(pre[:min(3, len(pre))])},
 	}
