@@ -112,6 +112,9 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.EnsureAdmin(ctx); err != nil {
+		return err
+	}
 	return a.Serve(ctx, nil)
 }
 

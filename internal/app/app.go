@@ -22,6 +22,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/audit"
+	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
@@ -67,6 +68,7 @@ type App struct {
 	Extractor  *extract.Extractor // nil unless this process works jobs
 	Pipeline   *pipeline.Pipeline // nil unless this process works jobs
 	Classifier Classifier         // classifies documents in the classify job
+	Accounts   *auth.Service
 	Health     map[string]api.HealthCheck
 
 	purges  []func(context.Context) error
@@ -146,6 +148,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.Audit = audit.New(a.Store, a.Blobs, a.Log, time.Duration(cfg.AuditRetentionDays)*24*time.Hour)
 	a.Health = map[string]api.HealthCheck{"database": a.Store.Ping, "storage": a.Blobs.Check}
+	if err := a.buildAccounts(ctx); err != nil {
+		return err
+	}
 	if o.RunWorkers {
 		a.Extractor, err = extract.New(extract.Config{CacheDir: filepath.Join(cfg.CacheDir(), "wazero"), Workers: cfg.Workers,
 			OCRLanguages: cfg.OCRLanguages, Limits: extract.Limits{OCRMaxPages: cfg.OCRMaxPages}})
@@ -214,6 +219,7 @@ func (a *App) API() *api.Server {
 		Version:      VersionString(),
 		Health:       a.Health,
 		Documents:    a.Documents,
+		Accounts:     a.Accounts,
 		Audit:        a.Audit,
 		MetricsToken: a.Config.MetricsToken,
 		Extra:        a.mountUI,
