@@ -1,0 +1,97 @@
+package cloud
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// openDrive unseals the account's own credentials and builds its drive.
+// OAuth drives persist refreshed tokens on the account.
+func (s *Service) openDrive(acc *store.CloudAccount) (Drive, error) {
+	plain, err := s.sealer.Open(acc.OwnerID, seal.PurposeCloudCreds, acc.ID, acc.Credentials)
+	if err != nil {
+		return nil, fmt.Errorf("cloud: account %s credentials: %w", acc.ID, err)
+	}
+	switch acc.Kind {
+	case KindWebDAV, KindNextcloud:
+		var creds WebDAVCredentials
+		if err := json.Unmarshal(plain, &creds); err != nil {
+			return nil, fmt.Errorf("cloud: account %s credentials: %w", acc.ID, err)
+		}
+		if acc.Kind == KindNextcloud {
+			return NewNextcloud(creds, s.guard, s.rt)
+		}
+		return NewWebDAV(creds, s.guard, s.rt)
+	case KindGoogleDrive, KindOneDrive:
+		var tok oauth2.Token
+		if err := json.Unmarshal(plain, &tok); err != nil {
+			return nil, fmt.Errorf("cloud: account %s token: %w", acc.ID, err)
+		}
+		cfg := s.oauthConfig(acc.Kind)
+		if cfg == nil {
+			return nil, fmt.Errorf("%w: %s is not configured on this server", ErrUnavailable, kindLabel(acc.Kind))
+		}
+		save := s.tokenSaver(acc)
+		if acc.Kind == KindGoogleDrive {
+			return NewGoogleDrive(context.Background(), GoogleDriveConfig{OAuth: cfg, HTTPClient: s.cfg.ProviderClient,
+				BaseURL: s.cfg.GoogleBaseURL}, &tok, save)
+		}
+		return NewOneDrive(OneDriveConfig{OAuth: cfg, HTTPClient: s.cfg.ProviderClient, GraphURL: s.cfg.GraphURL,
+			ChunkSize: s.cfg.OneDriveChunkSize}, &tok, save)
+	}
+	return nil, fmt.Errorf("cloud: account %s has unknown kind %q", acc.ID, acc.Kind)
+}
+
+// tokenSaver seals and stores every refreshed token of acc, since
+// providers may rotate refresh tokens.
+func (s *Service) tokenSaver(acc *store.CloudAccount) TokenFunc {
+	return func(t *oauth2.Token) {
+		sealed, err := s.sealToken(acc.OwnerID, acc.ID, t)
+		if err == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err = s.store.SetCloudCredentials(ctx, acc.OwnerID, acc.ID, sealed)
+			cancel()
+		}
+		if err != nil {
+			s.log.Warn("store refreshed cloud token", "account", acc.ID, "error", err)
+		}
+	}
+}
+
+func (s *Service) sealToken(userID, accountID string, t *oauth2.Token) ([]byte, error) {
+	plain, err := json.Marshal(&oauth2.Token{AccessToken: t.AccessToken, TokenType: t.TokenType,
+		RefreshToken: t.RefreshToken, Expiry: t.Expiry})
+	if err != nil {
+		return nil, err
+	}
+	return s.sealer.Seal(userID, seal.PurposeCloudCreds, accountID, plain)
+}
+
+func (s *Service) oauthConfig(kind string) *oauth2.Config {
+	switch kind {
+	case KindGoogleDrive:
+		return s.cfg.Google
+	case KindOneDrive:
+		return s.cfg.OneDrive
+	}
+	return nil
+}
+
+func kindLabel(kind string) string {
+	switch kind {
+	case KindGoogleDrive:
+		return "Google Drive"
+	case KindOneDrive:
+		return "OneDrive"
+	case KindNextcloud:
+		return "Nextcloud"
+	}
+	return "WebDAV"
+}

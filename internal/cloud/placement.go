@@ -1,0 +1,368 @@
+package cloud
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// EnqueuePlacementTx queues placement of a document that has just become
+// ready, in the transaction that marks it ready, when its owner keeps
+// documents in a cloud drive; otherwise it does nothing.
+func (s *Service) EnqueuePlacementTx(ctx context.Context, tx *store.Store, documentID string) error {
+	d, err := tx.DocumentForJob(ctx, documentID)
+	if err != nil {
+		return err
+	}
+	u, err := tx.UserByID(ctx, d.OwnerID)
+	if err != nil {
+		return err
+	}
+	if u.StorageBackend == store.BackendSystem || u.StorageBackend == "" || d.StorageBackend != store.BackendSystem {
+		return nil
+	}
+	if err := tx.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, store.StoragePending, "", ""); err != nil {
+		return err
+	}
+	return s.jobs.EnqueuePlace(ctx, tx, d.ID)
+}
+
+// target is where the owner's documents should live: an account that
+// takes documents, or nil for system storage.
+func (s *Service) target(ctx context.Context, ownerID string) (*store.CloudAccount, error) {
+	u, err := s.store.UserByID(ctx, ownerID)
+	if err != nil {
+		return nil, err
+	}
+	if u.StorageBackend == store.BackendSystem || u.StorageBackend == "" {
+		return nil, nil
+	}
+	acc, err := s.store.CloudAccount(ctx, ownerID, u.StorageBackend)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if acc.Status == store.CloudDisconnecting {
+		return nil, nil
+	}
+	return acc, nil
+}
+
+// Place moves one ready document to where its owner keeps documents: up to
+// the chosen drive (folder DocuVault/, size verified with Stat, recorded as
+// placed, and only then the system copy removed), or back into system
+// storage. A document already there, not ready, trashed or gone is left
+// alone. On failure the document stays safe in system storage with the
+// reason in storage_error (state "pending" while retries remain, "failed"
+// after the last, final attempt), the account's status says what went
+// wrong, and the error is returned so the job is retried with backoff.
+func (s *Service) Place(ctx context.Context, documentID string, final bool) error {
+	d, err := s.store.DocumentForJob(ctx, documentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	acc, err := s.target(ctx, d.OwnerID)
+	if err != nil {
+		return err
+	}
+	want := store.BackendSystem
+	if acc != nil {
+		want = acc.ID
+	}
+	if d.StorageBackend == want {
+		if want == store.BackendSystem && d.StorageState != store.StorageStored {
+			return s.store.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, store.StorageStored, "", "")
+		}
+		return nil
+	}
+	if d.StorageBackend != store.BackendSystem {
+		// On another drive (or the target is system storage): bring it back first.
+		if err := s.bringBack(ctx, d); err != nil {
+			return err
+		}
+		if d, err = s.store.DocumentForJob(ctx, documentID); err != nil {
+			return err
+		}
+	}
+	if acc == nil || d.Status != store.StatusReady || d.DeletedAt != nil {
+		if d.StorageState != store.StorageStored && d.StorageBackend == store.BackendSystem {
+			return s.store.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, store.StorageStored, "", "")
+		}
+		return nil
+	}
+	if err := s.upload(ctx, d, acc); err != nil {
+		state := store.StoragePending
+		if final {
+			state = store.StorageFailed
+		}
+		s.noteDriveError(ctx, acc, err)
+		if serr := s.store.SetDocumentPlacement(context.WithoutCancel(ctx), d.ID, store.BackendSystem, state, "",
+			"could not place in "+acc.DisplayName+": "+driveReason(err)); serr != nil && !errors.Is(serr, store.ErrNotFound) {
+			return errors.Join(err, serr)
+		}
+		return fmt.Errorf("place document %s on account %s: %w", d.ID, acc.ID, err)
+	}
+	return nil
+}
+
+// upload copies the system original to acc, verifies it and records it.
+func (s *Service) upload(ctx context.Context, d *store.Document, acc *store.CloudAccount) error {
+	drv, err := s.openDrive(acc)
+	if err != nil {
+		return err
+	}
+	rc, _, err := s.blobs.Get(ctx, d.BlobKey, nil)
+	if err != nil {
+		return fmt.Errorf("read original: %w", err)
+	}
+	ref, err := drv.Put(ctx, DriveName(d), io.LimitReader(rc, d.SizeBytes), d.SizeBytes)
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	size, err := drv.Stat(ctx, ref)
+	if err == nil && size != d.SizeBytes {
+		err = fmt.Errorf("%w: the drive holds %d bytes of %d", ErrUnavailable, size, d.SizeBytes)
+	}
+	if err != nil {
+		s.removeCopy(ctx, drv, ref)
+		return err
+	}
+	ok, err := s.store.MarkDocumentPlaced(context.WithoutCancel(ctx), d.ID, acc.ID, ref)
+	if err != nil {
+		s.removeCopy(ctx, drv, ref)
+		return err
+	}
+	if !ok {
+		// Purged, moved or the account is being disconnected meanwhile.
+		s.removeCopy(ctx, drv, ref)
+		return nil
+	}
+	if acc.Status != store.CloudOK {
+		_ = s.store.SetCloudStatus(ctx, acc.OwnerID, acc.ID, store.CloudOK, "")
+	}
+	if err := s.blobs.Delete(context.WithoutCancel(ctx), d.BlobKey); err != nil {
+		s.log.Warn("remove system copy of a placed document", "document", d.ID, "error", err)
+	}
+	return nil
+}
+
+func (s *Service) removeCopy(ctx context.Context, drv Drive, ref string) {
+	if err := drv.Delete(context.WithoutCancel(ctx), ref); err != nil {
+		s.log.Warn("remove cloud copy", "ref", ref, "error", err)
+	}
+}
+
+// bringBack copies a placed document from its drive into system storage,
+// verifies size and SHA-256, records it as stored, and only then removes
+// the drive's copy.
+func (s *Service) bringBack(ctx context.Context, d *store.Document) error {
+	acc, err := s.store.CloudAccountForJob(ctx, d.StorageBackend)
+	if err != nil {
+		return fmt.Errorf("bring back document %s: account %s: %w", d.ID, d.StorageBackend, err)
+	}
+	drv, err := s.openDrive(acc)
+	if err == nil {
+		err = s.fetchOriginal(ctx, drv, d)
+	}
+	if err != nil {
+		s.noteDriveError(ctx, acc, err)
+		return fmt.Errorf("bring back document %s from account %s: %w", d.ID, acc.ID, err)
+	}
+	ok, err := s.store.MarkDocumentReturned(context.WithoutCancel(ctx), d.ID, acc.ID, d.StorageRef)
+	if err != nil {
+		return err
+	}
+	if ok {
+		s.removeCopy(ctx, drv, d.StorageRef)
+	}
+	return nil
+}
+
+func (s *Service) fetchOriginal(ctx context.Context, drv Drive, d *store.Document) error {
+	rc, err := drv.Get(ctx, d.StorageRef)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := sha256.New()
+	info, err := s.blobs.Put(ctx, d.BlobKey, io.TeeReader(io.LimitReader(rc, d.SizeBytes+1), h), -1, d.MIMEType)
+	if err != nil {
+		return fmt.Errorf("write system copy: %w", err)
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); info.Size != d.SizeBytes || sum != d.SHA256 {
+		_ = s.blobs.Delete(context.WithoutCancel(ctx), d.BlobKey)
+		return fmt.Errorf("the drive's copy differs from the original (%d bytes, sha256 %s)", info.Size, sum)
+	}
+	return nil
+}
+
+// MigrateUser queues placement of every processed document of the user
+// that is not where the user keeps documents (in batches, each in one
+// transaction); documents waiting in system storage show as "pending".
+func (s *Service) MigrateUser(ctx context.Context, userID string) error {
+	acc, err := s.target(ctx, userID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+	want := store.BackendSystem
+	if acc != nil {
+		want = acc.ID
+	}
+	after := ""
+	for {
+		ids, err := s.store.DocumentIDsByStorage(ctx, userID, store.StorageFilter{NotBackend: want, ReadyOnly: true}, after, 100)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		err = s.store.WithTx(ctx, func(tx *store.Store) error {
+			for _, id := range ids {
+				d, err := tx.DocumentForJob(ctx, id)
+				if err != nil {
+					return err
+				}
+				if d.StorageBackend == store.BackendSystem {
+					if err := tx.SetDocumentPlacement(ctx, id, store.BackendSystem, store.StoragePending, "", ""); err != nil {
+						return err
+					}
+				}
+				if err := s.jobs.EnqueuePlace(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		after = ids[len(ids)-1]
+	}
+}
+
+// Drain brings every document of a disconnecting account back into system
+// storage, then deletes the account. While a document cannot be brought
+// back it stays where it is and Drain returns an error (retried).
+func (s *Service) Drain(ctx context.Context, accountID string) error {
+	acc, err := s.store.CloudAccountForJob(ctx, accountID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if acc.Status != store.CloudDisconnecting {
+		return nil
+	}
+	var errs []error
+	after := ""
+	for {
+		ids, err := s.store.DocumentIDsByStorage(ctx, acc.OwnerID, store.StorageFilter{Backend: acc.ID, Trash: true}, after, 100)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		for _, id := range ids {
+			d, err := s.store.DocumentForJob(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			}
+			if err == nil && d.StorageBackend == acc.ID {
+				err = s.bringBack(ctx, d)
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+		after = ids[len(ids)-1]
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("cloud: %d documents are still on account %s: %w", len(errs), acc.ID, errors.Join(errs...))
+	}
+	if err := s.store.DeleteCloudAccount(ctx, acc.OwnerID, acc.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// OpenRemote streams a placed document's original from its drive (it
+// implements document.Remote). Failures are client-safe apperr errors; the
+// account's status records them.
+func (s *Service) OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error) {
+	acc, err := s.store.CloudAccount(ctx, d.OwnerID, d.StorageBackend)
+	if err != nil {
+		return nil, fmt.Errorf("open placed document %s: %w", d.ID, err)
+	}
+	drv, err := s.openDrive(acc)
+	var rc io.ReadCloser
+	if err == nil {
+		rc, err = drv.Get(ctx, d.StorageRef)
+	}
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return nil, err
+		}
+		s.noteDriveError(ctx, acc, err)
+		if errors.Is(err, ErrNotFound) {
+			return nil, apperr.Wrap(err, apperr.NotFound, "the file is no longer in your %s", acc.DisplayName)
+		}
+		return nil, apperr.Wrap(err, apperr.Unavailable, "could not read the document from %s: %s", acc.DisplayName, driveReason(err))
+	}
+	return rc, nil
+}
+
+// RemoveRemote deletes a placed document's file from its drive (purge).
+func (s *Service) RemoveRemote(ctx context.Context, d *store.Document) error {
+	acc, err := s.store.CloudAccountForJob(ctx, d.StorageBackend)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	drv, err := s.openDrive(acc)
+	if err != nil {
+		return err
+	}
+	return drv.Delete(ctx, d.StorageRef)
+}
+
+// DriveName is the file name a document gets on a drive: its original name
+// with a short id before the extension, so two documents of one name never
+// replace each other ("invoice (0f3a9c1b2d4e).pdf").
+func DriveName(d *store.Document) string {
+	name := d.OriginalFilename
+	if name == "" {
+		name = "document"
+	}
+	ext := path.Ext(name)
+	if len(ext) > 16 || strings.ContainsAny(ext, " /\\") {
+		ext = ""
+	}
+	stem := strings.TrimSuffix(name, ext)
+	short := strings.ReplaceAll(d.ID, "-", "")
+	if len(short) > 12 {
+		short = short[len(short)-12:]
+	}
+	if max := MaxNameBytes - len(ext) - len(short) - 3; len(stem) > max {
+		stem = truncateUTF8(stem, max)
+	}
+	return stem + " (" + short + ")" + ext
+}

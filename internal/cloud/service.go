@@ -1,0 +1,397 @@
+package cloud
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/oauth2"
+
+	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/cloud/ssrf"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// Account kinds as the API names them.
+const (
+	KindGoogleDrive = "google_drive"
+	KindOneDrive    = "onedrive"
+	KindNextcloud   = "nextcloud"
+	KindWebDAV      = "webdav"
+)
+
+// Jobs queues the service's background work in the caller's transaction.
+// JobQueue implements it on the job engine.
+type Jobs interface {
+	EnqueuePlace(ctx context.Context, tx *store.Store, documentID string) error
+	EnqueueMigrate(ctx context.Context, tx *store.Store, userID string) error
+	EnqueueDrain(ctx context.Context, tx *store.Store, accountID string) error
+}
+
+// ServiceConfig configures the Service.
+type ServiceConfig struct {
+	// FrontendURL is where OAuth callbacks send the browser back
+	// ({FrontendURL}/settings?cloud=...).
+	FrontendURL string
+	// Google and OneDrive are the OAuth configurations (GoogleOAuthConfig,
+	// OneDriveOAuthConfig); nil when the client id is not configured.
+	Google   *oauth2.Config
+	OneDrive *oauth2.Config
+	// ProviderClient makes token and API calls to Google and Microsoft
+	// (fixed, trusted hosts; nil: http.DefaultClient).
+	ProviderClient *http.Client
+	// GoogleBaseURL and GraphURL replace the providers' API roots (tests).
+	GoogleBaseURL string
+	GraphURL      string
+	// OneDriveChunkSize overrides the upload fragment size (tests).
+	OneDriveChunkSize int
+	// StateTTL bounds an OAuth flow; default 10 minutes.
+	StateTTL time.Duration
+	// OpTimeout bounds one test or connect call to a drive; default 30s.
+	OpTimeout time.Duration
+}
+
+// Service connects users' cloud drives and keeps their documents there:
+// accounts, OAuth flows, the storage setting, placement, migration and
+// disconnection. It implements document.Remote for downloads.
+type Service struct {
+	store  *store.Store
+	blobs  blob.Store
+	sealer *seal.Sealer
+	guard  *ssrf.Guard
+	rt     http.RoundTripper // the guard's transport, shared by WebDAV drives
+	jobs   Jobs
+	log    *slog.Logger
+	cfg    ServiceConfig
+}
+
+// NewService builds the service. guard checks every user-supplied server
+// URL (CLOUD_ALLOWED_HOSTS); sealer seals credentials (CLOUD_CREDS_KEY).
+func NewService(st *store.Store, blobs blob.Store, sealer *seal.Sealer, guard *ssrf.Guard, jobs Jobs, log *slog.Logger, cfg ServiceConfig) (*Service, error) {
+	if st == nil || blobs == nil || sealer == nil || guard == nil || jobs == nil {
+		return nil, errors.New("cloud: NewService needs a store, a blob store, a sealer, a guard and a job queue")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.StateTTL <= 0 {
+		cfg.StateTTL = 10 * time.Minute
+	}
+	if cfg.OpTimeout <= 0 {
+		cfg.OpTimeout = 30 * time.Second
+	}
+	cfg.FrontendURL = strings.TrimSuffix(cfg.FrontendURL, "/")
+	return &Service{store: st, blobs: blobs, sealer: sealer, guard: guard, rt: guard.Transport(), jobs: jobs, log: log, cfg: cfg}, nil
+}
+
+// Actor is who acts, for the audit log.
+type Actor struct {
+	UserID    string
+	IP        string
+	UserAgent string
+}
+
+func (s *Service) audit(ctx context.Context, tx *store.Store, a Actor, action, accountID string, details map[string]any) error {
+	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "cloud_account",
+		TargetID: accountID, IP: a.IP, UserAgent: a.UserAgent, Details: details})
+}
+
+// Accounts lists the user's accounts. Credentials stay sealed in the
+// returned rows; callers must not send them anywhere.
+func (s *Service) Accounts(ctx context.Context, userID string) ([]*store.CloudAccount, error) {
+	return s.store.ListCloudAccounts(ctx, userID)
+}
+
+// WebDAVInput is what a user enters to connect a WebDAV or Nextcloud folder.
+type WebDAVInput struct {
+	ServerURL   string
+	Username    string
+	Password    string
+	DisplayName string
+}
+
+// ConnectWebDAV connects a WebDAV (kind "webdav") or Nextcloud (kind
+// "nextcloud") account: the URL passes the SSRF guard before any request
+// (422 invalid_input saying why otherwise), the credentials are tested
+// against the server, then sealed and stored, and cloud.connect audited.
+func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in WebDAVInput) (*store.CloudAccount, error) {
+	in.ServerURL = strings.TrimSpace(in.ServerURL)
+	in.Username = strings.TrimSpace(in.Username)
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	fields := map[string]string{}
+	for name, v := range map[string]string{"server_url": in.ServerURL, "username": in.Username, "password": in.Password} {
+		switch {
+		case v == "":
+			fields[name] = "is required"
+		case len(v) > 2048 || !utf8.ValidString(v):
+			fields[name] = "is too long or not valid text"
+		}
+	}
+	if len(in.DisplayName) > 100 || !utf8.ValidString(in.DisplayName) {
+		fields["display_name"] = "must be at most 100 characters"
+	}
+	if len(fields) > 0 {
+		return nil, apperr.Fields("invalid cloud account", fields)
+	}
+	creds := WebDAVCredentials{ServerURL: in.ServerURL, Username: in.Username, Password: in.Password}
+	d, err := s.newDAV(kind, creds)
+	if err != nil {
+		return nil, err
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.cfg.OpTimeout)
+	defer cancel()
+	if err := d.Test(tctx); err != nil {
+		return nil, connectError(err)
+	}
+	if in.DisplayName == "" {
+		in.DisplayName = defaultDisplayName(kind, in.ServerURL, in.Username)
+	}
+	plain, err := json.Marshal(creds)
+	if err != nil {
+		return nil, err
+	}
+	acc := &store.CloudAccount{ID: store.NewID(), OwnerID: a.UserID, Kind: kind, DisplayName: in.DisplayName}
+	if acc.Credentials, err = s.sealer.Seal(a.UserID, seal.PurposeCloudCreds, acc.ID, plain); err != nil {
+		return nil, err
+	}
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateCloudAccount(ctx, acc); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, a, "cloud.connect", acc.ID, map[string]any{"kind": kind})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return acc, nil
+}
+
+// newDAV builds the drive for kind after the SSRF check; a refused URL is
+// 422 invalid_input with the guard's reason.
+func (s *Service) newDAV(kind string, creds WebDAVCredentials) (*WebDAV, error) {
+	var d *WebDAV
+	var err error
+	switch kind {
+	case KindWebDAV:
+		d, err = NewWebDAV(creds, s.guard, s.rt)
+	case KindNextcloud:
+		d, err = NewNextcloud(creds, s.guard, s.rt)
+	default:
+		return nil, apperr.New(apperr.NotFound, "unknown cloud drive kind %q", kind)
+	}
+	if err != nil {
+		return nil, connectError(err)
+	}
+	return d, nil
+}
+
+// connectError turns a failed connect into a client error that says why.
+func connectError(err error) error {
+	switch {
+	case errors.Is(err, ssrf.ErrForbiddenAddress):
+		return &apperr.Error{Kind: apperr.Invalid, Status: http.StatusUnprocessableEntity, Err: err,
+			Message: "this server address is not allowed: " + ssrfReason(err),
+			Fields:  map[string]string{"server_url": ssrfReason(err)}}
+	case errors.Is(err, ErrBadName):
+		return &apperr.Error{Kind: apperr.Invalid, Status: http.StatusUnprocessableEntity, Err: err,
+			Message: "the server URL or user name is not usable", Fields: map[string]string{"server_url": "is not usable"}}
+	case errors.Is(err, ErrUnauthorized):
+		return &apperr.Error{Kind: apperr.Invalid, Status: http.StatusUnprocessableEntity, Err: err,
+			Message: "the server refused this user name and password", Fields: map[string]string{"password": "was refused by the server"}}
+	case errors.Is(err, context.Canceled):
+		return err
+	}
+	return &apperr.Error{Kind: apperr.Invalid, Status: http.StatusUnprocessableEntity, Err: err,
+		Message: "could not use the server: " + driveReason(err), Fields: map[string]string{"server_url": "did not answer as a WebDAV server"}}
+}
+
+// ssrfReason is the guard's own explanation, without package prefixes.
+func ssrfReason(err error) string {
+	var ae *ssrf.AddrError
+	if errors.As(err, &ae) {
+		return ae.Error()
+	}
+	msg := err.Error()
+	if i := strings.LastIndex(msg, "forbidden URL: "); i >= 0 {
+		return msg[i+len("forbidden URL: "):]
+	}
+	return strings.TrimPrefix(msg, "cloud: server URL: ")
+}
+
+// driveReason is a short, secret-free explanation of a drive failure.
+func driveReason(err error) string {
+	switch {
+	case errors.Is(err, ssrf.ErrForbiddenAddress):
+		return "the server address is not allowed: " + ssrfReason(err)
+	case errors.Is(err, ErrUnauthorized):
+		return "the drive refused DocuVault's credentials; reconnect the account"
+	case errors.Is(err, ErrNotFound):
+		return "the file or folder was not found on the drive"
+	case errors.Is(err, ErrUnavailable):
+		return "the drive could not be reached or answered with an error; DocuVault will retry"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the drive took too long to answer"
+	}
+	msg := err.Error()
+	if len(msg) > 300 {
+		msg = msg[:300]
+	}
+	return msg
+}
+
+func defaultDisplayName(kind, serverURL, user string) string {
+	host := serverURL
+	if u, err := url.Parse(serverURL); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	name := user + "@" + host
+	if kind == KindNextcloud {
+		name = "Nextcloud " + name
+	}
+	if len(name) > 100 {
+		name = name[:100]
+	}
+	return strings.ToValidUTF8(name, "")
+}
+
+// TestResult is the outcome of TestAccount.
+type TestResult struct {
+	OK    bool
+	Error string
+}
+
+// TestAccount checks the user's account with ONLY its own stored
+// credentials against its own stored URL, and records the outcome as the
+// account's status. Another user's account is ErrNotFound.
+func (s *Service) TestAccount(ctx context.Context, userID, id string) (TestResult, error) {
+	acc, err := s.store.CloudAccount(ctx, userID, id)
+	if err != nil {
+		return TestResult{}, err
+	}
+	d, err := s.openDrive(acc)
+	if err == nil {
+		tctx, cancel := context.WithTimeout(ctx, s.cfg.OpTimeout)
+		err = d.Test(tctx)
+		cancel()
+	}
+	if err != nil {
+		s.noteDriveError(ctx, acc, err)
+		return TestResult{OK: false, Error: driveReason(err)}, nil
+	}
+	if err := s.store.SetCloudStatus(ctx, userID, id, store.CloudOK, ""); err != nil {
+		return TestResult{}, err
+	}
+	return TestResult{OK: true}, nil
+}
+
+// noteDriveError records a drive failure on the account's status.
+func (s *Service) noteDriveError(ctx context.Context, acc *store.CloudAccount, err error) {
+	status := store.CloudError
+	if errors.Is(err, ErrUnauthorized) || errors.Is(err, seal.ErrOpen) {
+		status = store.CloudReconnect
+	}
+	if serr := s.store.SetCloudStatus(context.WithoutCancel(ctx), acc.OwnerID, acc.ID, status, driveReason(err)); serr != nil {
+		s.log.Warn("record cloud account status", "account", acc.ID, "error", serr)
+	}
+}
+
+// Disconnect removes the user's account without losing a document: the
+// account stops taking documents at once (status "disconnecting"), a
+// storage setting pointing at it falls back to system storage, and when
+// documents live there a background job brings each back into system
+// storage (verifying its SHA-256) before the account row goes. With none,
+// the account goes at once. cloud.disconnect is audited.
+func (s *Service) Disconnect(ctx context.Context, a Actor, id string) error {
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		acc, err := tx.CloudAccount(ctx, a.UserID, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.MarkCloudDisconnecting(ctx, a.UserID, id); err != nil {
+			return err
+		}
+		u, err := tx.UserByID(ctx, a.UserID)
+		if err != nil {
+			return err
+		}
+		if u.StorageBackend == id {
+			sys := store.BackendSystem
+			if _, err := tx.UpdateUser(ctx, a.UserID, store.UserUpdate{StorageBackend: &sys}); err != nil {
+				return err
+			}
+		}
+		ids, err := tx.DocumentIDsByStorage(ctx, a.UserID, store.StorageFilter{Backend: id, Trash: true}, "", 1)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, a, "cloud.disconnect", id, map[string]any{"kind": acc.Kind, "documents_returning": len(ids) > 0}); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return tx.DeleteCloudAccount(ctx, a.UserID, id)
+		}
+		return s.jobs.EnqueueDrain(ctx, tx, id)
+	})
+}
+
+// StorageStatus is where a user's documents live.
+type StorageStatus struct {
+	Backend string               // "system" or an account id: where new documents go
+	Counts  []store.StorageCount // documents by backend and state
+}
+
+// Storage returns the user's storage setting and document counts, the
+// progress of a migration.
+func (s *Service) Storage(ctx context.Context, userID string) (*StorageStatus, error) {
+	u, err := s.store.UserByID(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.store.CountDocumentsByStorage(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &StorageStatus{Backend: u.StorageBackend, Counts: counts}, nil
+}
+
+// SetBackend chooses where the user's new documents live: "system" or one
+// of the user's own accounts (another user's is ErrNotFound; a
+// disconnecting one is 409).
+func (s *Service) SetBackend(ctx context.Context, userID, backend string) error {
+	backend = strings.TrimSpace(backend)
+	if backend == "" {
+		return apperr.Fields("invalid storage backend", map[string]string{"backend": `must be "system" or a cloud account id`})
+	}
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if backend != store.BackendSystem {
+			acc, err := tx.CloudAccount(ctx, userID, backend)
+			if err != nil {
+				return err
+			}
+			if acc.Status == store.CloudDisconnecting {
+				return apperr.New(apperr.Conflict, "this cloud account is being disconnected")
+			}
+		}
+		_, err := tx.UpdateUser(ctx, userID, store.UserUpdate{StorageBackend: &backend})
+		return err
+	})
+}
+
+// Migrate queues moving the user's existing documents to the chosen
+// backend in the background; Storage shows the progress.
+func (s *Service) Migrate(ctx context.Context, userID string) error {
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if _, err := tx.UserByID(ctx, userID); err != nil {
+			return err
+		}
+		return s.jobs.EnqueueMigrate(ctx, tx, userID)
+	})
+}
