@@ -54,6 +54,7 @@ type Service struct {
 	log     *slog.Logger
 	cfg     Config
 	signKey []byte
+	remote  Remote // placed documents; nil: none
 
 	mu        sync.Mutex
 	uploading map[string]int // user id -> uploads streaming now

@@ -59,8 +59,12 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*s
 // Reprocess runs extraction and classification again.
 func (s *Service) Reprocess(ctx context.Context, a Actor, id string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.Document(ctx, a.UserID, id); err != nil {
+		d, err := tx.Document(ctx, a.UserID, id)
+		if err != nil {
 			return err
+		}
+		if placed(d) {
+			return apperr.New(apperr.Conflict, "this document lives in your cloud drive; choose system storage and migrate to reprocess it")
 		}
 		if err := tx.SetDocumentStatus(ctx, id, store.StatusProcessing, ""); err != nil {
 			return err
@@ -150,6 +154,11 @@ func (s *Service) purge(ctx context.Context, a Actor, d *store.Document) error {
 
 func (s *Service) removeBlobs(ctx context.Context, d *store.Document) {
 	ctx = context.WithoutCancel(ctx)
+	if placed(d) && s.remote != nil {
+		if err := s.remote.RemoveRemote(ctx, d); err != nil {
+			s.log.Warn("remove the cloud copy of a purged document", "document", d.ID, "error", err)
+		}
+	}
 	for _, k := range []string{d.BlobKey, d.ThumbnailKey} {
 		if k == "" {
 			continue
@@ -166,6 +175,13 @@ func (s *Service) Open(ctx context.Context, ownerID, id string, rng *blob.Range)
 	if err != nil {
 		return nil, nil, err
 	}
+	if placed(d) {
+		rc, err := s.openPlaced(ctx, d, rng)
+		if err != nil {
+			return nil, nil, err
+		}
+		return rc, d, nil
+	}
 	rc, _, err := s.blobs.Get(ctx, d.BlobKey, rng)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open document %s: %w", d.ID, err)
@@ -177,7 +193,7 @@ func (s *Service) Open(ctx context.Context, ownerID, id string, rng *blob.Range)
 // presign, or "" when it cannot.
 func (s *Service) PresignDownload(ctx context.Context, d *store.Document, ttl time.Duration) (string, error) {
 	p, ok := s.blobs.(blob.Presigner)
-	if !ok {
+	if !ok || placed(d) {
 		return "", nil
 	}
 	return p.PresignGet(ctx, d.BlobKey, min(ttl, 5*time.Minute), d.OriginalFilename)
