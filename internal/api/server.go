@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/classify"
+	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
 )
@@ -47,6 +48,9 @@ type Deps struct {
 	// Accounts runs accounts, sessions, 2FA, API tokens and admin user
 	// management; when Auth is nil it also authenticates requests.
 	Accounts *auth.Service
+	// Cloud connects users' cloud drives and chooses where documents
+	// live; nil answers 503 on those routes.
+	Cloud *cloud.Service
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -106,6 +110,7 @@ func (s *Server) register() {
 	s.registerAudit()
 	s.registerClassify()
 	s.registerJobs()
+	s.registerCloud()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
