@@ -296,6 +296,10 @@ func (s *Service) Drain(ctx context.Context, accountID string) error {
 	if len(errs) > 0 {
 		return fmt.Errorf("cloud: %d documents are still on account %s: %w", len(errs), acc.ID, errors.Join(errs...))
 	}
+	// The account row goes only when no document is recorded there.
+	if left, err := s.store.DocumentIDsByStorage(ctx, acc.OwnerID, store.StorageFilter{Backend: acc.ID, Trash: true}, "", 1); err != nil || len(left) > 0 {
+		return errors.Join(err, fmt.Errorf("cloud: documents are still on account %s", acc.ID))
+	}
 	if err := s.store.DeleteCloudAccount(ctx, acc.OwnerID, acc.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
