@@ -11,6 +11,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -322,9 +323,29 @@ func (s *Server) purgeDocument(w http.ResponseWriter, r *http.Request, p *Princi
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// searchDocuments is replaced by the full-text search of the pipeline.
-func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Principal, q string, f store.DocumentFilter, pg store.Page) {
-	s.writeError(w, r, apperr.New(apperr.Unavailable, "full-text search is not available yet"))
+// searchDocuments answers GET /api/documents?q=: ranked hits with a
+// highlighted snippet and a score each.
+func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Principal, text string, f store.DocumentFilter, pg store.Page) {
+	q, err := searchquery.Parse(text)
+	if err != nil {
+		msg := strings.TrimPrefix(err.Error(), searchquery.ErrInvalidQuery.Error()+": ")
+		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "search: " + msg, Fields: map[string]string{"q": msg}})
+		return
+	}
+	hits, next, err := s.deps.Store.SearchDocuments(r.Context(), p.UserID,
+		store.SearchQuery{FTS5: q.FTS5(), TSQuery: q.TSQuery(), Terms: q.Terms()}, f, pg)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items := make([]documentJSON, len(hits))
+	for i, h := range hits {
+		items[i] = toDocumentJSON(h.Document)
+		items[i].Snippet = h.Snippet
+		score := h.Score
+		items[i].Score = &score
+	}
+	writeJSON(w, http.StatusOK, newList(items, next))
 }
 
 func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Principal) {

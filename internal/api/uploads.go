@@ -20,7 +20,7 @@ func (s *Server) startUpload(w http.ResponseWriter, r *http.Request, p *Principa
 		return
 	}
 	t, err := s.deps.Documents.StartUpload(r.Context(), actor(r, p), document.StartRequest{Filename: body.Filename,
-		Title: body.Title, Size: body.Size, ContentType: body.ContentType, SHA256: body.SHA256})
+		Title: body.Title, Size: body.Size, ContentType: body.ContentType, SHA256: body.SHA256, BaseURL: requestBase(r)})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -53,4 +53,13 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, p *Princ
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"document": toDocumentJSON(d)})
+}
+
+// requestBase is the scheme and host the client used to reach this server.
+func requestBase(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/extract"
@@ -68,6 +69,7 @@ type App struct {
 	Extractor  *extract.Extractor // nil unless this process works jobs
 	Pipeline   *pipeline.Pipeline // nil unless this process works jobs
 	Classifier Classifier         // classifies documents in the classify job
+	Cloud      *cloud.Service     // users' cloud drives and document placement
 	Accounts   *auth.Service
 	Health     map[string]api.HealthCheck
 
@@ -139,11 +141,18 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Registry.MustRegister(a.Jobs.Collector())
+	backend := ""
+	if cfg.BackendURLSet {
+		backend = cfg.BackendURL
+	}
 	a.Documents, err = document.New(a.Store, a.Blobs, enqueuer{a.Jobs}, a.Log, document.Config{
-		MaxUploadBytes: cfg.MaxUploadBytes, BackendURL: cfg.BackendURL, SecretKey: cfg.SecretKey,
+		MaxUploadBytes: cfg.MaxUploadBytes, BackendURL: backend, SecretKey: cfg.SecretKey,
 		TrashRetention: time.Duration(cfg.TrashRetentionDays) * 24 * time.Hour,
 	})
 	if err != nil {
+		return err
+	}
+	if err := a.buildCloud(); err != nil {
 		return err
 	}
 	a.Audit = audit.New(a.Store, a.Blobs, a.Log, time.Duration(cfg.AuditRetentionDays)*24*time.Hour)
@@ -165,7 +174,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 			}
 			return nil
 		}
-		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, enqueuer{a.Jobs}, a.Log, filepath.Join(cfg.DataDir, "tmp"), 0)
+		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, placingEnqueuer{enqueuer{a.Jobs}, a.Cloud}, a.Log, filepath.Join(cfg.DataDir, "tmp"), 0)
 		if err := a.registerJobs(a.Jobs); err != nil {
 			return err
 		}
@@ -221,6 +230,7 @@ func (a *App) API() *api.Server {
 		Documents:    a.Documents,
 		Accounts:     a.Accounts,
 		Audit:        a.Audit,
+		Cloud:        a.Cloud,
 		MetricsToken: a.Config.MetricsToken,
 		Extra:        a.mountUI,
 	})

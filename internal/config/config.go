@@ -63,6 +63,9 @@ type Config struct {
 	CORSOrigins []string
 	FrontendURL string
 	BackendURL  string
+	// BackendURLSet is true when BACKEND_URL was configured; otherwise URLs
+	// the server hands out for itself follow the address the client used.
+	BackendURLSet bool
 
 	RegistrationOpen      bool
 	MaxUploadBytes        int64
@@ -213,6 +216,7 @@ func Load(getenv Getenv) (*Config, error) {
 	if c.FrontendURL == "" {
 		c.FrontendURL = "http://" + c.ListenAddr
 	}
+	c.BackendURLSet = c.BackendURL != ""
 	if c.BackendURL == "" {
 		c.BackendURL = c.FrontendURL
 	}

@@ -38,6 +38,9 @@ type StartRequest struct {
 	Size        int64
 	ContentType string
 	SHA256      string
+	// BaseURL is where the client reached this server (scheme://host); the
+	// signed upload URL uses it unless Config.BackendURL is set.
+	BaseURL string
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -98,7 +101,11 @@ func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*
 		return t, nil
 	}
 	exp := strconv.FormatInt(up.ExpiresAt.Unix(), 10)
-	t.URL = s.cfg.BackendURL + "/api/uploads/" + url.PathEscape(up.ID) + "/content?expires=" + exp + "&sig=" + s.sign(up.ID, exp)
+	base := s.cfg.BackendURL
+	if base == "" {
+		base = strings.TrimRight(req.BaseURL, "/")
+	}
+	t.URL = base + "/api/uploads/" + url.PathEscape(up.ID) + "/content?expires=" + exp + "&sig=" + s.sign(up.ID, exp)
 	return t, nil
 }
 

@@ -36,7 +36,9 @@ func (s *Store) Migrate(ctx context.Context, migrateURL string) error {
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(dialect, db, sub)
+	// Out of order: a migration added later with a lower number (work merged
+	// from a branch) is still applied to databases that are ahead of it.
+	p, err := goose.NewProvider(dialect, db, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}

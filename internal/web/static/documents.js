@@ -43,7 +43,7 @@ DV.ready.then(async (me) => {
     DV.el("div", { class: "info" },
       DV.el("div", { class: "title" }, d.title),
       d.snippet ? DV.el("div", { class: "snippet" }, DV.marked(d.snippet)) : null,
-      DV.el("div", { class: "hint" }, d.original_filename + " · " + DV.size(d.size_bytes) + (d.page_count ? " · " + d.page_count + " pages" : "") + " · " + DV.date(d.created_at)),
+      DV.el("div", { class: "hint" }, d.original_filename + " · " + DV.size(d.size_bytes) + (d.page_count ? " · " + d.page_count + (d.page_count === 1 ? " page" : " pages") : "") + " · " + DV.date(d.created_at)),
       DV.el("div", { class: "status " + d.status }, statusText(d)),
       DV.el("ul", { class: "chips" }, d.topics.map((t) => DV.el("li", { class: "chip" }, t.name + (t.source === "ai" ? " (suggested" + (t.confidence ? " " + Math.round(t.confidence * 100) + "%" : "") + ")" : ""))))));
 
@@ -160,4 +160,5 @@ DV.ready.then(async (me) => {
   for (const t of ["dragenter", "dragover"]) document.addEventListener(t, (e) => { e.preventDefault(); zone.classList.add("over"); });
   for (const t of ["dragleave", "drop"]) document.addEventListener(t, (e) => { e.preventDefault(); zone.classList.remove("over"); });
   document.addEventListener("drop", (e) => uploadAll(e.dataTransfer.files));
+  document.body.dataset.ready = "1";
 });
