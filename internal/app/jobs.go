@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/docuvault/docuvault/internal/audit"
+	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/pipeline"
@@ -177,6 +178,7 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 		jobs.AddWorker(e, &purgeWorker{docs: a.Documents, audit: a.Audit, extra: a.purges}),
 		jobs.AddWorker(e, &auditExportWorker{audit: a.Audit}),
 		jobs.AddWorker(e, &jobs.NoopWorker{Log: a.Log}),
+		cloud.RegisterJobs(e, a.Cloud),
 		e.AddPeriodic(jobs.PeriodicCleanupUploads, jobs.Every(30*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil }, false),
 		e.AddPeriodic(jobs.PeriodicPurge, jobs.Every(time.Hour),

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/cloud"
+	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/cloud/ssrf"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// buildCloud makes the cloud drive service from CLOUD_CREDS_KEY,
+// CLOUD_ALLOWED_HOSTS, GOOGLE_CLIENT_*, ONEDRIVE_CLIENT_*,
+// ONEDRIVE_TENANT_ID, FRONTEND_URL and BACKEND_URL, and lets downloads read
+// documents placed in a drive.
+func (a *App) buildCloud() error {
+	cfg := a.Config
+	sealer, err := seal.New([]byte(cfg.CloudCredsKey))
+	if err != nil {
+		return fmt.Errorf("CLOUD_CREDS_KEY: %w", err)
+	}
+	guard, err := ssrf.New(cfg.CloudAllowedHosts)
+	if err != nil {
+		return fmt.Errorf("CLOUD_ALLOWED_HOSTS: %w", err)
+	}
+	sc := cloud.ServiceConfig{FrontendURL: cfg.FrontendURL}
+	if cfg.GoogleClientID != "" {
+		sc.Google = cloud.GoogleOAuthConfig(cfg.GoogleClientID, cfg.GoogleClientSecret, cfg.BackendURL)
+	}
+	if cfg.OneDriveClientID != "" {
+		sc.OneDrive = cloud.OneDriveOAuthConfig(cfg.OneDriveClientID, cfg.OneDriveClientSecret, cfg.OneDriveTenantID, cfg.BackendURL)
+	}
+	a.Cloud, err = cloud.NewService(a.Store, a.Blobs, sealer, guard, cloud.JobQueue{Engine: a.Jobs}, a.Log, sc)
+	if err != nil {
+		return err
+	}
+	a.Documents.SetRemote(a.Cloud)
+	a.purges = append(a.purges, func(ctx context.Context) error {
+		_, err := a.Store.DeleteExpiredOAuthStates(ctx, time.Now())
+		return err
+	})
+	return nil
+}
+
+// placingEnqueuer is the pipeline's classifier hook: the transaction that
+// marks a document ready queues its classification and, when its owner
+// keeps documents in a cloud drive, its placement.
+type placingEnqueuer struct {
+	enqueuer
+	cloud *cloud.Service
+}
+
+func (q placingEnqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
+	if err := q.enqueuer.EnqueueClassify(ctx, tx, id); err != nil {
+		return err
+	}
+	return q.cloud.EnqueuePlacementTx(ctx, tx, id)
+}
