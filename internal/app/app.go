@@ -141,8 +141,12 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Registry.MustRegister(a.Jobs.Collector())
+	backend := ""
+	if cfg.BackendURLSet {
+		backend = cfg.BackendURL
+	}
 	a.Documents, err = document.New(a.Store, a.Blobs, enqueuer{a.Jobs}, a.Log, document.Config{
-		MaxUploadBytes: cfg.MaxUploadBytes, BackendURL: cfg.BackendURL, SecretKey: cfg.SecretKey,
+		MaxUploadBytes: cfg.MaxUploadBytes, BackendURL: backend, SecretKey: cfg.SecretKey,
 		TrashRetention: time.Duration(cfg.TrashRetentionDays) * 24 * time.Hour,
 	})
 	if err != nil {
