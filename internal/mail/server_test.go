@@ -44,6 +44,12 @@ type received struct {
 // newTestServer starts a server; with tlsOn it offers STARTTLS with a
 // certificate for 127.0.0.1 made here.
 func newTestServer(t *testing.T, tlsOn bool, configure func(*testServer)) *testServer {
+	return startTestServer(t, tlsOn, false, configure)
+}
+
+// startTestServer starts a server; with implicit it speaks TLS from the
+// first byte instead of offering STARTTLS.
+func startTestServer(t *testing.T, tlsOn, implicit bool, configure func(*testServer)) *testServer {
 	t.Helper()
 	ts := &testServer{host: "127.0.0.1"}
 	if configure != nil {
@@ -65,6 +71,9 @@ func newTestServer(t *testing.T, tlsOn bool, configure func(*testServer)) *testS
 		t.Fatal(err)
 	}
 	ts.port = l.Addr().(*net.TCPAddr).Port
+	if implicit {
+		l = tls.NewListener(l, srv.TLSConfig)
+	}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return ts

@@ -17,11 +17,14 @@ import (
 // SMTP_PASSWORD, SMTP_FROM).
 type SMTPConfig struct {
 	Host     string
-	Port     int    // 587 when zero; 465 means TLS from the first byte
+	Port     int    // 587 when zero
 	Username string // AUTH PLAIN when set; never sent without TLS
 	Password string
 	From     string // the sender, e.g. "DocuVault <vault@example.com>"
 
+	// ImplicitTLS speaks TLS from the first byte (SMTPS); set by NewSMTP
+	// when Port is 465.
+	ImplicitTLS bool
 	// RequireTLS refuses servers that do not offer STARTTLS even when no
 	// credentials are configured.
 	RequireTLS bool
@@ -47,6 +50,9 @@ func NewSMTP(cfg SMTPConfig) *SMTP {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Port == 465 {
+		cfg.ImplicitTLS = true
 	}
 	return &SMTP{cfg: cfg}
 }
@@ -90,7 +96,7 @@ func (s *SMTP) deliver(ctx context.Context, from, to string, body []byte) error 
 	}
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
-	if s.cfg.Port == 465 {
+	if s.cfg.ImplicitTLS {
 		tc := tls.Client(conn, tlsCfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			conn.Close()

@@ -267,3 +267,18 @@ func TestTemplatesDeliveredOverSMTP(t *testing.T) {
 		t.Errorf("delivered message does not hold the link %s", link)
 	}
 }
+
+func TestSMTPImplicitTLS(t *testing.T) {
+	ts := startTestServer(t, true, true, func(ts *testServer) { ts.users = map[string]string{"vault": "s3cret"} })
+	s := ts.sender("vault", "s3cret")
+	s.cfg.ImplicitTLS = true
+	if err := s.Send(context.Background(), Message{To: "a@example.test", Subject: "s", Text: "t"}); err != nil {
+		t.Fatalf("Send over implicit TLS: %v", err)
+	}
+	if got := ts.messages(); len(got) != 1 || !got[0].tls {
+		t.Fatalf("received %d messages, want one over TLS", len(got))
+	}
+	if !NewSMTP(SMTPConfig{Port: 465}).cfg.ImplicitTLS || NewSMTP(SMTPConfig{}).cfg.ImplicitTLS || NewSMTP(SMTPConfig{}).cfg.Port != 587 {
+		t.Error("port 465 does not imply TLS, or the default port is not 587")
+	}
+}
