@@ -34,14 +34,18 @@ func CleanFilename(name string) string {
 		}
 		b.WriteRune(r)
 	}
-	out := strings.TrimSpace(b.String())
-	out = strings.Trim(out, ".")
-	if out == "" {
-		out = "document"
-	}
+	// Spaces and dots are trimmed together, and again after truncation, so
+	// that cleaning a cleaned name changes nothing (" . a" and a cut that
+	// ends in a space were not stable).
+	edge := func(r rune) bool { return unicode.IsSpace(r) || r == '.' }
+	out := strings.TrimFunc(b.String(), edge)
 	for len(out) > maxFilenameBytes {
 		_, size := utf8.DecodeLastRuneInString(out)
 		out = out[:len(out)-size]
+	}
+	out = strings.TrimFunc(out, edge)
+	if out == "" {
+		out = "document"
 	}
 	return out
 }
