@@ -202,6 +202,19 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.start == nil {
 		return nil
 	}
+	if e.store.Dialect() == store.SQLite {
+		// On SQLite the jobs are worked by this one process (serve), so a
+		// job still marked running was cut by a crash (kill -9, power
+		// loss): run it again now instead of after River's rescuer horizon
+		// (an hour, or the worker's Timeout). Jobs are idempotent.
+		res, err := e.store.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+		if err != nil {
+			return fmt.Errorf("jobs: requeue jobs cut by a crash: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			e.log.Warn("requeued jobs left running by a crash", "jobs", n)
+		}
+	}
 	if err := e.start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
