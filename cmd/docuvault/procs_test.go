@@ -375,7 +375,7 @@ func waitSettled(c *client, wait time.Duration, orphans func() []string, diagnos
 			orphanSince = time.Now()
 		}
 		if !orphanSince.IsZero() && time.Since(orphanSince) > orphanWait {
-			c.t.Fatalf("%d document(s) stay processing because their jobs are still marked running by a process that was killed, %v after the restart; River only rescues such jobs after RescueStuckJobsAfter (default 1h) and the worker's Timeout:\n  %s\ndocuments: %v",
+			c.t.Fatalf("%d document(s) stay processing because their jobs are still marked running by a process that was killed (for %v now); River only rescues such jobs after RescueStuckJobsAfter (default 1h) and the worker's Timeout:\n  %s\ndocuments: %v",
 				len(busy), orphanWait, strings.Join(orphaned, "\n  "), busy)
 		}
 		if time.Now().After(deadline) {
@@ -434,10 +434,14 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// orphanedJobs lists jobs in state running whose current attempt belongs to
-// a River client that is not one of live: the process working them is dead
-// (killed), and River leaves them running until its rescuer's horizon.
-func orphanedJobs(t *testing.T, env []string, live ...string) []string {
+// runningJob is a job in state running and the River client of its attempt.
+type runningJob struct {
+	ID, Attempt int64
+	Kind, Owner string
+}
+
+// runningJobs reads the running jobs straight from the database of env.
+func runningJobs(t *testing.T, env []string) []runningJob {
 	t.Helper()
 	ctx := context.Background()
 	m := map[string]string{}
@@ -454,34 +458,42 @@ func orphanedJobs(t *testing.T, env []string, live ...string) []string {
 		t.Fatalf("open the database to look at jobs: %v", err)
 	}
 	defer st.Close()
-	q := `SELECT id, kind, attempt, CAST(attempted_by AS TEXT) FROM river_job WHERE state = 'running'`
-	rows, err := st.DB().QueryContext(ctx, q)
+	rows, err := st.DB().QueryContext(ctx, `SELECT id, kind, attempt, CAST(attempted_by AS TEXT) FROM river_job WHERE state = 'running'`)
 	if err != nil {
 		t.Fatalf("list running jobs: %v", err)
 	}
 	defer rows.Close()
+	var out []runningJob
+	for rows.Next() {
+		var j runningJob
+		var by sql.NullString
+		if err := rows.Scan(&j.ID, &j.Kind, &j.Attempt, &by); err != nil {
+			t.Fatal(err)
+		}
+		owners := strings.Split(strings.Trim(by.String, `{}[]`), ",")
+		j.Owner = strings.Trim(owners[len(owners)-1], `" `)
+		out = append(out, j)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// orphanedJobs lists running jobs whose current attempt belongs to a River
+// client that is not one of live: the process working them is dead, and
+// River leaves them running until its rescuer's horizon.
+func orphanedJobs(t *testing.T, env []string, live ...string) []string {
+	t.Helper()
 	alive := map[string]bool{}
 	for _, id := range live {
 		alive[id] = true
 	}
 	var out []string
-	for rows.Next() {
-		var (
-			id, attempt int64
-			kind        string
-			by          sql.NullString
-		)
-		if err := rows.Scan(&id, &kind, &attempt, &by); err != nil {
-			t.Fatal(err)
+	for _, j := range runningJobs(t, env) {
+		if !alive[j.Owner] {
+			out = append(out, fmt.Sprintf("job %d (%s, attempt %d) held by dead client %s", j.ID, j.Kind, j.Attempt, j.Owner))
 		}
-		owners := strings.Split(strings.Trim(by.String, `{}[]`), ",")
-		owner := strings.Trim(owners[len(owners)-1], `" `)
-		if !alive[owner] {
-			out = append(out, fmt.Sprintf("job %d (%s, attempt %d) held by dead client %s", id, kind, attempt, owner))
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return out
 }
