@@ -41,9 +41,11 @@ func (a *App) buildAccounts(ctx context.Context) error {
 	return nil
 }
 
-// mailer sends account mail: through the email job queue when SMTP is
-// configured, to the log otherwise.
-func (a *App) mailer() auth.Mailer { return auth.LogMailer{Log: a.Log} }
+// mailer renders account mail and queues it on the "email" queue; the email
+// worker sends it by SMTP, or writes it to the log without SMTP_HOST.
+func (a *App) mailer() auth.Mailer {
+	return jobMailer{jobs: a.Jobs, frontendURL: a.Config.FrontendURL}
+}
 
 // EnsureAdmin creates or updates the ADMIN_EMAIL account when configured.
 func (a *App) EnsureAdmin(ctx context.Context) error {

@@ -24,7 +24,10 @@ import (
 	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/cloud"
+	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/extract"
@@ -58,20 +61,23 @@ func VersionString() string {
 
 // App is one DocuVault process.
 type App struct {
-	Config     *config.Config
-	Log        *slog.Logger
-	Store      *store.Store
-	Blobs      blob.Store
-	Registry   *prometheus.Registry
-	Jobs       *jobs.Engine
-	Documents  *document.Service
-	Audit      *audit.Exporter
-	Extractor  *extract.Extractor // nil unless this process works jobs
-	Pipeline   *pipeline.Pipeline // nil unless this process works jobs
-	Classifier Classifier         // classifies documents in the classify job
-	Cloud      *cloud.Service     // users' cloud drives and document placement
-	Accounts   *auth.Service
-	Health     map[string]api.HealthCheck
+	Config      *config.Config
+	Log         *slog.Logger
+	Store       *store.Store
+	Blobs       blob.Store
+	Registry    *prometheus.Registry
+	Jobs        *jobs.Engine
+	Documents   *document.Service
+	Audit       *audit.Exporter
+	Extractor   *extract.Extractor // nil unless this process works jobs
+	Pipeline    *pipeline.Pipeline // nil unless this process works jobs
+	Classifier  Classifier         // classifies documents in the classify job
+	Cloud       *cloud.Service     // users' cloud drives and document placement
+	Accounts    *auth.Service
+	ClassifySvc *classify.Service
+	Sealer      *seal.Sealer // seals per-user secrets under CLOUD_CREDS_KEY
+	Guard       *ssrf.Guard  // checks outbound requests to user-supplied URLs
+	Health      map[string]api.HealthCheck
 
 	purges  []func(context.Context) error
 	closers []func() error
@@ -160,6 +166,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildAccounts(ctx); err != nil {
 		return err
 	}
+	if a.Sealer, err = seal.New([]byte(cfg.CloudCredsKey)); err != nil {
+		return fmt.Errorf("CLOUD_CREDS_KEY: %w", err)
+	}
+	if a.Guard, err = ssrf.New(cfg.CloudAllowedHosts); err != nil {
+		return fmt.Errorf("CLOUD_ALLOWED_HOSTS: %w", err)
+	}
+	a.ClassifySvc = classify.NewService(a.Store, a.Sealer, classify.Defaults{Provider: cfg.DefaultAIProvider,
+		Model: cfg.DefaultAIModel, AnthropicKey: cfg.AnthropicAPIKey, OpenAIKey: cfg.OpenAIAPIKey},
+		a.Guard.Client(2*time.Minute), a.Log)
+	a.Classifier = a.ClassifySvc
 	if o.RunWorkers {
 		a.Extractor, err = extract.New(extract.Config{CacheDir: filepath.Join(cfg.CacheDir(), "wazero"), Workers: cfg.Workers,
 			OCRLanguages: cfg.OCRLanguages, Limits: extract.Limits{OCRMaxPages: cfg.OCRMaxPages}})
@@ -229,6 +245,8 @@ func (a *App) API() *api.Server {
 		Health:       a.Health,
 		Documents:    a.Documents,
 		Accounts:     a.Accounts,
+		Classify:     a.ClassifySvc,
+		Jobs:         a.Jobs,
 		Audit:        a.Audit,
 		Cloud:        a.Cloud,
 		MetricsToken: a.Config.MetricsToken,

@@ -178,6 +178,7 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 		jobs.AddWorker(e, &purgeWorker{docs: a.Documents, audit: a.Audit, extra: a.purges}),
 		jobs.AddWorker(e, &auditExportWorker{audit: a.Audit}),
 		jobs.AddWorker(e, &jobs.NoopWorker{Log: a.Log}),
+		jobs.AddWorker(e, &mailWorker{sender: a.sender()}),
 		cloud.RegisterJobs(e, a.Cloud),
 		e.AddPeriodic(jobs.PeriodicCleanupUploads, jobs.Every(30*time.Minute),
 			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil }, false),

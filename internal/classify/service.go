@@ -22,7 +22,7 @@ type Sealer interface {
 }
 
 // sealPurpose names API keys among the sealed secrets.
-const sealPurpose = "ai-api-key"
+const sealPurpose = "ai-key" // seal.PurposeAIKey
 
 // Defaults are the system-wide choices from the environment.
 type Defaults struct {
