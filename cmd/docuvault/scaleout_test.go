@@ -170,7 +170,7 @@ func TestScaleOut(t *testing.T) {
 		}
 	}
 	if len(processJobs) != len(want) || len(otherStates) > 0 {
-		t.Fatalf("%d documents but %d document.process jobs; not completed:\n%s", len(want), len(processJobs), jobSummary(otherStates))
+		t.Fatalf("%d documents but %d document.process jobs; not completed:\n%sheld by dead processes: %v", len(want), len(processJobs), jobSummary(otherStates), orphanedJobs(t, checkEnv, live...))
 	}
 
 	// Search and downloads through either server.
