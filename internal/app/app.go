@@ -166,12 +166,6 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildAccounts(ctx); err != nil {
 		return err
 	}
-	if a.Sealer, err = seal.New([]byte(cfg.CloudCredsKey)); err != nil {
-		return fmt.Errorf("CLOUD_CREDS_KEY: %w", err)
-	}
-	if a.Guard, err = ssrf.New(cfg.CloudAllowedHosts); err != nil {
-		return fmt.Errorf("CLOUD_ALLOWED_HOSTS: %w", err)
-	}
 	a.ClassifySvc = classify.NewService(a.Store, a.Sealer, classify.Defaults{Provider: cfg.DefaultAIProvider,
 		Model: cfg.DefaultAIModel, AnthropicKey: cfg.AnthropicAPIKey, OpenAIKey: cfg.OpenAIAPIKey},
 		a.Guard.Client(2*time.Minute), a.Log)

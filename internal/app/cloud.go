@@ -11,18 +11,18 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
-// buildCloud makes the cloud drive service from CLOUD_CREDS_KEY,
+// buildCloud makes the sealer and SSRF guard shared by every service, and
+// the cloud drive service, from CLOUD_CREDS_KEY,
 // CLOUD_ALLOWED_HOSTS, GOOGLE_CLIENT_*, ONEDRIVE_CLIENT_*,
 // ONEDRIVE_TENANT_ID, FRONTEND_URL and BACKEND_URL, and lets downloads read
 // documents placed in a drive.
 func (a *App) buildCloud() error {
 	cfg := a.Config
-	sealer, err := seal.New([]byte(cfg.CloudCredsKey))
-	if err != nil {
+	var err error
+	if a.Sealer, err = seal.New([]byte(cfg.CloudCredsKey)); err != nil {
 		return fmt.Errorf("CLOUD_CREDS_KEY: %w", err)
 	}
-	guard, err := ssrf.New(cfg.CloudAllowedHosts)
-	if err != nil {
+	if a.Guard, err = ssrf.New(cfg.CloudAllowedHosts); err != nil {
 		return fmt.Errorf("CLOUD_ALLOWED_HOSTS: %w", err)
 	}
 	sc := cloud.ServiceConfig{FrontendURL: cfg.FrontendURL}
@@ -32,7 +32,7 @@ func (a *App) buildCloud() error {
 	if cfg.OneDriveClientID != "" {
 		sc.OneDrive = cloud.OneDriveOAuthConfig(cfg.OneDriveClientID, cfg.OneDriveClientSecret, cfg.OneDriveTenantID, cfg.BackendURL)
 	}
-	a.Cloud, err = cloud.NewService(a.Store, a.Blobs, sealer, guard, cloud.JobQueue{Engine: a.Jobs}, a.Log, sc)
+	a.Cloud, err = cloud.NewService(a.Store, a.Blobs, a.Sealer, a.Guard, cloud.JobQueue{Engine: a.Jobs}, a.Log, sc)
 	if err != nil {
 		return err
 	}

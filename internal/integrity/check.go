@@ -153,6 +153,9 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Re
 }
 
 func checkBlob(ctx context.Context, blobs blob.Store, d *store.Document, quick bool, r *Report) error {
+	if d.StorageState == store.StoragePlaced {
+		return nil // the original lives in the user's drive; the system copy was removed on purpose
+	}
 	info, err := blobs.Stat(ctx, d.BlobKey)
 	if errors.Is(err, blob.ErrNotFound) {
 		r.MissingBlobs = append(r.MissingBlobs, d.ID)
