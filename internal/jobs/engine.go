@@ -158,11 +158,24 @@ func (e *Engine) riverConfig(cfg Config) *river.Config {
 			QueueDefault:   {MaxWorkers: 2},
 		}
 	}
+	// River fetches at most once per FetchCooldown (default 100 ms) and at
+	// most MaxWorkers jobs per fetch, so with 2 workers the default capped
+	// the documents queue at 20 jobs/s however cheap the jobs were (see
+	// docs/performance.md). 5 ms lets a worker pick up the next job almost
+	// as soon as it finishes one.
+	rc.FetchCooldown = fetchCooldown
 	if cfg.testOnly {
 		rc.FetchCooldown = 20 * time.Millisecond
 	}
+	// River refuses a poll interval shorter than the cooldown.
+	if rc.FetchPollInterval > 0 && rc.FetchPollInterval < rc.FetchCooldown {
+		rc.FetchCooldown = rc.FetchPollInterval
+	}
 	return rc
 }
+
+// fetchCooldown is the least time between two fetches of a queue.
+const fetchCooldown = 5 * time.Millisecond
 
 // insertOnly is rc without queues: a client that never starts, used for
 // inserts and admin queries. Workers stay so unknown kinds are rejected.
