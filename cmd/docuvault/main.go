@@ -212,24 +212,38 @@ func openApp(ctx context.Context, stderr io.Writer, migrate bool) (*app.App, err
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("export", "write a complete backup into a folder (resumable)", stderr)
+	fs := flags("export", "write a complete backup into a folder (resumable); originals in users' cloud drives are read from the drives", stderr)
+	skip := fs.Bool("skip-unreachable", false, "leave out documents whose cloud drive cannot be read (listed in the manifest) instead of stopping")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: docuvault export DIR")
+		return errors.New("usage: docuvault export [--skip-unreachable] DIR")
 	}
 	a, err := openApp(ctx, stderr, false)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	m, err := backup.Export(ctx, a.Store, a.Blobs, fs.Arg(0), app.VersionString(), stderr)
+	o := backup.ExportOptions{AppVersion: app.VersionString(), Progress: stderr, SkipUnreachable: *skip}
+	if a.Cloud != nil {
+		o.Remote = a.Cloud
+	}
+	m, err := backup.Export(ctx, a.Store, a.Blobs, fs.Arg(0), o)
+	if errors.Is(err, backup.ErrUnreachable) {
+		return fmt.Errorf("%w\n(the export stopped; make the drive reachable and run it again to resume, or pass --skip-unreachable to leave such documents out)", err)
+	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "exported %d users, %d topics, %d documents and %d audit entries to %s\n",
 		len(m.Users), len(m.Topics), len(m.Documents), len(m.Audit), fs.Arg(0))
+	for _, sk := range m.Skipped {
+		fmt.Fprintf(stdout, "NOT in this backup: document %s (%q): %s\n", sk.DocumentID, sk.Title, sk.Reason)
+	}
+	if len(m.Skipped) > 0 {
+		fmt.Fprintf(stdout, "WARNING: %d document(s) left out because their cloud drive could not be read\n", len(m.Skipped))
+	}
 	return nil
 }
 

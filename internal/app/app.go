@@ -321,5 +321,9 @@ func (a *App) RunWorker(ctx context.Context) error {
 
 // CheckOptions are the integrity check's options for this instance.
 func (a *App) CheckOptions(repair, quick bool) integrity.Options {
-	return integrity.Options{Repair: repair, Quick: quick}
+	o := integrity.Options{Repair: repair, Quick: quick}
+	if a.Cloud != nil {
+		o.Remote = a.Cloud
+	}
+	return o
 }

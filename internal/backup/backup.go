@@ -31,6 +31,17 @@ type Manifest struct {
 	Topics    []Topic     `json:"topics"`
 	Documents []Document  `json:"documents"`
 	Audit     []AuditLine `json:"audit"`
+	// Skipped lists documents left out because their cloud drive could not
+	// be read (export with SkipUnreachable); the backup is not complete.
+	Skipped []Skipped `json:"skipped,omitempty"`
+}
+
+// Skipped is a document an export left out, and why.
+type Skipped struct {
+	DocumentID string `json:"document_id"`
+	OwnerID    string `json:"owner_id"`
+	Title      string `json:"title"`
+	Reason     string `json:"reason"`
 }
 
 // Source says where a backup came from.
@@ -41,7 +52,9 @@ type Source struct {
 }
 
 // User is an account (password hash and sealed TOTP secret included: they
-// stay valid only with the same CLOUD_CREDS_KEY).
+// stay valid only with the same CLOUD_CREDS_KEY). Cloud drive connections
+// are not exported; StorageBackend records the setting at export time and
+// an import resets a cloud account id to "system".
 type User struct {
 	ID             string    `json:"id"`
 	Email          string    `json:"email"`
@@ -100,6 +113,10 @@ type Document struct {
 	CreatedAt        time.Time    `json:"created_at"`
 	UpdatedAt        time.Time    `json:"updated_at"`
 	Topics           []Assignment `json:"topics"`
+	// PlacedIn is the cloud account id the original lived in when it was
+	// exported ("" for system storage). Cloud accounts are not part of a
+	// backup: an import puts every original into system storage.
+	PlacedIn string `json:"placed_in,omitempty"`
 }
 
 // AuditLine is one audit entry.

@@ -130,7 +130,7 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 	seed(t, src, srcBlobs)
 	dir := filepath.Join(t.TempDir(), "backup")
 	var progress bytes.Buffer
-	m, err := backup.Export(ctx, src, srcBlobs, dir, "test", &progress)
+	m, err := backup.Export(ctx, src, srcBlobs, dir, backup.ExportOptions{AppVersion: "test", Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 		t.Fatalf("manifest: %d users %d docs %d audit; progress %q", len(m.Users), len(m.Documents), len(m.Audit), progress.String())
 	}
 	// Exporting again resumes: the files are verified and kept.
-	if _, err := backup.Export(ctx, src, srcBlobs, dir, "test", nil); err != nil {
+	if _, err := backup.Export(ctx, src, srcBlobs, dir, backup.ExportOptions{AppVersion: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	want := snap(t, src, srcBlobs)
@@ -172,7 +172,7 @@ func TestImportRefusesTamperedFiles(t *testing.T) {
 	srcBlobs := localBlobs(t)
 	seed(t, src, srcBlobs)
 	dir := t.TempDir()
-	m, err := backup.Export(ctx, src, srcBlobs, dir, "test", nil)
+	m, err := backup.Export(ctx, src, srcBlobs, dir, backup.ExportOptions{AppVersion: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,10 +16,39 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
-// Export writes a complete backup into dir. Files already there from an
-// interrupted export are verified and kept, so running it again resumes.
-// The manifest is written last: a backup without manifest.json is incomplete.
-func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir, appVersion string, progress io.Writer) (*Manifest, error) {
+// Remote reads the original of a document that lives in its owner's cloud
+// drive (storage_state "placed"); the cloud service implements it.
+type Remote interface {
+	OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error)
+}
+
+// ExportOptions tune Export.
+type ExportOptions struct {
+	AppVersion string
+	Progress   io.Writer // progress lines or bar; nil: none
+	// Remote reads originals placed in users' cloud drives. Without it, an
+	// instance with placed documents cannot be exported (ErrUnreachable).
+	Remote Remote
+	// SkipUnreachable leaves out, instead of failing on, documents whose
+	// drive cannot be read; they are listed in Manifest.Skipped.
+	SkipUnreachable bool
+}
+
+// ErrUnreachable is returned when a document's original lives in a cloud
+// drive that cannot be read, and the export was not told to skip it.
+var ErrUnreachable = errors.New("backup: the original is in a cloud drive that cannot be read")
+
+// Export writes a complete backup into dir: every original, wherever it
+// lives (documents placed in a user's cloud drive are read from the drive
+// and verified against their SHA-256; the backup holds the bytes, so an
+// import brings them back into system storage). Files already there from
+// an interrupted export are verified and kept, so running it again resumes.
+// The manifest is written last: a backup without manifest.json is
+// incomplete. A placed document whose drive cannot be read stops the export
+// with an error naming it (wrapping ErrUnreachable) unless
+// o.SkipUnreachable is set.
+func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, o ExportOptions) (*Manifest, error) {
+	appVersion, progress := o.AppVersion, o.Progress
 	for _, sub := range []string{"blobs", "texts", "thumbnails"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return nil, fmt.Errorf("backup: %w", err)
@@ -67,7 +97,18 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir, appVers
 		for _, t := range d.Topics {
 			bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
 		}
-		if err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes); err != nil {
+		if d.StorageState == store.StoragePlaced {
+			bd.PlacedIn = d.StorageBackend
+			err := copyPlaced(ctx, blobs, o.Remote, d, filepath.Join(dir, bd.Blob))
+			if errors.Is(err, ErrUnreachable) && o.SkipUnreachable {
+				m.Skipped = append(m.Skipped, Skipped{DocumentID: d.ID, OwnerID: d.OwnerID, Title: d.Title, Reason: err.Error()})
+				prog.Add(0)
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+		} else if err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes); err != nil {
 			return nil, fmt.Errorf("document %s: %w", d.ID, err)
 		}
 		if d.ThumbnailKey != "" {
@@ -106,6 +147,43 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir, appVers
 	return m, nil
 }
 
+// copyPlaced writes the original of a document placed in a cloud drive to
+// path (unless path already holds it), read through remote and verified
+// against the recorded SHA-256. A system copy that is still there (its
+// removal after placement failed) is used when the drive cannot be read.
+func copyPlaced(ctx context.Context, blobs blob.Store, remote Remote, d *store.Document, path string) error {
+	if ok, _ := fileMatches(path, d.SHA256, d.SizeBytes); ok {
+		return nil
+	}
+	var rerr error
+	if remote == nil {
+		rerr = errors.New("this command cannot reach cloud drives")
+	} else if rc, err := remote.OpenRemote(ctx, d); err != nil {
+		rerr = err
+	} else {
+		got, err := writeHashed(rc, path)
+		rc.Close()
+		switch {
+		case err != nil:
+			rerr = err
+		case got != d.SHA256:
+			os.Remove(path)
+			return fmt.Errorf("document %s (%q): %w: the copy in cloud drive %s has SHA-256 %s, the database says %s",
+				d.ID, d.Title, ErrChecksum, d.StorageBackend, got, d.SHA256)
+		default:
+			return nil
+		}
+	}
+	if errors.Is(rerr, context.Canceled) {
+		return rerr
+	}
+	if err := copyBlob(ctx, blobs, d.BlobKey, path, d.SHA256, d.SizeBytes); err == nil {
+		return nil
+	}
+	return fmt.Errorf("document %s (%q, owner %s) lives in cloud drive %s: %w: %w",
+		d.ID, d.Title, d.OwnerID, d.StorageBackend, ErrUnreachable, rerr)
+}
+
 // copyBlob writes key to path unless path already holds the right bytes.
 func copyBlob(ctx context.Context, blobs blob.Store, key, path, sum string, size int64) error {
 	if ok, _ := fileMatches(path, sum, size); ok {
@@ -128,6 +206,12 @@ func copyBlobHash(ctx context.Context, blobs blob.Store, key, path string) (stri
 		return "", err
 	}
 	defer rc.Close()
+	return writeHashed(rc, path)
+}
+
+// writeHashed writes r to path (through path.part, synced) and returns its
+// SHA-256.
+func writeHashed(rc io.Reader, path string) (string, error) {
 	tmp := path + ".part"
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {

@@ -39,7 +39,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 
 // Import restores the backup in dir. Without resume the instance must be
 // empty; with resume, rows that already exist are kept. Every file is
-// checked against its SHA-256 before its row is written.
+// checked against its SHA-256 before its row is written. Every original
+// goes into system storage, also those that lived in a cloud drive at
+// export (cloud connections are not restored; users reconnect them).
 func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, resume bool, progress io.Writer) (*Manifest, error) {
 	m, err := ReadManifest(dir)
 	if err != nil {
@@ -62,6 +64,11 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		usage[d.OwnerID] = [2]int64{u[0] + d.SizeBytes, u[1] + 1}
 	}
 	for _, u := range m.Users {
+		if u.StorageBackend != store.BackendSystem {
+			// Cloud accounts are not in a backup: the originals come back
+			// into system storage, and so do the user's new documents.
+			u.StorageBackend = store.BackendSystem
+		}
 		su := &store.User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash, Role: u.Role,
 			Disabled: u.Disabled, TOTPSecret: u.TOTPSecret, TOTPEnabled: u.TOTPEnabled, QuotaBytes: u.QuotaBytes,
 			QuotaDocuments: u.QuotaDocuments, UsedBytes: usage[u.ID][0], DocumentCount: usage[u.ID][1],

@@ -332,6 +332,32 @@ func (s *Service) OpenRemote(ctx context.Context, d *store.Document) (io.ReadClo
 	return rc, nil
 }
 
+// StatRemote returns the size of a placed document's file on its drive
+// (integrity checks). Errors wrap ErrNotFound when the file or the account
+// is gone, ErrUnauthorized or ErrUnavailable when the drive cannot be read;
+// the account's status records drive failures.
+func (s *Service) StatRemote(ctx context.Context, d *store.Document) (int64, error) {
+	acc, err := s.store.CloudAccountForJob(ctx, d.StorageBackend)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, fmt.Errorf("stat placed document %s: account %s: %w", d.ID, d.StorageBackend, ErrNotFound)
+	}
+	if err != nil {
+		return 0, err
+	}
+	drv, err := s.openDrive(acc)
+	var size int64
+	if err == nil {
+		size, err = drv.Stat(ctx, d.StorageRef)
+	}
+	if err != nil {
+		if !errors.Is(err, context.Canceled) {
+			s.noteDriveError(ctx, acc, err)
+		}
+		return 0, fmt.Errorf("stat placed document %s in %s: %w", d.ID, acc.DisplayName, err)
+	}
+	return size, nil
+}
+
 // RemoveRemote deletes a placed document's file from its drive (purge).
 func (s *Service) RemoveRemote(ctx context.Context, d *store.Document) error {
 	acc, err := s.store.CloudAccountForJob(ctx, d.StorageBackend)

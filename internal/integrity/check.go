@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -31,13 +32,34 @@ type Options struct {
 	Requeue func(ctx context.Context, documentIDs []string) error
 	// StuckJobs lists jobs that have been running too long; nil skips.
 	StuckJobs func(ctx context.Context) ([]string, error)
+	// Remote reads originals placed in users' cloud drives (the cloud
+	// service); with a StatRemote method too, Quick checks their size
+	// without reading them. nil: placed documents are listed as not
+	// verified.
+	Remote Remote
+}
+
+// Remote reads the original of a document placed in a cloud drive. Errors
+// wrap store.ErrNotFound or cloud.ErrNotFound when the account or the file
+// is gone.
+type Remote interface {
+	OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error)
+}
+
+// remoteStatter is Remote's optional size check, used by Quick.
+type remoteStatter interface {
+	StatRemote(ctx context.Context, d *store.Document) (int64, error)
 }
 
 // Report is what a check found and did.
 type Report struct {
-	Documents        int
-	BlobsChecked     int
-	MissingBlobs     []string // document ids whose original is gone
+	Documents     int
+	BlobsChecked  int
+	PlacedChecked int      // originals read (or, Quick, sized) in cloud drives
+	MissingBlobs  []string // document ids whose original is gone (also from its cloud drive)
+	// PlacedUnverified lists documents in a cloud drive that could not be
+	// checked (drive unreachable, or no Remote): a note, not a problem.
+	PlacedUnverified []string
 	SizeMismatches   []string
 	ChecksumMismatch []string
 	Orphans          []string // blob keys
@@ -77,7 +99,7 @@ func (r *Report) repairedAny(kind string) bool {
 
 // Write prints the report for people.
 func (r *Report) Write(w io.Writer) {
-	fmt.Fprintf(w, "checked %d documents (%d blobs read)\n", r.Documents, r.BlobsChecked)
+	fmt.Fprintf(w, "checked %d documents (%d blobs read, %d originals checked in cloud drives)\n", r.Documents, r.BlobsChecked, r.PlacedChecked)
 	list := func(label string, items []string) {
 		if len(items) == 0 {
 			return
@@ -95,6 +117,7 @@ func (r *Report) Write(w io.Writer) {
 	list("documents whose original has the WRONG SIZE", r.SizeMismatches)
 	list("documents whose original has the WRONG CHECKSUM", r.ChecksumMismatch)
 	list("orphan blobs (no document refers to them)", r.Orphans)
+	list("note: documents in cloud drives that could NOT BE VERIFIED (not counted as problems)", r.PlacedUnverified)
 	var drift []string
 	for _, d := range r.UsageDrifts {
 		drift = append(drift, fmt.Sprintf("user %s: counted %d bytes/%d documents, actual %d/%d", d.UserID, d.StoredBytes, d.StoredDocs, d.ActualBytes, d.ActualDocs))
@@ -122,6 +145,11 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Re
 	r := &Report{}
 	err := st.AllDocuments(ctx, func(d *store.Document) error {
 		r.Documents++
+		if d.StorageState == store.StoragePlaced {
+			// The original lives in the user's drive; the system copy was
+			// removed on purpose after the drive's copy was verified.
+			return checkPlaced(ctx, o.Remote, d, o.Quick, r)
+		}
 		return checkBlob(ctx, blobs, d, o.Quick, r)
 	})
 	if err != nil {
@@ -152,10 +180,58 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Re
 	return r, nil
 }
 
-func checkBlob(ctx context.Context, blobs blob.Store, d *store.Document, quick bool, r *Report) error {
-	if d.StorageState == store.StoragePlaced {
-		return nil // the original lives in the user's drive; the system copy was removed on purpose
+// checkPlaced verifies a placed document's original in its cloud drive:
+// its SHA-256 (or, quick, its size when the drive can tell).
+func checkPlaced(ctx context.Context, remote Remote, d *store.Document, quick bool, r *Report) error {
+	where := fmt.Sprintf("%s (in cloud account %s)", d.ID, d.StorageBackend)
+	if remote == nil {
+		r.PlacedUnverified = append(r.PlacedUnverified, where+": this check cannot reach cloud drives")
+		return nil
 	}
+	gone := func(err error) bool { return errors.Is(err, cloud.ErrNotFound) || errors.Is(err, store.ErrNotFound) }
+	unverified := func(err error) error {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		if gone(err) {
+			r.MissingBlobs = append(r.MissingBlobs, where)
+			return nil
+		}
+		r.PlacedUnverified = append(r.PlacedUnverified, where+": "+err.Error())
+		return nil
+	}
+	if st, ok := remote.(remoteStatter); ok && quick {
+		size, err := st.StatRemote(ctx, d)
+		if err != nil {
+			return unverified(err)
+		}
+		r.PlacedChecked++
+		if size != d.SizeBytes {
+			r.SizeMismatches = append(r.SizeMismatches, fmt.Sprintf("%s (%d bytes in the drive, %d recorded)", where, size, d.SizeBytes))
+		}
+		return nil
+	}
+	rc, err := remote.OpenRemote(ctx, d)
+	if err != nil {
+		return unverified(err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return unverified(err)
+	}
+	r.PlacedChecked++
+	switch {
+	case n != d.SizeBytes:
+		r.SizeMismatches = append(r.SizeMismatches, fmt.Sprintf("%s (%d bytes in the drive, %d recorded)", where, n, d.SizeBytes))
+	case hex.EncodeToString(h.Sum(nil)) != d.SHA256:
+		r.ChecksumMismatch = append(r.ChecksumMismatch, where)
+	}
+	return nil
+}
+
+func checkBlob(ctx context.Context, blobs blob.Store, d *store.Document, quick bool, r *Report) error {
 	info, err := blobs.Stat(ctx, d.BlobKey)
 	if errors.Is(err, blob.ErrNotFound) {
 		r.MissingBlobs = append(r.MissingBlobs, d.ID)
