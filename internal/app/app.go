@@ -185,11 +185,10 @@ func (a *App) build(ctx context.Context, o Options) error {
 			return nil
 		}
 		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, placingEnqueuer{enqueuer{a.Jobs}, a.Cloud}, a.Log, filepath.Join(cfg.DataDir, "tmp"), 0)
-		if err := a.registerJobs(a.Jobs); err != nil {
-			return err
-		}
 	}
-	return nil
+	// Every mode: an insert-only engine (CLI commands, serve without
+	// workers) refuses job kinds it does not know; its workers never run.
+	return a.registerJobs(a.Jobs)
 }
 
 // Migrate applies the database migrations: DocuVault's and the job engine's.

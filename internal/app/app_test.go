@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/riverqueue/river"
+
+	"github.com/docuvault/docuvault/internal/cloud"
+	"github.com/docuvault/docuvault/internal/config"
+	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/store/storetest"
+)
+
+// TestInsertOnlyProcessEnqueuesEveryKind: a process that does not work jobs
+// (a CLI command, serve with workers elsewhere) still enqueues every job
+// kind, on both engines, and works none of them.
+func TestInsertOnlyProcessEnqueuesEveryKind(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			env := map[string]string{"DATA_DIR": t.TempDir(), "HIBP_URL": "off"}
+			if d == store.Postgres {
+				env["DATABASE_URL"] = storetest.PostgresURL(t)
+			}
+			cfg, err := config.Load(func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), Options{Migrate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Jobs.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			// The path of import-folder: a document committed by a CLI
+			// process queues its processing job.
+			u := &store.User{Email: "insert-only@example.com", PasswordHash: "x"}
+			if err := a.Store.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "note.txt"), []byte("a note from an insert-only process\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := a.Documents.ImportFolder(ctx, document.Actor{UserID: u.ID}, dir, nil)
+			if err != nil || st.Imported != 1 {
+				t.Fatalf("import folder without workers: %+v %v", st, err)
+			}
+
+			for _, args := range []river.JobArgs{
+				processArgs{DocumentID: "d1"}, classifyArgs{DocumentID: "d1"}, cleanupArgs{}, purgeArgs{},
+				auditExportArgs{}, mailArgs{To: "x@example.com", Subject: "s", Text: "t"},
+				cloud.PlaceArgs{DocumentID: "d1"}, cloud.MigrateArgs{UserID: u.ID}, cloud.DrainArgs{AccountID: "a1"},
+			} {
+				if _, err := a.Jobs.Enqueue(ctx, args, nil); err != nil {
+					t.Errorf("enqueue %s without workers: %v", args.Kind(), err)
+				}
+			}
+			jobs, _, err := a.Jobs.ListJobs(ctx, nil, 100, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			kinds := map[string]bool{}
+			for _, j := range jobs {
+				kinds[j.Kind] = true
+				if j.State != "available" {
+					t.Errorf("job %d %s is %s in a process that works no jobs", j.ID, j.Kind, j.State)
+				}
+			}
+			if !kinds["document.process"] || len(kinds) != 9 {
+				t.Fatalf("queued kinds: %v", kinds)
+			}
+		})
+	}
+}
