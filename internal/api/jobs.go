@@ -37,14 +37,15 @@ type jobJSON struct {
 }
 
 // listJobs shows queued, running and failed jobs by default (?state= picks
-// others, comma-separated).
+// others, comma-separated). Failed means retryable, discarded (attempts
+// exhausted) and cancelled (a permanent failure such as an SMTP 5xx).
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, _ *Principal) {
 	pg, err := pageFrom(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	states := []string{"available", "scheduled", "running", "retryable", "discarded"}
+	states := []string{"available", "scheduled", "running", "retryable", "discarded", "cancelled"}
 	if v := r.URL.Query().Get("state"); v != "" {
 		states = strings.Split(v, ",")
 	}
