@@ -470,6 +470,7 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			nf("DELETE", "/api/auth/sessions/"+a.session, "", a.session),
 			nf("POST", "/api/cloud/"+a.account+"/test", "", a.account),
 			nf("DELETE", "/api/cloud/"+a.account, "", a.account),
+			nf("PUT", "/api/cloud/"+a.account, `{"server_url":"http://127.0.0.1:9/dav","username":"u","password":"p"}`, a.account),
 			nf("PUT", "/api/settings/storage", `{"backend":"`+a.account+`"}`, a.account),
 			nf("GET", "/api/cloud/google/authorize?account_id="+a.account, "", a.account),
 			// Alice's topic on Mallory's own document is refused like a missing topic.

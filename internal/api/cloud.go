@@ -24,6 +24,7 @@ func (s *Server) registerCloud() {
 		s.handleFunc("GET /api/cloud/"+word+"/callback", s.cloudCallback(kind)) // authorised by state + cookie
 	}
 	s.handleFunc("POST /api/cloud/{id}/test", s.authed(s.testCloud))
+	s.handleFunc("PUT /api/cloud/{id}", s.authed(s.reconnectDAV))
 	s.handleFunc("DELETE /api/cloud/{id}", s.authed(s.deleteCloud))
 	s.handleFunc("GET /api/settings/storage", s.authed(s.getStorage))
 	s.handleFunc("PUT /api/settings/storage", s.authed(s.putStorage))
@@ -92,6 +93,32 @@ func (s *Server) connectDAV(kind string) func(w http.ResponseWriter, r *http.Req
 		}
 		writeJSON(w, http.StatusCreated, toCloudJSON(acc))
 	}
+}
+
+// reconnectDAV replaces a WebDAV or Nextcloud account's credentials; all
+// of server_url, username and password are required.
+func (s *Server) reconnectDAV(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var in struct {
+		ServerURL   string `json:"server_url"`
+		Username    string `json:"username"`
+		Password    string `json:"password"`
+		DisplayName string `json:"display_name"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.deps.Cloud == nil {
+		s.writeError(w, r, errNoCloud)
+		return
+	}
+	acc, err := s.deps.Cloud.ReconnectWebDAV(r.Context(), cloudActor(r, p), r.PathValue("id"), cloud.WebDAVInput{
+		ServerURL: in.ServerURL, Username: in.Username, Password: in.Password, DisplayName: in.DisplayName})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toCloudJSON(acc))
 }
 
 func (s *Server) authorizeCloud(kind string) func(w http.ResponseWriter, r *http.Request, p *Principal) {

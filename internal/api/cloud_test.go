@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -748,4 +749,58 @@ func TestCloudOAuthNotConfigured(t *testing.T) {
 			t.Fatalf("%s: %d %v", word, res.StatusCode, out)
 		}
 	}
+}
+
+// A revoked app password: the user reconnects the WebDAV account with a new
+// one (tested before it is stored), the account is ok again and the waiting
+// document is placed; wrong new credentials change nothing; an OAuth
+// account is not reconnected this way.
+func TestCloudReconnectWebDAV(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newCloudEnv(t, st, cloudOpts{allow: []string{"127.0.0.1"}})
+		alice := e.user("alice@x.test", 0, 0)
+		dav := newDAVFolder(t, "/dav")
+		url := dav.srv.URL + "/dav"
+		_, acc := e.json(alice, "POST", "/api/cloud/webdav", map[string]string{"server_url": url, "username": "alice", "password": "app-pass"})
+		accID, _ := acc["id"].(string)
+		if res, _ := e.json(alice, "PUT", "/api/settings/storage", map[string]string{"backend": accID}); res.StatusCode != 200 {
+			t.Fatalf("choose: %d", res.StatusCode)
+		}
+		dav.password.Store("new-app-pass")
+		id := e.uploadDoc(alice, "waiting.txt", []byte("placed once the account is reconnected\n"))
+		eventually(t, "account needs reconnecting", func() bool {
+			a, err := st.CloudAccount(ctx, alice, accID)
+			return err == nil && a.Status == store.CloudReconnect
+		})
+
+		// Wrong new password, a missing field: 422, nothing stored.
+		res, out := e.json(alice, "PUT", "/api/cloud/"+accID, map[string]string{"server_url": url, "username": "alice", "password": "wrong"})
+		if res.StatusCode != 422 || out["code"] != "invalid_input" {
+			t.Fatalf("reconnect with a wrong password: %d %v", res.StatusCode, out)
+		}
+		if res, _ := e.json(alice, "PUT", "/api/cloud/"+accID, map[string]string{"password": "new-app-pass"}); res.StatusCode != 422 {
+			t.Fatalf("reconnect without the server URL: %d", res.StatusCode)
+		}
+		if a, _ := st.CloudAccount(ctx, alice, accID); a.Status != store.CloudReconnect {
+			t.Fatalf("after refused reconnects: %+v", a)
+		}
+
+		res, out = e.json(alice, "PUT", "/api/cloud/"+accID, map[string]string{"server_url": url, "username": "alice",
+			"password": "new-app-pass", "display_name": "My folder"})
+		if res.StatusCode != 200 || out["status"] != "ok" || out["display_name"] != "My folder" || out["id"] != accID {
+			t.Fatalf("reconnect: %d %v", res.StatusCode, out)
+		}
+		if strings.Contains(fmt.Sprint(out), "new-app-pass") {
+			t.Fatal("the password came back")
+		}
+		if _, out := e.json(alice, "POST", "/api/cloud/"+accID+"/test", nil); out["ok"] != true {
+			t.Fatalf("test after reconnect: %v", out)
+		}
+		eventually(t, "waiting document placed", func() bool { return e.document(alice, id).StorageState == store.StoragePlaced })
+		entries, _, _ := st.ListAudit(ctx, store.AuditFilter{Action: "cloud.connect", ActorID: alice}, store.Page{})
+		if len(entries) != 2 || entries[0].Details["reconnect"] != true && entries[1].Details["reconnect"] != true {
+			t.Fatalf("audit: %+v", entries)
+		}
+	})
 }

@@ -123,33 +123,9 @@ type WebDAVInput struct {
 // (422 invalid_input saying why otherwise), the credentials are tested
 // against the server, then sealed and stored, and cloud.connect audited.
 func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in WebDAVInput) (*store.CloudAccount, error) {
-	in.ServerURL = strings.TrimSpace(in.ServerURL)
-	in.Username = strings.TrimSpace(in.Username)
-	in.DisplayName = strings.TrimSpace(in.DisplayName)
-	fields := map[string]string{}
-	for name, v := range map[string]string{"server_url": in.ServerURL, "username": in.Username, "password": in.Password} {
-		switch {
-		case v == "":
-			fields[name] = "is required"
-		case len(v) > 2048 || !utf8.ValidString(v):
-			fields[name] = "is too long or not valid text"
-		}
-	}
-	if len(in.DisplayName) > 100 || !utf8.ValidString(in.DisplayName) {
-		fields["display_name"] = "must be at most 100 characters"
-	}
-	if len(fields) > 0 {
-		return nil, apperr.Fields("invalid cloud account", fields)
-	}
-	creds := WebDAVCredentials{ServerURL: in.ServerURL, Username: in.Username, Password: in.Password}
-	d, err := s.newDAV(kind, creds)
+	creds, err := s.checkDAV(ctx, kind, &in)
 	if err != nil {
 		return nil, err
-	}
-	tctx, cancel := context.WithTimeout(ctx, s.cfg.OpTimeout)
-	defer cancel()
-	if err := d.Test(tctx); err != nil {
-		return nil, connectError(err)
 	}
 	if in.DisplayName == "" {
 		in.DisplayName = defaultDisplayName(kind, in.ServerURL, in.Username)
@@ -172,6 +148,90 @@ func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in We
 		return nil, err
 	}
 	return acc, nil
+}
+
+// checkDAV validates a WebDAV or Nextcloud input (trimmed in place), passes
+// its URL through the SSRF guard and tests the credentials against the
+// server; errors are client errors that say why.
+func (s *Service) checkDAV(ctx context.Context, kind string, in *WebDAVInput) (WebDAVCredentials, error) {
+	in.ServerURL = strings.TrimSpace(in.ServerURL)
+	in.Username = strings.TrimSpace(in.Username)
+	in.DisplayName = strings.TrimSpace(in.DisplayName)
+	fields := map[string]string{}
+	for name, v := range map[string]string{"server_url": in.ServerURL, "username": in.Username, "password": in.Password} {
+		switch {
+		case v == "":
+			fields[name] = "is required"
+		case len(v) > 2048 || !utf8.ValidString(v):
+			fields[name] = "is too long or not valid text"
+		}
+	}
+	if len(in.DisplayName) > 100 || !utf8.ValidString(in.DisplayName) {
+		fields["display_name"] = "must be at most 100 characters"
+	}
+	if len(fields) > 0 {
+		return WebDAVCredentials{}, apperr.Fields("invalid cloud account", fields)
+	}
+	creds := WebDAVCredentials{ServerURL: in.ServerURL, Username: in.Username, Password: in.Password}
+	d, err := s.newDAV(kind, creds)
+	if err != nil {
+		return WebDAVCredentials{}, err
+	}
+	tctx, cancel := context.WithTimeout(ctx, s.cfg.OpTimeout)
+	defer cancel()
+	if err := d.Test(tctx); err != nil {
+		return WebDAVCredentials{}, connectError(err)
+	}
+	return creds, nil
+}
+
+// ReconnectWebDAV replaces the credentials of the user's WebDAV or
+// Nextcloud account (a changed password, an app password revoked, a moved
+// server): the new server URL, user name and password are all required, so
+// stored secrets are never sent to a new URL; they pass the SSRF guard and
+// are tested against the server before they are sealed and stored, and the
+// account's status is ok again. The drive must still hold the files placed
+// there (it is the same drive, reached anew). cloud.connect is audited.
+// Another user's account is ErrNotFound; an OAuth account is 422.
+func (s *Service) ReconnectWebDAV(ctx context.Context, a Actor, id string, in WebDAVInput) (*store.CloudAccount, error) {
+	acc, err := s.store.CloudAccount(ctx, a.UserID, id)
+	if err != nil {
+		return nil, err
+	}
+	if acc.Kind != KindWebDAV && acc.Kind != KindNextcloud {
+		return nil, apperr.Fields("this account is reconnected through its provider's sign-in",
+			map[string]string{"kind": "is " + acc.Kind + ", not webdav or nextcloud"})
+	}
+	if acc.Status == store.CloudDisconnecting {
+		return nil, apperr.New(apperr.Conflict, "this cloud account is being disconnected")
+	}
+	creds, err := s.checkDAV(ctx, acc.Kind, &in)
+	if err != nil {
+		return nil, err
+	}
+	plain, err := json.Marshal(creds)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := s.sealer.Seal(a.UserID, seal.PurposeCloudCreds, acc.ID, plain)
+	if err != nil {
+		return nil, err
+	}
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.SetCloudCredentials(ctx, a.UserID, acc.ID, sealed); err != nil {
+			return err
+		}
+		if in.DisplayName != "" && in.DisplayName != acc.DisplayName {
+			if err := tx.RenameCloudAccount(ctx, a.UserID, acc.ID, in.DisplayName); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, a, "cloud.connect", acc.ID, map[string]any{"kind": acc.Kind, "reconnect": true})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.store.CloudAccount(ctx, a.UserID, acc.ID)
 }
 
 // newDAV builds the drive for kind after the SSRF check; a refused URL is

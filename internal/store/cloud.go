@@ -120,6 +120,12 @@ func (s *Store) SetCloudCredentials(ctx context.Context, ownerID, id string, sea
 		WHERE owner_id = $3 AND id = $4`, sealed, now(), ownerID, id)
 }
 
+// RenameCloudAccount changes the owner's account's display name.
+func (s *Store) RenameCloudAccount(ctx context.Context, ownerID, id, name string) error {
+	return s.execOne(ctx, "rename cloud account", `UPDATE cloud_accounts SET display_name = $1, updated_at = $2
+		WHERE owner_id = $3 AND id = $4`, name, now(), ownerID, id)
+}
+
 // SetCloudStatus records the owner's account's health. An account that is
 // disconnecting stays so.
 func (s *Store) SetCloudStatus(ctx context.Context, ownerID, id, status, errText string) error {

@@ -118,36 +118,153 @@ DV.ready.then(async (me) => {
     } catch (e) { fail(e); }
   });
 
-  // Cloud drives and storage placement.
-  const loadClouds = async () => {
-    const r = await DV.api("GET", "/api/cloud");
-    const sel = $("storage");
-    sel.replaceChildren(DV.el("option", { value: "system" }, "DocuVault's own storage"));
-    $("clouds").replaceChildren(...r.items.map((c) => {
-      sel.append(DV.el("option", { value: c.id }, c.display_name + " (" + c.kind + ")"));
-      return DV.el("li", {}, DV.el("strong", {}, c.display_name), DV.el("span", { class: "hint" }, c.kind + " · " + c.status),
-        DV.el("button", { type: "button", onclick: async () => {
-          const t = await DV.api("POST", "/api/cloud/" + encodeURIComponent(c.id) + "/test");
-          DV.flash(t.ok ? "The connection works." : "The connection fails: " + t.error, !t.ok);
-        } }, "Test"),
-        DV.el("button", { type: "button", class: "danger", onclick: async () => {
-          if (!confirm("Disconnect " + c.display_name + "? Documents stay safe in DocuVault.")) return;
-          await DV.api("DELETE", "/api/cloud/" + encodeURIComponent(c.id)); loadClouds();
-        } }, "Disconnect"));
-    }));
-    sel.value = me.storage_backend || "system";
+  // Storage: cloud drives and where documents live.
+  const KINDS = { webdav: "WebDAV", nextcloud: "Nextcloud", google_drive: "Google Drive", onedrive: "OneDrive" };
+  const OAUTH = { google_drive: "google", onedrive: "onedrive" };
+  const STATUS = { ok: "connected", error: "not reachable", reconnect_needed: "needs reconnecting", disconnecting: "disconnecting" };
+  let clouds = [];
+  let polling = null;
+  const storageError = (msg) => { $("storage-error").textContent = msg || ""; };
+  const cloudName = (id) => {
+    if (id === "system") return "DocuVault's own storage";
+    const c = clouds.find((x) => x.id === id);
+    return c ? c.display_name : "a drive that is no longer connected";
   };
-  $("storage").addEventListener("change", async (ev) => {
-    try { await DV.api("PUT", "/api/settings/storage", { backend: ev.target.value }); DV.flash("New documents now go there."); } catch (e) { fail(e); }
-  });
-  const wd = $("webdav-form");
-  wd.addEventListener("submit", async (ev) => {
+  // The storage summary: where documents are, and a move in progress.
+  const loadStorage = async () => {
+    const st = await DV.api("GET", "/api/settings/storage");
+    $("storage").value = st.backend || "system";
+    const where = {}; let moving = 0; let failed = 0;
+    for (const d of st.documents || []) {
+      if (d.state === "pending") moving += d.count;
+      if (d.state === "failed") failed += d.count;
+      where[d.backend] = (where[d.backend] || 0) + d.count;
+    }
+    const parts = Object.entries(where).map(([b, n]) => n + (n === 1 ? " document" : " documents") + " in " + cloudName(b));
+    let text = parts.length ? parts.join(", ") + "." : "No documents yet.";
+    if (moving) text += " " + moving + " waiting to move to " + cloudName(st.backend) + "…";
+    if (failed) text += " " + failed + " could not be moved (see the drive's status above; they are safe in DocuVault's storage).";
+    $("storage-summary").textContent = text;
+    const busy = moving > 0 || clouds.some((c) => c.status === "disconnecting");
+    if (busy && !polling) polling = setInterval(() => refreshStorage().catch(() => {}), 2000);
+    if (!busy && polling) { clearInterval(polling); polling = null; }
+    return st;
+  };
+  const cloudRow = (c) => {
+    const label = STATUS[c.status] || c.status;
+    const status = DV.el("span", { class: "status cloud-" + c.status }, label);
+    const li = DV.el("li", { "data-id": c.id, "data-status": c.status }, DV.el("strong", {}, c.display_name),
+      DV.el("span", { class: "hint" }, KINDS[c.kind] || c.kind), status);
+    if (c.status_error) li.append(DV.el("span", { class: "hint cloud-reason" }, c.status_error));
+    if (c.status === "disconnecting") {
+      li.append(DV.el("span", { class: "hint" }, "bringing its documents back into DocuVault's storage"));
+      return li;
+    }
+    const test = DV.el("button", { type: "button", class: "cloud-test", onclick: () => DV.busy(test, async () => {
+      storageError("");
+      try {
+        const t = await DV.api("POST", "/api/cloud/" + encodeURIComponent(c.id) + "/test");
+        DV.flash(t.ok ? c.display_name + ": the connection works." : c.display_name + ": the connection fails: " + t.error, !t.ok);
+        await refreshStorage();
+      } catch (e) { storageError(e.message); }
+    }) }, "Test");
+    li.append(test);
+    if (OAUTH[c.kind]) {
+      li.append(DV.el("a", { class: "button", href: "/api/cloud/" + OAUTH[c.kind] + "/authorize?account_id=" + encodeURIComponent(c.id) }, "Reconnect"));
+    } else {
+      li.append(DV.el("button", { type: "button", class: "cloud-reconnect", onclick: () => startReconnect(c) }, "Reconnect"));
+    }
+    const del = DV.el("button", { type: "button", class: "danger cloud-disconnect", onclick: () => DV.busy(del, async () => {
+      if (!confirm("Disconnect " + c.display_name + "? Documents stored there are first brought back into DocuVault's storage; none is lost.")) return;
+      storageError("");
+      try {
+        await DV.api("DELETE", "/api/cloud/" + encodeURIComponent(c.id));
+        DV.flash("Disconnecting " + c.display_name + ". Its documents stay available and come back into DocuVault's storage.");
+        await refreshStorage();
+      } catch (e) { storageError("Could not disconnect " + c.display_name + ": " + e.message); }
+    }) }, "Disconnect");
+    li.append(del);
+    return li;
+  };
+  const refreshStorage = async () => {
+    const r = await DV.api("GET", "/api/cloud");
+    clouds = r.items || [];
+    const sel = $("storage");
+    sel.replaceChildren(DV.el("option", { value: "system" }, "DocuVault's own storage"),
+      ...clouds.filter((c) => c.status !== "disconnecting").map((c) => DV.el("option", { value: c.id }, c.display_name + " (" + (KINDS[c.kind] || c.kind) + ")")));
+    $("clouds").replaceChildren(...clouds.map(cloudRow));
+    $("clouds-empty").hidden = clouds.length > 0;
+    await loadStorage();
+  };
+  $("storage-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
-    $("cloud-error").textContent = "";
-    try {
-      await DV.api("POST", "/api/cloud/" + $("cloud-kind").value, { server_url: $("server_url").value, username: $("username").value, password: $("cloud-password").value });
-      wd.reset(); loadClouds(); DV.flash("Connected.");
-    } catch (e) { DV.showErrors(wd, $("cloud-error"), e); }
+    DV.busy($("storage-save"), async () => {
+      storageError("");
+      try {
+        const st = await DV.api("PUT", "/api/settings/storage", { backend: $("storage").value });
+        me.storage_backend = st.backend;
+        DV.flash("New documents now live in " + cloudName(st.backend) + ".");
+        await loadStorage();
+      } catch (e) { storageError("Could not change where documents live: " + e.message); await loadStorage().catch(() => {}); }
+    });
   });
-  loadClouds().catch(() => $("clouds").replaceChildren(DV.el("li", { class: "hint" }, "Cloud drives are not available on this server.")));
+  $("migrate").addEventListener("click", () => DV.busy($("migrate"), async () => {
+    storageError("");
+    try {
+      await DV.api("POST", "/api/settings/storage/migrate");
+      DV.flash("Moving your existing documents to " + cloudName($("storage").value) + " in the background.");
+      await loadStorage();
+    } catch (e) { storageError("Could not start moving documents: " + e.message); }
+  }));
+  // Connect, or reconnect (new credentials for an existing WebDAV or Nextcloud account).
+  const wd = $("webdav-form");
+  let reconnecting = null;
+  const startReconnect = (c) => {
+    reconnecting = c;
+    $("webdav-title").textContent = "Reconnect " + c.display_name;
+    $("cloud-kind").value = c.kind;
+    $("cloud-kind").disabled = true;
+    $("cloud-display-name").value = c.display_name;
+    $("webdav-connect").textContent = "Test and reconnect";
+    $("cloud-error").textContent = "Enter the server address, user and a new password or app password.";
+    $("server_url").focus();
+  };
+  const endReconnect = () => {
+    reconnecting = null;
+    wd.reset();
+    $("cloud-kind").disabled = false;
+    $("webdav-title").textContent = "Connect a WebDAV or Nextcloud folder";
+    $("webdav-connect").textContent = "Test and connect";
+  };
+  wd.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    DV.busy($("webdav-connect"), async () => {
+      $("cloud-error").textContent = "";
+      const body = { server_url: $("server_url").value.trim(), username: $("username").value.trim(), password: $("cloud-password").value };
+      if ($("cloud-display-name").value.trim()) body.display_name = $("cloud-display-name").value.trim();
+      try {
+        if (reconnecting) {
+          await DV.api("PUT", "/api/cloud/" + encodeURIComponent(reconnecting.id), body);
+          DV.flash(reconnecting.display_name + " is reconnected.");
+        } else {
+          const acc = await DV.api("POST", "/api/cloud/" + $("cloud-kind").value, body);
+          DV.flash("Connected " + acc.display_name + ". Choose it below to keep new documents there.");
+        }
+        endReconnect();
+        await refreshStorage();
+      } catch (e) { DV.showErrors(wd, $("cloud-error"), e); }
+    });
+  });
+  const q = new URLSearchParams(location.search);
+  if (q.get("cloud") === "connected") DV.flash("The drive is connected.");
+  if (q.get("cloud") === "error") {
+    const why = { access_denied: "you declined access", invalid_state: "the sign-in took too long or was started in another browser; try again",
+      exchange_failed: "the provider refused the sign-in; try again" }[q.get("reason")] || "something went wrong; try again";
+    DV.flash("The drive was not connected: " + why + ".", true);
+  }
+  refreshStorage().catch((e) => {
+    $("clouds").replaceChildren();
+    $("clouds-empty").hidden = false;
+    $("clouds-empty").textContent = e.status === 503 || e.code === "unavailable" ? "Cloud drives are not available on this server." : "Could not load your drives: " + e.message;
+  });
 });
