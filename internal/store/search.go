@@ -31,7 +31,7 @@ func (s *Store) IndexDocument(ctx context.Context, id string) error {
 			return fmt.Errorf("index document: %w", normalize(err))
 		}
 		_, err = s.w.ExecContext(ctx, `INSERT INTO document_search (rowid, owner_id, title, body)
-			SELECT seq, owner_id, $2, $3 FROM documents WHERE id = $1`, id, title, body)
+			SELECT seq, $2, $3, $4 FROM documents WHERE id = $1`, id, ownerToken(owner), title, body)
 	default:
 		_, err = s.w.ExecContext(ctx, `INSERT INTO document_search (document_id, owner_id, title, body, tsv)
 			VALUES ($1, $2, $3, $4, setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'B'))
@@ -81,79 +81,47 @@ type SearchHit struct {
 	Snippet string
 }
 
+// RankWindow is how many matches a relevance search ranks: the owner's
+// newest RankWindow matching documents (after the filters on PostgreSQL,
+// before them on SQLite) are ordered by score, and any older matches follow
+// them newest first. Queries with fewer matches are ranked exactly; common
+// words cost the same whatever the size of the vault.
+const RankWindow = 2000
+
 // SearchDocuments finds the owner's documents (trash excluded) matching q,
-// filtered by f, ranked by relevance (f.Sort "" or "relevance") or sorted by
-// f.Sort. The cursor is opaque.
+// filtered by f, ranked by relevance (f.Sort "" or "relevance", within the
+// newest RankWindow matches) or sorted by f.Sort. The cursor is opaque. It
+// returns ErrInvalid for a bad sort, cursor or query.
 func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQuery, f DocumentFilter, p Page) ([]SearchHit, string, error) {
-	offset := 0
+	sq := &searchSQL{s: s, owner: ownerID, q: q, f: f}
+	var cur searchCursor
 	if p.Cursor != "" {
-		key, _, err := parseKeyCursor(p.Cursor)
-		if err != nil {
+		var err error
+		if cur, err = parseSearchCursor(p.Cursor); err != nil {
 			return nil, "", err
 		}
-		if _, err := fmt.Sscanf(key, "o%d", &offset); err != nil || offset < 0 {
-			return nil, "", ErrBadCursor
-		}
 	}
-	args := []any{ownerID}
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	var from, score string
-	switch s.dialect {
-	case SQLite:
-		from = `document_search JOIN documents d ON d.seq = document_search.rowid`
-		score = `-bm25(document_search, 0.0, 10.0, 1.0)`
-		from += " AND document_search MATCH " + arg(q.FTS5)
-	default:
-		tq := arg(q.TSQuery)
-		from = `document_search ds JOIN documents d ON d.id = ds.document_id AND ds.tsv @@ to_tsquery('simple', ` + tq + `)`
-		score = `ts_rank_cd(ds.tsv, to_tsquery('simple', ` + tq + `))`
-	}
-	where := []string{"d.owner_id = $1", "d.deleted_at IS NULL"}
-	if f.Status != "" {
-		where = append(where, "d.status = "+arg(f.Status))
-	}
-	if f.TopicID != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(f.TopicID)+")")
-	}
-	order := "score DESC, d.id"
+	limit := p.limit()
+	var hits []SearchHit
+	var next string
+	var err error
 	switch f.Sort {
 	case "", "relevance":
-	case "-created_at":
-		order = "d.created_at DESC, d.id DESC"
-	case "created_at":
-		order = "d.created_at, d.id"
-	case "title":
-		order = "d.title, d.id"
-	case "-title":
-		order = "d.title DESC, d.id DESC"
+		hits, next, err = sq.relevance(ctx, cur, limit)
+	case "-created_at", "created_at", "title", "-title":
+		if s.dialect == SQLite && strings.HasSuffix(f.Sort, "created_at") && cur.offset == 0 {
+			hits, next, err = sq.sortedBySeq(ctx, cur, limit)
+			break
+		}
+		if cur.tail {
+			return nil, "", ErrBadCursor
+		}
+		hits, next, err = sq.sorted(ctx, cur.offset, limit)
 	default:
 		return nil, "", fmt.Errorf("%w: sort must be relevance, created_at, -created_at, title or -title", ErrInvalid)
 	}
-	limit := p.limit()
-	query := `SELECT ` + documentColumns + `, ` + score + ` AS score FROM ` + from + ` WHERE ` + strings.Join(where, " AND ") +
-		` ORDER BY ` + order + ` LIMIT ` + arg(limit+1) + ` OFFSET ` + arg(offset)
-	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: search: %v", ErrInvalid, normalize(err))
-	}
-	var hits []SearchHit
-	for rows.Next() {
-		var sc float64
-		d, err := scanDocument(scanPlus{rows, &sc})
-		if err != nil {
-			rows.Close()
-			return nil, "", fmt.Errorf("search: %w", err)
-		}
-		hits = append(hits, SearchHit{Document: d, Score: sc})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("search: %w", normalize(err))
-	}
-	next := ""
-	if len(hits) > limit {
-		hits = hits[:limit]
-		next = keyCursor(fmt.Sprintf("o%d", offset+limit), "")
+		return nil, "", err
 	}
 	docs := make([]*Document, len(hits))
 	for i := range hits {
@@ -183,7 +151,7 @@ func (s *Store) snippetSource(ctx context.Context, id string) (string, error) {
 // scanPlus scans a document row followed by extra columns.
 type scanPlus struct {
 	rows  *sql.Rows
-	extra *float64
+	extra []any
 }
 
-func (sp scanPlus) Scan(dest ...any) error { return sp.rows.Scan(append(dest, sp.extra)...) }
+func (sp scanPlus) Scan(dest ...any) error { return sp.rows.Scan(append(dest, sp.extra...)...) }
