@@ -11,7 +11,6 @@ import (
 	"io"
 	"math/big"
 	"net"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -179,5 +178,3 @@ func (ts *testServer) sender(user, pass string) *SMTP {
 		From: "DocuVault <vault@docuvault.test>", RootCAs: ts.ca, Timeout: 20 * time.Second,
 	})
 }
-
-func (ts *testServer) addr() string { return net.JoinHostPort(ts.host, strconv.Itoa(ts.port)) }

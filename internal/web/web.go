@@ -1,7 +1,7 @@
 // Package web is DocuVault's browser UI: pages rendered with html/template
 // around the JSON API, a little vanilla JavaScript (no inline script, a
-// strict Content-Security-Policy) and our own CSS, all embedded with
-// go:embed so that `go build` alone gives the whole program.
+// strict Content-Security-Policy) and our own CSS, all embedded in the
+// binary with go:embed so that `go build` alone gives the whole program.
 package web
 
 import (
