@@ -35,6 +35,7 @@ func commands() []command {
 		{"export", "write a complete backup into a folder (resumable)", runExport},
 		{"import", "restore a backup folder into an empty instance", runImport},
 		{"check", "verify every document, blob, counter and index; --repair fixes what is safe", runCheck},
+		{"reindex", reindexSummary, runReindex},
 		{"healthcheck", "exit 0 when the local server's /health is ok (for containers)", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}
