@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -79,5 +80,42 @@ func TestInsertOnlyProcessEnqueuesEveryKind(t *testing.T) {
 				t.Fatalf("queued kinds: %v", kinds)
 			}
 		})
+	}
+}
+
+// TestCleanupJobSweepsStaleTempFiles: the periodic cleanup job removes
+// temp files of local puts cut by a crash while the server keeps running.
+func TestCleanupJobSweepsStaleTempFiles(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir(), "HIBP_URL": "off"}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), Options{Migrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	stale := filepath.Join(cfg.BlobDir(), ".tmp", "put-cut-by-a-crash")
+	fresh := filepath.Join(cfg.BlobDir(), ".tmp", "put-in-progress")
+	for _, p := range []string{stale, fresh} {
+		if err := os.WriteFile(p, []byte("partial"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	w := &cleanupWorker{docs: a.Documents, blobs: a.Blobs}
+	if err := w.Work(ctx, &river.Job[cleanupArgs]{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Fatal("the cleanup job left a stale temp file")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Fatalf("the cleanup job removed a put in progress: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/docuvault/docuvault/internal/audit"
+	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
@@ -124,15 +125,29 @@ func (w *classifyWorker) Work(ctx context.Context, job *river.Job[classifyArgs])
 
 type cleanupWorker struct {
 	river.WorkerDefaults[cleanupArgs]
-	docs *document.Service
+	docs  *document.Service
+	blobs any // swept of stale temp files when it can be (local files)
+}
+
+// tempSweeper is the optional capability of blob stores that keep temp
+// files of puts in progress (blob.Local).
+type tempSweeper interface {
+	SweepTemp(ctx context.Context, olderThan time.Duration) (int, error)
 }
 
 func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[cleanupArgs]) error {
 	if _, err := w.docs.CleanupAbandonedUploads(ctx); err != nil {
 		return err
 	}
-	_, err := w.docs.SweepOrphans(ctx)
-	return err
+	if _, err := w.docs.SweepOrphans(ctx); err != nil {
+		return err
+	}
+	if ts, ok := w.blobs.(tempSweeper); ok {
+		if _, err := ts.SweepTemp(ctx, blob.StaleTempAge); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type purgeWorker struct {
@@ -174,7 +189,7 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 	add := []error{
 		jobs.AddWorker(e, &processWorker{p: a.Pipeline}),
 		jobs.AddWorker(e, &classifyWorker{c: a.Classifier}),
-		jobs.AddWorker(e, &cleanupWorker{docs: a.Documents}),
+		jobs.AddWorker(e, &cleanupWorker{docs: a.Documents, blobs: a.Blobs}),
 		jobs.AddWorker(e, &purgeWorker{docs: a.Documents, audit: a.Audit, extra: a.purges}),
 		jobs.AddWorker(e, &auditExportWorker{audit: a.Audit}),
 		jobs.AddWorker(e, &jobs.NoopWorker{Log: a.Log}),

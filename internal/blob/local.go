@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Local keeps objects as files under a root directory. Writes go to a temp
@@ -32,7 +33,43 @@ func NewLocal(root string) (*Local, error) {
 	if err := os.MkdirAll(filepath.Join(abs, tmpDir), 0o700); err != nil {
 		return nil, fmt.Errorf("blob: create root: %w", err)
 	}
-	return &Local{root: abs}, nil
+	l := &Local{root: abs}
+	// Puts cut by a crash leave their temp files behind; nothing else will
+	// ever remove them. (The cleanup job sweeps again while running.)
+	_, _ = l.SweepTemp(context.Background(), StaleTempAge)
+	return l, nil
+}
+
+// StaleTempAge is how long a temp file of a put must have gone unwritten
+// before SweepTemp removes it: an upload in progress writes to its file all
+// the time, so only puts cut by a crash (or stalled that long) are swept.
+const StaleTempAge = time.Hour
+
+// SweepTemp removes temp files of puts not written to for olderThan (the
+// leftovers of puts cut by a crash) and returns how many it removed.
+func (l *Local) SweepTemp(ctx context.Context, olderThan time.Duration) (int, error) {
+	dir := filepath.Join(l.root, tmpDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("blob: sweep temp files: %w", err)
+	}
+	cutoff := time.Now().Add(-olderThan)
+	n := 0
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() || info.ModTime().After(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err == nil {
+			n++
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("blob: sweep temp files: %w", err)
+		}
+	}
+	return n, nil
 }
 
 // Name implements Store.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/blob/blobtest"
@@ -254,5 +255,52 @@ func TestLocalCheck(t *testing.T) {
 	}
 	if err := l.Check(context.Background()); err == nil {
 		t.Fatal("Check on an unwritable root succeeded")
+	}
+}
+
+// TestLocalSweepsStaleTempFiles: temp files of puts cut by a crash are
+// removed at start and by SweepTemp once unwritten for StaleTempAge; fresh
+// ones (a put in progress) and stored objects are kept.
+func TestLocalSweepsStaleTempFiles(t *testing.T) {
+	ctx := context.Background()
+	l, root := newLocal(t)
+	if _, err := l.Put(ctx, "u/d/kept.pdf", strings.NewReader("kept"), 4, ""); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(root, ".tmp")
+	write := func(name string, age time.Duration) string {
+		p := filepath.Join(tmp, name)
+		if err := os.WriteFile(p, []byte("partial upload"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-age)
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+
+	stale := write("put-crashed", blob.StaleTempAge+time.Minute)
+	fresh := write("put-in-progress", time.Minute)
+	if _, err := blob.NewLocal(root); err != nil { // a restart
+		t.Fatal(err)
+	}
+	if exists(stale) || !exists(fresh) {
+		t.Fatalf("after a restart: stale kept %v, fresh kept %v", exists(stale), exists(fresh))
+	}
+
+	stale = write("put-crashed-2", 2*time.Hour)
+	n, err := l.SweepTemp(ctx, blob.StaleTempAge)
+	if err != nil || n != 1 || exists(stale) || !exists(fresh) {
+		t.Fatalf("SweepTemp: %d %v; stale kept %v, fresh kept %v", n, err, exists(stale), exists(fresh))
+	}
+	if n, err := l.SweepTemp(ctx, 0); err != nil || n != 1 || exists(fresh) {
+		t.Fatalf("SweepTemp(0): %d %v", n, err)
+	}
+	if rc, _, err := l.Get(ctx, "u/d/kept.pdf", nil); err != nil {
+		t.Fatalf("a stored object was swept: %v", err)
+	} else {
+		rc.Close()
 	}
 }
