@@ -59,12 +59,6 @@ func TestCrashSafetyEmbedded(t *testing.T) {
 }
 
 func TestCrashSafetyPostgresS3(t *testing.T) {
-	// KNOWN BUG (issue 10/11 note): on PostgreSQL the jobs of a SIGKILLed
-	// process stay "running" until River's rescue horizon, so this test fails
-	// until a liveness-based requeue exists. Run it with DOCUVAULT_E2E_PG_CRASH=1.
-	if os.Getenv("DOCUVAULT_E2E_PG_CRASH") != "1" {
-		t.Skip("KNOWN BUG: jobs of a killed process are not requeued on PostgreSQL; set DOCUVAULT_E2E_PG_CRASH=1 to run")
-	}
 	seed := crashSeed(t)
 	s3 := blobtest.StartS3(t)
 	crashSuite(t, seed, []string{"DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "DATABASE_URL=" + storetest.PostgresURL(t),

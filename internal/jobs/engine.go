@@ -66,6 +66,10 @@ type Config struct {
 	// JobTimeout cancels a job's context after this long unless its worker
 	// overrides Timeout; default River's 1 minute, -1 for none.
 	JobTimeout time.Duration
+	// LivenessInterval is, on PostgreSQL, how often a working process checks
+	// its liveness lock and looks for jobs held by dead processes, which it
+	// requeues after 4 intervals; default 5s (see liveness.go).
+	LivenessInterval time.Duration
 
 	// test settings, set only by this package's tests
 	testOnly    bool
@@ -86,6 +90,9 @@ type Engine struct {
 	stop     func(context.Context) error
 	cancel   func(context.Context) error
 	periodic *river.PeriodicJobBundle
+	// live holds this process's liveness lock and requeues the jobs of dead
+	// processes; PostgreSQL working engines only.
+	live *liveness
 
 	mu      sync.Mutex
 	started bool
@@ -127,6 +134,8 @@ func New(s *store.Store, cfg Config) (*Engine, error) {
 		}
 		e.inserter = ins
 		if cfg.RunWorkers {
+			rc.ID = newClientID()
+			e.live = newLiveness(rc.ID, s.PgxPool(), s.DB(), e.log, cfg.LivenessInterval)
 			c, err := river.NewClient[pgx.Tx](riverpgxv5.New(s.PgxPool()), rc)
 			if err != nil {
 				return nil, fmt.Errorf("jobs: postgres worker client: %w", err)
@@ -150,6 +159,10 @@ func (e *Engine) riverConfig(cfg Config) *river.Config {
 		Middleware:        []rivertype.Middleware{e.metrics.middleware()},
 		TestOnly:          cfg.testOnly,
 		RetryPolicy:       cfg.retryPolicy,
+		// River's reindexer issues REINDEX, which is DDL: serve and worker
+		// run as a role without DDL rights (docuvault_app). Never run it.
+		ReindexerSchedule:   river.NeverSchedule(),
+		ReindexerIndexNames: []string{},
 	}
 	if cfg.RunWorkers {
 		rc.Queues = map[string]river.QueueConfig{
@@ -228,7 +241,16 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.log.Warn("requeued jobs left running by a crash", "jobs", n)
 		}
 	}
+	if e.live != nil {
+		// Before River fetches any job: the lock must cover every attempt.
+		if err := e.live.start(ctx); err != nil {
+			return err
+		}
+	}
 	if err := e.start(ctx); err != nil {
+		if e.live != nil {
+			e.live.stop()
+		}
 		return fmt.Errorf("jobs: start: %w", err)
 	}
 	e.log.Info("jobs started", "database", string(e.store.Dialect()))
@@ -244,6 +266,10 @@ func (e *Engine) Stop(ctx context.Context) error {
 	e.mu.Unlock()
 	if !running {
 		return nil
+	}
+	if e.live != nil {
+		// After River: jobs still running when the lock goes are requeued.
+		defer e.live.stop()
 	}
 	err := e.stop(ctx)
 	if err == nil {
