@@ -34,6 +34,8 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"export", "write a complete backup into a folder (resumable)", runExport},
 		{"import", "restore a backup folder into an empty instance", runImport},
+		{"import-folder", importFolderSummary, runImportFolder},
+		{"backup-sqlite", backupSQLiteSummary, runBackupSQLite},
 		{"check", "verify every document, blob, counter and index; --repair fixes what is safe", runCheck},
 		{"reindex", reindexSummary, runReindex},
 		{"healthcheck", "exit 0 when the local server's /health is ok (for containers)", runHealthcheck},
