@@ -126,11 +126,13 @@ func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQue
 	docs := make([]*Document, len(hits))
 	for i := range hits {
 		docs[i] = hits[i].Document
-		body, err := s.snippetSource(ctx, hits[i].ID)
-		if err != nil {
-			return nil, "", err
-		}
-		hits[i].Snippet = Snippet(hits[i].Title+"\n"+body, q.Terms)
+	}
+	bodies, err := s.snippetSources(ctx, docs)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range hits {
+		hits[i].Snippet = Snippet(hits[i].Title+"\n"+bodies[hits[i].ID], q.Terms)
 	}
 	if err := s.loadTopics(ctx, docs); err != nil {
 		return nil, "", err
@@ -138,14 +140,36 @@ func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQue
 	return hits, next, nil
 }
 
-// snippetSource is the start of a document's text, enough for a snippet.
-func (s *Store) snippetSource(ctx context.Context, id string) (string, error) {
-	var body string
-	err := s.r.QueryRowContext(ctx, `SELECT SUBSTR(body, 1, 200000) FROM document_texts WHERE document_id = $1`, id).Scan(&body)
-	if err != nil && normalize(err) != ErrNotFound {
-		return "", fmt.Errorf("snippet: %w", normalize(err))
+// snippetSources is the start of each document's text, enough for a
+// snippet, by id; one query for the page.
+func (s *Store) snippetSources(ctx context.Context, docs []*Document) (map[string]string, error) {
+	out := make(map[string]string, len(docs))
+	if len(docs) == 0 {
+		return out, nil
 	}
-	return body, nil
+	args := make([]any, len(docs))
+	ph := make([]string, len(docs))
+	for i, d := range docs {
+		args[i] = d.ID
+		ph[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT document_id, SUBSTR(body, 1, 200000) FROM document_texts
+		WHERE document_id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("snippet: %w", normalize(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, body string
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("snippet: %w", normalize(err))
+		}
+		out[id] = body
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("snippet: %w", normalize(err))
+	}
+	return out, nil
 }
 
 // scanPlus scans a document row followed by extra columns.

@@ -14,26 +14,13 @@ const snippetWords = 30
 // are in SearchNormalize form; a term ending in "*" matches by prefix.
 func Snippet(text string, terms []string) string {
 	type word struct{ start, end int }
-	var words []word
-	start := -1
-	for i, r := range text {
-		alnum := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
-		switch {
-		case alnum && start < 0:
-			start = i
-		case !alnum && start >= 0:
-			words = append(words, word{start, i})
-			start = -1
-		}
-	}
-	if start >= 0 {
-		words = append(words, word{start, len(text)})
-	}
-	if len(words) == 0 {
-		return ""
-	}
 	match := func(w word) bool {
-		n := SearchNormalize(text[w.start:w.end])
+		n := text[w.start:w.end]
+		if isASCII(n) {
+			n = strings.ToLower(n) // what SearchNormalize gives for an ASCII word
+		} else {
+			n = SearchNormalize(n)
+		}
 		for _, t := range terms {
 			if p, ok := strings.CutSuffix(t, "*"); ok {
 				if p != "" && strings.HasPrefix(n, p) {
@@ -45,12 +32,39 @@ func Snippet(text string, terms []string) string {
 		}
 		return false
 	}
+	// Words are read up to the first match and the passage after it (and
+	// one more, to know whether the text goes on), not to the end.
+	var words []word
 	first := -1
-	for i, w := range words {
-		if match(w) {
-			first = i
+	enough := func() bool {
+		return first >= 0 && len(words) > max(snippetWords, first-snippetWords/3+snippetWords)
+	}
+	add := func(w word) {
+		words = append(words, w)
+		if first < 0 && match(w) {
+			first = len(words) - 1
+		}
+	}
+	start := -1
+	for i, r := range text {
+		alnum := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+		switch {
+		case alnum && start < 0:
+			start = i
+		case !alnum && start >= 0:
+			add(word{start, i})
+			start = -1
+		}
+		if enough() {
+			start = -1
 			break
 		}
+	}
+	if start >= 0 {
+		add(word{start, len(text)})
+	}
+	if len(words) == 0 {
+		return ""
 	}
 	from := 0
 	if first > snippetWords/3 {
@@ -96,4 +110,13 @@ func collapse(sep string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
