@@ -6,6 +6,21 @@ DV.ready.then(async (me) => {
   const base = "/api/documents/" + encodeURIComponent(id);
   let doc = null, topics = [];
 
+  // Where the original lives, in words (drive names from /api/cloud).
+  let drives = {};
+  DV.api("GET", "/api/cloud").then((r) => {
+    drives = Object.fromEntries(r.items.map((c) => [c.id, c.display_name]));
+    if (doc) render();
+  }).catch(() => {});
+  const storedIn = () => {
+    const s = doc.storage || { backend: "system", state: "stored" };
+    let where = "DocuVault";
+    if (s.state === "placed") where = "your cloud drive " + (drives[s.backend] || "(no longer connected)");
+    else if (s.state === "pending") where = "DocuVault, waiting to move to your cloud drive";
+    else if (s.state === "failed") where = "DocuVault (it could not be moved to your cloud drive)";
+    return s.error ? where + ": " + s.error : where;
+  };
+
   const render = () => {
     document.title = doc.title + " · DocuVault";
     $("doc").setAttribute("aria-busy", "false");
@@ -15,7 +30,7 @@ DV.ready.then(async (me) => {
     st.textContent = doc.status === "failed" ? "Failed: " + (doc.error || "unknown error") : doc.status === "processing" ? "Processing… this page updates by itself." : "Ready";
     const facts = [["File", doc.original_filename], ["Type", doc.mime_type], ["Size", DV.size(doc.size_bytes)],
       ["Pages", doc.page_count], ["Language", doc.language], ["Uploaded", DV.date(doc.created_at)],
-      ["Stored in", doc.storage.backend === "system" ? "DocuVault" : doc.storage.backend + " (" + doc.storage.state + ")"],
+      ["Stored in", storedIn()],
       ["Notes", doc.notes], ["SHA-256", doc.sha256]];
     $("facts").replaceChildren(...facts.filter((f) => f[1]).flatMap(([k, v]) => [DV.el("dt", {}, k), DV.el("dd", {}, v)]));
     $("doc-topics").replaceChildren(...doc.topics.map((t) => DV.el("li", { class: "chip" },

@@ -252,7 +252,12 @@ DV.ready.then(async (me) => {
         }
         endReconnect();
         await refreshStorage();
-      } catch (e) { DV.showErrors(wd, $("cloud-error"), e); }
+      } catch (e) {
+        DV.showErrors(wd, $("cloud-error"), e);
+        // The message often already says what the field reason says.
+        const extra = Object.entries(e.fields || {}).filter(([, why]) => !(e.message || "").includes(why));
+        if (e.status !== 429) $("cloud-error").textContent = e.message + extra.map(([k, why]) => " (" + k.replace(/_/g, " ") + ": " + why + ")").join("");
+      }
     });
   });
   const q = new URLSearchParams(location.search);
