@@ -278,6 +278,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 		ln.Close()
 		return err
 	}
+	cctx, stopConsume := context.WithCancel(ctx)
+	waitConsume := a.startConsume(cctx)
+	defer func() { stopConsume(); waitConsume() }()
 	addr := "http://" + ln.Addr().String()
 	a.Log.Info("listening", "addr", addr, "version", VersionString(), "database", string(a.Store.Dialect()), "storage", a.Blobs.Name())
 	if ready != nil {
