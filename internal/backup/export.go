@@ -97,6 +97,20 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		for _, t := range d.Topics {
 			bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
 		}
+		if d.StorageState != store.StoragePlaced {
+			err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes)
+			if errors.Is(err, blob.ErrNotFound) {
+				// Placed in a drive (its system copy removed) since the
+				// list was read, while a server runs: read it from there.
+				if now, nerr := st.DocumentForJob(ctx, d.ID); nerr == nil && now.StorageState == store.StoragePlaced {
+					d = now
+					err = nil
+				}
+			}
+			if err != nil {
+				return nil, fmt.Errorf("document %s: %w", d.ID, err)
+			}
+		}
 		if d.StorageState == store.StoragePlaced {
 			bd.PlacedIn = d.StorageBackend
 			err := copyPlaced(ctx, blobs, o.Remote, d, filepath.Join(dir, bd.Blob))
@@ -108,8 +122,6 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 			if err != nil {
 				return nil, err
 			}
-		} else if err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes); err != nil {
-			return nil, fmt.Errorf("document %s: %w", d.ID, err)
 		}
 		if d.ThumbnailKey != "" {
 			bd.Thumbnail, bd.ThumbnailKey = "thumbnails/"+d.ID+".png", d.ThumbnailKey

@@ -150,7 +150,18 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Re
 			// removed on purpose after the drive's copy was verified.
 			return checkPlaced(ctx, o.Remote, d, o.Quick, r)
 		}
-		return checkBlob(ctx, blobs, d, o.Quick, r)
+		missing := len(r.MissingBlobs)
+		if err := checkBlob(ctx, blobs, d, o.Quick, r); err != nil {
+			return err
+		}
+		if len(r.MissingBlobs) > missing {
+			// Placed in a drive since the list was read (a server runs)?
+			if now, err := st.DocumentForJob(ctx, d.ID); err == nil && now.StorageState == store.StoragePlaced {
+				r.MissingBlobs = r.MissingBlobs[:missing]
+				return checkPlaced(ctx, o.Remote, now, o.Quick, r)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
