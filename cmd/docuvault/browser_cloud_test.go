@@ -49,8 +49,10 @@ func (p *page) downloadSHA256(docID string) string {
 // TestBrowserCloudDrive is issue 7's "done when" in Chromium against the
 // real binary and a real WebDAV server with Nextcloud's layout: a new user
 // connects the folder in the settings (after two clearly refused tries),
-// tests it, chooses it, uploads a document, sees it appear in the folder,
-// downloads it back byte-identical, and disconnects without losing it.
+// tests it, chooses it, moves an older document there, reconnects after
+// the app password is revoked, uploads a document, sees it appear in the
+// folder, downloads it back byte-identical, and disconnects without losing
+// either document.
 func TestBrowserCloudDrive(t *testing.T) {
 	ctx := browser(t)
 	shots := t.TempDir()
@@ -68,6 +70,18 @@ func TestBrowserCloudDrive(t *testing.T) {
 	p.fill("#password", "analytical engine notes")
 	p.click("#register-form button[type=submit]")
 	p.until("the documents page", `location.pathname === "/documents" && document.getElementById("who-name").textContent.includes("Ada")`)
+
+	// An older document, kept in DocuVault's storage at first.
+	older := []byte("an older letter, kept in DocuVault's storage at first\n")
+	olderSum := sha256.Sum256(older)
+	olderFile := filepath.Join(t.TempDir(), "older.txt")
+	if err := os.WriteFile(olderFile, older, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p.until("the page ready for uploads", `document.body.dataset.ready === "1"`)
+	p.do("upload the older document", chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{olderFile}))
+	p.until("the older document ready", `document.querySelectorAll("#doc-list .status.ready").length === 1`)
+	olderID := p.await("the older document id", `DV.api("GET", "/api/documents").then((r) => r.items[0].id)`)
 
 	p.open("/settings")
 	p.until("the storage section loaded", `!document.getElementById("clouds-empty").hidden && document.getElementById("storage-summary").textContent !== ""`)
@@ -105,6 +119,32 @@ func TestBrowserCloudDrive(t *testing.T) {
 	p.until("the choice saved", `document.getElementById("flash").textContent.includes("New documents now live in")`)
 	p.screenshot("settings-storage")
 
+	// Move the older document there; the summary follows the move.
+	p.click("#migrate")
+	p.until("the older document moved", `document.getElementById("storage-summary").textContent.startsWith("1 document in Nextcloud ada@")`)
+	if files := dav.Files(t, cloud.Folder); len(files) != 1 || !strings.HasPrefix(files[0], "older (") {
+		t.Fatalf("drive folder after the move: %v", files)
+	}
+
+	// The app password is revoked: the test says so, the drive needs
+	// reconnecting, and reconnecting with the new one works.
+	dav.SetPassword("new-app-pass-5678")
+	p.click("#clouds li .cloud-test")
+	p.until("the failed test", `document.getElementById("flash").textContent.includes("the connection fails")`)
+	p.until("needs reconnecting", `document.querySelectorAll("#clouds li[data-status=reconnect_needed]").length === 1 &&
+		document.querySelector("#clouds li .cloud-reason").textContent.includes("reconnect")`)
+	p.click("#clouds li .cloud-reconnect")
+	p.until("the reconnect form", `document.getElementById("webdav-title").textContent.startsWith("Reconnect")`)
+	p.fill("#server_url", dav.URL)
+	p.fill("#username", "ada")
+	p.fill("#cloud-password", "new-app-pass-5678")
+	p.click("#webdav-connect")
+	p.until("reconnected", `document.getElementById("flash").textContent.includes("is reconnected") &&
+		document.querySelectorAll("#clouds li[data-status=ok]").length === 1`)
+	if got := p.eval(`document.querySelector("#clouds li").dataset.id`); got != accID {
+		t.Fatalf("reconnect made a new account %s (was %s)", got, accID)
+	}
+
 	// Upload: the original appears in the Nextcloud folder DocuVault/.
 	content := append([]byte("Rechnung Nr. 2024-0042 für Ada — Grüße\n"), bytes.Repeat([]byte("Zeile mit Text\n"), 500)...)
 	want := sha256.Sum256(content)
@@ -115,11 +155,15 @@ func TestBrowserCloudDrive(t *testing.T) {
 	p.open("/documents")
 	p.until("the page ready for uploads", `document.body.dataset.ready === "1"`)
 	p.do("upload", chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{file}))
-	p.until("the document ready", `document.querySelectorAll("#doc-list .status.ready").length === 1`)
+	p.until("the document ready", `document.querySelectorAll("#doc-list .status.ready").length === 2`)
 	var name string
 	for deadline := time.Now().Add(60 * time.Second); name == ""; time.Sleep(200 * time.Millisecond) {
-		if files := dav.Files(t, cloud.Folder); len(files) == 1 {
-			name = files[0]
+		if files := dav.Files(t, cloud.Folder); len(files) == 2 {
+			for _, f := range files {
+				if strings.HasPrefix(f, "Rechnung") {
+					name = f
+				}
+			}
 		} else if time.Now().After(deadline) {
 			t.Fatalf("the drive folder holds %v\n%s", files, srv.logs)
 		}
@@ -130,7 +174,7 @@ func TestBrowserCloudDrive(t *testing.T) {
 	if !bytes.Equal(dav.Read(t, cloud.Folder+"/"+name), content) {
 		t.Fatal("the drive's copy differs from the upload")
 	}
-	docID := p.await("the document id", `DV.api("GET", "/api/documents").then((r) => r.items[0].id)`)
+	docID := p.await("the document id", `DV.api("GET", "/api/documents").then((r) => r.items.find((d) => d.title.startsWith("Rechnung")).id)`)
 	p.until("placed", fmt.Sprintf(`(window.__st = window.__st || {}, DV.api("GET", "/api/documents/%s").then((r) => window.__st.s = r.document.storage.state), window.__st.s === "placed")`, docID))
 	if got := p.downloadSHA256(docID); got != hex.EncodeToString(want[:]) {
 		t.Fatalf("download from the drive: sha256 %s", got)
@@ -141,17 +185,20 @@ func TestBrowserCloudDrive(t *testing.T) {
 	// Disconnect: the document comes back into DocuVault's storage first.
 	p.open("/settings")
 	p.until("the drive listed", `document.querySelectorAll("#clouds li[data-status=ok]").length === 1`)
-	p.until("the summary", `document.getElementById("storage-summary").textContent.includes("1 document in")`)
+	p.until("the summary", `document.getElementById("storage-summary").textContent.startsWith("2 documents in Nextcloud ada@")`)
 	p.eval(`window.confirm = () => true; ""`)
 	p.click("#clouds li .cloud-disconnect")
 	p.until("the drive gone", `!document.getElementById("clouds-empty").hidden`)
-	p.until("the document back home", `document.getElementById("storage-summary").textContent === "1 document in DocuVault's own storage."`)
+	p.until("the documents back home", `document.getElementById("storage-summary").textContent === "2 documents in DocuVault's own storage."`)
 	p.screenshot("settings-storage-disconnected")
 	if files := dav.Files(t, cloud.Folder); len(files) != 0 {
 		t.Fatalf("the drive still holds %v", files)
 	}
 	if got := p.downloadSHA256(docID); got != hex.EncodeToString(want[:]) {
 		t.Fatalf("download after disconnect: sha256 %s", got)
+	}
+	if got := p.downloadSHA256(olderID); got != hex.EncodeToString(olderSum[:]) {
+		t.Fatalf("download of the older document after disconnect: sha256 %s", got)
 	}
 	if v := p.eval(`document.getElementById("storage").value`); v != "system" {
 		t.Fatalf("storage choice after disconnect: %q", v)

@@ -24,7 +24,7 @@ type Server struct {
 	FS       webdav.FileSystem
 	Prefix   string // the WebDAV root path, e.g. "/dav" or "/remote.php/dav/files/alice"
 	User     string
-	Password string
+	password atomic.Value // string
 	down     atomic.Bool
 }
 
@@ -32,7 +32,8 @@ type Server struct {
 // password; it stops when the test ends.
 func New(t testing.TB, prefix, user, password string) *Server {
 	t.Helper()
-	s := &Server{FS: webdav.NewMemFS(), Prefix: strings.TrimSuffix(prefix, "/"), User: user, Password: password}
+	s := &Server{FS: webdav.NewMemFS(), Prefix: strings.TrimSuffix(prefix, "/"), User: user}
+	s.password.Store(password)
 	h := &webdav.Handler{Prefix: s.Prefix, FileSystem: s.FS, LockSystem: webdav.NewMemLS()}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.down.Load() {
@@ -40,7 +41,7 @@ func New(t testing.TB, prefix, user, password string) *Server {
 			return
 		}
 		u, p, ok := r.BasicAuth()
-		if !ok || u != s.User || p != s.Password {
+		if !ok || u != s.User || p != s.password.Load().(string) {
 			w.Header().Set("WWW-Authenticate", `Basic realm="dav"`)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -63,6 +64,10 @@ func NewNextcloud(t testing.TB, user, password string) *Server {
 
 // RootURL is the URL of the WebDAV root (for kind "webdav").
 func (s *Server) RootURL() string { return s.URL + s.Prefix + "/" }
+
+// SetPassword changes the password the server accepts (a revoked app
+// password).
+func (s *Server) SetPassword(p string) { s.password.Store(p) }
 
 // SetDown makes every request fail with 503 (true) or work again (false).
 func (s *Server) SetDown(down bool) { s.down.Store(down) }
