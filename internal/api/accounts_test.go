@@ -118,7 +118,7 @@ func TestBreachedPasswordRefused(t *testing.T) {
 	up := true
 	hibp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !up {
-			http.Error(w, "down", 503)
+			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
 		if strings.TrimPrefix(r.URL.Path, "/range/") == full[:5] {

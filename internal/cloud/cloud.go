@@ -110,9 +110,3 @@ func statusErr(code int) error {
 	}
 	return nil
 }
-
-// limitedBody reads at most limit bytes of an error response for a message.
-func limitedBody(r io.Reader, limit int64) string {
-	b, _ := io.ReadAll(io.LimitReader(r, limit))
-	return strings.TrimSpace(string(b))
-}
