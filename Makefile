@@ -3,7 +3,20 @@
 # them required (CI=true).
 GO ?= go
 
-.PHONY: all build run test vet fmt bench cover
+.PHONY: all build run test vet fmt bench cover lint race fuzz check
+
+# staticcheck, pinned (honnef.co/go/tools v0.8.2 = staticcheck 2026.2.2, for
+# Go 1.26). `make lint` uses the one in PATH when it is this version (.ci/run
+# installs it into GOPATH/bin), otherwise builds it with `go run`.
+STATICCHECK_VERSION ?= v0.8.2
+# The packages run under the race detector: the HTTP layer, accounts and
+# sessions, jobs, documents and uploads, cloud drives, the store (quota
+# races), blobs, the pipeline and the audit log.
+RACE_PKGS ?= ./internal/api ./internal/auth ./internal/jobs ./internal/document ./internal/cloud/... \
+	./internal/store ./internal/blob ./internal/pipeline ./internal/audit
+# How long `make fuzz` runs each fuzz target. Minimisation is off: in a short
+# run it would eat the time (a failing input is still written to testdata/fuzz).
+FUZZTIME ?= 10s
 
 all: build
 
@@ -22,3 +35,30 @@ test: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# staticcheck at the pinned version (`make vet` is part of `make test`).
+lint:
+	@if command -v staticcheck >/dev/null 2>&1 && staticcheck -version | grep -qF "($(STATICCHECK_VERSION:v%=%))"; then \
+		echo "staticcheck ./..."; staticcheck ./...; \
+	else \
+		echo "go run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./..."; \
+		$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...; \
+	fi
+
+# The race detector over the packages where concurrency matters.
+race:
+	$(GO) test -race -timeout 40m $(RACE_PKGS)
+
+# Every fuzz target (found by name, so new ones are included), FUZZTIME each.
+fuzz:
+	@set -e; for f in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		pkg=./$$(dirname $${f#./}); \
+		for t in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$f); do \
+			echo "$(GO) test -run '^\$$' -fuzz '^$$t\$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 $$pkg"; \
+			$(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 0 $$pkg; \
+		done; \
+	done
+
+# Everything CI runs after its installs: staticcheck, fuzzing, the race
+# detector, then vet, gofmt and every test.
+check: lint fuzz race test
