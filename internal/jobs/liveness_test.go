@@ -266,7 +266,7 @@ func TestClientIDs(t *testing.T) {
 			t.Errorf("isOurs(%q)", id)
 		}
 	}
-	if lockKey(a) < 0 || lockKey(a) != lockKey(a) {
+	if k := lockKey(a); k < 0 || k != lockKey(a) {
 		t.Fatalf("lock key")
 	}
 }
