@@ -260,6 +260,20 @@ DV.ready.then(async (me) => {
       }
     });
   });
+  // Google Drive and OneDrive: ask first, so a server without that provider
+  // configured says so here instead of showing a bare error page.
+  $("cloud-h").parentElement.addEventListener("click", async (ev) => {
+    const a = ev.target.closest('a[href^="/api/cloud/"][href*="/authorize"]');
+    if (!a) return;
+    ev.preventDefault();
+    storageError("");
+    try {
+      const r = await fetch(a.href, { redirect: "manual", credentials: "same-origin", headers: { Authorization: "Bearer " + DV.token() } });
+      if (r.type === "opaqueredirect" || (r.status >= 300 && r.status < 400)) { location.assign(a.href); return; }
+      const p = await r.json().catch(() => ({}));
+      storageError("Could not connect: " + (p.detail || p.title || "the server answered " + r.status));
+    } catch (e) { storageError("Could not connect: " + e.message); }
+  });
   const q = new URLSearchParams(location.search);
   if (q.get("cloud") === "connected") DV.flash("The drive is connected.");
   if (q.get("cloud") === "error") {
