@@ -375,7 +375,7 @@ func waitSettled(c *client, wait time.Duration, orphans func() []string, diagnos
 			orphanSince = time.Now()
 		}
 		if !orphanSince.IsZero() && time.Since(orphanSince) > orphanWait {
-			c.t.Fatalf("%d document(s) stay processing because their jobs are still marked running by a process that was killed (for %v now); River only rescues such jobs after RescueStuckJobsAfter (default 1h) and the worker's Timeout:\n  %s\ndocuments: %v",
+			c.t.Fatalf("%d document(s) stay processing because their jobs are still marked running by a process that was killed (for %v now); the liveness sweep (internal/jobs/liveness.go) should requeue them within about 25 s:\n  %s\ndocuments: %v",
 				len(busy), orphanWait, strings.Join(orphaned, "\n  "), busy)
 		}
 		if time.Now().After(deadline) {

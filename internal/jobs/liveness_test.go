@@ -53,8 +53,13 @@ const testLiveness = 200 * time.Millisecond
 // stopped at cleanup.
 func pgEngine(t *testing.T, s *store.Store, register func(e *Engine)) *Engine {
 	t.Helper()
+	return pgEngineEvery(t, s, testLiveness, register)
+}
+
+func pgEngineEvery(t *testing.T, s *store.Store, interval time.Duration, register func(e *Engine)) *Engine {
+	t.Helper()
 	e, err := New(s, Config{Workers: 2, Logger: slog.New(newLogWatch()), RunWorkers: true,
-		PollInterval: 50 * time.Millisecond, LivenessInterval: testLiveness,
+		PollInterval: 50 * time.Millisecond, LivenessInterval: interval,
 		testOnly: true, retryPolicy: immediateRetry{}})
 	if err != nil {
 		t.Fatal(err)
@@ -164,8 +169,11 @@ func TestLivenessNeverTakesLiveJob(t *testing.T) {
 	s := pgStore(t)
 	w := newHoldWorker()
 	var engines []*Engine
+	// A slower beat than the other tests: the holder must reconnect within
+	// the horizon (3 intervals after a sweep noticed) on a loaded machine.
+	const interval = 500 * time.Millisecond
 	for range 2 {
-		engines = append(engines, pgEngine(t, s, func(e *Engine) { _ = AddWorker(e, w) }))
+		engines = append(engines, pgEngineEvery(t, s, interval, func(e *Engine) { _ = AddWorker(e, w) }))
 	}
 	res, err := engines[0].Enqueue(context.Background(), holdArgs{}, nil)
 	if err != nil {
@@ -182,8 +190,8 @@ func TestLivenessNeverTakesLiveJob(t *testing.T) {
 	if held == nil {
 		t.Fatalf("job held by %q, not one of the engines", holder)
 	}
-	horizon := time.Duration(livenessDeadFactor) * testLiveness
-	time.Sleep(3 * horizon)
+	horizon := time.Duration(livenessDeadFactor) * interval
+	time.Sleep(2 * horizon)
 	// Cut the holder's lock session: it must take the lock again before
 	// anyone concludes it is dead.
 	if _, err := s.DB().ExecContext(context.Background(), `SELECT pg_terminate_backend(pid) FROM pg_locks
@@ -191,7 +199,13 @@ func TestLivenessNeverTakesLiveJob(t *testing.T) {
 		int64(livenessLockSpace), int64(lockKey(holder))); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * horizon)
+	time.Sleep(2 * horizon)
+	var relocked bool
+	if err := s.DB().QueryRowContext(context.Background(), `SELECT EXISTS (SELECT 1 FROM pg_locks
+		WHERE locktype = 'advisory' AND classid::int8 = $1 AND objid::int8 = $2 AND objsubid = 2 AND granted)`,
+		int64(livenessLockSpace), int64(lockKey(holder))).Scan(&relocked); err != nil || !relocked {
+		t.Fatalf("the holder did not take its lock again after losing its session: %v %v", relocked, err)
+	}
 	if j := readJob(t, s, res.Job.ID); j.state != "running" || j.attempt != 1 || j.owner != holder || len(j.errors) != 0 {
 		t.Fatalf("a live process's job was touched: %+v", j)
 	}
