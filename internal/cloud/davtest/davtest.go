@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/net/webdav"
 )
@@ -26,6 +27,7 @@ type Server struct {
 	User     string
 	password atomic.Value // string
 	down     atomic.Bool
+	delay    atomic.Int64 // time.Duration before each request is served
 }
 
 // New starts a server whose WebDAV root is prefix, reachable with user and
@@ -36,6 +38,9 @@ func New(t testing.TB, prefix, user, password string) *Server {
 	s.password.Store(password)
 	h := &webdav.Handler{Prefix: s.Prefix, FileSystem: s.FS, LockSystem: webdav.NewMemLS()}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d := time.Duration(s.delay.Load()); d > 0 {
+			time.Sleep(d)
+		}
 		if s.down.Load() {
 			http.Error(w, "maintenance", http.StatusServiceUnavailable)
 			return
@@ -71,6 +76,10 @@ func (s *Server) SetPassword(p string) { s.password.Store(p) }
 
 // SetDown makes every request fail with 503 (true) or work again (false).
 func (s *Server) SetDown(down bool) { s.down.Store(down) }
+
+// SetDelay makes the server wait d before serving each request (a slow
+// drive, so a test can kill a process while it talks to the drive).
+func (s *Server) SetDelay(d time.Duration) { s.delay.Store(int64(d)) }
 
 // Files lists the names of the files in dir ("DocuVault"), sorted.
 func (s *Server) Files(t testing.TB, dir string) []string {
