@@ -21,10 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/blob/blobtest"
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/cloud/davtest"
-	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
 func TestCrashDuringCloudPlacementAndExportEmbedded(t *testing.T) {
@@ -34,10 +32,7 @@ func TestCrashDuringCloudPlacementAndExportEmbedded(t *testing.T) {
 
 func TestCrashDuringCloudPlacementAndExportPostgresS3(t *testing.T) {
 	seed := crashSeed(t)
-	s3 := blobtest.StartS3(t)
-	crashCloudSuite(t, seed, []string{"DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "DATABASE_URL=" + storetest.PostgresURL(t),
-		"MINIO_ENDPOINT=" + s3.Endpoint, "MINIO_ACCESS_KEY=" + s3.AccessKey, "MINIO_SECRET_KEY=" + s3.SecretKey,
-		"MINIO_BUCKET=" + s3.Bucket, "MINIO_REGION=" + s3.Region})
+	crashCloudSuite(t, seed, postgresS3Env(t))
 }
 
 func crashCloudSuite(t *testing.T, seed uint64, env []string) {

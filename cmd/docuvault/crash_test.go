@@ -60,10 +60,16 @@ func TestCrashSafetyEmbedded(t *testing.T) {
 
 func TestCrashSafetyPostgresS3(t *testing.T) {
 	seed := crashSeed(t)
+	crashSuite(t, seed, postgresS3Env(t))
+}
+
+// postgresS3Env is the environment of an instance on a fresh PostgreSQL
+// database and a real S3 server.
+func postgresS3Env(t *testing.T) []string {
 	s3 := blobtest.StartS3(t)
-	crashSuite(t, seed, []string{"DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "DATABASE_URL=" + storetest.PostgresURL(t),
+	return []string{"DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "DATABASE_URL=" + storetest.PostgresURL(t),
 		"MINIO_ENDPOINT=" + s3.Endpoint, "MINIO_ACCESS_KEY=" + s3.AccessKey, "MINIO_SECRET_KEY=" + s3.SecretKey,
-		"MINIO_BUCKET=" + s3.Bucket, "MINIO_REGION=" + s3.Region})
+		"MINIO_BUCKET=" + s3.Bucket, "MINIO_REGION=" + s3.Region}
 }
 
 // vault is one instance under test across its restarts.
