@@ -20,7 +20,6 @@ const maxFilenameBytes = 255
 // and sent back in Content-Disposition; it never names a file on disk.
 func CleanFilename(name string) string {
 	name = strings.ToValidUTF8(name, "\uFFFD")
-	name = norm.NFC.String(name)
 	var b strings.Builder
 	for _, r := range name {
 		switch {
@@ -37,8 +36,10 @@ func CleanFilename(name string) string {
 	// Spaces and dots are trimmed together, and again after truncation, so
 	// that cleaning a cleaned name changes nothing (" . a" and a cut that
 	// ends in a space were not stable).
+	// NFC after the characters are dropped: a control between a letter and
+	// its combining mark kept them apart, and would compose on a second pass.
 	edge := func(r rune) bool { return unicode.IsSpace(r) || r == '.' }
-	out := strings.TrimFunc(b.String(), edge)
+	out := strings.TrimFunc(norm.NFC.String(b.String()), edge)
 	for len(out) > maxFilenameBytes {
 		_, size := utf8.DecodeLastRuneInString(out)
 		out = out[:len(out)-size]
