@@ -365,8 +365,17 @@ func testCloudStory(t *testing.T, st *store.Store, kind string) {
 	}
 
 	// Migration moves the older document too, with progress visible.
+	// The answer already shows the move (the older document waits as
+	// "pending", never still "stored", even before the job has started), so
+	// a client polls from the first moment.
 	if res, out := e.json(alice, "POST", "/api/settings/storage/migrate", nil); res.StatusCode != 202 || out["backend"] != accID {
 		t.Fatalf("migrate: %d %v", res.StatusCode, out)
+	} else {
+		for _, d := range out["documents"].([]any) {
+			if d := d.(map[string]any); d["backend"] == "system" && d["state"] != "pending" {
+				t.Fatalf("migrate answered with a document still %v in system storage: %v", d["state"], out)
+			}
+		}
 	}
 	eventually(t, "older document migrated", func() bool { return e.document(alice, olderID).StorageState == store.StoragePlaced })
 	_, out := e.json(alice, "GET", "/api/settings/storage", nil)

@@ -225,9 +225,27 @@ func (s *Service) MigrateUser(ctx context.Context, userID string) error {
 	if acc != nil {
 		want = acc.ID
 	}
+	filters := []store.StorageFilter{{NotBackend: want, ReadyOnly: true}}
+	if want == store.BackendSystem {
+		// Marked pending by Migrate for a drive chosen then and given up
+		// since: their Place job records them as stored.
+		filters = append(filters, store.StorageFilter{Backend: store.BackendSystem, States: []string{store.StoragePending}})
+	}
+	for _, f := range filters {
+		if err := s.queuePlacements(ctx, userID, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// queuePlacements queues a Place job for each of the user's documents that
+// f selects, in batches of 100, each in one transaction; documents in system
+// storage show as "pending" meanwhile.
+func (s *Service) queuePlacements(ctx context.Context, userID string, f store.StorageFilter) error {
 	after := ""
 	for {
-		ids, err := s.store.DocumentIDsByStorage(ctx, userID, store.StorageFilter{NotBackend: want, ReadyOnly: true}, after, 100)
+		ids, err := s.store.DocumentIDsByStorage(ctx, userID, f, after, 100)
 		if err != nil || len(ids) == 0 {
 			return err
 		}

@@ -446,11 +446,25 @@ func (s *Service) SetBackend(ctx context.Context, userID, backend string) error 
 }
 
 // Migrate queues moving the user's existing documents to the chosen
-// backend in the background; Storage shows the progress.
+// backend in the background; Storage shows the progress. When the target is
+// a drive, the processed documents in system storage are marked "pending"
+// in the same transaction, so the move shows from the moment it is asked
+// for, not only once the background job has started.
 func (s *Service) Migrate(ctx context.Context, userID string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.UserByID(ctx, userID); err != nil {
+		u, err := tx.UserByID(ctx, userID)
+		if err != nil {
 			return err
+		}
+		if u.StorageBackend != "" && u.StorageBackend != store.BackendSystem {
+			acc, err := tx.CloudAccount(ctx, userID, u.StorageBackend)
+			if err == nil && acc.Status != store.CloudDisconnecting {
+				if err := tx.MarkSystemDocumentsPending(ctx, userID); err != nil {
+					return err
+				}
+			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
 		}
 		return s.jobs.EnqueueMigrate(ctx, tx, userID)
 	})

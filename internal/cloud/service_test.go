@@ -337,3 +337,60 @@ func TestDriveName(t *testing.T) {
 		}
 	}
 }
+
+// Asking to move documents marks them pending at once, in the same
+// transaction as the move job; if the user chooses system storage again
+// before the job runs, the job queues their placement, which records them as
+// stored again instead of leaving them waiting for a move nobody wants.
+func TestMigrateMarksPendingAndChangeOfMind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := ctxT(t)
+		fo := newFakeOAuth()
+		_, srv := newFakeGoogle(t, fo)
+		e := newSvcEnv(t, st, srv)
+		u := &store.User{Email: "mind@x.test", PasswordHash: "x"}
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		acc := e.connect(fo, u.ID, KindGoogleDrive)
+		d := e.document(u.ID, "older.txt", []byte("an older document\n"))
+		state := func() string {
+			got, err := st.DocumentForJob(ctx, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.StorageBackend + "/" + got.StorageState
+		}
+		// With system storage chosen, asking to move marks nothing.
+		if err := e.s.Migrate(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(); got != "system/stored" {
+			t.Fatalf("move to system storage marked the document %s", got)
+		}
+		if err := e.s.SetBackend(ctx, u.ID, acc.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.Migrate(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(); got != "system/pending" || len(e.jobs.migrate) != 2 {
+			t.Fatalf("after asking to move: %s, move jobs %v", got, e.jobs.migrate)
+		}
+		if err := e.s.SetBackend(ctx, u.ID, store.BackendSystem); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.MigrateUser(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(e.jobs.place) != 1 || e.jobs.place[0] != d.ID {
+			t.Fatalf("placement jobs after the change of mind: %v", e.jobs.place)
+		}
+		if err := e.s.Place(ctx, d.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if got := state(); got != "system/stored" {
+			t.Fatalf("after the change of mind the document is %s", got)
+		}
+	})
+}

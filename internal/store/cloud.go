@@ -289,6 +289,18 @@ func (s *Store) SetDocumentPlacement(ctx context.Context, id, backend, state, re
 		backend, state, ref, truncate(errText, 1000), now(), id)
 }
 
+// MarkSystemDocumentsPending marks the owner's processed documents in
+// system storage (not in the trash) as waiting to move to a drive.
+func (s *Store) MarkSystemDocumentsPending(ctx context.Context, ownerID string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE documents SET storage_state = 'pending', storage_error = '', updated_at = $1
+		WHERE owner_id = $2 AND storage_backend = 'system' AND status = 'ready' AND deleted_at IS NULL
+		  AND storage_state <> 'pending'`, now(), ownerID)
+	if err != nil {
+		return fmt.Errorf("mark documents pending: %w", normalize(err))
+	}
+	return nil
+}
+
 // MarkDocumentPlaced records that the original now lives at ref on the
 // cloud account, but only while the document is still in the system store
 // and the account is not being disconnected; it returns false (and changes
