@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -43,7 +44,11 @@ func leaderID(t *testing.T, dbURL string) string {
 	}
 	defer c.Close(ctx)
 	var id string
-	if err := c.QueryRow(ctx, `SELECT leader_id FROM river_leader`).Scan(&id); err != nil {
+	err = c.QueryRow(ctx, `SELECT leader_id FROM river_leader`).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "" // no leader elected yet
+	}
+	if err != nil {
 		t.Fatalf("read the River leader: %v", err)
 	}
 	return id
