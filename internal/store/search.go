@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
@@ -19,8 +20,9 @@ const maxIndexedBytes = 512 << 10
 // diacritics removed, split at every character that is not a letter or digit.
 func (s *Store) IndexDocument(ctx context.Context, id string) error {
 	var owner, title, body string
-	err := s.w.QueryRowContext(ctx, `SELECT d.owner_id, d.title, COALESCE(t.body, '') FROM documents d
-		LEFT JOIN document_texts t ON t.document_id = d.id WHERE d.id = $1`, id).Scan(&owner, &title, &body)
+	var created time.Time
+	err := s.w.QueryRowContext(ctx, `SELECT d.owner_id, d.title, COALESCE(t.body, ''), d.created_at FROM documents d
+		LEFT JOIN document_texts t ON t.document_id = d.id WHERE d.id = $1`, id).Scan(&owner, &title, &body, &created)
 	if err != nil {
 		return fmt.Errorf("index document: %w", normalize(err))
 	}
@@ -33,10 +35,11 @@ func (s *Store) IndexDocument(ctx context.Context, id string) error {
 		_, err = s.w.ExecContext(ctx, `INSERT INTO document_search (rowid, owner_id, title, body)
 			SELECT seq, $2, $3, $4 FROM documents WHERE id = $1`, id, ownerToken(owner), title, body)
 	default:
-		_, err = s.w.ExecContext(ctx, `INSERT INTO document_search (document_id, owner_id, title, body, tsv)
-			VALUES ($1, $2, $3, $4, setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'B'))
-			ON CONFLICT (document_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, tsv = EXCLUDED.tsv`,
-			id, owner, title, body)
+		_, err = s.w.ExecContext(ctx, `INSERT INTO document_search (document_id, owner_id, title, body, tsv, created_at)
+			VALUES ($1, $2, $3, $4, setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'B'), $5)
+			ON CONFLICT (document_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, tsv = EXCLUDED.tsv,
+				created_at = EXCLUDED.created_at`,
+			id, owner, title, body, created)
 	}
 	if err != nil {
 		return fmt.Errorf("index document: %w", normalize(err))
@@ -81,16 +84,31 @@ type SearchHit struct {
 	Snippet string
 }
 
-// RankWindow is how many matches a relevance search ranks: the owner's
-// newest RankWindow matching documents (after the filters on PostgreSQL,
-// before them on SQLite) are ordered by score, and any older matches follow
-// them newest first. Queries with fewer matches are ranked exactly; common
-// words cost the same whatever the size of the vault.
+// RankWindow is how many matches a relevance search ranks on SQLite: the
+// owner's newest RankWindow entries of the full-text index that match
+// (trashed and filtered-out documents among them are then dropped) are
+// ordered by score, and any older matches follow them newest first. Queries
+// with fewer matches are ranked exactly; common words cost the same
+// whatever the size of the vault.
 const RankWindow = 2000
+
+// PostgresRankWindow is the same on PostgreSQL, smaller because ranking a
+// tsvector costs more there (ts_rank_cd, above all for prefix queries): at
+// 100k documents a window of 2,000 took 40-70 ms for words in 5-12% of the
+// documents (docs/performance.md).
+const PostgresRankWindow = 500
+
+// SearchWindow is RankWindow or PostgresRankWindow, by engine.
+func (s *Store) SearchWindow() int {
+	if s.dialect == Postgres {
+		return PostgresRankWindow
+	}
+	return RankWindow
+}
 
 // SearchDocuments finds the owner's documents (trash excluded) matching q,
 // filtered by f, ranked by relevance (f.Sort "" or "relevance", within the
-// newest RankWindow matches) or sorted by f.Sort. The cursor is opaque. It
+// newest SearchWindow matches) or sorted by f.Sort. The cursor is opaque. It
 // returns ErrInvalid for a bad sort, cursor or query.
 func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQuery, f DocumentFilter, p Page) ([]SearchHit, string, error) {
 	sq := &searchSQL{s: s, owner: ownerID, q: q, f: f}

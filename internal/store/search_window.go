@@ -123,8 +123,8 @@ func (sq *searchSQL) tsquery() string { return "to_tsquery('simple', " + sq.arg(
 // bm25Score ranks a title match ten times a body match.
 const bm25Score = `-bm25(document_search, 0.0, 10.0, 1.0)`
 
-// window is RankWindow in SQL.
-var window = strconv.Itoa(RankWindow)
+// windowSQL is the engine's SearchWindow in SQL.
+func (sq *searchSQL) windowSQL() string { return strconv.Itoa(sq.s.SearchWindow()) }
 
 // relevance is one page of a relevance search: the ranked window from
 // cur.offset, then the tail.
@@ -174,12 +174,16 @@ func (sq *searchSQL) ranked(ctx context.Context, offset, n int) ([]SearchHit, er
 			FROM document_search WHERE document_search MATCH ` + m + ` AND rowid >= ` + sq.arg(w.lo) +
 			` AND rowid <= ` + sq.arg(w.hi) + `) c JOIN documents d ON d.seq = c.seq WHERE ` + sq.where()
 	} else {
+		// The owner's newest matching index entries, from document_search
+		// alone (owner_id, created_at and the tsvector are all there), then
+		// the documents they belong to, filtered.
 		sq.begin()
 		tq := sq.tsquery()
-		query = `SELECT ` + documentColumns + `, ts_rank_cd(d.tsv, ` + tq + `) AS score FROM (
-			SELECT d.*, ds.tsv FROM document_search ds JOIN documents d ON d.id = ds.document_id
-			WHERE ds.tsv @@ ` + tq + ` AND ` + sq.where() + `
-			ORDER BY d.created_at DESC, d.id DESC LIMIT ` + window + `) d`
+		query = `SELECT ` + documentColumns + `, ts_rank_cd(c.tsv, ` + tq + `) AS score FROM (
+			SELECT ds.document_id, ds.tsv FROM document_search ds
+			WHERE ds.owner_id = $1 AND ds.tsv @@ ` + tq + `
+			ORDER BY ds.created_at DESC, ds.document_id DESC LIMIT ` + sq.windowSQL() + `) c
+			JOIN documents d ON d.id = c.document_id WHERE ` + sq.where()
 	}
 	query += ` ORDER BY score DESC, d.id LIMIT ` + sq.arg(n) + ` OFFSET ` + sq.arg(offset)
 	hits, _, err := sq.run(ctx, query, false)
@@ -195,7 +199,7 @@ func (sq *searchSQL) window(ctx context.Context) (ftsWindow, error) {
 	var w ftsWindow
 	err := sq.s.r.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM (
 		SELECT rowid AS seq FROM document_search WHERE document_search MATCH `+sq.match()+`
-		ORDER BY rowid DESC LIMIT `+window+`) c`, sq.args...).Scan(&w.n, &w.lo, &w.hi)
+		ORDER BY rowid DESC LIMIT `+sq.windowSQL()+`) c`, sq.args...).Scan(&w.n, &w.lo, &w.hi)
 	if err != nil {
 		return w, fmt.Errorf("%w: search: %v", ErrInvalid, normalize(err))
 	}
@@ -213,9 +217,9 @@ func (sq *searchSQL) boundary(ctx context.Context) (tailKey, bool, error) {
 	sq.begin()
 	var k tailKey
 	tq := sq.tsquery()
-	err := sq.s.r.QueryRowContext(ctx, `SELECT d.created_at, d.id FROM document_search ds
-			JOIN documents d ON d.id = ds.document_id WHERE ds.tsv @@ `+tq+` AND `+sq.where()+`
-			ORDER BY d.created_at DESC, d.id DESC OFFSET `+window+` - 1 LIMIT 1`, sq.args...).Scan(&k.at, &k.id)
+	err := sq.s.r.QueryRowContext(ctx, `SELECT ds.created_at, ds.document_id FROM document_search ds
+			WHERE ds.owner_id = $1 AND ds.tsv @@ `+tq+`
+			ORDER BY ds.created_at DESC, ds.document_id DESC OFFSET `+sq.windowSQL()+` - 1 LIMIT 1`, sq.args...).Scan(&k.at, &k.id)
 	if normalize(err) == ErrNotFound {
 		return k, false, nil
 	}
