@@ -118,8 +118,9 @@ func crashCloudSuite(t *testing.T, seed uint64, env []string) {
 		byName[strings.TrimSuffix(name, ".pdf")] = v.files[name]
 	}
 	for _, f := range files {
-		g, ok := byName[f[:strings.Index(f, " (")]]
-		if !ok {
+		stem, _, named := strings.Cut(f, " (")
+		g, ok := byName[stem]
+		if !named || !ok {
 			t.Fatalf("drive file %q belongs to no document", f)
 		}
 		if got := dav.Read(t, cloud.Folder+"/"+f); int64(len(got)) != g.Size() || sha256.Sum256(got) != g.Sum() {

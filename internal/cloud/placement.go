@@ -36,16 +36,17 @@ func (s *Service) EnqueuePlacementTx(ctx context.Context, tx *store.Store, docum
 }
 
 // target is where the owner's documents should live: an account that
-// takes documents, or nil for system storage.
-func (s *Service) target(ctx context.Context, ownerID string) (*store.CloudAccount, error) {
-	u, err := s.store.UserByID(ctx, ownerID)
+// takes documents, or nil for system storage. st is the service's store or
+// a transaction of it.
+func target(ctx context.Context, st *store.Store, ownerID string) (*store.CloudAccount, error) {
+	u, err := st.UserByID(ctx, ownerID)
 	if err != nil {
 		return nil, err
 	}
 	if u.StorageBackend == store.BackendSystem || u.StorageBackend == "" {
 		return nil, nil
 	}
-	acc, err := s.store.CloudAccount(ctx, ownerID, u.StorageBackend)
+	acc, err := st.CloudAccount(ctx, ownerID, u.StorageBackend)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -74,7 +75,7 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 	if err != nil {
 		return err
 	}
-	acc, err := s.target(ctx, d.OwnerID)
+	acc, err := target(ctx, s.store, d.OwnerID)
 	if err != nil {
 		return err
 	}
@@ -214,7 +215,7 @@ func (s *Service) fetchOriginal(ctx context.Context, drv Drive, d *store.Documen
 // that is not where the user keeps documents (in batches, each in one
 // transaction); documents waiting in system storage show as "pending".
 func (s *Service) MigrateUser(ctx context.Context, userID string) error {
-	acc, err := s.target(ctx, userID)
+	acc, err := target(ctx, s.store, userID)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil

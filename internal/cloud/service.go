@@ -452,17 +452,12 @@ func (s *Service) SetBackend(ctx context.Context, userID, backend string) error 
 // for, not only once the background job has started.
 func (s *Service) Migrate(ctx context.Context, userID string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		u, err := tx.UserByID(ctx, userID)
+		acc, err := target(ctx, tx, userID)
 		if err != nil {
 			return err
 		}
-		if u.StorageBackend != "" && u.StorageBackend != store.BackendSystem {
-			acc, err := tx.CloudAccount(ctx, userID, u.StorageBackend)
-			if err == nil && acc.Status != store.CloudDisconnecting {
-				if err := tx.MarkSystemDocumentsPending(ctx, userID); err != nil {
-					return err
-				}
-			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if acc != nil {
+			if err := tx.MarkSystemDocumentsPending(ctx, userID); err != nil {
 				return err
 			}
 		}
