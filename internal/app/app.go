@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 
 	"runtime/debug"
@@ -109,6 +110,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	if err := cfg.EnsureSecrets(); err != nil {
 		return nil, err
 	}
+	warnOpenDataDir(cfg.DataDir, log)
 	a := &App{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ok := false
@@ -328,4 +330,18 @@ func (a *App) CheckOptions(repair, quick bool) integrity.Options {
 		o.Remote = a.Cloud
 	}
 	return o
+}
+
+// warnOpenDataDir warns when other local accounts can enter or read
+// DATA_DIR: it holds the database (every user's text, e-mail address and
+// password hash), the document files and the secrets. New folders are
+// created 0700; an existing one keeps the mode its operator gave it.
+func warnOpenDataDir(dir string, log *slog.Logger) {
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("DATA_DIR is open to other local accounts; it holds every user's documents and the secrets",
+		slog.String("path", dir), slog.String("mode", fmt.Sprintf("%04o", st.Mode().Perm())),
+		slog.String("fix", "chmod 700 "+dir))
 }

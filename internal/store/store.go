@@ -70,6 +70,9 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: create database directory: %w", err)
 	}
+	if err := privateDatabaseFiles(path); err != nil {
+		return nil, err
+	}
 	// busy_timeout comes before journal_mode so that switching to WAL waits
 	// for another process instead of failing.
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
@@ -197,4 +200,27 @@ func redactURL(raw string) string {
 		return "(unparseable URL)"
 	}
 	return u.Redacted()
+}
+
+// privateDatabaseFiles creates the SQLite database file 0600 before SQLite
+// opens it (SQLite would create it 0644 less the umask, and gives its -wal
+// and -shm files the database file's mode), and takes group and other
+// access away from an existing database and its -wal and -shm: they hold
+// every user's extracted text, e-mail address and password hash.
+func privateDatabaseFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		st, err := os.Stat(p)
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("store: make %s private: %w", p, err)
+		}
+	}
+	return nil
 }
