@@ -48,7 +48,7 @@ func parseTimeParam(r *http.Request, name string) (time.Time, error) {
 
 // listAudit: admins see everyone's events, everyone else only their own.
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r)
+	pg, err := pageFrom(r, "actor_id", "action", "since", "until")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

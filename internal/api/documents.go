@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,10 +106,20 @@ func newList[T any](items []T, next string) listJSON[T] {
 	return l
 }
 
-// pageFrom reads ?limit= and ?cursor=.
-func pageFrom(r *http.Request) (store.Page, error) {
-	p := store.Page{Cursor: r.URL.Query().Get("cursor")}
-	if l := r.URL.Query().Get("limit"); l != "" {
+// pageFrom reads ?limit= and ?cursor=, and refuses any query parameter
+// other than those and the filters named: a misspelt filter is a 400
+// naming it, never a silently different list.
+func pageFrom(r *http.Request, filters ...string) (store.Page, error) {
+	q := r.URL.Query()
+	for name := range q {
+		if name != "limit" && name != "cursor" && !slices.Contains(filters, name) {
+			known := strings.Join(append(append([]string{}, filters...), "limit", "cursor"), ", ")
+			return store.Page{}, &apperr.Error{Kind: apperr.Invalid, Message: "unknown query parameter " + strconv.Quote(name),
+				Fields: map[string]string{name: "unknown parameter; this list takes " + known}}
+		}
+	}
+	p := store.Page{Cursor: q.Get("cursor")}
+	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > store.MaxPageLimit {
 			return p, &apperr.Error{Kind: apperr.Invalid, Message: "limit must be a whole number from 1 to 200",
@@ -118,6 +129,9 @@ func pageFrom(r *http.Request) (store.Page, error) {
 	}
 	return p, nil
 }
+
+// documentSorts are the orders GET /api/documents takes.
+var documentSorts = []string{"relevance", "created_at", "-created_at", "title", "-title"}
 
 func boolQuery(r *http.Request, name string) (bool, error) {
 	v := r.URL.Query().Get(name)
@@ -225,7 +239,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 }
 
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r)
+	pg, err := pageFrom(r, "q", "topic_id", "status", "sort")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -236,6 +250,11 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Princi
 	case "", store.StatusProcessing, store.StatusReady, store.StatusFailed:
 	default:
 		s.writeError(w, r, apperr.Fields("invalid status", map[string]string{"status": "processing, ready or failed"}))
+		return
+	}
+	if f.Sort != "" && !slices.Contains(documentSorts, f.Sort) {
+		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown sort " + strconv.Quote(f.Sort),
+			Fields: map[string]string{"sort": strings.Join(documentSorts, ", ")}})
 		return
 	}
 	if text := q.Get("q"); text != "" || f.Sort == "relevance" {

@@ -40,7 +40,7 @@ type jobJSON struct {
 // others, comma-separated). Failed means retryable, discarded (attempts
 // exhausted) and cancelled (a permanent failure such as an SMTP 5xx).
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request, _ *Principal) {
-	pg, err := pageFrom(r)
+	pg, err := pageFrom(r, "state")
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -48,4 +49,24 @@ func normalize(err error) error {
 		}
 	}
 	return err
+}
+
+// isQuerySyntaxError tells whether the engine refused a full-text query it
+// could not parse (FTS5's syntax errors; PostgreSQL's syntax_error, which
+// to_tsquery raises), as opposed to failing to run it.
+func isQuerySyntaxError(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "42601"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		if sqErr.Code() != sqlite3.SQLITE_ERROR {
+			return false
+		}
+		msg := sqErr.Error()
+		return strings.Contains(msg, "fts5:") || strings.Contains(msg, "unterminated string") ||
+			strings.Contains(msg, "unknown special query")
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -105,5 +106,37 @@ func TestSnippet(t *testing.T) {
 		if got := store.Snippet(tc.text, tc.terms); got != tc.want {
 			t.Errorf("Snippet(%q) = %q, want %q", tc.text, got, tc.want)
 		}
+	}
+}
+
+// TestSearchStorageErrorsAreNotInvalidInput: a search that fails for a reason
+// other than its query (a cancelled request, a closed database) keeps its
+// cause and is not ErrInvalid, so the API answers 5xx instead of blaming the
+// user's query; a query the engine cannot parse still is ErrInvalid.
+func TestSearchStorageErrorsAreNotInvalidInput(t *testing.T) {
+	for _, sort := range []string{"relevance", "-created_at", "title"} {
+		storetest.Each(t, func(t *testing.T, s *store.Store) {
+			ctx := context.Background()
+			u := &store.User{Email: "err@example.com", PasswordHash: "x"}
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			f := store.DocumentFilter{Sort: sort}
+			cancelled, cancel := context.WithCancel(ctx)
+			cancel()
+			_, _, err := s.SearchDocuments(cancelled, u.ID, words("zanzibar"), f, store.Page{})
+			if err == nil || errors.Is(err, store.ErrInvalid) || !errors.Is(err, context.Canceled) {
+				t.Fatalf("sort %s, cancelled: %v (want context.Canceled in the chain, not ErrInvalid)", sort, err)
+			}
+			bad := store.SearchQuery{FTS5: `"unterminated`, TSQuery: "a & & b", Terms: []string{"a"}}
+			if _, _, err := s.SearchDocuments(ctx, u.ID, bad, f, store.Page{}); !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("sort %s, unparsable query: %v, want ErrInvalid", sort, err)
+			}
+			s.Close()
+			_, _, err = s.SearchDocuments(ctx, u.ID, words("zanzibar"), f, store.Page{})
+			if err == nil || errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("sort %s, closed database: %v, want a server error", sort, err)
+			}
+		})
 	}
 }

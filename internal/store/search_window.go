@@ -201,7 +201,7 @@ func (sq *searchSQL) window(ctx context.Context) (ftsWindow, error) {
 		SELECT rowid AS seq FROM document_search WHERE document_search MATCH `+sq.match()+`
 		ORDER BY rowid DESC LIMIT `+sq.windowSQL()+`) c`, sq.args...).Scan(&w.n, &w.lo, &w.hi)
 	if err != nil {
-		return w, fmt.Errorf("%w: search: %v", ErrInvalid, normalize(err))
+		return w, searchErr(err)
 	}
 	sq.win = &w
 	return w, nil
@@ -224,7 +224,7 @@ func (sq *searchSQL) boundary(ctx context.Context) (tailKey, bool, error) {
 		return k, false, nil
 	}
 	if err != nil {
-		return k, false, fmt.Errorf("%w: search: %v", ErrInvalid, normalize(err))
+		return k, false, searchErr(err)
 	}
 	return k, true, nil
 }
@@ -271,7 +271,7 @@ func (sq *searchSQL) bySeq(ctx context.Context, desc bool, after *int64, n int) 
 	rows, err := sq.s.r.QueryContext(ctx, `SELECT rowid, `+bm25Score+` FROM document_search WHERE document_search MATCH `+
 		sq.arg(sq.anyMatchExpr())+` AND rowid >= `+sq.arg(lo)+` AND rowid <= `+sq.arg(hi), sq.args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: search: %v", ErrInvalid, normalize(err))
+		return nil, nil, searchErr(err)
 	}
 	defer rows.Close()
 	scores := make(map[int64]float64, len(hits))
@@ -344,7 +344,7 @@ func (sq *searchSQL) sorted(ctx context.Context, offset, limit int) ([]SearchHit
 func (sq *searchSQL) run(ctx context.Context, query string, withKey bool) ([]SearchHit, []tailKey, error) {
 	rows, err := sq.s.r.QueryContext(ctx, query, sq.args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: search: %v", ErrInvalid, normalize(err))
+		return nil, nil, searchErr(err)
 	}
 	defer rows.Close()
 	var hits []SearchHit
@@ -373,4 +373,16 @@ func (sq *searchSQL) run(ctx context.Context, query string, withKey bool) ([]Sea
 		return nil, nil, fmt.Errorf("search: %w", normalize(err))
 	}
 	return hits, keys, nil
+}
+
+// searchErr keeps the cause of a failed search query. Only a query the
+// engine could not parse is ErrInvalid (a 400); anything else (a timeout, a
+// cancelled request, a lost connection, a locked database) keeps its chain
+// and is a server error.
+func searchErr(err error) error {
+	err = normalize(err)
+	if isQuerySyntaxError(err) {
+		return fmt.Errorf("%w: search: %w", ErrInvalid, err)
+	}
+	return fmt.Errorf("search: %w", err)
 }
