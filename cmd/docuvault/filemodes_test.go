@@ -93,3 +93,38 @@ func TestOpenDataDirWarnsAndDatabaseIsTightened(t *testing.T) {
 	}
 	p.stop(t)
 }
+
+// TestExportRefusesAFolderNotItsOwn: `docuvault export DIR` refuses a folder
+// holding unrelated files or another instance's export, says why, and
+// leaves it alone; its own earlier export is resumed.
+func TestExportRefusesAFolderNotItsOwn(t *testing.T) {
+	env := []string{"DATA_DIR=" + filepath.Join(t.TempDir(), "data")}
+	other := []string{"DATA_DIR=" + filepath.Join(t.TempDir(), "other")}
+	for _, e := range [][]string{env, other} {
+		if _, stderr, code := runCommand(t, e, "migrate"); code != 0 {
+			t.Fatalf("migrate: %s", stderr)
+		}
+	}
+	busy := t.TempDir()
+	if err := os.WriteFile(filepath.Join(busy, "manifest.json"), []byte(`{"mine":true}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := runCommand(t, env, "export", busy)
+	if code == 0 || !strings.Contains(stderr, "manifest.json") || !strings.Contains(stderr, "export into an empty folder") {
+		t.Fatalf("export into a folder with a foreign manifest: exit %d\n%s", code, stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(busy, "manifest.json")); string(b) != `{"mine":true}` {
+		t.Fatalf("the foreign manifest was replaced: %s", b)
+	}
+
+	dir := filepath.Join(t.TempDir(), "backup")
+	for range 2 {
+		if _, stderr, code := runCommand(t, env, "export", dir); code != 0 {
+			t.Fatalf("export into its own folder: exit %d\n%s", code, stderr)
+		}
+	}
+	_, stderr, code = runCommand(t, other, "export", dir)
+	if code == 0 || !strings.Contains(stderr, "another DocuVault instance") {
+		t.Fatalf("another instance exporting into this folder: exit %d\n%s", code, stderr)
+	}
+}

@@ -229,7 +229,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer a.Close()
-	o := backup.ExportOptions{AppVersion: app.VersionString(), Progress: stderr, SkipUnreachable: *skip}
+	o := backup.ExportOptions{AppVersion: app.VersionString(), Progress: stderr, SkipUnreachable: *skip, Instance: a.Config.InstanceID()}
 	if a.Cloud != nil {
 		o.Remote = a.Cloud
 	}

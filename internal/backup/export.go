@@ -32,6 +32,9 @@ type ExportOptions struct {
 	// SkipUnreachable leaves out, instead of failing on, documents whose
 	// drive cannot be read; they are listed in Manifest.Skipped.
 	SkipUnreachable bool
+	// Instance names the exporting instance (config.InstanceID). The
+	// folder must be empty or an earlier export of the same instance.
+	Instance string
 }
 
 // ErrUnreachable is returned when a document's original lives in a cloud
@@ -46,9 +49,14 @@ var ErrUnreachable = errors.New("backup: the original is in a cloud drive that c
 // The manifest is written last: a backup without manifest.json is
 // incomplete. A placed document whose drive cannot be read stops the export
 // with an error naming it (wrapping ErrUnreachable) unless
-// o.SkipUnreachable is set.
+// o.SkipUnreachable is set. A folder that is neither empty nor an earlier
+// export of o.Instance is refused with ErrTargetInUse before anything is
+// written.
 func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, o ExportOptions) (*Manifest, error) {
 	appVersion, progress := o.AppVersion, o.Progress
+	if err := claimTarget(dir, o.Instance); err != nil {
+		return nil, err
+	}
 	for _, sub := range []string{"blobs", "texts", "thumbnails"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return nil, fmt.Errorf("backup: %w", err)

@@ -2,7 +2,9 @@ package config
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,4 +69,12 @@ func loadOrCreateSecret(path string) (string, error) {
 		return "", fmt.Errorf("write secret: %w", err)
 	}
 	return s, f.Close()
+}
+
+// InstanceID names this instance without revealing a secret: a hash of
+// SECRET_KEY, so it is the same on every node and across restarts (call it
+// after EnsureSecrets). Exports record it to recognise their own folder.
+func (c *Config) InstanceID() string {
+	sum := sha256.Sum256([]byte("docuvault instance\x00" + c.SecretKey))
+	return hex.EncodeToString(sum[:8])
 }
