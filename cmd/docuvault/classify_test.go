@@ -171,11 +171,16 @@ func (c *client) waitTopics(id string) []any {
 // topics and files a few documents under each; from then on new documents
 // are sorted for them by the built-in classifier; switching to each of the
 // four outside providers in settings (pointed at a local server speaking
-// their wire format) sorts new documents the same way, with the user's
-// sealed key and each provider's default model.
+// their wire format: the operator's OLLAMA_BASE_URL, or the user's base URL
+// and sealed key) sorts new documents the same way, with each provider's
+// default model.
 func TestClassificationThroughBinary(t *testing.T) {
 	llm := startFakeLLM(t)
-	p := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off", "CLOUD_ALLOWED_HOSTS=127.0.0.1")
+	// Ollama is the operator's server (OLLAMA_BASE_URL, trusted); the other
+	// three are reached at a base URL the user gives, through the SSRF guard
+	// (loopback exempted by CLOUD_ALLOWED_HOSTS).
+	p := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off", "CLOUD_ALLOWED_HOSTS=127.0.0.1",
+		"OLLAMA_BASE_URL="+llm.srv.URL+"/v1")
 	c := newClient(t, p.addr)
 	c.json("POST", "/api/auth/register", map[string]any{"email": "sorter@example.test", "password": "a long enough passphrase"}, 201)
 	c.token = c.json("POST", "/api/auth/login", map[string]any{"email": "sorter@example.test", "password": "a long enough passphrase"}, 200)["access_token"].(string)
@@ -225,7 +230,7 @@ func TestClassificationThroughBinary(t *testing.T) {
 	for _, pc := range []struct{ provider, base, key, model, path string }{
 		{"anthropic", llm.srv.URL, "sk-ant-e2e-key", "claude-sonnet-4-6", "/v1/messages"},
 		{"openai", llm.srv.URL + "/v1", "sk-openai-e2e-key", "gpt-4o", "/v1/chat/completions"},
-		{"ollama", llm.srv.URL + "/v1", "", "llama3.2", "/v1/chat/completions"},
+		{"ollama", "", "", "llama3.2", "/v1/chat/completions"},
 		{"lmstudio", llm.srv.URL + "/v1", "", "gemma-4-e4b-it", "/v1/chat/completions"},
 	} {
 		in := map[string]any{"provider": pc.provider, "base_url": pc.base}

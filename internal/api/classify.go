@@ -62,10 +62,11 @@ func (s *Server) listProviders(w http.ResponseWriter, r *http.Request, p *Princi
 		Name       string `json:"name"`
 		Model      string `json:"model"`
 		Configured bool   `json:"configured"`
+		Reason     string `json:"reason,omitempty"`
 	}
 	items := make([]item, len(list))
 	for i, pi := range list {
-		items[i] = item{Name: pi.Name, Model: pi.Model, Configured: pi.Configured}
+		items[i] = item{Name: pi.Name, Model: pi.Model, Configured: pi.Configured, Reason: pi.Reason}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"default": def, "items": items})
 }

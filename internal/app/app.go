@@ -169,7 +169,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.ClassifySvc = classify.NewService(a.Store, a.Sealer, classify.Defaults{Provider: cfg.DefaultAIProvider,
-		Model: cfg.DefaultAIModel, AnthropicKey: cfg.AnthropicAPIKey, OpenAIKey: cfg.OpenAIAPIKey},
+		Model: cfg.DefaultAIModel, AnthropicKey: cfg.AnthropicAPIKey, OpenAIKey: cfg.OpenAIAPIKey,
+		AnthropicURL: cfg.AnthropicBaseURL, OpenAIURL: cfg.OpenAIBaseURL, OllamaURL: cfg.OllamaBaseURL, LMStudioURL: cfg.LMStudioBaseURL},
 		a.Guard.Client(2*time.Minute), a.Log)
 	a.Classifier = a.ClassifySvc
 	if o.RunWorkers {

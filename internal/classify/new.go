@@ -16,7 +16,8 @@ type ProviderConfig struct {
 	Model string
 	// APIKey is required for anthropic and openai; ollama and lmstudio get a stub.
 	APIKey string
-	// BaseURL overrides the provider's endpoint (an OpenAI-compatible server, a proxy, a test server).
+	// BaseURL overrides the provider's endpoint (an OpenAI-compatible server, a proxy, a test server);
+	// ollama and lmstudio have no default and need it.
 	BaseURL string
 	// Timeout bounds each attempt (default 60 s).
 	Timeout time.Duration
@@ -35,18 +36,17 @@ type ProviderConfig struct {
 	LocalModel *local.Model
 }
 
-// Default models and endpoints.
+// Default models. Anthropic and OpenAI default to their own endpoints; a local server (ollama,
+// lmstudio) has no default address: the operator names it.
 const (
 	DefaultAnthropicModel = "claude-sonnet-4-6"
 	DefaultOpenAIModel    = "gpt-4o"
 	DefaultOllamaModel    = "llama3.2"
-	DefaultOllamaURL      = "http://localhost:11434/v1"
 	DefaultLMStudioModel  = "gemma-4-e4b-it"
-	DefaultLMStudioURL    = "http://localhost:1234/v1"
 )
 
 // New builds the provider cfg names. It returns ErrUnknownProvider for an unknown name and
-// ErrNotConfigured when anthropic or openai lack an API key.
+// ErrNotConfigured when anthropic or openai lack an API key or ollama or lmstudio a BaseURL.
 func New(cfg ProviderConfig) (Provider, error) {
 	switch cfg.Name {
 	case "local", "":
@@ -54,11 +54,11 @@ func New(cfg ProviderConfig) (Provider, error) {
 	case "anthropic":
 		return newAnthropic(cfg)
 	case "openai":
-		return newOpenAI(cfg, "openai", DefaultOpenAIModel, "", true)
+		return newOpenAI(cfg, "openai", DefaultOpenAIModel, true)
 	case "ollama":
-		return newOpenAI(cfg, "ollama", DefaultOllamaModel, DefaultOllamaURL, false)
+		return newOpenAI(cfg, "ollama", DefaultOllamaModel, false)
 	case "lmstudio":
-		return newOpenAI(cfg, "lmstudio", DefaultLMStudioModel, DefaultLMStudioURL, false)
+		return newOpenAI(cfg, "lmstudio", DefaultLMStudioModel, false)
 	default:
 		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, cfg.Name)
 	}

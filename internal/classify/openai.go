@@ -25,7 +25,9 @@ type OpenAI struct {
 // stubAPIKey is sent to local OpenAI-compatible servers, which ignore it.
 const stubAPIKey = "docuvault-local"
 
-func newOpenAI(cfg ProviderConfig, name, model, baseURL string, needKey bool) (*OpenAI, error) {
+// newOpenAI builds the openai provider (needKey: an API key is required, the endpoint defaults to
+// OpenAI's) or a local OpenAI-compatible server (no key needed, cfg.BaseURL required).
+func newOpenAI(cfg ProviderConfig, name, model string, needKey bool) (*OpenAI, error) {
 	key := cfg.APIKey
 	if key == "" {
 		if needKey {
@@ -33,15 +35,15 @@ func newOpenAI(cfg ProviderConfig, name, model, baseURL string, needKey bool) (*
 		}
 		key = stubAPIKey
 	}
-	if cfg.BaseURL != "" {
-		baseURL = cfg.BaseURL
+	if !needKey && cfg.BaseURL == "" {
+		return nil, fmt.Errorf("%w: %s needs the address of a server", ErrNotConfigured, name)
 	}
 	if cfg.Model != "" {
 		model = cfg.Model
 	}
 	opts := []option.RequestOption{option.WithAPIKey(key), option.WithMaxRetries(0)}
-	if baseURL != "" {
-		opts = append(opts, option.WithBaseURL(baseURL))
+	if cfg.BaseURL != "" {
+		opts = append(opts, option.WithBaseURL(cfg.BaseURL))
 	}
 	if cfg.HTTPClient != nil {
 		opts = append(opts, option.WithHTTPClient(cfg.HTTPClient))

@@ -364,9 +364,10 @@ func TestNew(t *testing.T) {
 		{cfg: ProviderConfig{Name: "anthropic", APIKey: "k", Model: "claude-haiku-4-5"}, wantName: "anthropic", wantModel: "claude-haiku-4-5"},
 		{cfg: ProviderConfig{Name: "openai", APIKey: "k"}, wantName: "openai", wantModel: "gpt-4o",
 			wantURL: "https://api.openai.com/v1/chat/completions", wantAuth: "Bearer k"},
-		{cfg: ProviderConfig{Name: "ollama"}, wantName: "ollama", wantModel: "llama3.2",
-			wantURL: "http://localhost:11434/v1/chat/completions", wantAuth: "Bearer " + stubAPIKey},
-		{cfg: ProviderConfig{Name: "lmstudio"}, wantName: "lmstudio", wantModel: "gemma-4-e4b-it",
+		// A local server has no default address: the operator names it (OLLAMA_BASE_URL, LMSTUDIO_BASE_URL).
+		{cfg: ProviderConfig{Name: "ollama"}, wantErr: ErrNotConfigured},
+		{cfg: ProviderConfig{Name: "lmstudio"}, wantErr: ErrNotConfigured},
+		{cfg: ProviderConfig{Name: "lmstudio", BaseURL: "http://localhost:1234/v1"}, wantName: "lmstudio", wantModel: "gemma-4-e4b-it",
 			wantURL: "http://localhost:1234/v1/chat/completions", wantAuth: "Bearer " + stubAPIKey},
 		{cfg: ProviderConfig{Name: "ollama", BaseURL: "http://gpu-box:11434/v1", Model: "qwen3"}, wantName: "ollama",
 			wantModel: "qwen3", wantURL: "http://gpu-box:11434/v1/chat/completions", wantAuth: "Bearer " + stubAPIKey},

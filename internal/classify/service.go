@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,13 +25,42 @@ type Sealer interface {
 // sealPurpose names API keys among the sealed secrets.
 const sealPurpose = "ai-key" // seal.PurposeAIKey
 
-// Defaults are the system-wide choices from the environment.
+// Defaults are the system-wide choices from the environment. The operator's
+// endpoints are trusted: they are reached without the SSRF guard, and the
+// system keys go nowhere else.
 type Defaults struct {
 	Provider     string // DEFAULT_AI_PROVIDER
 	Model        string // DEFAULT_AI_MODEL
-	AnthropicKey string
-	OpenAIKey    string
+	AnthropicKey string // ANTHROPIC_API_KEY
+	OpenAIKey    string // OPENAI_API_KEY
+	AnthropicURL string // ANTHROPIC_BASE_URL; empty: Anthropic's API
+	OpenAIURL    string // OPENAI_BASE_URL; empty: OpenAI's API
+	OllamaURL    string // OLLAMA_BASE_URL; empty: ollama is unavailable without a user's base URL
+	LMStudioURL  string // LMSTUDIO_BASE_URL; empty: lmstudio is unavailable without a user's base URL
 }
+
+// operator returns the system key and the endpoint the operator set for a provider.
+func (d Defaults) operator(name string) (key, baseURL string) {
+	switch name {
+	case "anthropic":
+		return d.AnthropicKey, d.AnthropicURL
+	case "openai":
+		return d.OpenAIKey, d.OpenAIURL
+	case "ollama":
+		return "", d.OllamaURL
+	case "lmstudio":
+		return "", d.LMStudioURL
+	}
+	return "", ""
+}
+
+// needsKey reports whether a provider needs an API key; localServer whether
+// it is a server with no address of its own, which the operator names.
+func needsKey(name string) bool    { return name == "anthropic" || name == "openai" }
+func localServer(name string) bool { return name == "ollama" || name == "lmstudio" }
+
+// urlVariable names the setting of a local server's address, for messages.
+func urlVariable(name string) string { return strings.ToUpper(name) + "_BASE_URL" }
 
 // Service classifies stored documents with each user's provider, trains
 // the local classifier from their own assignments, and keeps suggestions.
@@ -129,6 +159,15 @@ func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInp
 		}
 		a.APIKey = sealed
 	}
+	// The system key never goes to a URL a user chose, and a local server is one the operator named.
+	if in.BaseURL != "" && needsKey(in.Provider) && len(a.APIKey) == 0 {
+		return Settings{}, apperr.Fields("a base URL of your own needs your own API key",
+			map[string]string{"api_key": "required with base_url: this server's key only goes to " + in.Provider + "'s own endpoint"})
+	}
+	if _, sysURL := s.defaults.operator(in.Provider); in.BaseURL == "" && localServer(in.Provider) && sysURL == "" {
+		return Settings{}, apperr.Fields(in.Provider+" is not available on this server",
+			map[string]string{"base_url": "required: this server names no " + in.Provider + " server (" + urlVariable(in.Provider) + ")"})
+	}
 	if err := s.store.PutAISettings(ctx, a); err != nil {
 		return Settings{}, err
 	}
@@ -158,25 +197,18 @@ func (s *Service) ProviderFor(ctx context.Context, userID, name string) (Provide
 	if cfg.Name == s.defaults.Provider && cfg.Model == "" {
 		cfg.Model = s.defaults.Model
 	}
-	if cfg.BaseURL != "" && s.guarded != nil {
-		cfg.HTTPClient = s.guarded
-	}
+	var userKey string
 	if cfg.Name == set.Provider && !set.Default {
 		if a, err := s.store.AISettings(ctx, userID); err == nil && len(a.APIKey) > 0 {
 			key, err := s.sealer.Open(userID, sealPurpose, userID, a.APIKey)
 			if err != nil {
 				return nil, fmt.Errorf("open api key: %w", err)
 			}
-			cfg.APIKey = string(key)
+			userKey = string(key)
 		}
 	}
-	if cfg.APIKey == "" {
-		switch cfg.Name {
-		case "anthropic":
-			cfg.APIKey = s.defaults.AnthropicKey
-		case "openai":
-			cfg.APIKey = s.defaults.OpenAIKey
-		}
+	if err := s.route(&cfg, userKey); err != nil {
+		return nil, err
 	}
 	if cfg.Name == "local" || cfg.Name == "" {
 		m, err := s.model(ctx, userID)
@@ -186,6 +218,32 @@ func (s *Service) ProviderFor(ctx context.Context, userID, name string) (Provide
 		cfg.LocalModel = m
 	}
 	return New(cfg)
+}
+
+// route sets where cfg's requests go, with which key and client. A base URL
+// the user chose is reached through the SSRF-guarded client with the user's
+// own key or none: the system key goes only to the provider's own endpoint or
+// the one the operator set, which is trusted (no guard). ollama and lmstudio
+// have no endpoint unless the user or the operator names one. It returns
+// ErrNotConfigured when the provider cannot be used so.
+func (s *Service) route(cfg *ProviderConfig, userKey string) error {
+	sysKey, sysURL := s.defaults.operator(cfg.Name)
+	if cfg.BaseURL != "" {
+		cfg.APIKey, cfg.HTTPClient = userKey, s.guarded
+		if needsKey(cfg.Name) && userKey == "" {
+			return fmt.Errorf("%w: %s at your own base URL needs your own API key", ErrNotConfigured, cfg.Name)
+		}
+		return nil
+	}
+	if localServer(cfg.Name) && sysURL == "" {
+		return fmt.Errorf("%w: %s is not available on this server (no %s); set your own base URL", ErrNotConfigured,
+			cfg.Name, urlVariable(cfg.Name))
+	}
+	cfg.BaseURL, cfg.APIKey = sysURL, userKey
+	if cfg.APIKey == "" {
+		cfg.APIKey = sysKey
+	}
+	return nil
 }
 
 // model returns the user's local model, training it first when it is
@@ -377,6 +435,11 @@ func (s *Service) Health(ctx context.Context, userID, name string) (HealthResult
 	p, err := s.ProviderFor(ctx, userID, name)
 	if err != nil {
 		if errors.Is(err, ErrNotConfigured) || errors.Is(err, ErrUnknownProvider) {
+			if name == "" {
+				if set, serr := s.Settings(ctx, userID); serr == nil {
+					name = set.Provider
+				}
+			}
 			return HealthResult{Provider: name, OK: false, Error: err.Error()}, nil
 		}
 		return HealthResult{}, err
@@ -390,11 +453,13 @@ func (s *Service) Health(ctx context.Context, userID, name string) (HealthResult
 	return r, nil
 }
 
-// ProviderInfo describes one provider for the user.
+// ProviderInfo describes one provider for the user; Reason says why one is
+// not configured.
 type ProviderInfo struct {
 	Name       string
 	Model      string
 	Configured bool
+	Reason     string
 }
 
 // ProviderList says which providers the user can use.
@@ -411,14 +476,28 @@ func (s *Service) ProviderList(ctx context.Context, userID string) (string, []Pr
 			info.Model = LocalModelName
 		case "anthropic":
 			info.Model = DefaultAnthropicModel
-			info.Configured = s.defaults.AnthropicKey != "" || (set.Provider == name && set.APIKeySet)
 		case "openai":
 			info.Model = DefaultOpenAIModel
-			info.Configured = s.defaults.OpenAIKey != "" || (set.Provider == name && set.APIKeySet)
 		case "ollama":
 			info.Model = DefaultOllamaModel
 		case "lmstudio":
 			info.Model = DefaultLMStudioModel
+		}
+		mine := name == set.Provider && !set.Default
+		sysKey, sysURL := s.defaults.operator(name)
+		switch {
+		case mine && set.BaseURL != "" && needsKey(name):
+			info.Configured = set.APIKeySet
+			info.Reason = "your own base URL needs your own API key"
+		case needsKey(name):
+			info.Configured = sysKey != "" || (mine && set.APIKeySet)
+			info.Reason = "this server has no " + strings.ToUpper(name) + "_API_KEY: give your own API key"
+		case localServer(name):
+			info.Configured = sysURL != "" || (mine && set.BaseURL != "")
+			info.Reason = "this server names no " + name + " server (" + urlVariable(name) + "): give your own base URL"
+		}
+		if info.Configured {
+			info.Reason = ""
 		}
 		if name == set.Provider && set.Model != "" {
 			info.Model = set.Model

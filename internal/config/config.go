@@ -59,6 +59,12 @@ type Config struct {
 	DefaultAIModel    string
 	AnthropicAPIKey   string
 	OpenAIAPIKey      string
+	// AI endpoints the operator trusts: the system keys go only to the first two (or the
+	// providers' own endpoints), and ollama and lmstudio are unavailable without the last two.
+	AnthropicBaseURL string // ANTHROPIC_BASE_URL
+	OpenAIBaseURL    string // OPENAI_BASE_URL
+	OllamaBaseURL    string // OLLAMA_BASE_URL
+	LMStudioBaseURL  string // LMSTUDIO_BASE_URL
 
 	CORSOrigins []string
 	FrontendURL string
@@ -123,6 +129,10 @@ var Variables = []Variable{
 	{"DEFAULT_AI_MODEL", "(the provider's default)", "model name"},
 	{"ANTHROPIC_API_KEY", "", "system key for the anthropic provider (or _FILE)"},
 	{"OPENAI_API_KEY", "", "system key for the openai provider (or _FILE)"},
+	{"ANTHROPIC_BASE_URL", "(Anthropic's API)", "endpoint that gets ANTHROPIC_API_KEY (a proxy)"},
+	{"OPENAI_BASE_URL", "(OpenAI's API)", "endpoint that gets OPENAI_API_KEY (a proxy, a compatible server)"},
+	{"OLLAMA_BASE_URL", "(ollama unavailable)", "the Ollama server users may use, e.g. http://localhost:11434/v1"},
+	{"LMSTUDIO_BASE_URL", "(lmstudio unavailable)", "the LM Studio server users may use, e.g. http://localhost:1234/v1"},
 	{"CORS_ORIGINS", "", "comma-separated origins allowed to call the API from a browser"},
 	{"FRONTEND_URL", "http://LISTEN_ADDR", "public URL of the web UI, used in emails"},
 	{"BACKEND_URL", "FRONTEND_URL", "public URL of the API, used for OAuth callbacks and signed upload URLs"},
@@ -183,6 +193,10 @@ func Load(getenv Getenv) (*Config, error) {
 		DefaultAIModel:        l.str("DEFAULT_AI_MODEL", ""),
 		AnthropicAPIKey:       l.secret("ANTHROPIC_API_KEY"),
 		OpenAIAPIKey:          l.secret("OPENAI_API_KEY"),
+		AnthropicBaseURL:      l.str("ANTHROPIC_BASE_URL", ""),
+		OpenAIBaseURL:         l.str("OPENAI_BASE_URL", ""),
+		OllamaBaseURL:         l.str("OLLAMA_BASE_URL", ""),
+		LMStudioBaseURL:       l.str("LMSTUDIO_BASE_URL", ""),
 		CORSOrigins:           l.list("CORS_ORIGINS", ","),
 		FrontendURL:           l.str("FRONTEND_URL", ""),
 		BackendURL:            l.str("BACKEND_URL", ""),
@@ -285,6 +299,20 @@ func (c *Config) validate(l *loader) {
 	case "local", "anthropic", "openai", "ollama", "lmstudio":
 	default:
 		l.fail("DEFAULT_AI_PROVIDER", "must be one of local, anthropic, openai, ollama, lmstudio")
+	}
+	aiURLs := []struct{ name, provider, v string }{{"ANTHROPIC_BASE_URL", "anthropic", c.AnthropicBaseURL},
+		{"OPENAI_BASE_URL", "openai", c.OpenAIBaseURL}, {"OLLAMA_BASE_URL", "ollama", c.OllamaBaseURL},
+		{"LMSTUDIO_BASE_URL", "lmstudio", c.LMStudioBaseURL}}
+	for _, a := range aiURLs {
+		if a.v == "" {
+			if a.provider == c.DefaultAIProvider && (a.provider == "ollama" || a.provider == "lmstudio") {
+				l.fail(a.name, "required with DEFAULT_AI_PROVIDER="+a.provider)
+			}
+			continue
+		}
+		if u, err := url.Parse(a.v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			l.fail(a.name, "must be an absolute http(s) URL without user info")
+		}
 	}
 	if (c.AdminEmail == "") != (c.AdminPassword == "") {
 		l.fail("ADMIN_EMAIL", "ADMIN_EMAIL and ADMIN_PASSWORD go together")

@@ -39,13 +39,29 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"REGISTRATION_OPEN":   "perhaps",
 		"SHUTDOWN_TIMEOUT":    "soon",
 		"ADMIN_EMAIL":         "admin@example.com",
+		"OPENAI_BASE_URL":     "api.example.com/v1",
+		"LMSTUDIO_BASE_URL":   "http://user:pw@gpu:1234/v1",
 	}))
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+// A local AI provider as the system default needs the operator to name its server.
+func TestDefaultLocalAIProviderNeedsItsURL(t *testing.T) {
+	for _, p := range []struct{ provider, variable string }{{"ollama", "OLLAMA_BASE_URL"}, {"lmstudio", "LMSTUDIO_BASE_URL"}} {
+		_, err := Load(env(map[string]string{"DEFAULT_AI_PROVIDER": p.provider}))
+		if err == nil || !strings.Contains(err.Error(), p.variable+":") {
+			t.Errorf("DEFAULT_AI_PROVIDER=%s without %s: %v", p.provider, p.variable, err)
+		}
+		c, err := Load(env(map[string]string{"DEFAULT_AI_PROVIDER": p.provider, p.variable: "http://gpu-box:8000/v1"}))
+		if err != nil || c.OllamaBaseURL+c.LMStudioBaseURL != "http://gpu-box:8000/v1" {
+			t.Errorf("DEFAULT_AI_PROVIDER=%s with %s: %+v %v", p.provider, p.variable, c, err)
 		}
 	}
 }

@@ -102,6 +102,13 @@ DV.ready.then(async (me) => {
     $("base_url").value = s.base_url || "";
     $("key-state").textContent = s.api_key_set ? "(a key is saved; leave empty to keep it)" : "";
   }).catch(() => {});
+  // Say which providers this server cannot serve as chosen (no system key, no OLLAMA_BASE_URL, ...).
+  DV.api("GET", "/api/ai/providers").then((r) => {
+    for (const p of r.items || []) {
+      const opt = $("provider").querySelector('option[value="' + p.name + '"]');
+      if (opt && !p.configured) { opt.textContent += " (not configured)"; opt.title = p.reason || ""; }
+    }
+  }).catch(() => {});
   ai.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     $("ai-error").textContent = "";

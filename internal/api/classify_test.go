@@ -1,0 +1,252 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docuvault/docuvault/internal/api"
+	"github.com/docuvault/docuvault/internal/auth"
+	"github.com/docuvault/docuvault/internal/classify"
+	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/cloud/ssrf"
+	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/store/storetest"
+)
+
+// keyCatcher is an AI endpoint on loopback (an attacker's, or one the
+// operator runs) that records the key of every request: Authorization
+// (OpenAI and compatible servers) or X-Api-Key (Anthropic).
+type keyCatcher struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	keys []string
+}
+
+func newKeyCatcher(t *testing.T) *keyCatcher {
+	k := &keyCatcher{}
+	k.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		k.mu.Lock()
+		k.keys = append(k.keys, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")+"|"+r.Header.Get("X-Api-Key"))
+		k.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/v1/messages":
+			io.WriteString(w, `{"id":"msg_h","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"ok"}],
+				"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}`)
+		case "/v1/chat/completions":
+			io.WriteString(w, `{"id":"c","object":"chat.completion","created":1700000000,"model":"m",
+				"choices":[{"index":0,"message":{"role":"assistant","content":"ok","refusal":null},"finish_reason":"stop","logprobs":null}],
+				"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}`)
+		default:
+			http.Error(w, `{"error":{"message":"not found"}}`, http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(k.srv.Close)
+	return k
+}
+
+// requests is how many requests arrived; with(key) how many carried key.
+func (k *keyCatcher) requests() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.keys)
+}
+
+func (k *keyCatcher) with(key string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	n := 0
+	for _, got := range k.keys {
+		if strings.Contains(got, key) {
+			n++
+		}
+	}
+	return n
+}
+
+// newAIEnv is the API with a classification service holding the operator's
+// settings d, reaching user-supplied base URLs through the SSRF guard with
+// the exemptions allow (CLOUD_ALLOWED_HOSTS).
+func newAIEnv(t *testing.T, st *store.Store, d classify.Defaults, allow ...string) (*authEnv, *classify.Service) {
+	t.Helper()
+	e := newAuthEnv(t, st, auth.NewDBState(st), nil)
+	guard, err := ssrf.New(allow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := seal.New([]byte("0123456789abcdef0123456789abcdef-ai"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := classify.NewService(st, sealer, d, guard.Client(time.Minute), nil)
+	e.srv = httptest.NewServer(api.New(api.Deps{Store: st, Accounts: e.svc, Classify: svc}).Handler())
+	t.Cleanup(e.srv.Close)
+	return e, svc
+}
+
+// classifiable gives the user a topic and a ready document with text, so a
+// classification job calls their provider.
+func classifiable(t *testing.T, st *store.Store, owner string) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := st.CreateTopic(ctx, &store.Topic{OwnerID: owner, Name: "Taxes " + store.NewID()}); err != nil {
+		t.Fatal(err)
+	}
+	text := "income tax return for the fiscal year " + store.NewID()
+	d := &store.Document{ID: store.NewID(), OwnerID: owner, Title: "letter", OriginalFilename: "letter.txt", MIMEType: "text/plain",
+		SizeBytes: int64(len(text)), SHA256: fmt.Sprintf("%064x", len(text)), BlobKey: owner + "/k/" + store.NewID()}
+	if err := st.CreateDocument(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: text, PageCount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	return d.ID
+}
+
+func providerItem(t *testing.T, list map[string]any, name string) map[string]any {
+	t.Helper()
+	for _, it := range list["items"].([]any) {
+		if m := it.(map[string]any); m["name"] == name {
+			return m
+		}
+	}
+	t.Fatalf("no provider %s in %v", name, list)
+	return nil
+}
+
+// The operator's AI keys never go to a URL a user chose: saving a base URL
+// of one's own for openai or anthropic without one's own key is refused, and
+// even with such settings in the database (saved before the check), neither
+// the health check nor a classification job sends the system key there. The
+// attacker's server is public as far as the SSRF guard knows (loopback is
+// exempt here), so only this rule stops the key. The user's own key does go
+// there, and the system key goes to the endpoint the operator set.
+func TestOperatorAIKeysNeverGoToAUserURL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		attacker, operator := newKeyCatcher(t), newKeyCatcher(t)
+		const openaiKey, anthropicKey = "sk-operator-openai-secret", "sk-ant-operator-secret"
+		e, svc := newAIEnv(t, st, classify.Defaults{OpenAIKey: openaiKey, AnthropicKey: anthropicKey,
+			OpenAIURL: operator.srv.URL + "/v1"}, "127.0.0.1")
+		c := e.client(t)
+		uid := c.register("mallory@x.test")["user"].(map[string]any)["id"].(string)
+		doc := classifiable(t, st, uid)
+
+		for _, p := range []struct{ provider, base string }{{"openai", attacker.srv.URL + "/v1"}, {"anthropic", attacker.srv.URL}} {
+			status, out := c.do("PUT", "/api/settings/ai", map[string]any{"provider": p.provider, "base_url": p.base})
+			if errs, _ := out["errors"].(map[string]any); status != 422 || errs["api_key"] == nil {
+				t.Errorf("%s: a base URL of one's own without one's own key: %d %v, want 422 naming api_key", p.provider, status, out)
+			}
+			// Settings from before the check: the request path still sends no system key.
+			if err := st.PutAISettings(ctx, &store.AISettings{UserID: uid, Provider: p.provider, BaseURL: p.base}); err != nil {
+				t.Fatal(err)
+			}
+			if h := c.must(200, "POST", "/api/ai/health", map[string]any{}); h["ok"] != false || h["provider"] != p.provider {
+				t.Errorf("%s: health with a foreign base URL and no own key: %v", p.provider, h)
+			}
+			if err := svc.ClassifyDocument(ctx, doc); err != nil {
+				t.Fatal(err)
+			}
+			if item := providerItem(t, c.must(200, "GET", "/api/ai/providers", nil), p.provider); item["configured"] != false || item["reason"] == nil {
+				t.Errorf("%s: listed as %v", p.provider, item)
+			}
+		}
+		if attacker.with(openaiKey)+attacker.with(anthropicKey) != 0 || attacker.requests() != 0 {
+			t.Fatalf("the attacker's server got %d requests, %d with the operator's keys", attacker.requests(),
+				attacker.with(openaiKey)+attacker.with(anthropicKey))
+		}
+
+		// The user's own key goes where the user says, through the same guard.
+		for _, p := range []struct{ provider, base string }{{"openai", attacker.srv.URL + "/v1"}, {"anthropic", attacker.srv.URL}} {
+			own := "sk-mallory-own-" + p.provider
+			c.must(200, "PUT", "/api/settings/ai", map[string]any{"provider": p.provider, "base_url": p.base, "api_key": own})
+			if h := c.must(200, "POST", "/api/ai/health", map[string]any{}); h["ok"] != true {
+				t.Errorf("%s: health with the user's own key: %v", p.provider, h)
+			}
+			if err := svc.ClassifyDocument(ctx, doc); err != nil {
+				t.Fatal(err)
+			}
+			if n := attacker.with(own); n < 2 {
+				t.Errorf("%s: the user's own key reached their server %d times, want health and classification", p.provider, n)
+			}
+		}
+		if attacker.with(openaiKey)+attacker.with(anthropicKey) != 0 {
+			t.Fatal("the attacker's server got the operator's keys")
+		}
+
+		// Without a base URL of their own, a user gets the system key at the operator's endpoint.
+		c2 := e.client(t)
+		c2.register("alice@x.test")
+		c2.must(200, "PUT", "/api/settings/ai", map[string]any{"provider": "openai"})
+		if h := c2.must(200, "POST", "/api/ai/health", map[string]any{}); h["ok"] != true || operator.with(openaiKey) != 1 {
+			t.Fatalf("health at OPENAI_BASE_URL: %v, %d requests with the system key", h, operator.with(openaiKey))
+		}
+	})
+}
+
+// Ollama and LM Studio are servers the operator names (OLLAMA_BASE_URL,
+// LMSTUDIO_BASE_URL): without them they are unavailable rather than posting
+// to the server's own localhost for any user; with them they work, and the
+// operator's address is trusted although the SSRF guard refuses loopback
+// when a user gives it.
+func TestLocalAIServersAreTheOperatorsChoice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		local := newKeyCatcher(t)
+
+		e, _ := newAIEnv(t, st, classify.Defaults{}) // no exemptions: loopback is refused for users
+		c := e.client(t)
+		c.register("bob@x.test")
+		list := c.must(200, "GET", "/api/ai/providers", nil)
+		for _, p := range []struct{ name, variable string }{{"ollama", "OLLAMA_BASE_URL"}, {"lmstudio", "LMSTUDIO_BASE_URL"}} {
+			item := providerItem(t, list, p.name)
+			if reason, _ := item["reason"].(string); item["configured"] != false || !strings.Contains(reason, p.variable) {
+				t.Errorf("%s without %s listed as %v", p.name, p.variable, item)
+			}
+			out := c.must(422, "PUT", "/api/settings/ai", map[string]any{"provider": p.name})
+			if errs, _ := out["errors"].(map[string]any); errs["base_url"] == nil {
+				t.Errorf("%s: the refusal does not name base_url: %v", p.name, out)
+			}
+			h := c.must(200, "POST", "/api/ai/health", map[string]any{"provider": p.name})
+			if msg, _ := h["error"].(string); h["ok"] != false || !strings.Contains(msg, p.variable) {
+				t.Errorf("%s: health without %s: %v", p.name, p.variable, h)
+			}
+		}
+		if item := providerItem(t, list, "local"); item["configured"] != true || item["reason"] != nil {
+			t.Errorf("local listed as %v", item)
+		}
+
+		e2, _ := newAIEnv(t, st, classify.Defaults{OllamaURL: local.srv.URL + "/v1", LMStudioURL: local.srv.URL + "/v1"})
+		c2 := e2.client(t)
+		c2.register("carol@x.test")
+		list = c2.must(200, "GET", "/api/ai/providers", nil)
+		for _, p := range []struct{ name, model string }{{"ollama", classify.DefaultOllamaModel}, {"lmstudio", classify.DefaultLMStudioModel}} {
+			if item := providerItem(t, list, p.name); item["configured"] != true || item["reason"] != nil {
+				t.Errorf("%s with the operator's URL listed as %v", p.name, item)
+			}
+			c2.must(200, "PUT", "/api/settings/ai", map[string]any{"provider": p.name})
+			if h := c2.must(200, "POST", "/api/ai/health", map[string]any{}); h["ok"] != true || h["model"] != p.model {
+				t.Errorf("%s at the operator's URL: %v", p.name, h)
+			}
+		}
+		if local.requests() != 2 {
+			t.Fatalf("the operator's server got %d requests, want 2", local.requests())
+		}
+		// The same loopback address given by a user is still checked by the guard, and refused.
+		c2.must(200, "PUT", "/api/settings/ai", map[string]any{"provider": "ollama", "base_url": local.srv.URL + "/v1"})
+		if h := c2.must(200, "POST", "/api/ai/health", map[string]any{}); h["ok"] != false {
+			t.Errorf("a user's loopback base URL: %v", h)
+		}
+		if local.requests() != 2 {
+			t.Fatalf("a user's loopback base URL reached the server: %d requests", local.requests())
+		}
+	})
+}
