@@ -46,11 +46,27 @@ func (s *Service) checkQuotaFor(ctx context.Context, a Actor, size int64) error 
 	if err != nil {
 		return err
 	}
-	if (u.QuotaBytes > 0 && u.UsedBytes+u.ReservedBytes+size > u.QuotaBytes) ||
-		(u.QuotaDocuments > 0 && u.DocumentCount+u.PendingUploads+1 > u.QuotaDocuments) {
+	if !fits(u, size) && u.PendingUploads > 0 {
+		// Expired direct uploads reserve nothing: drop them and look again.
+		if reaped, err := s.reapExpiredUploads(ctx, a.UserID); err != nil {
+			return err
+		} else if reaped {
+			if u, err = s.store.UserByID(ctx, a.UserID); err != nil {
+				return err
+			}
+		}
+	}
+	if !fits(u, size) {
 		return s.quotaExceeded(ctx, a, u, size)
 	}
 	return nil
+}
+
+// fits reports whether size more bytes and one more document stay within
+// u's quotas, counting what pending direct uploads reserve.
+func fits(u *store.User, size int64) bool {
+	return (u.QuotaBytes == 0 || u.UsedBytes+u.ReservedBytes+size <= u.QuotaBytes) &&
+		(u.QuotaDocuments == 0 || u.DocumentCount+u.PendingUploads+1 <= u.QuotaDocuments)
 }
 
 func (s *Service) quotaExceeded(ctx context.Context, a Actor, u *store.User, size int64) error {
@@ -168,7 +184,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 	}
 	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, OriginalFilename: st.Filename,
 		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey}
-	err := s.store.WithTx(ctx, func(tx *store.Store) error {
+	insert := func(tx *store.Store) error {
 		// inTx runs first: a direct upload's reservation it releases makes
 		// room for the charge of the real size.
 		if inTx != nil {
@@ -194,7 +210,16 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 			return err
 		}
 		return s.jobs.EnqueueProcess(ctx, tx, d.ID, false)
-	})
+	}
+	err := s.store.WithTx(ctx, insert)
+	if errors.Is(err, store.ErrQuota) {
+		// Expired direct uploads reserve nothing: drop them and try again.
+		if reaped, rerr := s.reapExpiredUploads(ctx, a.UserID); rerr != nil {
+			return nil, rerr
+		} else if reaped {
+			err = s.store.WithTx(ctx, insert)
+		}
+	}
 	if errors.Is(err, store.ErrQuota) {
 		return nil, s.quotaExceeded(ctx, a, nil, st.Size)
 	}
