@@ -188,3 +188,32 @@ func TestUploadReservationReleased(t *testing.T) {
 		}
 	})
 }
+
+// Reservation counters that drifted from the pending uploads are reported
+// and recounted by the integrity check's store calls.
+func TestReservationDriftFixed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := mkUser(t, s, "a@x.test", 0, 0)
+		if err := s.CreateUpload(ctx, newUpload(u.ID, 70, time.Now().Add(time.Hour)), 0); err != nil {
+			t.Fatal(err)
+		}
+		if drifts, err := s.UsageDrifts(ctx); err != nil || len(drifts) != 0 {
+			t.Fatalf("drifts before damage: %+v %v", drifts, err)
+		}
+		if _, err := s.DB().ExecContext(ctx, `UPDATE users SET reserved_bytes = 5000, pending_uploads = 9 WHERE id = $1`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		drifts, err := s.UsageDrifts(ctx)
+		if err != nil || len(drifts) != 1 || drifts[0].StoredReserved != 5000 || drifts[0].ActualReserved != 70 ||
+			drifts[0].StoredPending != 9 || drifts[0].ActualPending != 1 {
+			t.Fatalf("drifts: %+v %v", drifts, err)
+		}
+		if err := s.FixUsage(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r, n := reservation(t, s, u.ID); r != 70 || n != 1 {
+			t.Fatalf("after fix: %d bytes in %d uploads", r, n)
+		}
+	})
+}
