@@ -352,8 +352,11 @@ func TestDirectUpload(t *testing.T) {
 		if code := put(tampered, content); code != 403 {
 			t.Fatalf("tampered signature: %d", code)
 		}
-		if code := put(u, append(content, 'x')); code != 400 {
-			t.Fatalf("wrong length: %d", code)
+		if code := put(u, append(content, 'x')); code != 413 {
+			t.Fatalf("longer than announced: %d", code)
+		}
+		if code := put(u, content[:len(content)-1]); code != 400 {
+			t.Fatalf("shorter than announced: %d", code)
 		}
 		if code := put(u, content); code != 200 {
 			t.Fatalf("put: %d", code)
@@ -402,7 +405,7 @@ func TestCleanupAndOrphanSweep(t *testing.T) {
 		// An expired direct upload.
 		up := &store.Upload{OwnerID: alice, DocumentID: store.NewID(), Filename: "x", SizeBytes: 1, BlobKey: alice + "/up/1",
 			ExpiresAt: time.Now().Add(-time.Minute)}
-		if err := st.CreateUpload(ctx, up); err != nil {
+		if err := st.CreateUpload(ctx, up, 0); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.blobs.Put(ctx, up.BlobKey, strings.NewReader("u"), 1, ""); err != nil {

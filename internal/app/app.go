@@ -154,7 +154,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		backend = cfg.BackendURL
 	}
 	a.Documents, err = document.New(a.Store, a.Blobs, enqueuer{a.Jobs}, a.Log, document.Config{
-		MaxUploadBytes: cfg.MaxUploadBytes, BackendURL: backend, SecretKey: cfg.SecretKey,
+		MaxUploadBytes: cfg.MaxUploadBytes, MaxPendingUploads: cfg.MaxPendingUploads, BackendURL: backend, SecretKey: cfg.SecretKey,
 		TrashRetention: time.Duration(cfg.TrashRetentionDays) * 24 * time.Hour,
 	})
 	if err != nil {

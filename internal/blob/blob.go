@@ -60,7 +60,9 @@ type Store interface {
 // Presigner is the optional capability of handing clients a URL that reads
 // or writes one object directly, without the bytes passing this server.
 type Presigner interface {
-	PresignPut(ctx context.Context, key string, expiry time.Duration) (url string, headers http.Header, err error)
+	// PresignPut signs one PUT of exactly size bytes (the Content-Length
+	// is part of the signature); headers are the ones the client must send.
+	PresignPut(ctx context.Context, key string, size int64, expiry time.Duration) (url string, headers http.Header, err error)
 	PresignGet(ctx context.Context, key string, expiry time.Duration, filename string) (url string, err error)
 }
 

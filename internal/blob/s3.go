@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -247,17 +248,22 @@ func (s *S3) Check(ctx context.Context) error {
 }
 
 // PresignPut implements Presigner: a URL for one plain HTTP PUT of the
-// object's bytes. The returned headers are the ones the client must send
-// (none: only the host is signed).
-func (s *S3) PresignPut(ctx context.Context, key string, expiry time.Duration) (string, http.Header, error) {
+// object's bytes. The host and the Content-Length are signed, so the server
+// refuses a body of any other size; the returned headers (Content-Length)
+// are the ones the client must send, which HTTP clients do by themselves.
+func (s *S3) PresignPut(ctx context.Context, key string, size int64, expiry time.Duration) (string, http.Header, error) {
 	if err := ValidateKey(key); err != nil {
 		return "", nil, err
 	}
-	u, err := s.signer.PresignedPutObject(ctx, s.bucket, key, expiry)
+	if size <= 0 {
+		return "", nil, fmt.Errorf("blob: presign put %s: size %d must be positive", key, size)
+	}
+	hdr := http.Header{"Content-Length": {strconv.FormatInt(size, 10)}}
+	u, err := s.signer.PresignHeader(ctx, http.MethodPut, s.bucket, key, expiry, nil, hdr)
 	if err != nil {
 		return "", nil, fmt.Errorf("blob: presign put %s: %w", key, err)
 	}
-	return u.String(), http.Header{}, nil
+	return u.String(), hdr, nil
 }
 
 // PresignGet implements Presigner. With a filename the response carries

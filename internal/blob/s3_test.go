@@ -136,12 +136,12 @@ func TestS3PresignUsesPublicEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, _, err := s.PresignPut(context.Background(), "a/b", 0)
+	u, _, err := s.PresignPut(context.Background(), "a/b", 1, 0)
 	if err == nil {
 		t.Fatalf("PresignPut with zero expiry = %s, want an error", u)
 	}
 	for _, presign := range []func() (string, error){
-		func() (string, error) { u, _, err := s.PresignPut(context.Background(), "a/b", 60e9); return u, err },
+		func() (string, error) { u, _, err := s.PresignPut(context.Background(), "a/b", 1, 60e9); return u, err },
 		func() (string, error) { return s.PresignGet(context.Background(), "a/b", 60e9, "x.pdf") },
 	} {
 		u, err := presign()

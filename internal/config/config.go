@@ -75,6 +75,7 @@ type Config struct {
 
 	RegistrationOpen      bool
 	MaxUploadBytes        int64
+	MaxPendingUploads     int // direct uploads one user may have started and not completed
 	DefaultQuotaBytes     int64
 	DefaultQuotaDocuments int64
 	TrashRetentionDays    int
@@ -138,6 +139,7 @@ var Variables = []Variable{
 	{"BACKEND_URL", "FRONTEND_URL", "public URL of the API, used for OAuth callbacks and signed upload URLs"},
 	{"REGISTRATION_OPEN", "true", "whether anyone may register"},
 	{"MAX_UPLOAD_BYTES", "1073741824", "largest accepted file"},
+	{"MAX_PENDING_UPLOADS", "10", "direct uploads one user may have started and not completed"},
 	{"DEFAULT_QUOTA_BYTES", "0", "storage quota of new users (0 = unlimited)"},
 	{"DEFAULT_QUOTA_DOCUMENTS", "0", "document quota of new users (0 = unlimited)"},
 	{"TRASH_RETENTION_DAYS", "30", "days before the trash is emptied"},
@@ -202,6 +204,7 @@ func Load(getenv Getenv) (*Config, error) {
 		BackendURL:            l.str("BACKEND_URL", ""),
 		RegistrationOpen:      l.boolean("REGISTRATION_OPEN", true),
 		MaxUploadBytes:        l.int64("MAX_UPLOAD_BYTES", 1<<30, 1),
+		MaxPendingUploads:     l.integer("MAX_PENDING_UPLOADS", 10, 1, 10000),
 		DefaultQuotaBytes:     l.int64("DEFAULT_QUOTA_BYTES", 0, 0),
 		DefaultQuotaDocuments: l.int64("DEFAULT_QUOTA_DOCUMENTS", 0, 0),
 		TrashRetentionDays:    l.integer("TRASH_RETENTION_DAYS", 30, 1, 36500),

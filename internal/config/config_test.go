@@ -17,7 +17,7 @@ func TestDefaults(t *testing.T) {
 	if c.DataDir != "./data" || c.ListenAddr != "127.0.0.1:8080" || c.UsesPostgres() || c.UsesS3() {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
-	if c.MaxUploadBytes != 1<<30 || c.TrashRetentionDays != 30 || c.SMTPPort != 587 || c.DefaultAIProvider != "local" {
+	if c.MaxUploadBytes != 1<<30 || c.MaxPendingUploads != 10 || c.TrashRetentionDays != 30 || c.SMTPPort != 587 || c.DefaultAIProvider != "local" {
 		t.Fatalf("unexpected defaults: %+v", c)
 	}
 	if c.FrontendURL != "http://127.0.0.1:8080" || c.BackendURL != c.FrontendURL {
@@ -34,6 +34,7 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"DATABASE_URL":        "mysql://x",
 		"SMTP_PORT":           "99999",
 		"MAX_UPLOAD_BYTES":    "-3",
+		"MAX_PENDING_UPLOADS": "0",
 		"DEFAULT_AI_PROVIDER": "skynet",
 		"MINIO_ENDPOINT":      "127.0.0.1:9000",
 		"REGISTRATION_OPEN":   "perhaps",
@@ -45,7 +46,7 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -45,9 +45,12 @@ type StartRequest struct {
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// StartUpload checks size and quota, records the upload and returns where to
-// PUT the bytes: a presigned object-store URL when the blob store can
-// presign, else this server's own short-lived signed URL.
+// StartUpload checks the size, reserves it against the quota together with
+// the upload's row (403 quota_exceeded; 429 rate_limited when the user
+// already has Config.MaxPendingUploads pending) and returns where to PUT the
+// bytes: a presigned object-store URL when the blob store can presign (the
+// announced Content-Length is signed), else this server's own short-lived
+// signed URL.
 func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*Ticket, error) {
 	fields := map[string]string{}
 	name := CleanFilename(req.Filename)
@@ -70,9 +73,6 @@ func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*
 	if req.Size > s.cfg.MaxUploadBytes {
 		return nil, s.errTooLarge()
 	}
-	if err := s.checkQuotaFor(ctx, a, req.Size); err != nil {
-		return nil, err
-	}
 	docID := store.NewID()
 	// The real type is sniffed at completion; the key's extension comes from
 	// the name only as a hint for people browsing the bucket.
@@ -83,14 +83,28 @@ func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*
 	up := &store.Upload{OwnerID: a.UserID, DocumentID: docID, Filename: name, Title: strings.TrimSpace(req.Title),
 		SizeBytes: req.Size, ContentType: req.ContentType, SHA256: req.SHA256,
 		BlobKey: objectKey(a.UserID, docID, ext), ExpiresAt: time.Now().Add(s.cfg.UploadTTL)}
-	if err := s.store.CreateUpload(ctx, up); err != nil {
+	err := s.store.CreateUpload(ctx, up, s.cfg.MaxPendingUploads)
+	if errors.Is(err, store.ErrQuota) || errors.Is(err, store.ErrTooManyPending) {
+		// Expired uploads reserve nothing: drop them and try once more.
+		if reaped, rerr := s.reapExpiredUploads(ctx, a.UserID); rerr != nil {
+			return nil, rerr
+		} else if reaped {
+			err = s.store.CreateUpload(ctx, up, s.cfg.MaxPendingUploads)
+		}
+	}
+	switch {
+	case errors.Is(err, store.ErrQuota):
+		return nil, s.quotaExceeded(ctx, a, nil, req.Size)
+	case errors.Is(err, store.ErrTooManyPending):
+		return nil, s.tooManyPending(ctx, a)
+	case err != nil:
 		return nil, err
 	}
 	t := &Ticket{UploadID: up.ID, DocumentID: docID, Method: http.MethodPut, ExpiresAt: up.ExpiresAt,
 		Headers: map[string]string{}}
 	urlTTL := time.Until(up.ExpiresAt)
 	if p, ok := s.blobs.(blob.Presigner); ok {
-		u, hdr, err := p.PresignPut(ctx, up.BlobKey, urlTTL)
+		u, hdr, err := p.PresignPut(ctx, up.BlobKey, up.SizeBytes, urlTTL)
 		if err != nil {
 			return nil, fmt.Errorf("presign upload: %w", err)
 		}
@@ -109,6 +123,17 @@ func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*
 	return t, nil
 }
 
+// tooManyPending is the 429 for a user with Config.MaxPendingUploads
+// uploads started and not completed; Retry-After is when the first expires.
+func (s *Service) tooManyPending(ctx context.Context, a Actor) error {
+	wait := s.cfg.UploadTTL
+	if t, err := s.store.OldestPendingExpiry(ctx, a.UserID); err == nil {
+		wait = time.Until(t)
+	}
+	return &apperr.Error{Kind: apperr.RateLimited, RetryAfter: max(wait, time.Second), Message: fmt.Sprintf(
+		"you already have %d uploads started and not completed; complete them or wait for them to expire", s.cfg.MaxPendingUploads)}
+}
+
 func (s *Service) sign(uploadID, expires string) string {
 	m := hmac.New(sha256.New, s.signKey)
 	m.Write([]byte("PUT\n" + uploadID + "\n" + expires))
@@ -117,7 +142,9 @@ func (s *Service) sign(uploadID, expires string) string {
 
 // PutContent receives the bytes of a direct upload on this server's own
 // signed URL (local storage). The signature, expiry and declared size are
-// checked before anything is stored.
+// checked before anything is stored: a body announced or found larger than
+// the upload's size is 413 (reading stops one byte past it) and leaves
+// nothing stored.
 func (s *Service) PutContent(ctx context.Context, uploadID, expires, sig string, body io.Reader, contentLength int64) error {
 	exp, err := strconv.ParseInt(expires, 10, 64)
 	if err != nil || !hmac.Equal([]byte(sig), []byte(s.sign(uploadID, expires))) {
@@ -138,6 +165,9 @@ func (s *Service) PutContent(ctx context.Context, uploadID, expires, sig string,
 		return err
 	}
 	defer release()
+	if contentLength > up.SizeBytes {
+		return apperr.New(apperr.TooLarge, "the body has %d bytes but the upload announced %d", contentLength, up.SizeBytes)
+	}
 	if contentLength >= 0 && contentLength != up.SizeBytes {
 		return apperr.New(apperr.Invalid, "the body has %d bytes but the upload announced %d", contentLength, up.SizeBytes)
 	}
@@ -157,6 +187,13 @@ func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, 
 	if err != nil {
 		return nil, err
 	}
+	if time.Now().After(up.ExpiresAt) {
+		// Its reservation is released on expiry, so it can no longer count.
+		if _, err := s.removeUpload(ctx, up); err != nil {
+			return nil, err
+		}
+		return nil, apperr.New(apperr.NotFound, "the upload has expired; start it again")
+	}
 	info, err := s.blobs.Stat(ctx, up.BlobKey)
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, apperr.New(apperr.Conflict, "no bytes were uploaded yet; PUT the file to the upload URL first")
@@ -165,6 +202,11 @@ func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, 
 		return nil, err
 	}
 	if info.Size != up.SizeBytes {
+		// A presigned PUT may have stored more than was reserved: remove it
+		// now rather than at expiry. The upload stays, to be PUT again.
+		if err := s.blobs.Delete(context.WithoutCancel(ctx), up.BlobKey); err != nil {
+			s.log.Warn("remove mismatched upload object", "key", up.BlobKey, "error", err)
+		}
 		return nil, apperr.New(apperr.Conflict, "the stored object has %d bytes but %d were announced; PUT it again", info.Size, up.SizeBytes)
 	}
 	rc, _, err := s.blobs.Get(ctx, up.BlobKey, nil)
@@ -203,12 +245,7 @@ func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, 
 
 // abandon removes an upload that can never complete.
 func (s *Service) abandon(ctx context.Context, up *store.Upload) {
-	ctx = context.WithoutCancel(ctx)
-	if err := s.store.DeleteUpload(ctx, up.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.removeUpload(context.WithoutCancel(ctx), up); err != nil {
 		s.log.Warn("remove upload", "upload", up.ID, "error", err)
-		return
-	}
-	if err := s.blobs.Delete(ctx, up.BlobKey); err != nil {
-		s.log.Warn("remove upload object", "key", up.BlobKey, "error", err)
 	}
 }

@@ -33,10 +33,13 @@ type Enqueuer interface {
 type Config struct {
 	MaxUploadBytes int64
 	UploadTTL      time.Duration // how long a direct upload may take before cleanup
-	BackendURL     string        // base of the server's own signed upload URLs
-	SecretKey      string        // signs local upload URLs
-	TrashRetention time.Duration
-	OrphanGrace    time.Duration // blobs younger than this are never swept
+	// MaxPendingUploads caps one user's direct uploads started and not yet
+	// completed (default 10).
+	MaxPendingUploads int
+	BackendURL        string // base of the server's own signed upload URLs
+	SecretKey         string // signs local upload URLs
+	TrashRetention    time.Duration
+	OrphanGrace       time.Duration // blobs younger than this are never swept
 }
 
 // Actor is who does something, for quota and audit.
@@ -89,6 +92,9 @@ func New(st *store.Store, blobs blob.Store, jobs Enqueuer, log *slog.Logger, cfg
 	}
 	if cfg.UploadTTL <= 0 {
 		cfg.UploadTTL = time.Hour
+	}
+	if cfg.MaxPendingUploads <= 0 {
+		cfg.MaxPendingUploads = 10
 	}
 	if cfg.TrashRetention <= 0 {
 		cfg.TrashRetention = 30 * 24 * time.Hour

@@ -208,8 +208,9 @@ func (s *Service) RemoveUserData(ctx context.Context, userID string) error {
 	})
 }
 
-// CleanupAbandonedUploads removes direct uploads that were never completed:
-// their objects and rows. It returns how many it removed.
+// CleanupAbandonedUploads removes direct uploads that were never completed
+// and have expired: their rows (releasing their quota reservations) and
+// objects. It returns how many it removed.
 func (s *Service) CleanupAbandonedUploads(ctx context.Context) (int, error) {
 	n := 0
 	for {
@@ -221,15 +222,50 @@ func (s *Service) CleanupAbandonedUploads(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		for _, up := range ups {
-			if err := s.blobs.Delete(ctx, up.BlobKey); err != nil {
-				return n, fmt.Errorf("remove abandoned upload object: %w", err)
-			}
-			if err := s.store.DeleteUpload(ctx, up.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			removed, err := s.removeUpload(ctx, up)
+			if err != nil {
 				return n, err
 			}
-			n++
+			if removed {
+				n++
+			}
 		}
 	}
+}
+
+// reapExpiredUploads removes the owner's expired uploads, so their
+// reservations stop counting before the cleanup job comes by. It reports
+// whether it removed any.
+func (s *Service) reapExpiredUploads(ctx context.Context, ownerID string) (bool, error) {
+	ups, err := s.store.ExpiredUploadsOf(ctx, ownerID, time.Now(), 100)
+	if err != nil {
+		return false, err
+	}
+	reaped := false
+	for _, up := range ups {
+		removed, err := s.removeUpload(ctx, up)
+		if err != nil {
+			return reaped, err
+		}
+		reaped = reaped || removed
+	}
+	return reaped, nil
+}
+
+// removeUpload deletes an upload's row, releasing its reservation, and then
+// its object. The row goes first: if a completion took the row meanwhile,
+// the object is the new document's and stays. An object left behind by a
+// failed delete is the orphan sweep's.
+func (s *Service) removeUpload(ctx context.Context, up *store.Upload) (bool, error) {
+	if err := s.store.DeleteUpload(ctx, up.ID); errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if err := s.blobs.Delete(context.WithoutCancel(ctx), up.BlobKey); err != nil {
+		s.log.Warn("remove abandoned upload object", "key", up.BlobKey, "error", err)
+	}
+	return true, nil
 }
 
 // SweepOrphans removes blobs under user prefixes that belong to no document

@@ -39,17 +39,34 @@ func (s *Service) errTooLarge() error {
 }
 
 // checkQuotaFor refuses early, before bytes are accepted, when adding size
-// bytes and one document would exceed the owner's quota. Commit checks again,
-// atomically.
+// bytes and one document would exceed the owner's quota, counting what
+// pending direct uploads reserve. Commit checks again, atomically.
 func (s *Service) checkQuotaFor(ctx context.Context, a Actor, size int64) error {
 	u, err := s.store.UserByID(ctx, a.UserID)
 	if err != nil {
 		return err
 	}
-	if (u.QuotaBytes > 0 && u.UsedBytes+size > u.QuotaBytes) || (u.QuotaDocuments > 0 && u.DocumentCount+1 > u.QuotaDocuments) {
+	if !fits(u, size) && u.PendingUploads > 0 {
+		// Expired direct uploads reserve nothing: drop them and look again.
+		if reaped, err := s.reapExpiredUploads(ctx, a.UserID); err != nil {
+			return err
+		} else if reaped {
+			if u, err = s.store.UserByID(ctx, a.UserID); err != nil {
+				return err
+			}
+		}
+	}
+	if !fits(u, size) {
 		return s.quotaExceeded(ctx, a, u, size)
 	}
 	return nil
+}
+
+// fits reports whether size more bytes and one more document stay within
+// u's quotas, counting what pending direct uploads reserve.
+func fits(u *store.User, size int64) bool {
+	return (u.QuotaBytes == 0 || u.UsedBytes+u.ReservedBytes+size <= u.QuotaBytes) &&
+		(u.QuotaDocuments == 0 || u.DocumentCount+u.PendingUploads+1 <= u.QuotaDocuments)
 }
 
 func (s *Service) quotaExceeded(ctx context.Context, a Actor, u *store.User, size int64) error {
@@ -62,12 +79,13 @@ func (s *Service) quotaExceeded(ctx context.Context, a Actor, u *store.User, siz
 	if err := s.store.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "quota.exceeded", TargetType: "user",
 		TargetID: a.UserID, IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{
 			"size_bytes": size, "used_bytes": u.UsedBytes, "quota_bytes": u.QuotaBytes,
-			"document_count": u.DocumentCount, "quota_documents": u.QuotaDocuments}}); err != nil {
+			"document_count": u.DocumentCount, "quota_documents": u.QuotaDocuments,
+			"reserved_bytes": u.ReservedBytes, "pending_uploads": u.PendingUploads}}); err != nil {
 		s.log.Warn("audit quota.exceeded", "error", err)
 	}
 	return &apperr.Error{Kind: apperr.QuotaExceeded, Message: fmt.Sprintf(
-		"this upload would exceed your quota (using %d of %d bytes, %d of %d documents; 0 means unlimited)",
-		u.UsedBytes, u.QuotaBytes, u.DocumentCount, u.QuotaDocuments)}
+		"this upload would exceed your quota (using %d of %d bytes, %d of %d documents, and %d bytes reserved by %d uploads not yet completed; 0 means unlimited)",
+		u.UsedBytes, u.QuotaBytes, u.DocumentCount, u.QuotaDocuments, u.ReservedBytes, u.PendingUploads)}
 }
 
 // Stage streams one file into the blob store: the type is sniffed from the
@@ -166,7 +184,14 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 	}
 	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, OriginalFilename: st.Filename,
 		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey}
-	err := s.store.WithTx(ctx, func(tx *store.Store) error {
+	insert := func(tx *store.Store) error {
+		// inTx runs first: a direct upload's reservation it releases makes
+		// room for the charge of the real size.
+		if inTx != nil {
+			if err := inTx(tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.ChargeUsage(ctx, a.UserID, st.Size, 1); err != nil {
 			return err
 		}
@@ -181,16 +206,20 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 				return err
 			}
 		}
-		if inTx != nil {
-			if err := inTx(tx); err != nil {
-				return err
-			}
-		}
 		if err := s.audit(ctx, tx, a, "document.create", d.ID, map[string]any{"size_bytes": d.SizeBytes, "mime_type": d.MIMEType}); err != nil {
 			return err
 		}
 		return s.jobs.EnqueueProcess(ctx, tx, d.ID, false)
-	})
+	}
+	err := s.store.WithTx(ctx, insert)
+	if errors.Is(err, store.ErrQuota) {
+		// Expired direct uploads reserve nothing: drop them and try again.
+		if reaped, rerr := s.reapExpiredUploads(ctx, a.UserID); rerr != nil {
+			return nil, rerr
+		} else if reaped {
+			err = s.store.WithTx(ctx, insert)
+		}
+	}
 	if errors.Is(err, store.ErrQuota) {
 		return nil, s.quotaExceeded(ctx, a, nil, st.Size)
 	}

@@ -120,7 +120,8 @@ func (r *Report) Write(w io.Writer) {
 	list("note: documents in cloud drives that could NOT BE VERIFIED (not counted as problems)", r.PlacedUnverified)
 	var drift []string
 	for _, d := range r.UsageDrifts {
-		drift = append(drift, fmt.Sprintf("user %s: counted %d bytes/%d documents, actual %d/%d", d.UserID, d.StoredBytes, d.StoredDocs, d.ActualBytes, d.ActualDocs))
+		drift = append(drift, fmt.Sprintf("user %s: counted %d bytes/%d documents, actual %d/%d; reserved %d bytes/%d uploads, actual %d/%d",
+			d.UserID, d.StoredBytes, d.StoredDocs, d.ActualBytes, d.ActualDocs, d.StoredReserved, d.StoredPending, d.ActualReserved, d.ActualPending))
 	}
 	list("usage counters that drifted", drift)
 	list("documents missing from the search index", r.Unindexed)

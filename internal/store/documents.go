@@ -116,12 +116,13 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 }
 
 // ChargeUsage adds bytes and docs to the owner's usage, atomically refusing
-// with ErrQuota when a quota (0 = unlimited) would be exceeded.
+// with ErrQuota when a quota (0 = unlimited) would be exceeded. Pending
+// direct uploads' reservations count as used.
 func (s *Store) ChargeUsage(ctx context.Context, ownerID string, bytes, docs int64) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE users SET used_bytes = used_bytes + $1, document_count = document_count + $2
 		WHERE id = $3
-		  AND (quota_bytes = 0 OR used_bytes + $1 <= quota_bytes)
-		  AND (quota_documents = 0 OR document_count + $2 <= quota_documents)`, bytes, docs, ownerID)
+		  AND (quota_bytes = 0 OR used_bytes + reserved_bytes + $1 <= quota_bytes)
+		  AND (quota_documents = 0 OR document_count + pending_uploads + $2 <= quota_documents)`, bytes, docs, ownerID)
 	if err != nil {
 		return fmt.Errorf("charge usage: %w", normalize(err))
 	}

@@ -259,7 +259,7 @@ func TestUploadsAndUserDeletionCascade(t *testing.T) {
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		up := &store.Upload{OwnerID: a.ID, DocumentID: store.NewID(), Filename: "f.pdf", SizeBytes: 9, BlobKey: "k/1",
 			ExpiresAt: time.Now().Add(-time.Minute)}
-		if err := s.CreateUpload(ctx, up); err != nil {
+		if err := s.CreateUpload(ctx, up, 0); err != nil {
 			t.Fatal(err)
 		}
 		exp, err := s.ExpiredUploads(ctx, time.Now(), 10)

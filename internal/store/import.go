@@ -98,17 +98,25 @@ func (s *Store) AllAudit(ctx context.Context, fn func(*AuditEntry) error) error 
 
 // UsageDrift is an owner whose stored usage differs from their documents.
 type UsageDrift struct {
-	UserID                   string
-	StoredBytes, ActualBytes int64
-	StoredDocs, ActualDocs   int64
+	UserID                         string
+	StoredBytes, ActualBytes       int64
+	StoredDocs, ActualDocs         int64
+	StoredReserved, ActualReserved int64 // bytes reserved by pending uploads
+	StoredPending, ActualPending   int64 // pending uploads
 }
 
-// UsageDrifts lists users whose counters do not match their documents.
+// UsageDrifts lists users whose counters do not match their documents and
+// pending uploads.
 func (s *Store) UsageDrifts(ctx context.Context) ([]UsageDrift, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.used_bytes, COALESCE(SUM(d.size_bytes), 0), u.document_count, COUNT(d.id)
-		FROM users u LEFT JOIN documents d ON d.owner_id = u.id
-		GROUP BY u.id, u.used_bytes, u.document_count
-		HAVING u.used_bytes <> COALESCE(SUM(d.size_bytes), 0) OR u.document_count <> COUNT(d.id)`)
+	rows, err := s.r.QueryContext(ctx, `SELECT id, used_bytes, doc_bytes, document_count, docs,
+			reserved_bytes, upload_bytes, pending_uploads, uploads
+		FROM (SELECT u.id, u.used_bytes, u.document_count, u.reserved_bytes, u.pending_uploads,
+			(SELECT COALESCE(SUM(size_bytes), 0) FROM documents WHERE owner_id = u.id) AS doc_bytes,
+			(SELECT COUNT(*) FROM documents WHERE owner_id = u.id) AS docs,
+			(SELECT COALESCE(SUM(size_bytes), 0) FROM uploads WHERE owner_id = u.id) AS upload_bytes,
+			(SELECT COUNT(*) FROM uploads WHERE owner_id = u.id) AS uploads
+			FROM users u) c
+		WHERE used_bytes <> doc_bytes OR document_count <> docs OR reserved_bytes <> upload_bytes OR pending_uploads <> uploads`)
 	if err != nil {
 		return nil, fmt.Errorf("usage drift: %w", normalize(err))
 	}
@@ -116,7 +124,8 @@ func (s *Store) UsageDrifts(ctx context.Context) ([]UsageDrift, error) {
 	var out []UsageDrift
 	for rows.Next() {
 		var d UsageDrift
-		if err := rows.Scan(&d.UserID, &d.StoredBytes, &d.ActualBytes, &d.StoredDocs, &d.ActualDocs); err != nil {
+		if err := rows.Scan(&d.UserID, &d.StoredBytes, &d.ActualBytes, &d.StoredDocs, &d.ActualDocs,
+			&d.StoredReserved, &d.ActualReserved, &d.StoredPending, &d.ActualPending); err != nil {
 			return nil, fmt.Errorf("usage drift: %w", normalize(err))
 		}
 		out = append(out, d)
@@ -124,11 +133,14 @@ func (s *Store) UsageDrifts(ctx context.Context) ([]UsageDrift, error) {
 	return out, normalize(rows.Err())
 }
 
-// FixUsage sets an owner's counters to what their documents add up to.
+// FixUsage sets an owner's counters to what their documents and pending
+// uploads add up to.
 func (s *Store) FixUsage(ctx context.Context, userID string) error {
 	_, err := s.w.ExecContext(ctx, `UPDATE users SET
 		used_bytes = (SELECT COALESCE(SUM(size_bytes), 0) FROM documents WHERE owner_id = $1),
-		document_count = (SELECT COUNT(*) FROM documents WHERE owner_id = $1)
+		document_count = (SELECT COUNT(*) FROM documents WHERE owner_id = $1),
+		reserved_bytes = (SELECT COALESCE(SUM(size_bytes), 0) FROM uploads WHERE owner_id = $1),
+		pending_uploads = (SELECT COUNT(*) FROM uploads WHERE owner_id = $1)
 		WHERE id = $1`, userID)
 	if err != nil {
 		return fmt.Errorf("fix usage: %w", normalize(err))

@@ -195,7 +195,7 @@ func runApplication(t *testing.T, s *store.Store) {
 	}
 	up := &store.Upload{OwnerID: u.ID, DocumentID: store.NewID(), Filename: "a.pdf", Title: "a", SizeBytes: 3,
 		ContentType: "application/pdf", BlobKey: u.ID + "/up/a.pdf", ExpiresAt: time.Now().Add(time.Hour)}
-	if err := s.CreateUpload(ctx, up); err != nil {
+	if err := s.CreateUpload(ctx, up, 0); err != nil {
 		t.Fatalf("create upload: %v", err)
 	}
 	if got, err := s.UploadByID(ctx, up.ID); err != nil || got.BlobKey != up.BlobKey {

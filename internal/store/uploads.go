@@ -2,9 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
+
+// ErrTooManyPending is returned by CreateUpload when the owner already has
+// the most pending uploads allowed.
+var ErrTooManyPending = errors.New("store: too many pending uploads")
 
 // Upload is a direct upload that was started and not yet completed.
 type Upload struct {
@@ -33,19 +38,62 @@ func scanUpload(row interface{ Scan(...any) error }) (*Upload, error) {
 	return &u, nil
 }
 
-// CreateUpload records a started direct upload.
-func (s *Store) CreateUpload(ctx context.Context, u *Upload) error {
+// CreateUpload records a started direct upload and reserves its announced
+// size and one document against the owner's quota until DeleteUpload. One
+// conditional UPDATE of the owner's row counts the reservation together with
+// the bytes used and the other reservations, so concurrent starts cannot
+// oversubscribe on either engine. It fails with ErrQuota when a quota (0 =
+// unlimited) would be exceeded, with ErrTooManyPending when the owner already
+// has maxPending uploads pending (0 = no cap), and with ErrNotFound when the
+// owner does not exist.
+func (s *Store) CreateUpload(ctx context.Context, u *Upload, maxPending int) error {
 	if u.ID == "" {
 		u.ID = NewID()
 	}
 	u.CreatedAt = now()
 	u.ExpiresAt = u.ExpiresAt.UTC().Truncate(time.Microsecond)
-	_, err := s.w.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		u.ID, u.OwnerID, u.DocumentID, u.Filename, u.Title, u.SizeBytes, u.ContentType, u.SHA256, u.BlobKey, u.ExpiresAt, u.CreatedAt)
+	return s.WithTx(ctx, func(tx *Store) error {
+		q := `UPDATE users SET reserved_bytes = reserved_bytes + $1, pending_uploads = pending_uploads + 1
+			WHERE id = $2
+			  AND (quota_bytes = 0 OR used_bytes + reserved_bytes + $1 <= quota_bytes)
+			  AND (quota_documents = 0 OR document_count + pending_uploads + 1 <= quota_documents)`
+		args := []any{u.SizeBytes, u.OwnerID}
+		if maxPending > 0 {
+			q += ` AND pending_uploads < $3`
+			args = append(args, maxPending)
+		}
+		res, err := tx.w.ExecContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("reserve upload: %w", normalize(err))
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			owner, err := tx.UserByID(ctx, u.OwnerID)
+			if err != nil {
+				return fmt.Errorf("reserve upload: %w", err)
+			}
+			if maxPending > 0 && owner.PendingUploads >= int64(maxPending) {
+				return ErrTooManyPending
+			}
+			return ErrQuota
+		}
+		_, err = tx.w.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			u.ID, u.OwnerID, u.DocumentID, u.Filename, u.Title, u.SizeBytes, u.ContentType, u.SHA256, u.BlobKey, u.ExpiresAt, u.CreatedAt)
+		if err != nil {
+			return fmt.Errorf("create upload: %w", normalize(err))
+		}
+		return nil
+	})
+}
+
+// OldestPendingExpiry is when the owner's first pending upload expires, or
+// ErrNotFound when none is pending.
+func (s *Store) OldestPendingExpiry(ctx context.Context, ownerID string) (time.Time, error) {
+	var t time.Time
+	err := s.r.QueryRowContext(ctx, `SELECT expires_at FROM uploads WHERE owner_id = $1 ORDER BY expires_at LIMIT 1`, ownerID).Scan(&t)
 	if err != nil {
-		return fmt.Errorf("create upload: %w", normalize(err))
+		return time.Time{}, fmt.Errorf("oldest pending upload: %w", normalize(err))
 	}
-	return nil
+	return t.UTC(), nil
 }
 
 // Upload returns the owner's pending upload, or ErrNotFound.
@@ -66,14 +114,42 @@ func (s *Store) UploadByID(ctx context.Context, id string) (*Upload, error) {
 	return u, nil
 }
 
-// DeleteUpload removes a pending upload row.
+// DeleteUpload removes a pending upload row and releases its reservation,
+// in one transaction (or the caller's). ErrNotFound when it is already gone,
+// so a reservation is released once however many callers race.
 func (s *Store) DeleteUpload(ctx context.Context, id string) error {
-	return s.execOne(ctx, "delete upload", `DELETE FROM uploads WHERE id = $1`, id)
+	return s.WithTx(ctx, func(tx *Store) error {
+		var owner string
+		var size int64
+		err := tx.w.QueryRowContext(ctx, `DELETE FROM uploads WHERE id = $1 RETURNING owner_id, size_bytes`, id).Scan(&owner, &size)
+		if err != nil {
+			return fmt.Errorf("delete upload: %w", normalize(err))
+		}
+		_, err = tx.w.ExecContext(ctx, `UPDATE users SET
+			reserved_bytes = CASE WHEN reserved_bytes > $1 THEN reserved_bytes - $1 ELSE 0 END,
+			pending_uploads = CASE WHEN pending_uploads > 1 THEN pending_uploads - 1 ELSE 0 END
+			WHERE id = $2`, size, owner)
+		if err != nil {
+			return fmt.Errorf("release upload reservation: %w", normalize(err))
+		}
+		return nil
+	})
 }
 
 // ExpiredUploads lists up to limit uploads that expired before t.
 func (s *Store) ExpiredUploads(ctx context.Context, t time.Time, limit int) ([]*Upload, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE expires_at < $1 ORDER BY expires_at LIMIT $2`, t.UTC(), limit)
+	return s.uploads(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE expires_at < $1 ORDER BY expires_at LIMIT $2`, t.UTC(), limit)
+}
+
+// ExpiredUploadsOf lists up to limit of the owner's uploads that expired
+// before t.
+func (s *Store) ExpiredUploadsOf(ctx context.Context, ownerID string, t time.Time, limit int) ([]*Upload, error) {
+	return s.uploads(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE owner_id = $1 AND expires_at < $2 ORDER BY expires_at LIMIT $3`,
+		ownerID, t.UTC(), limit)
+}
+
+func (s *Store) uploads(ctx context.Context, q string, args ...any) ([]*Upload, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("expired uploads: %w", normalize(err))
 	}

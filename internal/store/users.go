@@ -21,6 +21,8 @@ type User struct {
 	QuotaDocuments int64 // 0 = unlimited
 	UsedBytes      int64
 	DocumentCount  int64
+	ReservedBytes  int64  // announced by pending direct uploads
+	PendingUploads int64  // direct uploads started and not yet completed
 	StorageBackend string // "system" or a cloud account id
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -29,11 +31,15 @@ type User struct {
 const userColumns = `id, email, display_name, password_hash, role, disabled, totp_secret, totp_enabled,
 	quota_bytes, quota_documents, used_bytes, document_count, storage_backend, created_at, updated_at`
 
+// userSelect is userColumns and the upload reservations, which only
+// CreateUpload and DeleteUpload write.
+const userSelect = userColumns + `, reserved_bytes, pending_uploads`
+
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.PasswordHash, &u.Role, &u.Disabled, &u.TOTPSecret,
 		&u.TOTPEnabled, &u.QuotaBytes, &u.QuotaDocuments, &u.UsedBytes, &u.DocumentCount, &u.StorageBackend,
-		&u.CreatedAt, &u.UpdatedAt)
+		&u.CreatedAt, &u.UpdatedAt, &u.ReservedBytes, &u.PendingUploads)
 	if err != nil {
 		return nil, normalize(err)
 	}
@@ -70,7 +76,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 
 // UserByID returns the user, or ErrNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userSelect+` FROM users WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("user by id: %w", err)
 	}
@@ -79,7 +85,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 
 // UserByEmail returns the user with that email (any case), or ErrNotFound.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`, NormalizeEmail(email)))
+	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userSelect+` FROM users WHERE email = $1`, NormalizeEmail(email)))
 	if err != nil {
 		return nil, fmt.Errorf("user by email: %w", err)
 	}
@@ -136,7 +142,7 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User
 	}
 	add("updated_at", now())
 	args = append(args, id)
-	q := fmt.Sprintf(`UPDATE users SET %s WHERE id = $%d RETURNING `+userColumns, strings.Join(sets, ", "), len(args))
+	q := fmt.Sprintf(`UPDATE users SET %s WHERE id = $%d RETURNING `+userSelect, strings.Join(sets, ", "), len(args))
 	u, err := scanUser(s.w.QueryRowContext(ctx, q, args...))
 	if err != nil {
 		return nil, fmt.Errorf("update user: %w", err)
@@ -159,7 +165,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 // ListUsers pages through all users in creation order.
 func (s *Store) ListUsers(ctx context.Context, p Page) ([]*User, string, error) {
 	limit := p.limit()
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`,
+	rows, err := s.r.QueryContext(ctx, `SELECT `+userSelect+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`,
 		p.Cursor, limit+1)
 	if err != nil {
 		return nil, "", fmt.Errorf("list users: %w", normalize(err))

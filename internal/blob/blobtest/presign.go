@@ -23,7 +23,7 @@ func testPresign(t *testing.T, s blob.Store) {
 	data := RandomBytes(t, 3<<20)
 	const key = "presigned/doc.bin"
 
-	putURL, hdr, err := p.PresignPut(ctx, key, 10*time.Minute)
+	putURL, hdr, err := p.PresignPut(ctx, key, int64(len(data)), 10*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,12 +97,34 @@ func testPresign(t *testing.T, s blob.Store) {
 		sameBytes(t, "object after tampered PUTs", got, data)
 	})
 
+	// The Content-Length is signed: a body of another size than announced
+	// is refused and stores nothing.
+	t.Run("OtherSize", func(t *testing.T) {
+		const k = "presigned/sized.bin"
+		u, h, err := p.PresignPut(ctx, k, 10, 10*time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Get("Content-Length") != "10" {
+			t.Fatalf("PresignPut headers %v, want Content-Length: 10", h)
+		}
+		for _, n := range []int{11, 1 << 20, 9} {
+			if code := do(t, http.MethodPut, u, h, bytes.Repeat([]byte("x"), n)); code != http.StatusForbidden {
+				t.Errorf("PUT of %d bytes on a URL signed for 10: status %d, want 403", n, code)
+			}
+			wantNotFound(t, s, k)
+		}
+		if code := do(t, http.MethodPut, u, h, bytes.Repeat([]byte("x"), 10)); code != http.StatusOK {
+			t.Errorf("PUT of the signed size: status %d", code)
+		}
+	})
+
 	t.Run("Expired", func(t *testing.T) {
 		u, err := p.PresignGet(ctx, key, time.Second, "")
 		if err != nil {
 			t.Fatal(err)
 		}
-		pu, _, err := p.PresignPut(ctx, "presigned/late.bin", time.Second)
+		pu, _, err := p.PresignPut(ctx, "presigned/late.bin", 4, time.Second)
 		if err != nil {
 			t.Fatal(err)
 		}

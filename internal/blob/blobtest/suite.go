@@ -340,7 +340,7 @@ func testInvalidKeys(t *testing.T, s blob.Store) {
 				check("List", s.List(ctx, key, func(blob.Info) error { return nil }))
 			}
 			if p != nil {
-				_, _, err = p.PresignPut(ctx, key, time.Minute)
+				_, _, err = p.PresignPut(ctx, key, 1, time.Minute)
 				check("PresignPut", err)
 				_, err = p.PresignGet(ctx, key, time.Minute, "f.pdf")
 				check("PresignGet", err)

@@ -117,7 +117,8 @@ DV.ready.then(async (me) => {
   const putWithProgress = (url, headers, file, bar) => new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
     x.open("PUT", url);
-    for (const [k, v] of Object.entries(headers || {})) x.setRequestHeader(k, v);
+    // The browser sends Content-Length (signed on S3 URLs) by itself.
+    for (const [k, v] of Object.entries(headers || {})) if (k.toLowerCase() !== "content-length") x.setRequestHeader(k, v);
     x.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = e.loaded / e.total; };
     x.onload = () => (x.status >= 200 && x.status < 300 ? resolve() : reject(new Error(uploadError(x))));
     x.onerror = () => reject(new Error("the connection broke off; try again"));
