@@ -65,4 +65,3 @@ func runBackupSQLite(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "restore: stop DocuVault, then start it with DATA_DIR=%s (or copy the folder's contents into an empty DATA_DIR)\n", dest)
 	return nil
 }
-
