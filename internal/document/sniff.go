@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/gabriel-vasile/mimetype"
+
+	"github.com/docuvault/docuvault/internal/extract"
 )
 
 // sniffBytes is how much of a file the type check reads; zipSniffBytes is
@@ -21,29 +23,6 @@ const (
 	sniffBytes    = 3072
 	zipSniffBytes = 64 << 10
 )
-
-// allowed maps sniffed MIME types to the type stored and the extension of
-// the object key. Anything else is refused with 415.
-var allowed = map[string]string{
-	"application/pdf": ".pdf",
-	"image/png":       ".png",
-	"image/jpeg":      ".jpg",
-	"image/tiff":      ".tiff",
-	"image/webp":      ".webp",
-	"image/gif":       ".gif",
-	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   ".docx",
-	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         ".xlsx",
-	"application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
-	"application/vnd.oasis.opendocument.text":                                   ".odt",
-	"application/vnd.oasis.opendocument.spreadsheet":                            ".ods",
-	"application/vnd.oasis.opendocument.presentation":                           ".odp",
-	"text/rtf":       ".rtf",
-	"text/html":      ".html",
-	"text/plain":     ".txt",
-	"text/markdown":  ".md",
-	"text/csv":       ".csv",
-	"message/rfc822": ".eml",
-}
 
 // sniff reads the head of r and decides the document type from its content.
 // The filename may only refine plain text into Markdown or CSV; it never
@@ -75,13 +54,11 @@ func Classify(head []byte, filename string) (string, string) {
 	if base == "application/zip" {
 		base = zipOfficeType(head)
 	}
-	if base == "application/rtf" {
-		base = "text/rtf"
-	}
-	ext, ok := allowed[base]
+	f, ok := extract.FormatOf(base)
 	if !ok {
 		return "", ""
 	}
+	base, ext := f.MIME, f.Ext
 	if base == "text/plain" {
 		switch strings.ToLower(path.Ext(filename)) {
 		case ".md", ".markdown":

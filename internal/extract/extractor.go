@@ -99,31 +99,11 @@ func withDefaults(l Limits) Limits {
 
 // formatFor returns the extractor for a sniffed MIME type, nil when none.
 func (e *Extractor) formatFor(mime string) formatFunc {
-	switch mime {
-	case "application/pdf":
-		return e.extractPDF
-	case "image/png", "image/jpeg", "image/tiff", "image/webp", "image/gif":
-		return e.extractImage
-	case "application/vnd.openxmlformats-officedocument.wordprocessingml.document":
-		return extractDOCX
-	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-		return extractXLSX
-	case "application/vnd.openxmlformats-officedocument.presentationml.presentation":
-		return extractPPTX
-	case "application/vnd.oasis.opendocument.text",
-		"application/vnd.oasis.opendocument.spreadsheet",
-		"application/vnd.oasis.opendocument.presentation":
-		return extractODF
-	case "text/html":
-		return extractHTML
-	case "text/rtf", "application/rtf":
-		return extractRTF
-	case "text/plain", "text/markdown", "text/csv":
-		return extractText
-	case "message/rfc822":
-		return extractEML
+	f, ok := FormatOf(mime)
+	if !ok {
+		return nil
 	}
-	return nil
+	return func(ctx context.Context, in Input, lim Limits) (*Result, error) { return f.read(e, ctx, in, lim) }
 }
 
 // Supports reports whether Extract handles the MIME type.
