@@ -74,8 +74,8 @@ func newAuthEnv(t *testing.T, st *store.Store, state auth.State, mod func(*auth.
 		mail: &recordingMailer{resets: map[string][]string{}, alerts: map[string][]auth.AlertInfo{}}}
 	cfg := auth.Config{SecretKey: e.secret, RegistrationOpen: true, HIBPURL: "off", FrontendURL: "http://vault.test",
 		Argon2: auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, InsecureArgon2ForTests: true,
-		Limits: auth.Limits{LoginPerAccount: generous, LoginPerIP: generous, TOTPPerAccount: generous, ResetPerAccount: generous,
-			ResetPerIP: generous, RegisterPerAccount: generous, RegisterPerIP: generous}}
+		Limits: auth.Limits{LoginPerAccountIP: generous, LoginPerAccount: generous, LoginPerIP: generous, TOTPPerAccountIP: generous,
+			TOTPPerAccount: generous, ResetPerAccount: generous, ResetPerIP: generous, RegisterPerAccount: generous, RegisterPerIP: generous}}
 	if mod != nil {
 		mod(&cfg)
 	}
