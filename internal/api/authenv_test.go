@@ -134,6 +134,7 @@ type client struct {
 	lang    string
 	token   string
 	noCSRF  bool // send no Origin / Sec-Fetch-Site
+	extra   http.Header
 	lastHdr http.Header
 }
 
@@ -167,6 +168,9 @@ func (c *client) do(method, path string, body any) (int, map[string]any) {
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.extra {
+		req.Header[k] = v
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {
