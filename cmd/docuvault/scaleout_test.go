@@ -232,13 +232,13 @@ func TestScaleOut(t *testing.T) {
 	t.Logf("docuvault check:\n%s", out)
 }
 
-// rateLimitsAcrossNodes: bad logins for one account spread over both servers
+// rateLimitsAcrossNodes: bad logins for one account from one address, spread over both servers,
 // are refused at the same count as on one server.
 func rateLimitsAcrossNodes(t *testing.T, a, b string) {
 	firstRefusal := func(email string, bases ...string) int {
 		reg := newClient(t, a)
 		reg.json("POST", "/api/auth/register", map[string]any{"email": email, "password": crashUserPassword}, 201)
-		limit := int(auth.DefaultLimits.LoginPerAccount.N)
+		limit := int(auth.DefaultLimits.LoginPerAccountIP.N)
 		for i := 1; i <= limit+2; i++ {
 			c := newClient(t, bases[i%len(bases)])
 			code, body, h := c.call("POST", "/api/auth/login", strings.NewReader(fmt.Sprintf(`{"email":%q,"password":"wrong password %d"}`, email, i)), "application/json")
@@ -257,7 +257,7 @@ func rateLimitsAcrossNodes(t *testing.T, a, b string) {
 	}
 	one := firstRefusal("limit-one@example.com", a)
 	two := firstRefusal("limit-two@example.com", a, b)
-	if want := int(auth.DefaultLimits.LoginPerAccount.N) + 1; one != want || two != want {
+	if want := int(auth.DefaultLimits.LoginPerAccountIP.N) + 1; one != want || two != want {
 		t.Fatalf("first 429 at attempt %d on one node and %d over two nodes; want %d for both", one, two, want)
 	}
 	// The right password is refused too while the account is limited, on both.

@@ -77,7 +77,7 @@ func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 		mail: &recordingMailer{resets: map[string][]string{}, alerts: map[string][]auth.AlertInfo{}}}
 	accounts, err := auth.New(st, auth.NewDBState(st), ae.mail, log, auth.Config{SecretKey: ae.secret, RegistrationOpen: true,
 		HIBPURL: "off", FrontendURL: "http://vault.test", Argon2: auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1},
-		InsecureArgon2ForTests: true, Limits: auth.Limits{LoginPerAccount: generous, LoginPerIP: generous,
+		InsecureArgon2ForTests: true, Limits: auth.Limits{LoginPerAccountIP: generous, LoginPerAccount: generous, LoginPerIP: generous, TOTPPerAccountIP: generous,
 			TOTPPerAccount: generous, ResetPerAccount: generous, ResetPerIP: generous, RegisterPerAccount: generous, RegisterPerIP: generous}})
 	if err != nil {
 		t.Fatal(err)

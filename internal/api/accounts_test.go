@@ -202,19 +202,20 @@ func TestPasswordReset(t *testing.T) {
 	})
 }
 
-// TestRateLimits: per account and per IP on login, registration, reset and
-// the second factor; 429 rate_limited with Retry-After.
+// TestRateLimits: failed sign-ins per (account, address), registrations per
+// address and reset requests per account; 429 rate_limited with Retry-After.
+// The failure-only counting is TestLoginLimitsCountFailuresOnly's.
 func TestRateLimits(t *testing.T) {
 	three := auth.Limit{N: 3, Window: 1e12}
 	eachAuthEnv(t, func(c *auth.Config) {
-		c.Limits.LoginPerAccount = three
+		c.Limits.LoginPerAccountIP = three
 		c.Limits.RegisterPerIP = auth.Limit{N: 4, Window: 1e12}
 		c.Limits.ResetPerAccount = three
-		c.Limits.TOTPPerAccount = three
 	}, func(t *testing.T, e *authEnv) {
 		c := e.client(t)
-		c.register("ann@example.com") // login 1
+		c.register("ann@example.com") // a success: not counted
 		wrong := map[string]any{"email": "ann@example.com", "password": "wrong password here"}
+		c.must(401, "POST", "/api/auth/login", wrong) // 1
 		c.must(401, "POST", "/api/auth/login", wrong) // 2
 		c.must(401, "POST", "/api/auth/login", wrong) // 3
 		status, out := c.do("POST", "/api/auth/login", map[string]any{"email": "ann@example.com", "password": goodPassword})

@@ -74,8 +74,8 @@ func newAuthEnv(t *testing.T, st *store.Store, state auth.State, mod func(*auth.
 		mail: &recordingMailer{resets: map[string][]string{}, alerts: map[string][]auth.AlertInfo{}}}
 	cfg := auth.Config{SecretKey: e.secret, RegistrationOpen: true, HIBPURL: "off", FrontendURL: "http://vault.test",
 		Argon2: auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1}, InsecureArgon2ForTests: true,
-		Limits: auth.Limits{LoginPerAccount: generous, LoginPerIP: generous, TOTPPerAccount: generous, ResetPerAccount: generous,
-			ResetPerIP: generous, RegisterPerAccount: generous, RegisterPerIP: generous}}
+		Limits: auth.Limits{LoginPerAccountIP: generous, LoginPerAccount: generous, LoginPerIP: generous, TOTPPerAccountIP: generous,
+			TOTPPerAccount: generous, ResetPerAccount: generous, ResetPerIP: generous, RegisterPerAccount: generous, RegisterPerIP: generous}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -134,6 +134,7 @@ type client struct {
 	lang    string
 	token   string
 	noCSRF  bool // send no Origin / Sec-Fetch-Site
+	extra   http.Header
 	lastHdr http.Header
 }
 
@@ -167,6 +168,9 @@ func (c *client) do(method, path string, body any) (int, map[string]any) {
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	for k, v := range c.extra {
+		req.Header[k] = v
 	}
 	res, err := c.hc.Do(req)
 	if err != nil {

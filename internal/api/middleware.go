@@ -15,7 +15,10 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	clientIPKey
+)
 
 // RequestID returns the request's ID ("" outside a request).
 func RequestID(ctx context.Context) string {
@@ -66,6 +69,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = withClientIP(ctx, clientAddr(r.RemoteAddr, r.Header, s.deps.TrustedProxies))
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		h := sw.Header()
@@ -126,21 +130,4 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
-}
-
-// clientIP is the remote address without the port. Proxy headers are not
-// trusted: put DocuVault behind a proxy that sets the connection address, or
-// extend this with a configured list of trusted proxies.
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	for i := len(host) - 1; i >= 0; i-- {
-		if host[i] == ':' {
-			host = host[:i]
-			break
-		}
-	}
-	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
-		host = host[1 : len(host)-1]
-	}
-	return host
 }

@@ -7,6 +7,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -51,6 +52,10 @@ type Deps struct {
 	// Cloud connects users' cloud drives and chooses where documents
 	// live; nil answers 503 on those routes.
 	Cloud *cloud.Service
+	// TrustedProxies are the reverse proxies (TRUSTED_PROXIES) whose
+	// X-Forwarded-For and Forwarded headers name the client; empty ignores
+	// those headers.
+	TrustedProxies []netip.Prefix
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }

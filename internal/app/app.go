@@ -232,21 +232,22 @@ func (a *App) Close() error {
 // API builds the HTTP handler.
 func (a *App) API() *api.Server {
 	return api.New(api.Deps{
-		Logger:       a.Log,
-		Store:        a.Store,
-		Blobs:        a.Blobs,
-		Registerer:   a.Registry,
-		Gatherer:     a.Registry,
-		Version:      VersionString(),
-		Health:       a.Health,
-		Documents:    a.Documents,
-		Accounts:     a.Accounts,
-		Classify:     a.ClassifySvc,
-		Jobs:         a.Jobs,
-		Audit:        a.Audit,
-		Cloud:        a.Cloud,
-		MetricsToken: a.Config.MetricsToken,
-		Extra:        a.mountUI,
+		Logger:         a.Log,
+		Store:          a.Store,
+		Blobs:          a.Blobs,
+		Registerer:     a.Registry,
+		Gatherer:       a.Registry,
+		Version:        VersionString(),
+		Health:         a.Health,
+		Documents:      a.Documents,
+		Accounts:       a.Accounts,
+		Classify:       a.ClassifySvc,
+		Jobs:           a.Jobs,
+		Audit:          a.Audit,
+		Cloud:          a.Cloud,
+		MetricsToken:   a.Config.MetricsToken,
+		TrustedProxies: a.Config.TrustedProxies,
+		Extra:          a.mountUI,
 	})
 }
 

@@ -86,7 +86,7 @@ func (s *Service) ChangePassword(ctx context.Context, c Client, id *Identity, cu
 	if err != nil {
 		return err
 	}
-	if err := s.confirmPassword(ctx, u, "current_password", current); err != nil {
+	if err := s.confirmPassword(ctx, c, u, "current_password", current); err != nil {
 		return err
 	}
 	if err := s.checkNewPassword(ctx, "new_password", next); err != nil {

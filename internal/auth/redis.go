@@ -72,3 +72,26 @@ func (r *RedisState) Hit(ctx context.Context, key string, window time.Duration) 
 	}
 	return res[0], max(time.Duration(res[1])*time.Millisecond, time.Second), nil
 }
+
+// unhitScript decrements a counter that exists and is above zero, keeping
+// its expiry; a missing (expired) key is not created.
+var unhitScript = redis.NewScript(`
+local n = tonumber(redis.call("GET", KEYS[1]))
+if n and n > 0 then return redis.call("DECR", KEYS[1]) end
+return 0`)
+
+// Unhit implements State.
+func (r *RedisState) Unhit(ctx context.Context, key string) error {
+	if err := unhitScript.Run(ctx, r.c, []string{r.prefix + key}).Err(); err != nil {
+		return fmt.Errorf("auth: redis unhit: %w", err)
+	}
+	return nil
+}
+
+// Clear implements State.
+func (r *RedisState) Clear(ctx context.Context, key string) error {
+	if err := r.c.Del(ctx, r.prefix+key).Err(); err != nil {
+		return fmt.Errorf("auth: redis clear: %w", err)
+	}
+	return nil
+}

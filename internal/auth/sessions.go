@@ -61,7 +61,8 @@ var errSessionOver = apperr.New(apperr.Unauthorized, "the session has ended; sig
 // after the same amount of hashing.
 func (s *Service) Login(ctx context.Context, c Client, in LoginInput) (*Tokens, error) {
 	email := store.NormalizeEmail(in.Email)
-	if err := s.limitBoth(ctx, "login", email, s.limits.LoginPerAccount, c.IP, s.limits.LoginPerIP); err != nil {
+	g, err := s.guardFailures(ctx, s.loginRules("login", email, c.IP))
+	if err != nil {
 		return nil, err
 	}
 	u, err := s.st.UserByEmail(ctx, email)
@@ -71,10 +72,12 @@ func (s *Service) Login(ctx context.Context, c Client, in LoginInput) (*Tokens, 
 		return nil, errBadCredentials
 	}
 	if err != nil {
+		g.cancel(ctx)
 		return nil, err
 	}
 	ok, rehash, err := s.hash.Verify(ctx, in.Password, u.PasswordHash)
 	if err != nil && !errors.Is(err, ErrBadHash) {
+		g.cancel(ctx)
 		return nil, err
 	}
 	if err != nil {
@@ -88,6 +91,7 @@ func (s *Service) Login(ctx context.Context, c Client, in LoginInput) (*Tokens, 
 		s.auditAlone(ctx, c, u.ID, "auth.login_failed", u.ID, map[string]any{"reason": reason})
 		return nil, errBadCredentials
 	}
+	g.pass(ctx)
 	if rehash {
 		s.upgradeHash(ctx, u.ID, in.Password)
 	}
@@ -96,7 +100,7 @@ func (s *Service) Login(ctx context.Context, c Client, in LoginInput) (*Tokens, 
 		if in.TOTPCode == "" && in.BackupCode == "" {
 			return nil, apperr.New(apperr.MFARequired, "two-factor authentication is on: send totp_code or backup_code")
 		}
-		usedBackup, err := s.secondFactor(ctx, u, in.TOTPCode, in.BackupCode)
+		usedBackup, err := s.secondFactor(ctx, c, u, in.TOTPCode, in.BackupCode)
 		if err != nil {
 			if apperr.Is(err, apperr.Unauthorized) {
 				s.auditAlone(ctx, c, u.ID, "auth.login_failed", u.ID, map[string]any{"reason": "second_factor"})

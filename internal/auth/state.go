@@ -20,6 +20,11 @@ type State interface {
 	// Hit counts one event in key's fixed window and returns the count in
 	// the current window and the time left in it.
 	Hit(ctx context.Context, key string, window time.Duration) (int64, time.Duration, error)
+	// Unhit takes one event back from key's current window; a finished
+	// window, a missing key or a zero count is left alone.
+	Unhit(ctx context.Context, key string) error
+	// Clear deletes key's counter.
+	Clear(ctx context.Context, key string) error
 }
 
 // DBState is State on the database.
@@ -46,3 +51,9 @@ func (d *DBState) Hit(ctx context.Context, key string, window time.Duration) (in
 	}
 	return n, max(time.Until(end), time.Second), nil
 }
+
+// Unhit implements State.
+func (d *DBState) Unhit(ctx context.Context, key string) error { return d.st.UndoCounter(ctx, key) }
+
+// Clear implements State.
+func (d *DBState) Clear(ctx context.Context, key string) error { return d.st.ClearCounter(ctx, key) }

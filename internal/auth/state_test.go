@@ -147,3 +147,43 @@ func TestStateHit(t *testing.T) {
 		}
 	})
 }
+
+// TestStateUnhitClear: Unhit takes one event back and never goes below
+// zero nor brings an absent counter back; Clear starts the key anew. The
+// database and Redis agree.
+func TestStateUnhitClear(t *testing.T) {
+	eachState(t, func(t *testing.T, s State) {
+		ctx := context.Background()
+		for range 3 {
+			if _, _, err := s.Hit(ctx, "rl:u", time.Hour); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range 5 { // two more than were counted
+			if err := s.Unhit(ctx, "rl:u"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, _, err := s.Hit(ctx, "rl:u", time.Hour); err != nil || n != 1 {
+			t.Fatalf("hit after unhitting below zero: n=%d %v, want 1", n, err)
+		}
+		if err := s.Unhit(ctx, "rl:absent"); err != nil {
+			t.Fatal(err)
+		}
+		if n, left, err := s.Hit(ctx, "rl:absent", time.Hour); err != nil || n != 1 || left > time.Hour {
+			t.Fatalf("an unhit absent key: n=%d left=%v %v", n, left, err)
+		}
+		for range 4 {
+			_, _, _ = s.Hit(ctx, "rl:c", time.Hour)
+		}
+		if err := s.Clear(ctx, "rl:c"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Clear(ctx, "rl:never"); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, err := s.Hit(ctx, "rl:c", time.Hour); err != nil || n != 1 {
+			t.Fatalf("hit after clear: n=%d %v, want 1", n, err)
+		}
+	})
+}

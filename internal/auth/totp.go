@@ -97,16 +97,19 @@ func (s *Service) EnableTOTP(ctx context.Context, c Client, userID, code string)
 	if len(u.TOTPSecret) == 0 {
 		return nil, apperr.New(apperr.Conflict, "call POST /api/auth/totp/setup first")
 	}
-	if err := s.limit(ctx, "totp:acct:"+u.ID, s.limits.TOTPPerAccount); err != nil {
+	g, err := s.guardFailures(ctx, s.totpRules(u.ID, c.IP))
+	if err != nil {
 		return nil, err
 	}
 	ok, err := s.checkTOTP(ctx, u, code)
 	if err != nil {
+		g.cancel(ctx)
 		return nil, err
 	}
 	if !ok {
 		return nil, apperr.Fields("the code is not valid", map[string]string{"code": "is not valid; check the device's clock"})
 	}
+	g.pass(ctx)
 	codes, rows, err := s.newBackupCodes(ctx)
 	if err != nil {
 		return nil, err
@@ -137,10 +140,10 @@ func (s *Service) DisableTOTP(ctx context.Context, c Client, userID, password, c
 	if !u.TOTPEnabled {
 		return apperr.New(apperr.Conflict, "two-factor authentication is not on")
 	}
-	if err := s.confirmPassword(ctx, u, "password", password); err != nil {
+	if err := s.confirmPassword(ctx, c, u, "password", password); err != nil {
 		return err
 	}
-	if _, err := s.secondFactor(ctx, u, code, code); err != nil {
+	if _, err := s.secondFactor(ctx, c, u, code, code); err != nil {
 		if apperr.Is(err, apperr.Unauthorized) {
 			return apperr.Fields("the code is not valid", map[string]string{"code": "is not valid"})
 		}
@@ -165,7 +168,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, c Client, userID, p
 	if err != nil {
 		return nil, err
 	}
-	if err := s.confirmPassword(ctx, u, "password", password); err != nil {
+	if err := s.confirmPassword(ctx, c, u, "password", password); err != nil {
 		return nil, err
 	}
 	if !u.TOTPEnabled {
@@ -187,22 +190,34 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, c Client, userID, p
 	return codes, nil
 }
 
-// secondFactor checks a TOTP code, else a backup code, throttled per
-// account. It reports whether a backup code was spent.
-func (s *Service) secondFactor(ctx context.Context, u *store.User, totpCode, backupCode string) (bool, error) {
-	if err := s.limit(ctx, "totp:acct:"+u.ID, s.limits.TOTPPerAccount); err != nil {
+// secondFactor checks a TOTP code, else a backup code; failures are
+// limited per (account, address) and per account. It reports whether a
+// backup code was spent.
+func (s *Service) secondFactor(ctx context.Context, c Client, u *store.User, totpCode, backupCode string) (bool, error) {
+	g, err := s.guardFailures(ctx, s.totpRules(u.ID, c.IP))
+	if err != nil {
 		return false, err
 	}
 	if totpCode != "" {
 		ok, err := s.checkTOTP(ctx, u, totpCode)
-		if err != nil || ok {
+		if err != nil {
+			g.cancel(ctx)
 			return false, err
+		}
+		if ok {
+			g.pass(ctx)
+			return false, nil
 		}
 	}
 	if backupCode != "" {
 		ok, err := s.useBackupCode(ctx, u, backupCode)
-		if err != nil || ok {
-			return ok, err
+		if err != nil {
+			g.cancel(ctx)
+			return false, err
+		}
+		if ok {
+			g.pass(ctx)
+			return true, nil
 		}
 	}
 	return false, errBadCode
@@ -240,17 +255,21 @@ func (s *Service) checkTOTP(ctx context.Context, u *store.User, code string) (bo
 	return false, nil
 }
 
-// confirmPassword checks the signed-in user's password for a sensitive change.
-func (s *Service) confirmPassword(ctx context.Context, u *store.User, field, password string) error {
-	if err := s.limit(ctx, "confirm:acct:"+u.ID, s.limits.LoginPerAccount); err != nil {
+// confirmPassword checks the signed-in user's password for a sensitive
+// change; failures are limited like sign-in failures.
+func (s *Service) confirmPassword(ctx context.Context, c Client, u *store.User, field, password string) error {
+	g, err := s.guardFailures(ctx, s.loginRules("confirm", u.ID, c.IP))
+	if err != nil {
 		return err
 	}
 	ok, _, err := s.hash.Verify(ctx, password, u.PasswordHash)
 	if err != nil && !errors.Is(err, ErrBadHash) {
+		g.cancel(ctx)
 		return err
 	}
 	if !ok {
 		return apperr.Fields("the password is wrong", map[string]string{field: "is wrong"})
 	}
+	g.pass(ctx)
 	return nil
 }

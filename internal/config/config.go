@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -67,8 +68,11 @@ type Config struct {
 	LMStudioBaseURL  string // LMSTUDIO_BASE_URL
 
 	CORSOrigins []string
-	FrontendURL string
-	BackendURL  string
+	// TrustedProxies (TRUSTED_PROXIES) are the reverse proxies whose
+	// X-Forwarded-For / Forwarded headers name the client; empty ignores them.
+	TrustedProxies []netip.Prefix
+	FrontendURL    string
+	BackendURL     string
 	// BackendURLSet is true when BACKEND_URL was configured; otherwise URLs
 	// the server hands out for itself follow the address the client used.
 	BackendURLSet bool
@@ -135,6 +139,7 @@ var Variables = []Variable{
 	{"OLLAMA_BASE_URL", "(ollama unavailable)", "the Ollama server users may use, e.g. http://localhost:11434/v1"},
 	{"LMSTUDIO_BASE_URL", "(lmstudio unavailable)", "the LM Studio server users may use, e.g. http://localhost:1234/v1"},
 	{"CORS_ORIGINS", "", "comma-separated origins allowed to call the API from a browser"},
+	{"TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For/Forwarded are believed"},
 	{"FRONTEND_URL", "http://LISTEN_ADDR", "public URL of the web UI, used in emails"},
 	{"BACKEND_URL", "FRONTEND_URL", "public URL of the API, used for OAuth callbacks and signed upload URLs"},
 	{"REGISTRATION_OPEN", "true", "whether anyone may register"},
@@ -200,6 +205,7 @@ func Load(getenv Getenv) (*Config, error) {
 		OllamaBaseURL:         l.str("OLLAMA_BASE_URL", ""),
 		LMStudioBaseURL:       l.str("LMSTUDIO_BASE_URL", ""),
 		CORSOrigins:           l.list("CORS_ORIGINS", ","),
+		TrustedProxies:        l.prefixes("TRUSTED_PROXIES"),
 		FrontendURL:           l.str("FRONTEND_URL", ""),
 		BackendURL:            l.str("BACKEND_URL", ""),
 		RegistrationOpen:      l.boolean("REGISTRATION_OPEN", true),
@@ -429,6 +435,35 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// prefixes reads a comma-separated list of addresses and CIDRs (IPv4 or
+// IPv6); an address is the prefix of that one address.
+func (l *loader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range l.list(name, ",") {
+		if strings.Contains(v, "/") {
+			p, err := netip.ParsePrefix(v)
+			if err != nil || p.Addr().Zone() != "" {
+				l.fail(name, fmt.Sprintf("%q is not an address or CIDR such as 10.0.0.0/8 or fd00::/8", v))
+				continue
+			}
+			a, bits := p.Addr(), p.Bits()
+			if a.Is4In6() { // ::ffff:10.0.0.0/104 is 10.0.0.0/8, as peers are unmapped
+				a, bits = a.Unmap(), max(bits-96, 0)
+			}
+			out = append(out, netip.PrefixFrom(a, bits).Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(v, "["), "]"))
+		if err != nil || a.Zone() != "" {
+			l.fail(name, fmt.Sprintf("%q is not an address or CIDR such as 10.0.0.0/8 or fd00::/8", v))
+			continue
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out
 }
 
 func (l *loader) list(name, sep string) []string {

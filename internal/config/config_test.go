@@ -128,3 +128,27 @@ func TestEnsureSecretsGeneratesOnceWithMode0600(t *testing.T) {
 		t.Fatal("configured SECRET_KEY ignored")
 	}
 }
+
+// TestTrustedProxies: addresses and CIDRs of both families; anything else
+// is refused naming TRUSTED_PROXIES.
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"TRUSTED_PROXIES": " 127.0.0.1, 10.0.0.0/8 ,::1,fd00::/8,[2001:db8::7],::ffff:192.168.0.0/112"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if want := "127.0.0.1/32 10.0.0.0/8 ::1/128 fd00::/8 2001:db8::7/128 192.168.0.0/16"; strings.Join(got, " ") != want {
+		t.Fatalf("TRUSTED_PROXIES: %v, want %s", got, want)
+	}
+	if c, _ := Load(env(nil)); len(c.TrustedProxies) != 0 {
+		t.Fatalf("default: %v", c.TrustedProxies)
+	}
+	for _, bad := range []string{"proxy.local", "10.0.0.0/33", "10.0.0", "fe80::1%eth0"} {
+		if _, err := Load(env(map[string]string{"TRUSTED_PROXIES": "127.0.0.1," + bad})); err == nil || !strings.Contains(err.Error(), "TRUSTED_PROXIES:") {
+			t.Errorf("TRUSTED_PROXIES=%q: %v", bad, err)
+		}
+	}
+}

@@ -50,6 +50,26 @@ func (s *Store) HitCounter(ctx context.Context, key string, window time.Duration
 	return count, end.t, nil
 }
 
+// UndoCounter takes one event back from key's current window (a check that
+// was counted before it ran and then passed). A finished window, a missing
+// key or a count already at zero is left alone.
+func (s *Store) UndoCounter(ctx context.Context, key string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE auth_counters SET count = count - 1
+		WHERE key = $1 AND count > 0 AND window_end > $2`, key, now())
+	if err != nil {
+		return fmt.Errorf("undo counter: %w", normalize(err))
+	}
+	return nil
+}
+
+// ClearCounter deletes key's counter, so its next event starts a new window.
+func (s *Store) ClearCounter(ctx context.Context, key string) error {
+	if _, err := s.w.ExecContext(ctx, `DELETE FROM auth_counters WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("clear counter: %w", normalize(err))
+	}
+	return nil
+}
+
 // PurgeAuth deletes expired marks, counters, reset tokens and sessions that
 // ended more than a day before t. It returns how many rows went.
 func (s *Store) PurgeAuth(ctx context.Context, t time.Time) (int64, error) {
