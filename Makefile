@@ -3,7 +3,7 @@
 # them required (CI=true).
 GO ?= go
 
-.PHONY: all build run test vet fmt bench cover lint race fuzz check
+.PHONY: all build run test vet fmt bench cover lint race fuzz check container-image container-test
 
 # staticcheck, pinned (honnef.co/go/tools v0.8.2 = staticcheck 2026.2.2, for
 # Go 1.26). `make lint` uses the one in PATH when it is this version (.ci/run
@@ -62,3 +62,28 @@ fuzz:
 # Everything CI runs after its installs: staticcheck, fuzzing, the race
 # detector, then vet, gofmt and every test.
 check: lint fuzz race test
+
+# The container image, built from the Dockerfile with podman. CONTAINER_GO_IMAGE
+# and CONTAINER_BASE_IMAGE replace its base images (the defaults are the public
+# ones); the host's Go module proxy settings are passed on.
+CONTAINER_IMAGE ?= localhost/docuvault:test
+CONTAINER_GO_IMAGE ?= golang:1.26-bookworm
+CONTAINER_BASE_IMAGE ?= debian:bookworm-slim
+container-image:
+	podman build --format docker --network host \
+		--build-arg GO_IMAGE=$(CONTAINER_GO_IMAGE) --build-arg BASE_IMAGE=$(CONTAINER_BASE_IMAGE) \
+		--build-arg GOPROXY="$$($(GO) env GOPROXY)" --build-arg GOFLAGS="$$($(GO) env GOFLAGS)" \
+		--build-arg GOSUMDB="$$($(GO) env GOSUMDB)" --build-arg GONOSUMDB="$$($(GO) env GONOSUMDB)" \
+		--build-arg VERSION="$$(git describe --always --dirty 2>/dev/null || echo dev)" \
+		-t $(CONTAINER_IMAGE) .
+
+# The image run for real (TestContainer): podman configured and the base images
+# built locally when missing (deploy/podman-base-images.sh; no registry
+# needed), the Dockerfile built, then migrate, serve, OCR, search, download,
+# SIGTERM and restart against this machine's PostgreSQL, Redis and versitygw.
+# (docker-compose.yml is checked by TestComposeFile in `make test`.) .ci/run
+# runs it.
+container-test:
+	bash deploy/podman-base-images.sh
+	$(MAKE) container-image CONTAINER_GO_IMAGE=localhost/golang:1.26-bookworm CONTAINER_BASE_IMAGE=localhost/debian:bookworm-slim
+	DOCUVAULT_CONTAINER_IMAGE=$(CONTAINER_IMAGE) $(GO) test -count=1 -timeout 15m -run '^TestContainer$$' -v ./cmd/docuvault/
