@@ -66,15 +66,15 @@ func TestExportRefusesForeignFolders(t *testing.T) {
 	if err := export(dir, "instance-a"); err != nil {
 		t.Fatalf("export into a new folder: %v", err)
 	}
-	manifest, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err := export(dir, "instance-a"); err != nil {
 		t.Fatalf("export again into its own folder (resume): %v", err)
 	}
+	manifest, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	err := export(dir, "instance-b")
 	if !errors.Is(err, backup.ErrTargetInUse) || !strings.Contains(err.Error(), "another DocuVault instance") {
 		t.Fatalf("another instance's export folder: %v", err)
 	}
-	if now, _ := os.ReadFile(filepath.Join(dir, "manifest.json")); len(now) == 0 || len(now) != len(manifest) {
+	if now, _ := os.ReadFile(filepath.Join(dir, "manifest.json")); len(now) == 0 || string(now) != string(manifest) {
 		t.Fatalf("the refused export touched the manifest")
 	}
 
