@@ -24,6 +24,7 @@ func (s *Server) registerDocuments() {
 	s.handleFunc("DELETE /api/documents/{id}", s.authed(s.deleteDocument))
 	s.handleFunc("GET /api/documents/{id}/download", s.authed(s.downloadDocument))
 	s.handleFunc("GET /api/documents/{id}/thumbnail", s.authed(s.documentThumbnail))
+	s.handleFunc("GET /api/documents/{id}/pages/{n}", s.authed(s.documentPage))
 	s.handleFunc("GET /api/documents/{id}/text", s.authed(s.documentText))
 	s.handleFunc("POST /api/documents/{id}/reprocess", s.authed(s.reprocessDocument))
 	s.handleFunc("POST /api/documents/{id}/classify", s.authed(s.classifyDocument))
@@ -378,6 +379,49 @@ func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Pr
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, _ = io.Copy(w, rc)
+}
+
+// documentPage answers GET /api/documents/{id}/pages/{n}?width=: page n
+// (1-based) as a PNG. X-Page-Cache says whether it came from the page
+// cache; X-Page-Preview: thumbnail marks a document type without page
+// rendering, whose page 1 is its thumbnail.
+func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, p *Principal) {
+	q := r.URL.Query()
+	for name := range q {
+		if name != "width" {
+			s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown query parameter " + strconv.Quote(name),
+				Fields: map[string]string{name: "unknown parameter; this route takes width"}})
+			return
+		}
+	}
+	width := 0
+	if v := q.Get("width"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "width must be a whole number of pixels",
+				Fields: map[string]string{"width": "a whole number; it is brought within 200 to 2000"}})
+			return
+		}
+		width = n
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		n = 0 // not a page: answered like a page beyond the last, after the ownership check
+	}
+	pg, err := s.deps.Documents.Page(r.Context(), p.UserID, r.PathValue("id"), n, width)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Content-Length", strconv.Itoa(len(pg.PNG)))
+	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("X-Page-Cache", map[bool]string{true: "hit", false: "miss"}[pg.Cached])
+	if pg.Preview {
+		h.Set("X-Page-Preview", "thumbnail")
+	}
+	_, _ = w.Write(pg.PNG)
 }
 
 func (s *Server) documentText(w http.ResponseWriter, r *http.Request, p *Principal) {

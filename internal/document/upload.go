@@ -143,7 +143,8 @@ func (s *Service) Commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 
 func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptions, inTx func(tx *store.Store) error) (*store.Document, error) {
 	title := strings.TrimSpace(o.Title)
-	if title == "" {
+	auto := title == ""
+	if auto {
 		title = TitleFromFilename(st.Filename)
 	}
 	if err := validTitle(title); err != nil {
@@ -164,7 +165,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 			return nil, err
 		}
 	}
-	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, OriginalFilename: st.Filename,
+	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, TitleAuto: auto, OriginalFilename: st.Filename,
 		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey}
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.ChargeUsage(ctx, a.UserID, st.Size, 1); err != nil {
