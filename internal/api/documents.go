@@ -60,6 +60,7 @@ type documentJSON struct {
 	SHA256           string         `json:"sha256"`
 	Status           string         `json:"status"`
 	Error            string         `json:"error,omitempty"`
+	ErrorSummary     string         `json:"error_summary,omitempty"`
 	PageCount        *int           `json:"page_count,omitempty"`
 	Language         string         `json:"language,omitempty"`
 	Topics           []topicRefJSON `json:"topics"`
@@ -81,7 +82,8 @@ type storageJSON struct {
 
 func toDocumentJSON(d *store.Document) documentJSON {
 	out := documentJSON{ID: d.ID, Title: d.Title, OriginalFilename: d.OriginalFilename, MIMEType: d.MIMEType,
-		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error, PageCount: d.PageCount,
+		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error,
+		ErrorSummary: document.FailureSummary(d.MIMEType, d.Error), PageCount: d.PageCount,
 		Language: d.Language, Topics: []topicRefJSON{}, HasThumbnail: d.ThumbnailKey != "", Notes: d.Notes,
 		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
 		DeletedAt: d.DeletedAt, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
@@ -240,7 +242,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 }
 
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r, "q", "topic_id", "status", "sort")
+	pg, err := pageFrom(r, "q", "topic_id", "status", "sort", "prefix_last")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -343,14 +345,31 @@ func (s *Server) purgeDocument(w http.ResponseWriter, r *http.Request, p *Princi
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// searchList is a search's page of hits; when the first page is empty,
+// suggestions offers the query with its unknown words replaced by the
+// closest words of the caller's own index ("did you mean").
+type searchList struct {
+	listJSON[documentJSON]
+	Suggestions []string `json:"suggestions,omitempty"`
+}
+
 // searchDocuments answers GET /api/documents?q=: ranked hits with a
-// highlighted snippet and a score each.
+// highlighted snippet and a score each. With prefix_last=true (the web UI
+// while the user types) the last word also matches every word it begins.
 func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Principal, text string, f store.DocumentFilter, pg store.Page) {
+	prefixLast, err := boolQuery(r, "prefix_last")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	q, err := searchquery.Parse(text)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), searchquery.ErrInvalidQuery.Error()+": ")
 		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "search: " + msg, Fields: map[string]string{"q": msg}})
 		return
+	}
+	if prefixLast {
+		q.PrefixLast()
 	}
 	hits, next, err := s.deps.Store.SearchDocuments(r.Context(), p.UserID,
 		store.SearchQuery{FTS5: q.FTS5(), TSQuery: q.TSQuery(), Terms: q.Terms()}, f, pg)
@@ -365,7 +384,49 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 		score := h.Score
 		items[i].Score = &score
 	}
-	writeJSON(w, http.StatusOK, newList(items, next))
+	out := searchList{listJSON: newList(items, next)}
+	if len(hits) == 0 && pg.Cursor == "" {
+		if out.Suggestions, err = s.suggest(r, p, text, q); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// maxSuggestions is how many corrected queries an empty search offers.
+const maxSuggestions = 3
+
+// suggest corrects the query's words that are not in the caller's index
+// with the closest ones that are; nil when there is nothing to propose.
+func (s *Server) suggest(r *http.Request, p *Principal, text string, q *searchquery.Query) ([]string, error) {
+	alts := map[string][]string{}
+	for _, word := range q.Words() {
+		vocab, err := s.deps.Store.OwnerWords(r.Context(), p.UserID, word, searchquery.MaxDistance(word))
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(vocab, func(c searchquery.Candidate) bool { return c.Word == word }) {
+			continue
+		}
+		if c := searchquery.Closest(word, vocab, maxSuggestions); len(c) > 0 {
+			alts[word] = c
+		}
+	}
+	var out []string
+	for i := range maxSuggestions {
+		fix := map[string]string{}
+		for w, c := range alts {
+			fix[w] = c[min(i, len(c)-1)]
+		}
+		if len(fix) == 0 {
+			break
+		}
+		if sq := searchquery.Replace(text, fix); sq != text && !slices.Contains(out, sq) {
+			out = append(out, sq)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Principal) {
