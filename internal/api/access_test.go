@@ -201,6 +201,7 @@ func routePath(pattern, id string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
 	path = strings.ReplaceAll(path, "{id}", id)
 	path = strings.ReplaceAll(path, "{date}", "2024-02-29")
+	path = strings.ReplaceAll(path, "{n}", "1")
 	return method, path
 }
 
@@ -454,6 +455,8 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			nf("GET", "/api/documents/"+a.doc+"/download", "", a.doc),
 			nf("GET", "/api/documents/"+a.doc+"/download?redirect=true", "", a.doc),
 			nf("GET", "/api/documents/"+a.doc+"/thumbnail", "", a.doc),
+			nf("GET", "/api/documents/"+a.doc+"/pages/1", "", a.doc),
+			nf("GET", "/api/documents/"+a.doc+"/pages/1?width=400", "", a.doc),
 			nf("GET", "/api/documents/"+a.doc+"/text", "", a.doc),
 			nf("POST", "/api/documents/"+a.doc+"/reprocess", "", a.doc),
 			nf("POST", "/api/documents/"+a.doc+"/classify", "", a.doc),
@@ -529,6 +532,8 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			{"/api/documents", a.doc},
 			{"/api/documents?q=zanzibar", a.doc},
 			{"/api/documents?q=quokka&sort=relevance", a.doc},
+			{"/api/documents?q=quok&prefix_last=true", a.doc},
+			{"/api/documents?q=zanzibaq", "zanzibar"}, // Alice's suggestion; Mallory's must not name her words
 			{"/api/documents?topic_id=" + a.topic, a.doc},
 			{"/api/trash", a.trashed},
 			{"/api/topics", a.topic},

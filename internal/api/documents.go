@@ -24,6 +24,7 @@ func (s *Server) registerDocuments() {
 	s.handleFunc("DELETE /api/documents/{id}", s.authed(s.deleteDocument))
 	s.handleFunc("GET /api/documents/{id}/download", s.authed(s.downloadDocument))
 	s.handleFunc("GET /api/documents/{id}/thumbnail", s.authed(s.documentThumbnail))
+	s.handleFunc("GET /api/documents/{id}/pages/{n}", s.authed(s.documentPage))
 	s.handleFunc("GET /api/documents/{id}/text", s.authed(s.documentText))
 	s.handleFunc("POST /api/documents/{id}/reprocess", s.authed(s.reprocessDocument))
 	s.handleFunc("POST /api/documents/{id}/classify", s.authed(s.classifyDocument))
@@ -59,6 +60,7 @@ type documentJSON struct {
 	SHA256           string         `json:"sha256"`
 	Status           string         `json:"status"`
 	Error            string         `json:"error,omitempty"`
+	ErrorSummary     string         `json:"error_summary,omitempty"`
 	PageCount        *int           `json:"page_count,omitempty"`
 	Language         string         `json:"language,omitempty"`
 	Topics           []topicRefJSON `json:"topics"`
@@ -80,7 +82,8 @@ type storageJSON struct {
 
 func toDocumentJSON(d *store.Document) documentJSON {
 	out := documentJSON{ID: d.ID, Title: d.Title, OriginalFilename: d.OriginalFilename, MIMEType: d.MIMEType,
-		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error, PageCount: d.PageCount,
+		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error,
+		ErrorSummary: document.FailureSummary(d.MIMEType, d.Error), PageCount: d.PageCount,
 		Language: d.Language, Topics: []topicRefJSON{}, HasThumbnail: d.ThumbnailKey != "", Notes: d.Notes,
 		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
 		DeletedAt: d.DeletedAt, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
@@ -239,7 +242,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 }
 
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r, "q", "topic_id", "status", "sort")
+	pg, err := pageFrom(r, "q", "topic_id", "status", "sort", "prefix_last")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -342,14 +345,31 @@ func (s *Server) purgeDocument(w http.ResponseWriter, r *http.Request, p *Princi
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// searchList is a search's page of hits; when the first page is empty,
+// suggestions offers the query with its unknown words replaced by the
+// closest words of the caller's own index ("did you mean").
+type searchList struct {
+	listJSON[documentJSON]
+	Suggestions []string `json:"suggestions,omitempty"`
+}
+
 // searchDocuments answers GET /api/documents?q=: ranked hits with a
-// highlighted snippet and a score each.
+// highlighted snippet and a score each. With prefix_last=true (the web UI
+// while the user types) the last word also matches every word it begins.
 func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Principal, text string, f store.DocumentFilter, pg store.Page) {
+	prefixLast, err := boolQuery(r, "prefix_last")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	q, err := searchquery.Parse(text)
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), searchquery.ErrInvalidQuery.Error()+": ")
 		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "search: " + msg, Fields: map[string]string{"q": msg}})
 		return
+	}
+	if prefixLast {
+		q.PrefixLast()
 	}
 	hits, next, err := s.deps.Store.SearchDocuments(r.Context(), p.UserID,
 		store.SearchQuery{FTS5: q.FTS5(), TSQuery: q.TSQuery(), Terms: q.Terms()}, f, pg)
@@ -364,7 +384,49 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 		score := h.Score
 		items[i].Score = &score
 	}
-	writeJSON(w, http.StatusOK, newList(items, next))
+	out := searchList{listJSON: newList(items, next)}
+	if len(hits) == 0 && pg.Cursor == "" {
+		if out.Suggestions, err = s.suggest(r, p, text, q); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// maxSuggestions is how many corrected queries an empty search offers.
+const maxSuggestions = 3
+
+// suggest corrects the query's words that are not in the caller's index
+// with the closest ones that are; nil when there is nothing to propose.
+func (s *Server) suggest(r *http.Request, p *Principal, text string, q *searchquery.Query) ([]string, error) {
+	alts := map[string][]string{}
+	for _, word := range q.Words() {
+		vocab, err := s.deps.Store.OwnerWords(r.Context(), p.UserID, word, searchquery.MaxDistance(word))
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(vocab, func(c searchquery.Candidate) bool { return c.Word == word }) {
+			continue
+		}
+		if c := searchquery.Closest(word, vocab, maxSuggestions); len(c) > 0 {
+			alts[word] = c
+		}
+	}
+	var out []string
+	for i := range maxSuggestions {
+		fix := map[string]string{}
+		for w, c := range alts {
+			fix[w] = c[min(i, len(c)-1)]
+		}
+		if len(fix) == 0 {
+			break
+		}
+		if sq := searchquery.Replace(text, fix); sq != text && !slices.Contains(out, sq) {
+			out = append(out, sq)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -378,6 +440,49 @@ func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Pr
 	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	_, _ = io.Copy(w, rc)
+}
+
+// documentPage answers GET /api/documents/{id}/pages/{n}?width=: page n
+// (1-based) as a PNG. X-Page-Cache says whether it came from the page
+// cache; X-Page-Preview: thumbnail marks a document type without page
+// rendering, whose page 1 is its thumbnail.
+func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, p *Principal) {
+	q := r.URL.Query()
+	for name := range q {
+		if name != "width" {
+			s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown query parameter " + strconv.Quote(name),
+				Fields: map[string]string{name: "unknown parameter; this route takes width"}})
+			return
+		}
+	}
+	width := 0
+	if v := q.Get("width"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "width must be a whole number of pixels",
+				Fields: map[string]string{"width": "a whole number; it is brought within 200 to 2000"}})
+			return
+		}
+		width = n
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		n = 0 // not a page: answered like a page beyond the last, after the ownership check
+	}
+	pg, err := s.deps.Documents.Page(r.Context(), p.UserID, r.PathValue("id"), n, width)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "image/png")
+	h.Set("Content-Length", strconv.Itoa(len(pg.PNG)))
+	h.Set("Cache-Control", "private, max-age=3600")
+	h.Set("X-Page-Cache", map[bool]string{true: "hit", false: "miss"}[pg.Cached])
+	if pg.Preview {
+		h.Set("X-Page-Preview", "thumbnail")
+	}
+	_, _ = w.Write(pg.PNG)
 }
 
 func (s *Server) documentText(w http.ResponseWriter, r *http.Request, p *Principal) {

@@ -85,7 +85,8 @@ func newDocEnv(t *testing.T, st *store.Store, maxUpload int64) *docEnv {
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
 	e.docs, err = document.New(st, blobs, e.jobs, nil, document.Config{MaxUploadBytes: maxUpload,
-		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: e.srv.URL, OrphanGrace: time.Nanosecond})
+		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: e.srv.URL, OrphanGrace: time.Nanosecond,
+		PageCacheDir: filepath.Join(t.TempDir(), "pages")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -156,6 +156,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	a.Documents, err = document.New(a.Store, a.Blobs, enqueuer{a.Jobs}, a.Log, document.Config{
 		MaxUploadBytes: cfg.MaxUploadBytes, MaxPendingUploads: cfg.MaxPendingUploads, BackendURL: backend, SecretKey: cfg.SecretKey,
 		TrashRetention: time.Duration(cfg.TrashRetentionDays) * 24 * time.Hour,
+		PageCacheDir:   filepath.Join(cfg.CacheDir(), "pages"),
 	})
 	if err != nil {
 		return err
@@ -180,6 +181,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 			return err
 		}
 		a.closers = append(a.closers, a.Extractor.Close)
+		a.Documents.SetPageRenderer(a.Extractor)
 		ocr := a.Extractor.OCR()
 		a.Health["ocr"] = func(context.Context) error {
 			if !ocr.Available() {

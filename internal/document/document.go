@@ -40,6 +40,7 @@ type Config struct {
 	SecretKey         string // signs local upload URLs
 	TrashRetention    time.Duration
 	OrphanGrace       time.Duration // blobs younger than this are never swept
+	PageCacheDir      string        // rendered pages (DATA_DIR/cache/pages); "" renders every time
 }
 
 // Actor is who does something, for quota and audit.
@@ -58,6 +59,7 @@ type Service struct {
 	cfg     Config
 	signKey []byte
 	remote  Remote // placed documents; nil: none
+	pages   PageRenderer
 
 	mu        sync.Mutex
 	uploading map[string]int // user id -> uploads streaming now

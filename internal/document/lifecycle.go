@@ -159,6 +159,7 @@ func (s *Service) removeBlobs(ctx context.Context, d *store.Document) {
 			s.log.Warn("remove the cloud copy of a purged document", "document", d.ID, "error", err)
 		}
 	}
+	s.removeCachedPages(d.SHA256)
 	for _, k := range []string{d.BlobKey, d.ThumbnailKey} {
 		if k == "" {
 			continue

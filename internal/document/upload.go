@@ -161,7 +161,8 @@ func (s *Service) Commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 
 func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptions, inTx func(tx *store.Store) error) (*store.Document, error) {
 	title := strings.TrimSpace(o.Title)
-	if title == "" {
+	auto := title == ""
+	if auto {
 		title = TitleFromFilename(st.Filename)
 	}
 	if err := validTitle(title); err != nil {
@@ -182,7 +183,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 			return nil, err
 		}
 	}
-	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, OriginalFilename: st.Filename,
+	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, TitleAuto: auto, OriginalFilename: st.Filename,
 		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey}
 	insert := func(tx *store.Store) error {
 		// inTx runs first: a direct upload's reservation it releases makes

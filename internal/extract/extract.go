@@ -64,4 +64,5 @@ type Result struct {
 	Language  string   // ISO 639-1 code ("en", "de", ...) or "" when unknown
 	Thumbnail []byte   // PNG of the first page, nil when none could be made
 	Notes     []string // human-readable notes, e.g. "OCR not available: tesseract is not installed"
+	Title     string   // the document's own title (a PDF's Title or XMP dc:title), "" when none
 }

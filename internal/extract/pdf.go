@@ -130,6 +130,7 @@ type pdfDoc struct {
 	ocr       []ocrJob // rendered pages without a text layer
 	scanned   int      // pages without a text layer (including those not rendered)
 	notes     []string
+	title     string // the PDF's own title, cleaned; "" when none
 }
 
 // read opens data in a fresh instance and reads up to lim.MaxPages pages.
@@ -186,6 +187,7 @@ func readPDF(inst pdfium.Pdfium, data []byte, lim Limits, renderOCR bool) (*pdfD
 		doc.notes = append(doc.notes, fmt.Sprintf("only the first %d of %d pages were read", n, doc.pageCount))
 	}
 	doc.thumbnail = renderThumbnail(inst, docRef)
+	doc.title = pdfTitle(inst, docRef, data)
 	doc.pages = make([]string, n)
 	var failed []int
 	for i := range n {
@@ -318,7 +320,7 @@ func (e *Extractor) extractPDF(ctx context.Context, in Input, lim Limits) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Pages: doc.pageCount, Thumbnail: doc.thumbnail, Notes: doc.notes}
+	res := &Result{Pages: doc.pageCount, Thumbnail: doc.thumbnail, Notes: doc.notes, Title: doc.title}
 	if doc.scanned > 0 && !e.ocr.Available() {
 		res.Notes = append(res.Notes, e.ocr.missingNote())
 	}

@@ -93,7 +93,7 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 		}
 	}
 	x := store.Extraction{Text: res.Text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
-		Notes: strings.Join(res.Notes, "\n")}
+		Notes: strings.Join(res.Notes, "\n"), Title: res.Title}
 	return p.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.SaveExtraction(ctx, d.ID, x); err != nil {
 			if errors.Is(err, store.ErrNotFound) {

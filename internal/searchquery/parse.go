@@ -24,6 +24,9 @@ var ErrInvalidQuery = errors.New("invalid search query")
 type Query struct {
 	groups  [][]term
 	exclude []term
+	// lastPlain: the query ends in an unquoted word to look for, which
+	// PrefixLast may turn into a prefix.
+	lastPlain bool
 }
 
 // term is one word, or a phrase of consecutive words; with prefix set the
@@ -38,6 +41,7 @@ type token struct {
 	term
 	or      bool // the operator OR
 	exclude bool
+	quoted  bool
 }
 
 // Parse reads a search box's text. Errors wrap ErrInvalidQuery: an empty
@@ -88,6 +92,9 @@ func Parse(s string) (*Query, error) {
 		}
 		q.groups = append(q.groups, group)
 	}
+	if n := len(toks); n > 0 && !toks[n-1].exclude && !toks[n-1].quoted && !toks[n-1].or {
+		q.lastPlain = true
+	}
 	if len(q.groups) == 0 {
 		if len(q.exclude) > 0 {
 			return nil, fmt.Errorf("%w: the query only excludes; add a word to look for", ErrInvalidQuery)
@@ -120,6 +127,7 @@ func lex(s string) ([]token, error) {
 		}
 		var raw string
 		if s[i] == '"' {
+			t.quoted = true
 			end := strings.IndexByte(s[i+1:], '"')
 			if end < 0 {
 				raw, i = s[i+1:], len(s) // an unclosed quote runs to the end
@@ -154,4 +162,33 @@ func lex(s string) ([]token, error) {
 		toks = append(toks, t)
 	}
 	return toks, nil
+}
+
+// PrefixLast makes the query's last word match every word it begins, as a
+// search box does while the user types ("graphv" finds "graphviz"). A query
+// ending in a quoted phrase or an excluded word is left as it is. Clients
+// that send whole words keep exact-word matching by not calling it.
+func (q *Query) PrefixLast() {
+	if !q.lastPlain {
+		return
+	}
+	g := q.groups[len(q.groups)-1]
+	g[len(g)-1].prefix = true
+}
+
+// Words lists the query's positive words in normalised form, each once.
+func (q *Query) Words() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, g := range q.groups {
+		for _, t := range g {
+			for _, w := range t.words {
+				if !seen[w] {
+					seen[w] = true
+					out = append(out, w)
+				}
+			}
+		}
+	}
+	return out
 }

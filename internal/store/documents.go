@@ -36,9 +36,13 @@ type Document struct {
 	StorageRef       string
 	StorageError     string
 	Notes            string // processing notes for people, e.g. that OCR was not available
-	DeletedAt        *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// TitleAuto says the title was made from the file name; a title found
+	// in the file during processing replaces it. Written by CreateDocument
+	// only, cleared by UpdateDocumentTitle.
+	TitleAuto bool
+	DeletedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	Topics []DocumentTopic // filled by the list and get methods
 }
@@ -98,8 +102,8 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 	d.CreatedAt = now()
 	d.UpdatedAt = d.CreatedAt
 	cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status,
-		storage_backend, storage_state, created_at, updated_at`
-	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13`
+		storage_backend, storage_state, created_at, updated_at, title_auto`
+	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14`
 	if s.dialect == SQLite {
 		// seq is the full-text index's stable rowid; one writer, so MAX+1 is safe.
 		cols += ", seq"
@@ -107,7 +111,7 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
 		d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status,
-		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt)
+		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt, d.TitleAuto)
 	if err != nil {
 		return fmt.Errorf("create document: %w", normalize(err))
 	}
@@ -327,7 +331,7 @@ func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
 // UpdateDocumentTitle renames the owner's document.
 func (s *Store) UpdateDocumentTitle(ctx context.Context, ownerID, id, title string) error {
 	return s.WithTx(ctx, func(tx *Store) error {
-		if err := tx.execOne(ctx, "update document", `UPDATE documents SET title = $1, updated_at = $2
+		if err := tx.execOne(ctx, "update document", `UPDATE documents SET title = $1, title_auto = false, updated_at = $2
 			WHERE owner_id = $3 AND id = $4 AND deleted_at IS NULL`, title, now(), ownerID, id); err != nil {
 			return err
 		}

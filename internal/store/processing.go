@@ -12,6 +12,9 @@ type Extraction struct {
 	Language     string
 	ThumbnailKey string
 	Notes        string
+	// Title is the title found in the file ("" when none); it replaces the
+	// title only while that was made from the file name (TitleAuto).
+	Title string
 }
 
 // SaveExtraction stores a document's text and facts, marks it ready and
@@ -19,8 +22,9 @@ type Extraction struct {
 func (s *Store) SaveExtraction(ctx context.Context, id string, x Extraction) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		err := tx.execOne(ctx, "save extraction", `UPDATE documents SET status = 'ready', error = '', page_count = $1,
-			language = $2, thumbnail_key = $3, notes = $4, updated_at = $5 WHERE id = $6`,
-			x.PageCount, x.Language, x.ThumbnailKey, x.Notes, now(), id)
+			language = $2, thumbnail_key = $3, notes = $4, updated_at = $5,
+			title = CASE WHEN title_auto AND $7 <> '' THEN $7 ELSE title END WHERE id = $6`,
+			x.PageCount, x.Language, x.ThumbnailKey, x.Notes, now(), id, x.Title)
 		if err != nil {
 			return err
 		}

@@ -27,7 +27,10 @@ DV.ready.then(async (me) => {
     $("title").value = doc.title;
     const st = $("doc-status");
     st.className = "status " + doc.status;
-    st.textContent = doc.status === "failed" ? "Failed: " + (doc.error || "unknown error") : doc.status === "processing" ? "Processing… this page updates by itself." : "Ready";
+    st.textContent = doc.status === "failed" ? "Failed" : doc.status === "processing" ? "Processing… this page updates by itself." : "Ready";
+    $("failure").hidden = doc.status !== "failed";
+    $("failure-summary").textContent = doc.error_summary || "Something went wrong while reading this file.";
+    $("failure-detail").textContent = doc.error || "no detail was recorded";
     const facts = [["File", doc.original_filename], ["Type", doc.mime_type], ["Size", DV.size(doc.size_bytes)],
       ["Pages", doc.page_count], ["Language", doc.language], ["Uploaded", DV.date(doc.created_at)],
       ["Stored in", storedIn()],
@@ -41,13 +44,79 @@ DV.ready.then(async (me) => {
     $("topics-form").hidden = sel.options.length === 0;
   };
 
+
+  // The viewer: one page at a time, drawn by the server at the width the
+  // frame needs (GET /pages/{n}?width=), with page keys and zoom.
+  const viewer = (() => {
+    const img = $("page-img"), frame = $("page-frame"), note = $("viewer-note");
+    const zooms = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+    let page = 1, zoom = 1, count = 1, url = null, seqNo = 0;
+    const paged = () => doc && (doc.mime_type === "application/pdf" || doc.mime_type.startsWith("image/"));
+    const width = () => {
+      const css = Math.max(200, frame.clientWidth || 800) * zoom * (window.devicePixelRatio || 1);
+      return Math.min(2000, Math.max(200, Math.ceil(css / 100) * 100)); // steps of 100 px share the cache
+    };
+    const show = async () => {
+      const mine = ++seqNo;
+      $("page-no").value = page;
+      $("page-no").max = count;
+      $("page-of").textContent = "of " + count;
+      $("prev-page").disabled = page <= 1;
+      $("next-page").disabled = page >= count;
+      $("zoom-level").textContent = Math.round(zoom * 100) + "%";
+      img.style.width = Math.round(zoom * 100) + "%";
+      img.alt = "Page " + page + " of " + count;
+      history.replaceState(history.state, "", location.pathname + location.search + (page > 1 ? "#page=" + page : ""));
+      const r = await fetch(base + "/pages/" + page + "?width=" + width(), { headers: { Authorization: "Bearer " + DV.token() } });
+      if (mine !== seqNo) return;
+      if (!r.ok) {
+        img.hidden = true;
+        note.hidden = false;
+        note.textContent = doc.status === "processing" ? "The pages appear when processing finishes." : "This page cannot be shown.";
+        return;
+      }
+      if (url) URL.revokeObjectURL(url);
+      url = URL.createObjectURL(await r.blob());
+      img.src = url;
+      img.hidden = false;
+      img.dataset.page = String(page);
+      const preview = r.headers.get("X-Page-Preview") === "thumbnail";
+      note.hidden = !preview && paged();
+      note.textContent = preview || !paged() ? "Only a preview of the first page can be shown for this kind of file; download it to see all of it." : "";
+    };
+    const go = (n) => { n = Math.min(count, Math.max(1, n)); if (n !== page) { page = n; show(); } };
+    const setZoom = (z) => { zoom = z; show(); };
+    const step = (d) => {
+      const i = zooms.findIndex((z) => z >= zoom - 1e-9);
+      setZoom(zooms[Math.min(zooms.length - 1, Math.max(0, (i < 0 ? zooms.length - 1 : i) + d))]);
+    };
+    $("prev-page").addEventListener("click", () => go(page - 1));
+    $("next-page").addEventListener("click", () => go(page + 1));
+    $("page-no").addEventListener("change", (e) => go(parseInt(e.target.value, 10) || 1));
+    $("zoom-in").addEventListener("click", () => step(1));
+    $("zoom-out").addEventListener("click", () => step(-1));
+    $("zoom-fit").addEventListener("click", () => setZoom(1));
+    document.addEventListener("keydown", (e) => {
+      if (e.altKey || e.ctrlKey || e.metaKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName) || e.target.isContentEditable) return;
+      const k = { ArrowRight: () => go(page + 1), ArrowLeft: () => go(page - 1), PageDown: () => go(page + 1), PageUp: () => go(page - 1),
+        Home: () => go(1), End: () => go(count), "+": () => step(1), "=": () => step(1), "-": () => step(-1) }[e.key];
+      if (k) { e.preventDefault(); k(); }
+    });
+    return {
+      reset() {
+        count = paged() ? Math.max(1, doc.page_count || 1) : 1;
+        const m = /^#page=(\d+)$/.exec(location.hash);
+        if (m && seqNo === 0) page = parseInt(m[1], 10);
+        page = Math.min(count, Math.max(1, page));
+        show();
+      },
+    };
+  })();
+
   const load = async () => {
     doc = (await DV.api("GET", base)).document;
     render();
-    if (doc.has_thumbnail) {
-      const r = await fetch(base + "/thumbnail", { headers: { Authorization: "Bearer " + DV.token() } });
-      if (r.ok) { $("thumb").src = URL.createObjectURL(await r.blob()); $("thumb").hidden = false; }
-    }
+    viewer.reset();
     if (doc.status === "ready") $("text").textContent = (await DV.api("GET", base + "/text", undefined, { text: true })) || "(no text was found in this document)";
     else $("text").textContent = doc.status === "processing" ? "The text appears when processing finishes." : "";
     if (doc.status === "processing") setTimeout(() => load().catch(() => {}), 2500);
@@ -72,9 +141,11 @@ DV.ready.then(async (me) => {
     const a = DV.el("a", { href: URL.createObjectURL(await r.blob()), download: doc.original_filename });
     document.body.append(a); a.click(); a.remove();
   });
-  $("reprocess").addEventListener("click", async () => {
+  const reprocess = async () => {
     try { await DV.api("POST", base + "/reprocess"); DV.flash("Processing again."); load(); } catch (e) { DV.flash(e.message, true); }
-  });
+  };
+  $("reprocess").addEventListener("click", reprocess);
+  $("failure-reprocess").addEventListener("click", reprocess);
   $("classify").addEventListener("click", async () => {
     try { await DV.api("POST", base + "/classify"); DV.flash("Classifying again; topics update in a moment."); setTimeout(load, 2500); } catch (e) { DV.flash(e.message, true); }
   });

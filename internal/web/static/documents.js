@@ -47,34 +47,83 @@ DV.ready.then(async (me) => {
       DV.el("div", { class: "status " + d.status }, statusText(d)),
       DV.el("ul", { class: "chips" }, d.topics.map((t) => DV.el("li", { class: "chip" }, t.name + (t.source === "ai" ? " (suggested" + (t.confidence ? " " + Math.round(t.confidence * 100) + "%" : "") + ")" : ""))))));
 
+  // The list's state lives in the URL (?q=&topic_id=&status=&sort=&pages=),
+  // so Back, reload and links show the same list. sort is in the URL only
+  // when the user chose one; while searching the default is best match.
+  let sortChosen = false, pages = 1;
+  const fromURL = () => {
+    const u = new URLSearchParams(location.search);
+    $("q").value = u.get("q") || "";
+    $("topic").value = u.get("topic_id") || "";
+    $("status").value = u.get("status") || "";
+    sortChosen = u.has("sort");
+    $("sort").value = u.get("sort") || ($("q").value.trim() ? "relevance" : "-created_at");
+    if (!$("sort").value) $("sort").value = "-created_at";
+    pages = Math.min(10, Math.max(1, parseInt(u.get("pages"), 10) || 1));
+  };
+  const toURL = (push) => {
+    const u = new URLSearchParams();
+    const q = $("q").value.trim();
+    if (q) u.set("q", q);
+    if ($("topic").value) u.set("topic_id", $("topic").value);
+    if ($("status").value) u.set("status", $("status").value);
+    if (sortChosen) u.set("sort", $("sort").value);
+    if (pages > 1) u.set("pages", String(pages));
+    const next = location.pathname + (u.toString() ? "?" + u : "");
+    if (next === location.pathname + location.search) return;
+    if (push) history.pushState(null, "", next);
+    else history.replaceState(null, "", next);
+  };
+
   const query = () => {
     const p = new URLSearchParams();
     const q = $("q").value.trim();
-    if (q) p.set("q", q);
+    if (q) { p.set("q", q); p.set("prefix_last", "true"); }
     if ($("topic").value) p.set("topic_id", $("topic").value);
     if ($("status").value) p.set("status", $("status").value);
     let sort = $("sort").value;
+    if (!sortChosen) sort = q ? "relevance" : "-created_at";
     if (sort === "relevance" && !q) sort = "-created_at";
+    $("sort").value = sort;
     p.set("sort", sort);
     p.set("limit", "50");
     return p;
   };
 
+  const suggest = (list) => {
+    const box = $("did-you-mean");
+    box.hidden = !list || !list.length;
+    if (box.hidden) return box.replaceChildren();
+    box.replaceChildren("Did you mean", ...list.map((s) => DV.el("a", { href: "?q=" + encodeURIComponent(s), onclick: (e) => {
+      e.preventDefault(); $("q").value = s; pages = 1; toURL(true); load(false);
+    } }, s)), "?");
+  };
+
   const load = async (append) => {
     const mine = ++seq;
     const p = query();
-    if (append && cursor) p.set("cursor", cursor);
+    const want = append ? 1 : pages;
+    let loaded = 0;
     try {
-      const res = await DV.api("GET", "/api/documents?" + p);
-      if (mine !== seq) return;
-      if (!append) list.replaceChildren();
-      res.items.forEach((d) => list.append(row(d)));
-      cursor = res.next_cursor;
+      for (let i = 0; i < want; i++) {
+        if (append || i > 0) { if (!cursor) break; p.set("cursor", cursor); }
+        const res = await DV.api("GET", "/api/documents?" + p);
+        if (mine !== seq) return;
+        if (!append && i === 0) list.replaceChildren();
+        res.items.forEach((d) => list.append(row(d)));
+        cursor = res.next_cursor;
+        loaded++;
+        if (i === 0 && !append) suggest(res.suggestions);
+        schedulePoll(res.items);
+      }
+      if (append && loaded) { pages++; toURL(false); }
       more.hidden = !cursor;
       empty.hidden = list.children.length > 0;
-      if (!p.get("q") && !p.get("topic_id") && !p.get("status")) empty.textContent = "No documents yet. Upload your first one: drop files above or use “Upload files”.";
+      const n = list.children.length, searching = !!(p.get("q") || p.get("topic_id") || p.get("status"));
+      $("result-count").textContent = searching ? (n + (cursor ? "+" : "") + (n === 1 && !cursor ? " result" : " results")) : "";
+      if (!searching) empty.textContent = "No documents yet. Upload your first one: drop files above or use “Upload files”.";
       else empty.textContent = "Nothing matches. Try fewer words, another topic or status.";
-      schedulePoll(res.items);
+      if (p.get("q")) $("upload-log").open = false;
     } catch (e) {
       if (mine === seq) DV.flash(e.message, true);
     }
@@ -84,9 +133,14 @@ DV.ready.then(async (me) => {
   let timer = null;
   form.addEventListener("input", (ev) => {
     clearTimeout(timer);
+    if (ev.target.id === "sort") sortChosen = true;
+    pages = 1;
+    // Typing replaces the history entry; choosing a filter adds one.
+    toURL(ev.target.id !== "q");
     timer = setTimeout(() => load(false), ev.target.id === "q" ? 250 : 0);
   });
-  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(false); });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); pages = 1; toURL(true); load(false); });
+  window.addEventListener("popstate", () => { fromURL(); load(false); });
 
   // While documents are processing, refresh their rows by themselves.
   let poll = null;
@@ -109,11 +163,12 @@ DV.ready.then(async (me) => {
     const topics = await DV.api("GET", "/api/topics");
     for (const t of topics.items) $("topic").append(DV.el("option", { value: t.id }, t.name));
   } catch (e) { DV.flash(e.message, true); }
+  fromURL();
   await load(false);
 
   // Uploads: each file goes straight to storage (a presigned URL, or this
   // server's own signed URL), with its own progress bar, then is completed.
-  const uploads = $("uploads");
+  const uploads = $("uploads"), log = $("upload-log");
   const putWithProgress = (url, headers, file, bar) => new Promise((resolve, reject) => {
     const x = new XMLHttpRequest();
     x.open("PUT", url);
@@ -131,6 +186,7 @@ DV.ready.then(async (me) => {
     const state = DV.el("span", {}, "waiting");
     const li = DV.el("li", {}, DV.el("span", {}, file.name), bar, state);
     uploads.append(li);
+    log.hidden = false; log.open = true;
     try {
       state.textContent = "uploading";
       const t = await DV.api("POST", "/api/uploads", { filename: file.name, size: file.size, content_type: file.type || "" });
@@ -154,6 +210,9 @@ DV.ready.then(async (me) => {
       while (queue.length) await uploadOne(queue.shift());
     });
     await Promise.all(workers);
+    const failed = uploads.querySelectorAll(".bad").length, total = uploads.children.length;
+    $("upload-summary").textContent = "Uploads: " + (total - failed) + " done" + (failed ? ", " + failed + " failed" : "");
+    if (!failed) log.open = false; // the log collapses once everything went in
     load(false);
   };
   $("file-input").addEventListener("change", (e) => { uploadAll(e.target.files); e.target.value = ""; });
