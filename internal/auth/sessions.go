@@ -73,7 +73,12 @@ func (s *Service) Login(ctx context.Context, c Client, in LoginInput) (*Tokens, 
 	if err != nil {
 		return nil, err
 	}
-	ok, rehash, err := s.hash.Verify(ctx, in.Password, u.PasswordHash)
+	hash := u.PasswordHash
+	if hash == "" { // invited, no password chosen yet
+		hash = s.dummy
+	}
+	ok, rehash, err := s.hash.Verify(ctx, in.Password, hash)
+	ok = ok && u.PasswordHash != ""
 	if err != nil && !errors.Is(err, ErrBadHash) {
 		return nil, err
 	}
