@@ -39,7 +39,11 @@ func TestBrowserFirstRunAndInvitation(t *testing.T) {
 	if st, _ := os.Stat(tokenFile); st.Mode().Perm() != 0o600 {
 		t.Fatalf("setup-token mode %v", st.Mode().Perm())
 	}
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: t.TempDir()}
+	shots := t.TempDir()
+	if os.Getenv("DOCUVAULT_UPDATE_SCREENSHOTS") == "1" {
+		shots = "../../docs/screenshots"
+	}
+	p := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
 
 	// The sign-in page says how to start, and offers no registration.
 	p.open("/login")
@@ -51,6 +55,7 @@ func TestBrowserFirstRunAndInvitation(t *testing.T) {
 	// Finish setup from the logged link.
 	p.open("/setup?token=" + token)
 	p.until("the token in the form", `document.getElementById("token").value.length > 20 && location.search === ""`)
+	p.screenshot("setup")
 	p.fill("#display_name", "Grace Hopper")
 	p.fill("#email", "grace@example.com")
 	p.fill("#password", "compilers all the way down")
@@ -86,7 +91,7 @@ func TestBrowserFirstRunAndInvitation(t *testing.T) {
 	p.until("the weak password refused", `document.getElementById("invite-error").textContent.includes("password")`)
 	p.fill("#password", "penguins on the ice floe")
 	p.click("#invite-form button[type=submit]")
-	p.until("accepted", `document.querySelector("main [role=status]") && document.querySelector("main [role=status]").textContent.includes("Your password is set")`)
+	p.until("accepted", `document.getElementById("invite-done") && document.getElementById("invite-done").textContent.includes("Your password is set")`)
 	p.open("/login")
 	p.fill("#email", "linus@example.com")
 	p.fill("#password", "penguins on the ice floe")

@@ -2,10 +2,12 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -226,4 +228,49 @@ func TestPublicConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentSetupCreatesOneAdmin: two nodes printed two tokens and
+// several people use them at once; exactly one admin is created.
+func TestConcurrentSetupCreatesOneAdmin(t *testing.T) {
+	eachAuthEnv(t, nil, func(t *testing.T, e *authEnv) {
+		ctx := context.Background()
+		var tokens []string
+		for range 2 {
+			tok, err := e.svc.PrepareSetup(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tokens = append(tokens, tok)
+		}
+		if tokens[0] == tokens[1] {
+			t.Fatal("two starts made the same token")
+		}
+		const n = 8
+		status := make(chan int, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				st, _ := e.client(t).do("POST", "/api/setup", map[string]any{"token": tokens[i%2],
+					"email": fmt.Sprintf("admin%d@example.com", i), "password": goodPassword})
+				status <- st
+			}()
+		}
+		wg.Wait()
+		close(status)
+		created := 0
+		for st := range status {
+			switch {
+			case st == 201:
+				created++
+			case st != 403 && st != 404:
+				t.Errorf("status %d", st)
+			}
+		}
+		if admins, _ := e.st.CountAdmins(ctx); created != 1 || admins != 1 {
+			t.Fatalf("%d created, %d admins", created, admins)
+		}
+	})
 }

@@ -16,7 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
     await DV.busy(form.querySelector("button[type=submit]"), async () => {
       try {
         await DV.api("POST", "/api/auth/invite/accept", body, { noRefresh: true, noRedirect: true });
-        form.replaceWith(DV.el("p", { role: "status" }, "Your password is set. ", DV.el("a", { href: "/login" }, "Sign in")));
+        form.replaceWith(DV.el("p", { role: "status", id: "invite-done" }, "Your password is set. ", DV.el("a", { href: "/login" }, "Sign in")));
       } catch (e) {
         DV.showErrors(form, err, e);
       }
