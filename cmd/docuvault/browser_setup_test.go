@@ -77,7 +77,7 @@ func TestBrowserFirstRunAndInvitation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.until("the storage quota shown as unlimited", `[...document.querySelectorAll("#users tr")].some(tr => tr.textContent.includes("linus@example.com") && tr.querySelector("input.quota").placeholder === "unlimited" && tr.querySelector("input.quota").value === "")`)
+	p.until("the storage quota shown as unlimited", `[...document.querySelectorAll("#users tr")].some(tr => tr.textContent.includes("linus@example.com") && tr.querySelector("input.quota").placeholder === "unlimited" && tr.querySelector("input.quota").value === "" && tr.querySelector(".invited") !== null)`)
 	if !strings.Contains(srv.logs.String(), "invite?token="+url.QueryEscape(inv.Query().Get("token"))) {
 		t.Fatalf("the invitation mail is not in the log:\n%s", srv.logs)
 	}

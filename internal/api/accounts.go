@@ -115,12 +115,15 @@ type userJSON struct {
 	CreatedAt      time.Time `json:"created_at"`
 	Disabled       bool      `json:"disabled"`
 	StorageBackend string    `json:"storage_backend"`
+	// Invited: created by an admin without a password, invitation not yet accepted.
+	Invited bool `json:"invited,omitempty"`
 }
 
 func toUserJSON(u *store.User) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role, TOTPEnabled: u.TOTPEnabled,
 		QuotaBytes: u.QuotaBytes, QuotaDocuments: u.QuotaDocuments, UsedBytes: u.UsedBytes, DocumentCount: u.DocumentCount,
-		CreatedAt: u.CreatedAt.UTC(), Disabled: u.Disabled, StorageBackend: u.StorageBackend}
+		CreatedAt: u.CreatedAt.UTC(), Disabled: u.Disabled, StorageBackend: u.StorageBackend,
+		Invited: u.PasswordHash == ""}
 }
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {

@@ -122,6 +122,9 @@ func TestAdminCreatesAndInvitesUsers(t *testing.T) {
 			t.Fatalf("invite_url %q", link)
 		}
 		carolID := out["user"].(map[string]any)["id"].(string)
+		if out["user"].(map[string]any)["invited"] != true {
+			t.Fatalf("an invited user is not marked: %v", out["user"])
+		}
 		if got := e.mail.invites["carol@example.com"]; len(got) != 1 || got[0] != link {
 			t.Fatalf("invitation mail %v", got)
 		}
@@ -139,7 +142,7 @@ func TestAdminCreatesAndInvitesUsers(t *testing.T) {
 		anon.must(204, "POST", "/api/auth/invite/accept", map[string]any{"token": token, "password": goodPassword, "display_name": "Carol"})
 		anon.must(422, "POST", "/api/auth/invite/accept", map[string]any{"token": token, "password": "another good password"})
 		carol := e.client(t)
-		if me := carol.login("carol@example.com", goodPassword)["user"].(map[string]any); me["display_name"] != "Carol" {
+		if me := carol.login("carol@example.com", goodPassword)["user"].(map[string]any); me["display_name"] != "Carol" || me["invited"] != nil {
 			t.Fatalf("me %v", me)
 		}
 

@@ -34,7 +34,8 @@ DV.ready.then(async (me) => {
       const qb = quotaInput(u);
       const qd = DV.el("input", { type: "number", min: 0, placeholder: "unlimited", value: u.quota_documents > 0 ? String(u.quota_documents) : "",
         "aria-label": "Document quota of " + u.email });
-      const who = DV.el("td", {}, u.display_name ? DV.el("div", {}, u.display_name) : null, DV.el("div", { class: u.display_name ? "hint" : "" }, u.email));
+      const who = DV.el("td", {}, u.display_name ? DV.el("div", {}, u.display_name) : null, DV.el("div", { class: u.display_name ? "hint" : "" }, u.email),
+        u.invited ? DV.el("div", { class: "hint invited" }, "invited, no password yet") : null);
       return DV.el("tr", {}, who, DV.el("td", {}, role), DV.el("td", {}, disabled),
         DV.el("td", {}, DV.size(u.used_bytes) + " · " + u.document_count + " docs"), DV.el("td", {}, qb.el), DV.el("td", {}, qd),
         DV.el("td", {}, DV.el("button", { type: "button", onclick: async () => {
