@@ -50,6 +50,10 @@ var publicRoutes = map[string]string{
 	"PUT /api/uploads/{id}/content":         "the HMAC signature and expiry in the URL",
 	"GET /api/cloud/google/callback":        "the sealed OAuth state bound to a browser cookie",
 	"GET /api/cloud/onedrive/callback":      "the sealed OAuth state bound to a browser cookie",
+	"GET /api/setup":                        "only whether an admin exists",
+	"POST /api/setup":                       "the one-time setup token from the serve log; 404 once an admin exists; rate limited",
+	"GET /api/config":                       "what the sign-in page shows; no user data",
+	"POST /api/auth/invite/accept":          "the single-use mailed invitation token; rate limited",
 }
 
 // accessEnv is the whole API over a real store: the real accounts service
@@ -304,6 +308,7 @@ func TestNonAdminIsForbiddenOnAdminRoutes(t *testing.T) {
 			}
 		}
 		for _, want := range []string{"GET /api/admin/users", "PATCH /api/admin/users/{id}", "DELETE /api/admin/users/{id}",
+			"POST /api/admin/users", "POST /api/admin/users/{id}/reset-2fa", "POST /api/admin/users/{id}/password-reset",
 			"GET /api/admin/jobs", "POST /api/admin/jobs/{id}/retry", "GET /api/audit/exports", "GET /api/audit/exports/{date}"} {
 			if !slices.Contains(adminRoutes, want) {
 				t.Errorf("admin route %s is not registered", want)

@@ -25,11 +25,13 @@ func (s *Server) registerAuth() {
 	s.handleFunc("POST /api/auth/password", s.authed(s.handleChangePassword))
 	s.handleFunc("POST /api/auth/password-reset/request", s.handleResetRequest)
 	s.handleFunc("POST /api/auth/password-reset/confirm", s.handleResetConfirm)
+	s.handleFunc("POST /api/auth/invite/accept", s.handleInviteAccept)
 	s.registerSessions()
 	s.registerTOTP()
 	s.registerTokens()
 	s.registerMe()
 	s.registerAdminUsers()
+	s.registerSetup()
 }
 
 // accounts returns the service, or an error when the server has none.
@@ -113,12 +115,15 @@ type userJSON struct {
 	CreatedAt      time.Time `json:"created_at"`
 	Disabled       bool      `json:"disabled"`
 	StorageBackend string    `json:"storage_backend"`
+	// Invited: created by an admin without a password, invitation not yet accepted.
+	Invited bool `json:"invited,omitempty"`
 }
 
 func toUserJSON(u *store.User) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role, TOTPEnabled: u.TOTPEnabled,
 		QuotaBytes: u.QuotaBytes, QuotaDocuments: u.QuotaDocuments, UsedBytes: u.UsedBytes, DocumentCount: u.DocumentCount,
-		CreatedAt: u.CreatedAt.UTC(), Disabled: u.Disabled, StorageBackend: u.StorageBackend}
+		CreatedAt: u.CreatedAt.UTC(), Disabled: u.Disabled, StorageBackend: u.StorageBackend,
+		Invited: u.PasswordHash == ""}
 }
 
 func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
@@ -317,4 +322,26 @@ func (a accountsAuthenticator) identity(ctx context.Context, r *http.Request) (*
 		return a.svc.Authenticate(ctx, clientOf(r), c.Value, "cookie")
 	}
 	return nil, errUnauthorized
+}
+
+func (s *Server) handleInviteAccept(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Token       string  `json:"token"`
+		Password    string  `json:"password"`
+		DisplayName *string `json:"display_name"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	svc, err := s.accounts()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := svc.AcceptInvitation(r.Context(), clientOf(r), in.Token, in.Password, in.DisplayName); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

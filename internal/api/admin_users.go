@@ -10,6 +10,66 @@ func (s *Server) registerAdminUsers() {
 	s.handleFunc("GET /api/admin/users", s.adminOnly(s.handleAdminListUsers))
 	s.handleFunc("PATCH /api/admin/users/{id}", s.adminOnly(s.handleAdminUpdateUser))
 	s.handleFunc("DELETE /api/admin/users/{id}", s.adminOnly(s.handleAdminDeleteUser))
+	s.handleFunc("POST /api/admin/users", s.adminOnly(s.handleAdminCreateUser))
+	s.handleFunc("POST /api/admin/users/{id}/reset-2fa", s.adminOnly(s.handleAdminReset2FA))
+	s.handleFunc("POST /api/admin/users/{id}/password-reset", s.adminOnly(s.handleAdminPasswordReset))
+}
+
+// handleAdminCreateUser: 201 {user, invite_url?}; without a password the
+// invitation's URL is in the answer, once.
+func (s *Server) handleAdminCreateUser(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var in struct {
+		Email       string `json:"email"`
+		DisplayName string `json:"display_name"`
+		Role        string `json:"role"`
+		Password    string `json:"password"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	svc, err := s.accounts()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, link, err := svc.AdminCreateUser(r.Context(), clientOf(r), p.UserID, auth.NewUser{Email: in.Email,
+		DisplayName: in.DisplayName, Role: in.Role, Password: in.Password})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := map[string]any{"user": toUserJSON(u)}
+	if link != "" {
+		out["invite_url"] = link
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) handleAdminReset2FA(w http.ResponseWriter, r *http.Request, p *Principal) {
+	svc, err := s.accounts()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := svc.AdminReset2FA(r.Context(), clientOf(r), p.UserID, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleAdminPasswordReset(w http.ResponseWriter, r *http.Request, p *Principal) {
+	svc, err := s.accounts()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := svc.AdminPasswordReset(r.Context(), clientOf(r), p.UserID, r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "A password reset link is on its way to the user."})
 }
 
 func (s *Server) handleAdminListUsers(w http.ResponseWriter, r *http.Request, p *Principal) {

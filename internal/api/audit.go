@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -28,6 +29,12 @@ type auditJSON struct {
 	IP         string         `json:"ip"`
 	UserAgent  string         `json:"user_agent"`
 	Details    map[string]any `json:"details"`
+	// Who the actor and a user target are, for people reading the log;
+	// absent when there is none or the account is gone.
+	ActorEmail  string `json:"actor_email,omitempty"`
+	ActorName   string `json:"actor_name,omitempty"`
+	TargetEmail string `json:"target_email,omitempty"`
+	TargetName  string `json:"target_name,omitempty"`
 }
 
 func parseTimeParam(r *http.Request, name string) (time.Time, error) {
@@ -76,11 +83,26 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p *Principal)
 		return
 	}
 	items := make([]auditJSON, len(entries))
+	people := userCache{st: s.deps.Store, seen: map[string]*store.User{}}
 	for i, e := range entries {
 		items[i] = auditJSON{ID: e.ID, At: e.At.UTC(), Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID,
 			IP: e.IP, UserAgent: e.UserAgent, Details: e.Details}
 		if e.ActorID != "" {
 			items[i].ActorID = &e.ActorID
+			if u, err := people.user(r.Context(), e.ActorID); err != nil {
+				s.writeError(w, r, err)
+				return
+			} else if u != nil {
+				items[i].ActorEmail, items[i].ActorName = u.Email, u.DisplayName
+			}
+		}
+		if e.TargetType == "user" && e.TargetID != "" && p.IsAdmin() {
+			if u, err := people.user(r.Context(), e.TargetID); err != nil {
+				s.writeError(w, r, err)
+				return
+			} else if u != nil {
+				items[i].TargetEmail, items[i].TargetName = u.Email, u.DisplayName
+			}
 		}
 		if items[i].Details == nil {
 			items[i].Details = map[string]any{}
@@ -125,4 +147,26 @@ func (s *Server) downloadAuditExport(w http.ResponseWriter, r *http.Request, _ *
 func auditEntry(r *http.Request, p *Principal, action, targetType, targetID string) *store.AuditEntry {
 	return &store.AuditEntry{ActorID: p.UserID, Action: action, TargetType: targetType, TargetID: targetID,
 		IP: clientIP(r), UserAgent: r.UserAgent()}
+}
+
+// userCache looks each account up once per page of audit entries; a
+// deleted account is nil.
+type userCache struct {
+	st   *store.Store
+	seen map[string]*store.User
+}
+
+func (c userCache) user(ctx context.Context, id string) (*store.User, error) {
+	if u, ok := c.seen[id]; ok {
+		return u, nil
+	}
+	u, err := c.st.UserByID(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.seen[id] = u
+	return u, nil
 }

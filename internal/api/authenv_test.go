@@ -25,9 +25,10 @@ import (
 
 // recordingMailer is the Mailer of these tests: it keeps what was sent.
 type recordingMailer struct {
-	mu     sync.Mutex
-	resets map[string][]string // to -> links
-	alerts map[string][]auth.AlertInfo
+	mu      sync.Mutex
+	resets  map[string][]string // to -> links
+	alerts  map[string][]auth.AlertInfo
+	invites map[string][]string // to -> links
 }
 
 func (m *recordingMailer) PasswordReset(_ context.Context, to, link string) error {
@@ -41,6 +42,16 @@ func (m *recordingMailer) SecurityAlert(_ context.Context, to string, info auth.
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.alerts[to] = append(m.alerts[to], info)
+	return nil
+}
+
+func (m *recordingMailer) Invitation(_ context.Context, to, link string, _ time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.invites == nil {
+		m.invites = map[string][]string{}
+	}
+	m.invites[to] = append(m.invites[to], link)
 	return nil
 }
 

@@ -80,8 +80,9 @@ type App struct {
 	Guard       *ssrf.Guard  // checks outbound requests to user-supplied URLs
 	Health      map[string]api.HealthCheck
 
-	purges  []func(context.Context) error
-	closers []func() error
+	purges     []func(context.Context) error
+	closers    []func() error
+	setupToken string // logged by Serve while no admin exists
 }
 
 // Options say what kind of process Open builds.
@@ -289,6 +290,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
 	defer func() { stopConsume(); waitConsume() }()
 	addr := "http://" + ln.Addr().String()
 	a.Log.Info("listening", "addr", addr, "version", VersionString(), "database", string(a.Store.Dialect()), "storage", a.Blobs.Name())
+	a.logSetupLink(addr)
 	if ready != nil {
 		ready(addr)
 	}

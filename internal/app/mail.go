@@ -79,7 +79,24 @@ func (m jobMailer) PasswordReset(ctx context.Context, to, link string) error {
 
 // SecurityAlert implements auth.Mailer.
 func (m jobMailer) SecurityAlert(ctx context.Context, to string, info auth.AlertInfo) error {
-	msg, err := mail.SecurityAlert(mail.AlertData{To: to, FrontendURL: m.frontendURL, At: info.At, IP: info.IP, UserAgent: info.UserAgent})
+	render := mail.SecurityAlert
+	if info.Event == "admin_reset_2fa" {
+		render = mail.TwoFactorReset
+	}
+	msg, err := render(mail.AlertData{To: to, FrontendURL: m.frontendURL, At: info.At, IP: info.IP, UserAgent: info.UserAgent})
+	if err != nil {
+		return err
+	}
+	return m.enqueue(ctx, msg)
+}
+
+// Invitation implements auth.Mailer.
+func (m jobMailer) Invitation(ctx context.Context, to, link string, expires time.Time) error {
+	token := ""
+	if u, err := url.Parse(link); err == nil {
+		token = u.Query().Get("token")
+	}
+	msg, err := mail.Invitation(mail.InviteData{To: to, FrontendURL: m.frontendURL, Token: token, Expires: expires})
 	if err != nil {
 		return err
 	}

@@ -116,12 +116,16 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 			return err
 		}
 		u = &store.User{Email: email, PasswordHash: h, Role: "admin", DisplayName: "Administrator"}
-		return s.st.WithTx(ctx, func(tx *store.Store) error {
+		err = s.st.WithTx(ctx, func(tx *store.Store) error {
 			if err := tx.CreateUser(ctx, u); err != nil {
 				return fmt.Errorf("auth: create admin: %w", err)
 			}
 			return s.audit(ctx, tx, c, "", "admin.bootstrap", u.ID, map[string]any{"created": true})
 		})
+		if err == nil {
+			s.log.InfoContext(ctx, "admin "+u.Email+" created from ADMIN_EMAIL")
+		}
+		return err
 	}
 	if err != nil {
 		return err
@@ -143,14 +147,19 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 		up.Disabled = &f
 	}
 	if up == (store.UserUpdate{}) {
+		s.log.InfoContext(ctx, "admin "+u.Email+" from ADMIN_EMAIL is up to date")
 		return nil
 	}
-	return s.st.WithTx(ctx, func(tx *store.Store) error {
+	err = s.st.WithTx(ctx, func(tx *store.Store) error {
 		if _, err := tx.UpdateUser(ctx, u.ID, up); err != nil {
 			return fmt.Errorf("auth: update admin: %w", err)
 		}
 		return s.audit(ctx, tx, c, "", "admin.bootstrap", u.ID, map[string]any{"created": false})
 	})
+	if err == nil {
+		s.log.InfoContext(ctx, "admin "+u.Email+" updated from ADMIN_EMAIL (role, password or enabled)")
+	}
+	return err
 }
 
 // Purge deletes expired auth rows (marks, counters, reset links, ended sessions).

@@ -26,11 +26,13 @@ import (
 type Mailer interface {
 	PasswordReset(ctx context.Context, to, link string) error
 	SecurityAlert(ctx context.Context, to string, info AlertInfo) error
+	// Invitation mails a new account's link to choose a password.
+	Invitation(ctx context.Context, to, link string, expires time.Time) error
 }
 
 // AlertInfo describes a security event for the alert email.
 type AlertInfo struct {
-	Event     string // e.g. "refresh_reuse"
+	Event     string // "refresh_reuse" or "admin_reset_2fa"
 	At        time.Time
 	IP        string
 	UserAgent string
@@ -56,6 +58,7 @@ type Config struct {
 	DefaultQuotaBytes, DefaultQuotaDocuments int64
 	RefreshTTL                               time.Duration // absolute family lifetime; default 30 days
 	ResetTTL                                 time.Duration // default 1 hour
+	SetupTokenFile                           string        // DATA_DIR/setup-token, removed once setup is done
 	Limits                                   Limits        // zero fields take DefaultLimits
 	Argon2                                   Argon2Params  // zero means DefaultArgon2
 	// InsecureArgon2ForTests allows Argon2 parameters below DefaultArgon2.

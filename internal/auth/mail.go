@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // LogMailer is the Mailer of the embedded default: it writes the mail to the
@@ -22,5 +23,12 @@ func (m LogMailer) PasswordReset(ctx context.Context, to, link string) error {
 func (m LogMailer) SecurityAlert(ctx context.Context, to string, info AlertInfo) error {
 	m.Log.InfoContext(ctx, "mail (not sent: no SMTP configured)", slog.String("kind", "security_alert"),
 		slog.String("to", to), slog.String("event", info.Event), slog.String("ip", info.IP), slog.Time("at", info.At))
+	return nil
+}
+
+// Invitation implements Mailer.
+func (m LogMailer) Invitation(ctx context.Context, to, link string, expires time.Time) error {
+	m.Log.InfoContext(ctx, "mail (not sent: no SMTP configured)", slog.String("kind", "invitation"),
+		slog.String("to", to), slog.String("link", link), slog.Time("expires", expires))
 	return nil
 }

@@ -75,7 +75,12 @@ func (s *Service) Login(ctx context.Context, c Client, in LoginInput) (*Tokens, 
 		g.cancel(ctx)
 		return nil, err
 	}
-	ok, rehash, err := s.hash.Verify(ctx, in.Password, u.PasswordHash)
+	hash := u.PasswordHash
+	if hash == "" { // invited, no password chosen yet
+		hash = s.dummy
+	}
+	ok, rehash, err := s.hash.Verify(ctx, in.Password, hash)
+	ok = ok && u.PasswordHash != ""
 	if err != nil && !errors.Is(err, ErrBadHash) {
 		g.cancel(ctx)
 		return nil, err

@@ -61,9 +61,52 @@ func PasswordReset(d ResetData) (Message, error) {
 	return render(d.To, "password_reset", v)
 }
 
+// InviteValidity is how long an invitation link works.
+const InviteValidity = 7 * 24 * time.Hour
+
+// InviteData fills the invitation email.
+type InviteData struct {
+	To          string    // recipient address
+	FrontendURL string    // FRONTEND_URL
+	Token       string    // the single-use invitation token
+	Expires     time.Time // when the link stops working; now + InviteValidity when zero
+}
+
+// Invitation renders the email with the link {FrontendURL}/invite?token=...
+// where the new account's owner chooses a password. Errors wrap
+// ErrInvalidMessage for missing data.
+func Invitation(d InviteData) (Message, error) {
+	if d.Token == "" {
+		return Message{}, invalid("invitation: no token")
+	}
+	base, err := frontend(d.FrontendURL)
+	if err != nil {
+		return Message{}, err
+	}
+	if d.Expires.IsZero() {
+		d.Expires = time.Now().Add(InviteValidity)
+	}
+	v := map[string]string{
+		"Email":   d.To,
+		"Link":    base + "/invite?token=" + url.QueryEscape(d.Token),
+		"Expires": utc(d.Expires),
+	}
+	return render(d.To, "invitation", v)
+}
+
+// TwoFactorReset renders the alert sent when an admin turned off the
+// user's two-factor sign-in: when, from which IP and user agent, what to do.
+func TwoFactorReset(d AlertData) (Message, error) {
+	return alert("twofa_reset", d)
+}
+
 // SecurityAlert renders the alert about a refresh token used twice: what
 // happened, when (UTC), from which IP and user agent, and what to do.
 func SecurityAlert(d AlertData) (Message, error) {
+	return alert("security_alert", d)
+}
+
+func alert(name string, d AlertData) (Message, error) {
 	base, err := frontend(d.FrontendURL)
 	if err != nil {
 		return Message{}, err
@@ -79,7 +122,7 @@ func SecurityAlert(d AlertData) (Message, error) {
 		"UserAgent":    orUnknown(oneLine(d.UserAgent, 300)),
 		"SettingsLink": base + "/settings",
 	}
-	return render(d.To, "security_alert", v)
+	return render(d.To, name, v)
 }
 
 // render fills the text and HTML templates name.txt.tmpl and name.html.tmpl;

@@ -118,3 +118,32 @@ func TestLogSender(t *testing.T) {
 		t.Errorf("an invalid message was logged: %s", buf.String())
 	}
 }
+
+func TestInvitationAndTwoFactorReset(t *testing.T) {
+	exp := time.Date(2026, 3, 8, 10, 0, 0, 0, time.UTC)
+	m, err := Invitation(InviteData{To: "new@example.test", FrontendURL: "https://vault.example.test/", Token: "a+b", Expires: exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := "https://vault.example.test/invite?token=a%2Bb"
+	for _, want := range []string{link, "7 days", "2026-03-08 10:00:00 UTC", "new@example.test"} {
+		if !strings.Contains(m.Text, want) || !strings.Contains(m.HTML, want) {
+			t.Errorf("invitation lacks %q:\n%s\n%s", want, m.Text, m.HTML)
+		}
+	}
+	if m.Subject != "You are invited to DocuVault" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if _, err := Invitation(InviteData{To: "new@example.test", FrontendURL: "https://x.test"}); !errors.Is(err, ErrInvalidMessage) {
+		t.Errorf("no token: %v", err)
+	}
+	m, err = TwoFactorReset(AlertData{To: "zoe@example.test", FrontendURL: "https://vault.example.test", IP: "203.0.113.9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"turned off two-factor", "backup codes", "203.0.113.9", "https://vault.example.test/settings"} {
+		if !strings.Contains(m.Text, want) {
+			t.Errorf("2FA reset alert lacks %q:\n%s", want, m.Text)
+		}
+	}
+}

@@ -82,6 +82,7 @@ func (s *Store) PurgeAuth(ctx context.Context, t time.Time) (int64, error) {
 		{`DELETE FROM auth_marks WHERE expires_at <= $1`, t},
 		{`DELETE FROM auth_counters WHERE window_end <= $1`, t},
 		{`DELETE FROM password_resets WHERE expires_at <= $1`, t},
+		{`DELETE FROM invitations WHERE expires_at <= $1`, t},
 		{`DELETE FROM auth_sessions WHERE expires_at <= $1 OR revoked_at <= $1`, t.Add(-24 * time.Hour)},
 	} {
 		res, err := s.w.ExecContext(ctx, q.sql, q.before)

@@ -37,6 +37,8 @@ var Pages = []Page{
 	{Path: "/register", Name: "register", Title: "Create account", Public: true},
 	{Path: "/forgot-password", Name: "forgot", Title: "Forgot password", Public: true},
 	{Path: "/reset-password", Name: "reset", Title: "Choose a new password", Public: true},
+	{Path: "/setup", Name: "setup", Title: "Finish setup", Public: true},
+	{Path: "/invite", Name: "invite", Title: "Accept invitation", Public: true},
 	{Path: "/documents", Name: "documents", Title: "Documents"},
 	{Path: "/documents/{id}", Name: "document", Title: "Document"},
 	{Path: "/trash", Name: "trash", Title: "Trash"},

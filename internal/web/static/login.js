@@ -5,6 +5,12 @@ document.addEventListener("DOMContentLoaded", () => {
   const codeStep = form.querySelector(".step-code");
   const next = new URLSearchParams(location.search).get("next");
   const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/documents";
+  DV.api("GET", "/api/config", undefined, { noRefresh: true, noRedirect: true })
+    .then((c) => { document.getElementById("register-link").hidden = !c.registration_open; })
+    .catch(() => { document.getElementById("register-link").hidden = false; });
+  DV.api("GET", "/api/setup", undefined, { noRefresh: true, noRedirect: true })
+    .then((s) => { document.getElementById("setup-hint").hidden = !s.needed; })
+    .catch(() => {});
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     err.textContent = "";
