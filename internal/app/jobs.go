@@ -83,10 +83,13 @@ func (q enqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id strin
 
 type processWorker struct {
 	river.WorkerDefaults[processArgs]
-	p *pipeline.Pipeline
+	p       *pipeline.Pipeline
+	timeout time.Duration // PROCESS_TIMEOUT, which the pipeline enforces itself
 }
 
-func (w *processWorker) Timeout(*river.Job[processArgs]) time.Duration { return 15 * time.Minute }
+// Timeout leaves the pipeline a minute past PROCESS_TIMEOUT to record the
+// failure before River cancels the job.
+func (w *processWorker) Timeout(*river.Job[processArgs]) time.Duration { return w.timeout + time.Minute }
 
 // Work extracts a document. A hostile or broken file is a permanent failure
 // (the document says why; no retry); anything else is retried with backoff
@@ -111,10 +114,11 @@ type Classifier interface {
 
 type classifyWorker struct {
 	river.WorkerDefaults[classifyArgs]
-	c Classifier
+	c       Classifier
+	timeout time.Duration // PROCESS_TIMEOUT
 }
 
-func (w *classifyWorker) Timeout(*river.Job[classifyArgs]) time.Duration { return 5 * time.Minute }
+func (w *classifyWorker) Timeout(*river.Job[classifyArgs]) time.Duration { return w.timeout }
 
 func (w *classifyWorker) Work(ctx context.Context, job *river.Job[classifyArgs]) error {
 	if w.c == nil {
@@ -187,8 +191,8 @@ func (w *auditExportWorker) Work(ctx context.Context, _ *river.Job[auditExportAr
 // registerJobs adds every worker and periodic job to the engine.
 func (a *App) registerJobs(e *jobs.Engine) error {
 	add := []error{
-		jobs.AddWorker(e, &processWorker{p: a.Pipeline}),
-		jobs.AddWorker(e, &classifyWorker{c: a.Classifier}),
+		jobs.AddWorker(e, &processWorker{p: a.Pipeline, timeout: a.Config.ProcessTimeout}),
+		jobs.AddWorker(e, &classifyWorker{c: a.Classifier, timeout: a.Config.ProcessTimeout}),
 		jobs.AddWorker(e, &cleanupWorker{docs: a.Documents, blobs: a.Blobs}),
 		jobs.AddWorker(e, &purgeWorker{docs: a.Documents, audit: a.Audit, extra: a.purges}),
 		jobs.AddWorker(e, &auditExportWorker{audit: a.Audit}),
