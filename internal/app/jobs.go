@@ -89,7 +89,9 @@ type processWorker struct {
 
 // Timeout leaves the pipeline a minute past PROCESS_TIMEOUT to record the
 // failure before River cancels the job.
-func (w *processWorker) Timeout(*river.Job[processArgs]) time.Duration { return w.timeout + time.Minute }
+func (w *processWorker) Timeout(*river.Job[processArgs]) time.Duration {
+	return w.timeout + time.Minute
+}
 
 // Work extracts a document. A hostile or broken file is a permanent failure
 // (the document says why; no retry); anything else is retried with backoff
