@@ -71,8 +71,22 @@ func (auditExportArgs) InsertOpts() river.InsertOpts {
 // enqueuer implements document.Enqueuer and pipeline.Classifier on the engine.
 type enqueuer struct{ e *jobs.Engine }
 
+// lowestPriority is River's last priority (1 is first).
+const lowestPriority = 4
+
+// EnqueueProcess queues processing at a priority that shares the queue
+// fairly between users: River works priority 1 before 2 before 3 before 4,
+// and a document's priority is its owner's count of documents waiting for
+// or in processing, itself included (4 and more share priority 4). One
+// user's backlog of a thousand uploads waits at priority 4 while another
+// user's first document, at priority 1, is the next one any worker takes.
+// The count lives in the database, so every node and engine agrees.
 func (q enqueuer) EnqueueProcess(ctx context.Context, tx *store.Store, id string, force bool) error {
-	_, err := q.e.EnqueueTx(ctx, tx, processArgs{DocumentID: id, Force: force}, nil)
+	n, err := tx.ProcessingBacklog(ctx, id, lowestPriority)
+	if err != nil {
+		return err
+	}
+	_, err = q.e.EnqueueTx(ctx, tx, processArgs{DocumentID: id, Force: force}, &river.InsertOpts{Priority: max(n, 1)})
 	return err
 }
 
