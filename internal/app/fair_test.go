@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/flate"
+	"encoding/json"
 	"context"
 	"fmt"
 	"hash/crc32"
@@ -172,5 +173,113 @@ func waitUntil(t *testing.T, what string, ok func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestJobPriorityFollowsBacklog: a user's first document waiting for
+// processing is queued at priority 1, the next at 2 and 3, every later one
+// at 4, whatever other users have queued; classification queues one
+// priority after the owner's documents still waiting.
+func TestJobPriorityFollowsBacklog(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			env := map[string]string{"DATA_DIR": t.TempDir(), "HIBP_URL": "off"}
+			if d == store.Postgres {
+				env["DATABASE_URL"] = storetest.PostgresURL(t)
+			}
+			cfg, err := config.Load(func(k string) string { return env[k] })
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			a, err := Open(ctx, cfg, slog.New(slog.DiscardHandler), Options{Migrate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Jobs.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			importFiles := func(email string, n int) *store.User {
+				u := &store.User{Email: email, PasswordHash: "x"}
+				if err := a.Store.CreateUser(ctx, u); err != nil {
+					t.Fatal(err)
+				}
+				dir := t.TempDir()
+				for i := range n {
+					name := filepath.Join(dir, fmt.Sprintf("%02d.txt", i))
+					if err := os.WriteFile(name, fmt.Appendf(nil, "note %d of %s\n", i, email), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if st, err := a.Documents.ImportFolder(ctx, document.Actor{UserID: u.ID}, dir, nil); err != nil || st.Imported != n {
+					t.Fatalf("import: %+v %v", st, err)
+				}
+				return u
+			}
+			busy := importFiles("busy@example.com", 6)
+			other := importFiles("other@example.com", 1)
+			priorities := func(kind string) map[string][]int {
+				col := "args"
+				if d == store.SQLite {
+					col = "json(args)" // River keeps SQLite's args as JSONB
+				}
+				rows, err := a.Store.DB().QueryContext(ctx, `SELECT priority, `+col+` FROM river_job WHERE kind = $1 ORDER BY id`, kind)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				byOwner := map[string][]int{}
+				for rows.Next() {
+					var p int
+					var args []byte
+					if err := rows.Scan(&p, &args); err != nil {
+						t.Fatal(err)
+					}
+					var job processArgs
+					if err := json.Unmarshal(args, &job); err != nil {
+						t.Fatal(err)
+					}
+					doc, err := a.Store.DocumentForJob(ctx, job.DocumentID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					byOwner[doc.OwnerID] = append(byOwner[doc.OwnerID], p)
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				return byOwner
+			}
+			got := priorities("document.process")
+			if fmt.Sprint(got[busy.ID]) != "[1 2 3 4 4 4]" || fmt.Sprint(got[other.ID]) != "[1]" {
+				t.Fatalf("process priorities: busy %v, other %v", got[busy.ID], got[other.ID])
+			}
+
+			// Classification of a ready document: after the owner's backlog.
+			docs, _, err := a.Store.ListDocuments(ctx, busy.ID, store.DocumentFilter{}, store.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, d := range docs[:2] {
+				if err := a.Store.SaveExtraction(ctx, d.ID, store.Extraction{Text: "done"}); err != nil {
+					t.Fatal(err)
+				}
+				if err := a.Documents.Classify(ctx, document.Actor{UserID: busy.ID}, d.ID); err != nil {
+					t.Fatalf("classify %d: %v", i, err)
+				}
+			}
+			od, _, _ := a.Store.ListDocuments(ctx, other.ID, store.DocumentFilter{}, store.Page{})
+			if err := a.Store.SaveExtraction(ctx, od[0].ID, store.Extraction{Text: "done"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.Documents.Classify(ctx, document.Actor{UserID: other.ID}, od[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			got = priorities("document.classify")
+			if fmt.Sprint(got[busy.ID]) != "[4 4]" || fmt.Sprint(got[other.ID]) != "[1]" {
+				t.Fatalf("classify priorities: busy %v, other %v", got[busy.ID], got[other.ID])
+			}
+		})
 	}
 }

@@ -90,8 +90,16 @@ func (q enqueuer) EnqueueProcess(ctx context.Context, tx *store.Store, id string
 	return err
 }
 
+// EnqueueClassify queues classification one priority after the owner's
+// documents still waiting for processing (priority 1 when there are none),
+// so a user's slow classifications (a provider that hangs) queue behind
+// other users' first documents too.
 func (q enqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
-	_, err := q.e.EnqueueTx(ctx, tx, classifyArgs{DocumentID: id}, nil)
+	n, err := tx.ProcessingBacklog(ctx, id, lowestPriority-1)
+	if err != nil {
+		return err
+	}
+	_, err = q.e.EnqueueTx(ctx, tx, classifyArgs{DocumentID: id}, &river.InsertOpts{Priority: n + 1})
 	return err
 }
 
