@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -26,6 +27,9 @@ func TestDefaults(t *testing.T) {
 	if strings.Join(c.OCRLanguages, "+") != "eng" {
 		t.Fatalf("ocr languages: %v", c.OCRLanguages)
 	}
+	if c.ProcessTimeout != 5*time.Minute || c.MaxTextBytes != 4<<20 {
+		t.Fatalf("processing limits: %v, %d bytes", c.ProcessTimeout, c.MaxTextBytes)
+	}
 }
 
 func TestValidationNamesEachBadVariable(t *testing.T) {
@@ -39,11 +43,13 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"REGISTRATION_OPEN":   "perhaps",
 		"SHUTDOWN_TIMEOUT":    "soon",
 		"ADMIN_EMAIL":         "admin@example.com",
+		"PROCESS_TIMEOUT":     "0s",
+		"MAX_TEXT_BYTES":      "1000",
 	}))
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
