@@ -72,9 +72,6 @@ func New(st *store.Store, blobs blob.Store, ex Extractor, cl Classifier, log *sl
 	return &Pipeline{store: st, blobs: blobs, extract: ex, classify: cl, log: log, tmpDir: tmpDir, lim: lim}
 }
 
-// Timeout is the time one Process call may take (Limits.Timeout).
-func (p *Pipeline) Timeout() time.Duration { return p.lim.Timeout }
-
 // errTimeout is the cause of a job's context when Limits.Timeout ends it.
 var errTimeout = errors.New("pipeline: processing timed out")
 
