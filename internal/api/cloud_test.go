@@ -203,7 +203,7 @@ func newCloudEnv(t *testing.T, st *store.Store, o cloudOpts) *cloudEnv {
 		t.Fatal(err)
 	}
 	e.docs.SetRemote(e.cloud)
-	p := pipeline.New(st, blobs, textExtractor{}, placing{e.cloud}, log, t.TempDir(), 0)
+	p := pipeline.New(st, blobs, textExtractor{}, placing{e.cloud}, log, t.TempDir(), pipeline.Limits{})
 	if err := errors.Join(jobs.AddWorker(eng, &processWorker{p: p}), cloud.RegisterJobs(eng, e.cloud)); err != nil {
 		t.Fatal(err)
 	}

@@ -177,7 +177,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 	a.Classifier = a.ClassifySvc
 	if o.RunWorkers {
 		a.Extractor, err = extract.New(extract.Config{CacheDir: filepath.Join(cfg.CacheDir(), "wazero"), Workers: cfg.Workers,
-			OCRLanguages: cfg.OCRLanguages, Limits: extract.Limits{OCRMaxPages: cfg.OCRMaxPages}})
+			OCRLanguages: cfg.OCRLanguages, Limits: extract.Limits{OCRMaxPages: cfg.OCRMaxPages,
+				Timeout: cfg.ProcessTimeout, MaxTextBytes: cfg.MaxTextBytes}})
 		if err != nil {
 			return err
 		}
@@ -190,7 +191,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 			}
 			return nil
 		}
-		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, placingEnqueuer{enqueuer{a.Jobs}, a.Cloud}, a.Log, filepath.Join(cfg.DataDir, "tmp"), 0)
+		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, placingEnqueuer{enqueuer{a.Jobs}, a.Cloud}, a.Log, filepath.Join(cfg.DataDir, "tmp"),
+			pipeline.Limits{Timeout: cfg.ProcessTimeout, MaxTextBytes: cfg.MaxTextBytes})
 	}
 	// Every mode: an insert-only engine (CLI commands, serve without
 	// workers) refuses job kinds it does not know; its workers never run.

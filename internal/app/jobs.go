@@ -71,22 +71,49 @@ func (auditExportArgs) InsertOpts() river.InsertOpts {
 // enqueuer implements document.Enqueuer and pipeline.Classifier on the engine.
 type enqueuer struct{ e *jobs.Engine }
 
+// lowestPriority is River's last priority (1 is first).
+const lowestPriority = 4
+
+// EnqueueProcess queues processing at a priority that shares the queue
+// fairly between users: River works priority 1 before 2 before 3 before 4,
+// and a document's priority is its owner's count of documents waiting for
+// or in processing, itself included (4 and more share priority 4). One
+// user's backlog of a thousand uploads waits at priority 4 while another
+// user's first document, at priority 1, is the next one any worker takes.
+// The count lives in the database, so every node and engine agrees.
 func (q enqueuer) EnqueueProcess(ctx context.Context, tx *store.Store, id string, force bool) error {
-	_, err := q.e.EnqueueTx(ctx, tx, processArgs{DocumentID: id, Force: force}, nil)
+	n, err := tx.ProcessingBacklog(ctx, id, lowestPriority)
+	if err != nil {
+		return err
+	}
+	_, err = q.e.EnqueueTx(ctx, tx, processArgs{DocumentID: id, Force: force}, &river.InsertOpts{Priority: max(n, 1)})
 	return err
 }
 
+// EnqueueClassify queues classification one priority after the owner's
+// documents still waiting for processing (priority 1 when there are none),
+// so a user's slow classifications (a provider that hangs) queue behind
+// other users' first documents too.
 func (q enqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
-	_, err := q.e.EnqueueTx(ctx, tx, classifyArgs{DocumentID: id}, nil)
+	n, err := tx.ProcessingBacklog(ctx, id, lowestPriority-1)
+	if err != nil {
+		return err
+	}
+	_, err = q.e.EnqueueTx(ctx, tx, classifyArgs{DocumentID: id}, &river.InsertOpts{Priority: n + 1})
 	return err
 }
 
 type processWorker struct {
 	river.WorkerDefaults[processArgs]
-	p *pipeline.Pipeline
+	p       *pipeline.Pipeline
+	timeout time.Duration // PROCESS_TIMEOUT, which the pipeline enforces itself
 }
 
-func (w *processWorker) Timeout(*river.Job[processArgs]) time.Duration { return 15 * time.Minute }
+// Timeout leaves the pipeline a minute past PROCESS_TIMEOUT to record the
+// failure before River cancels the job.
+func (w *processWorker) Timeout(*river.Job[processArgs]) time.Duration {
+	return w.timeout + time.Minute
+}
 
 // Work extracts a document. A hostile or broken file is a permanent failure
 // (the document says why; no retry); anything else is retried with backoff
@@ -111,10 +138,11 @@ type Classifier interface {
 
 type classifyWorker struct {
 	river.WorkerDefaults[classifyArgs]
-	c Classifier
+	c       Classifier
+	timeout time.Duration // PROCESS_TIMEOUT
 }
 
-func (w *classifyWorker) Timeout(*river.Job[classifyArgs]) time.Duration { return 5 * time.Minute }
+func (w *classifyWorker) Timeout(*river.Job[classifyArgs]) time.Duration { return w.timeout }
 
 func (w *classifyWorker) Work(ctx context.Context, job *river.Job[classifyArgs]) error {
 	if w.c == nil {
@@ -187,8 +215,8 @@ func (w *auditExportWorker) Work(ctx context.Context, _ *river.Job[auditExportAr
 // registerJobs adds every worker and periodic job to the engine.
 func (a *App) registerJobs(e *jobs.Engine) error {
 	add := []error{
-		jobs.AddWorker(e, &processWorker{p: a.Pipeline}),
-		jobs.AddWorker(e, &classifyWorker{c: a.Classifier}),
+		jobs.AddWorker(e, &processWorker{p: a.Pipeline, timeout: a.Config.ProcessTimeout}),
+		jobs.AddWorker(e, &classifyWorker{c: a.Classifier, timeout: a.Config.ProcessTimeout}),
 		jobs.AddWorker(e, &cleanupWorker{docs: a.Documents, blobs: a.Blobs}),
 		jobs.AddWorker(e, &purgeWorker{docs: a.Documents, audit: a.Audit, extra: a.purges}),
 		jobs.AddWorker(e, &auditExportWorker{audit: a.Audit}),

@@ -78,7 +78,7 @@ func newRig(b *testing.B, d store.Dialect, workers int, direct bool) *rig {
 		b.Fatal(err)
 	}
 	r := &rig{st: st, actor: document.Actor{UserID: u.ID, IP: "127.0.0.1", UserAgent: "bench"}, done: make(chan error, 1<<16)}
-	r.pipe = pipeline.New(st, blobs, extractor(b), nil, log, filepath.Join(b.TempDir(), "tmp"), 0)
+	r.pipe = pipeline.New(st, blobs, extractor(b), nil, log, filepath.Join(b.TempDir(), "tmp"), pipeline.Limits{})
 	var enq document.Enqueuer = directEnqueuer{}
 	if !direct {
 		e, err := jobs.New(st, jobs.Config{Workers: workers, Logger: log, RunWorkers: true})

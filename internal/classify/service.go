@@ -340,7 +340,11 @@ func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error
 	}
 	if err != nil {
 		msg := "classification failed: " + err.Error()
-		if serr := s.store.SetDocumentError(ctx, d.ID, msg); serr != nil {
+		if ctx.Err() != nil {
+			msg = "classification failed: it took longer than the job's time limit"
+		}
+		// Written even when the job's time is up, so the document says why.
+		if serr := s.store.SetDocumentError(context.WithoutCancel(ctx), d.ID, msg); serr != nil {
 			return serr
 		}
 		if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable) {

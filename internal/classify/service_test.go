@@ -3,8 +3,11 @@ package classify_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
@@ -113,6 +116,47 @@ func TestLocalClassificationLearnsFromFiling(t *testing.T) {
 		topic, err := svc.AcceptSuggestion(ctx, u.ID, sugs[0].Name)
 		if err != nil || topic.DocumentCount < 2 {
 			t.Fatalf("accept: %+v %v", topic, err)
+		}
+	})
+}
+
+// TestClassifyPastDeadlineSaysSo: a provider that never answers (a user's
+// own server that hangs) is cut at the job's deadline and the document says
+// why, instead of the job failing to record anything and being retried.
+func TestClassifyPastDeadlineSaysSo(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		stop := make(chan struct{})
+		hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-stop:
+			}
+		}))
+		defer hang.Close()
+		defer close(stop)
+		sl, err := seal.New([]byte(strings.Repeat("k", 32)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := classify.NewService(st, sl, classify.Defaults{}, nil, nil)
+		u := &store.User{Email: "slow@x.test", PasswordHash: "h"}
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateTopic(ctx, &store.Topic{OwnerID: u.ID, Name: "Taxes"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.PutSettings(ctx, u.ID, classify.SettingsInput{Provider: "ollama", BaseURL: hang.URL + "/v1"}); err != nil {
+			t.Fatal(err)
+		}
+		id := addDoc(t, st, u.ID, "letter", "the tax office writes")
+		jctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+		defer cancel()
+		err = svc.ClassifyDocument(jctx, id)
+		d, _ := st.Document(ctx, u.ID, id)
+		if d.Status != store.StatusReady || !strings.Contains(d.Error, "longer than the job's time limit") {
+			t.Fatalf("after the deadline: %v; document %s %q", err, d.Status, d.Error)
 		}
 	})
 }

@@ -87,8 +87,10 @@ type Config struct {
 	OCRLanguages          []string
 	OCRMaxPages           int
 	CloudAllowedHosts     []string
-	HIBPURL               string // breached-password range API; "off" disables the check
-	Workers               int    // concurrent document jobs per process
+	HIBPURL               string        // breached-password range API; "off" disables the check
+	Workers               int           // concurrent document jobs per process
+	ProcessTimeout        time.Duration // PROCESS_TIMEOUT: one document's processing job, and its classification job
+	MaxTextBytes          int           // MAX_TEXT_BYTES: extracted text kept and indexed per document
 	ShutdownTimeout       time.Duration
 	LogLevel              string
 	LogFormat             string // "text" or "json"
@@ -154,6 +156,8 @@ var Variables = []Variable{
 	{"CLOUD_ALLOWED_HOSTS", "", "hosts or CIDRs exempt from the SSRF guard (a LAN Nextcloud)"},
 	{"HIBP_URL", "https://api.pwnedpasswords.com/range/", "breached-password range API; off disables"},
 	{"WORKERS", "number of CPUs", "concurrent document jobs per process"},
+	{"PROCESS_TIMEOUT", "5m", "time one document's processing may take before it fails"},
+	{"MAX_TEXT_BYTES", "4194304", "extracted text kept and indexed per document"},
 	{"SHUTDOWN_TIMEOUT", "30s", "time to finish requests and jobs on SIGTERM"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "text", "text or json"},
@@ -220,6 +224,8 @@ func Load(getenv Getenv) (*Config, error) {
 		CloudAllowedHosts:     l.list("CLOUD_ALLOWED_HOSTS", ","),
 		HIBPURL:               l.str("HIBP_URL", "https://api.pwnedpasswords.com/range/"),
 		Workers:               l.integer("WORKERS", 0, 0, 1024),
+		ProcessTimeout:        l.duration("PROCESS_TIMEOUT", 5*time.Minute),
+		MaxTextBytes:          l.integer("MAX_TEXT_BYTES", 4<<20, 64<<10, 1<<30),
 		ShutdownTimeout:       l.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
 		LogLevel:              l.str("LOG_LEVEL", "info"),
 		LogFormat:             l.str("LOG_FORMAT", "text"),

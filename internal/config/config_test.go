@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -26,6 +27,9 @@ func TestDefaults(t *testing.T) {
 	if strings.Join(c.OCRLanguages, "+") != "eng" {
 		t.Fatalf("ocr languages: %v", c.OCRLanguages)
 	}
+	if c.ProcessTimeout != 5*time.Minute || c.MaxTextBytes != 4<<20 {
+		t.Fatalf("processing limits: %v, %d bytes", c.ProcessTimeout, c.MaxTextBytes)
+	}
 }
 
 func TestValidationNamesEachBadVariable(t *testing.T) {
@@ -42,11 +46,13 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"ADMIN_EMAIL":         "admin@example.com",
 		"OPENAI_BASE_URL":     "api.example.com/v1",
 		"LMSTUDIO_BASE_URL":   "http://user:pw@gpu:1234/v1",
+		"PROCESS_TIMEOUT":     "0s",
+		"MAX_TEXT_BYTES":      "1000",
 	}))
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

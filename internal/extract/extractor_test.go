@@ -154,6 +154,17 @@ func TestTextCard(t *testing.T) {
 	if short, long := ink("one line"), ink(strings.Repeat("many lines of text\n", 30)); short == 0 || long <= 5*short {
 		t.Errorf("ink: one line %d, thirty lines %d", short, long)
 	}
+	// A text of one huge word (a hostile file's 16 MB of "A") draws the card
+	// of its first lines; wrapping the whole line was quadratic, hours of
+	// CPU outside any deadline.
+	huge, err := textCard("bomb.docx", strings.Repeat("A", 16<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, _ := textCard("bomb.docx", strings.Repeat("A", 4*cardMaxLines*cardWidth))
+	if !bytes.Equal(huge, short) {
+		t.Error("the card of one huge word differs from the card of its first lines")
+	}
 }
 
 func TestWrapLine(t *testing.T) {

@@ -21,7 +21,7 @@ var errTextFull = errors.New("extract: text limit reached")
 // valid UTF-8 without NUL bytes (PostgreSQL refuses them), collapses runs of
 // blank lines and remembers when it had to cut.
 type textBuilder struct {
-	b         strings.Builder
+	b         bytes.Buffer // Truncate cuts trailing space in place: a rebuild per paragraph was quadratic
 	max       int
 	truncated bool
 	newlines  int // trailing newlines written
@@ -117,11 +117,7 @@ func (t *textBuilder) breakLine(n int) error {
 // pageBreak ends the page with a form feed; the next page starts without
 // empty lines.
 func (t *textBuilder) pageBreak() error {
-	s := t.b.String()
-	if trimmed := strings.TrimRight(s, " \t\n"); len(trimmed) != len(s) {
-		t.b.Reset()
-		t.b.WriteString(trimmed)
-	}
+	t.b.Truncate(len(bytes.TrimRight(t.b.Bytes(), " \t\n")))
 	if err := t.write("\f"); err != nil {
 		return err
 	}
@@ -131,11 +127,9 @@ func (t *textBuilder) pageBreak() error {
 
 // trimSpace drops trailing spaces and tabs of the current line.
 func (t *textBuilder) trimSpace() {
-	s := t.b.String()
-	trimmed := strings.TrimRight(s, " \t")
-	if len(trimmed) != len(s) {
-		t.b.Reset()
-		t.b.WriteString(trimmed)
+	s := t.b.Bytes()
+	if trimmed := bytes.TrimRight(s, " \t"); len(trimmed) != len(s) {
+		t.b.Truncate(len(trimmed))
 		t.space = false
 	}
 }

@@ -74,6 +74,11 @@ func textCard(title, text string) ([]byte, error) {
 	lineHeight := face.Metrics().Height.Ceil() + 2
 	maxChars := (cardWidth - 2*cardMargin) / face.Advance
 
+	// Only the first cardMaxLines lines of at most maxChars characters can
+	// show: read no further, so a text of one huge line costs no more than
+	// a short one.
+	text = truncateUTF8(text, cardMaxLines*maxChars*utf8.UTFMax)
+	title = truncateUTF8(title, cardMaxLines*maxChars*utf8.UTFMax)
 	lines := []string(nil)
 	if title != "" {
 		lines = append(lines, wrapLine(cleanLine(title), maxChars)...)
@@ -129,7 +134,7 @@ func cleanLine(s string) string {
 }
 
 // wrapLine splits s into lines of at most n runes, breaking at spaces where
-// possible.
+// possible. It is linear in the length of s.
 func wrapLine(s string, n int) []string {
 	if s == "" {
 		return []string{""}
@@ -145,7 +150,10 @@ func wrapLine(s string, n int) []string {
 			}
 		}
 		out = append(out, strings.TrimSpace(string(r[:cut])))
-		r = []rune(strings.TrimLeft(string(r[cut:]), " "))
+		r = r[cut:]
+		for len(r) > 0 && r[0] == ' ' {
+			r = r[1:]
+		}
 	}
 	return append(out, string(r))
 }

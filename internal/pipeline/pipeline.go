@@ -32,6 +32,20 @@ type Classifier interface {
 	EnqueueClassify(ctx context.Context, tx *store.Store, documentID string) error
 }
 
+// Limits bound one processing job, so a hostile file costs its owner one
+// job's time and no more. Zero fields take DefaultLimits.
+type Limits struct {
+	// Timeout is the whole job: reading the original, extraction, the
+	// thumbnail and indexing. A job past it fails its document.
+	Timeout time.Duration
+	// MaxTextBytes is the extracted text stored and indexed; the rest is
+	// dropped and the document's notes say so.
+	MaxTextBytes int
+}
+
+// DefaultLimits are PROCESS_TIMEOUT's and MAX_TEXT_BYTES's defaults.
+func DefaultLimits() Limits { return Limits{Timeout: 5 * time.Minute, MaxTextBytes: 4 << 20} }
+
 // Pipeline processes documents.
 type Pipeline struct {
 	store    *store.Store
@@ -40,19 +54,26 @@ type Pipeline struct {
 	classify Classifier
 	log      *slog.Logger
 	tmpDir   string
-	timeout  time.Duration
+	lim      Limits
 }
 
 // New builds a Pipeline; tmpDir holds a document's bytes while it is read.
-func New(st *store.Store, blobs blob.Store, ex Extractor, cl Classifier, log *slog.Logger, tmpDir string, timeout time.Duration) *Pipeline {
+func New(st *store.Store, blobs blob.Store, ex Extractor, cl Classifier, log *slog.Logger, tmpDir string, lim Limits) *Pipeline {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if timeout <= 0 {
-		timeout = 10 * time.Minute
+	d := DefaultLimits()
+	if lim.Timeout <= 0 {
+		lim.Timeout = d.Timeout
 	}
-	return &Pipeline{store: st, blobs: blobs, extract: ex, classify: cl, log: log, tmpDir: tmpDir, timeout: timeout}
+	if lim.MaxTextBytes <= 0 {
+		lim.MaxTextBytes = d.MaxTextBytes
+	}
+	return &Pipeline{store: st, blobs: blobs, extract: ex, classify: cl, log: log, tmpDir: tmpDir, lim: lim}
 }
+
+// errTimeout is the cause of a job's context when Limits.Timeout ends it.
+var errTimeout = errors.New("pipeline: processing timed out")
 
 // ErrPermanent marks a failure that retrying cannot fix (a malformed or
 // hostile file); the document is already marked failed.
@@ -71,19 +92,38 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 	if d.Status == store.StatusReady && !force {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.timeout)
+	jobCtx, cancel := context.WithTimeoutCause(ctx, p.lim.Timeout, errTimeout)
 	defer cancel()
+	err = p.process(jobCtx, d)
+	var msg string
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() == nil && errors.Is(context.Cause(jobCtx), errTimeout):
+		msg = fmt.Sprintf("processing took longer than %s", p.lim.Timeout)
+	case permanent(err):
+		msg = "could not read this file: " + userMessage(err)
+	default:
+		return err
+	}
+	if serr := p.store.SetDocumentStatus(context.WithoutCancel(ctx), d.ID, store.StatusFailed, msg); serr != nil {
+		return serr
+	}
+	p.log.Info("document failed", "document", d.ID, "error", err, "reason", msg)
+	return fmt.Errorf("%w: %s: %v", ErrPermanent, msg, err)
+}
+
+// process extracts, caps and saves one document under ctx's deadline.
+func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 	res, err := p.extractDocument(ctx, d)
 	if err != nil {
-		if permanent(err) {
-			msg := "could not read this file: " + userMessage(err)
-			if serr := p.store.SetDocumentStatus(context.WithoutCancel(ctx), d.ID, store.StatusFailed, msg); serr != nil {
-				return serr
-			}
-			p.log.Info("document failed", "document", d.ID, "error", err)
-			return fmt.Errorf("%w: %v", ErrPermanent, err)
-		}
 		return err
+	}
+	text, notes := capText(res.Text, p.lim.MaxTextBytes)
+	if len(notes) > 0 {
+		p.log.Info("document text cut", "document", d.ID, "extracted_bytes", len(res.Text),
+			"kept_bytes", len(text), "notes", strings.Join(notes, "; "))
+		res.Notes = append(res.Notes, notes...)
 	}
 	thumbKey := ""
 	if len(res.Thumbnail) > 0 {
@@ -92,7 +132,7 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 			return fmt.Errorf("store thumbnail: %w", err)
 		}
 	}
-	x := store.Extraction{Text: res.Text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
+	x := store.Extraction{Text: text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
 		Notes: strings.Join(res.Notes, "\n"), Title: res.Title}
 	return p.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.SaveExtraction(ctx, d.ID, x); err != nil {

@@ -72,7 +72,7 @@ func TestProcessDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 		cl := &classifyRecorder{}
-		p := pipeline.New(st, blobs, extractor(t), cl, nil, t.TempDir(), 0)
+		p := pipeline.New(st, blobs, extractor(t), cl, nil, t.TempDir(), pipeline.Limits{})
 
 		txt := addDoc(t, st, blobs, u.ID, "note.txt", "text/plain", []byte("Meeting notes: the Zanzibar contract renews in March.\n"))
 		if err := p.Process(ctx, txt.ID, false); err != nil {

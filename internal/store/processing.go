@@ -56,3 +56,17 @@ func (s *Store) DocumentText(ctx context.Context, ownerID, id string) (string, e
 	}
 	return body, nil
 }
+
+// ProcessingBacklog counts the documents of the owner of document id that
+// are waiting for or in processing, id's own included, stopping at limit.
+// It returns 0 for an unknown document.
+func (s *Store) ProcessingBacklog(ctx context.Context, id string, limit int) (int, error) {
+	var n int
+	err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM documents
+		WHERE owner_id = (SELECT owner_id FROM documents WHERE id = $1) AND status = 'processing' LIMIT $2) b`,
+		id, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("processing backlog: %w", normalize(err))
+	}
+	return n, nil
+}
