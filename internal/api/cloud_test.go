@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
 	"golang.org/x/net/webdav"
 	"golang.org/x/oauth2"
 
@@ -115,17 +114,13 @@ type processArgs struct {
 }
 
 func (processArgs) Kind() string { return "document.process" }
-func (processArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueDocuments, MaxAttempts: 3}
-}
 
-type processWorker struct {
-	river.WorkerDefaults[processArgs]
-	p *pipeline.Pipeline
-}
-
-func (w *processWorker) Work(ctx context.Context, job *river.Job[processArgs]) error {
-	return w.p.Process(ctx, job.Args.DocumentID, job.Args.Force)
+// registerProcess registers the processing job of p on e.
+func registerProcess(e *jobs.Engine, p *pipeline.Pipeline) error {
+	return jobs.Register(e, jobs.Spec{Queue: jobs.QueueDocuments, MaxAttempts: 3},
+		func(ctx context.Context, job *jobs.Job[processArgs]) error {
+			return p.Process(ctx, job.Args.DocumentID, job.Args.Force)
+		})
 }
 
 // engineJobs enqueues processing on the real engine; classification is
@@ -204,7 +199,7 @@ func newCloudEnv(t *testing.T, st *store.Store, o cloudOpts) *cloudEnv {
 	}
 	e.docs.SetRemote(e.cloud)
 	p := pipeline.New(st, blobs, textExtractor{}, placing{e.cloud}, log, t.TempDir(), pipeline.Limits{})
-	if err := errors.Join(jobs.AddWorker(eng, &processWorker{p: p}), cloud.RegisterJobs(eng, e.cloud)); err != nil {
+	if err := errors.Join(registerProcess(eng, p), cloud.RegisterJobs(eng, e.cloud)); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Start(ctx); err != nil {

@@ -79,7 +79,7 @@ func titledPDF(title string, pages ...string) []byte {
 // process runs the real pipeline on a document, as the job would.
 func (e *docEnv) process(id string) {
 	e.t.Helper()
-	p := pipeline.New(e.st, e.blobs, sharedExtractor(e.t), nil, nil, e.t.TempDir(), time.Minute)
+	p := pipeline.New(e.st, e.blobs, sharedExtractor(e.t), nil, nil, e.t.TempDir(), pipeline.Limits{Timeout: time.Minute})
 	if err := p.Process(context.Background(), id, true); err != nil {
 		e.t.Fatalf("process %s: %v", id, err)
 	}

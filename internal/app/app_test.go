@@ -8,11 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -56,7 +55,7 @@ func TestInsertOnlyProcessEnqueuesEveryKind(t *testing.T) {
 				t.Fatalf("import folder without workers: %+v %v", st, err)
 			}
 
-			for _, args := range []river.JobArgs{
+			for _, args := range []jobs.Args{
 				processArgs{DocumentID: "d1"}, classifyArgs{DocumentID: "d1"}, cleanupArgs{}, purgeArgs{},
 				auditExportArgs{}, mailArgs{To: "x@example.com", Subject: "s", Text: "t"},
 				cloud.PlaceArgs{DocumentID: "d1"}, cloud.MigrateArgs{UserID: u.ID}, cloud.DrainArgs{AccountID: "a1"},
@@ -65,12 +64,12 @@ func TestInsertOnlyProcessEnqueuesEveryKind(t *testing.T) {
 					t.Errorf("enqueue %s without workers: %v", args.Kind(), err)
 				}
 			}
-			jobs, _, err := a.Jobs.ListJobs(ctx, nil, 100, "")
+			list, _, err := a.Jobs.ListJobs(ctx, nil, 100, "")
 			if err != nil {
 				t.Fatal(err)
 			}
 			kinds := map[string]bool{}
-			for _, j := range jobs {
+			for _, j := range list {
 				kinds[j.Kind] = true
 				if j.State != "available" {
 					t.Errorf("job %d %s is %s in a process that works no jobs", j.ID, j.Kind, j.State)
@@ -108,8 +107,7 @@ func TestCleanupJobSweepsStaleTempFiles(t *testing.T) {
 	if err := os.Chtimes(stale, old, old); err != nil {
 		t.Fatal(err)
 	}
-	w := &cleanupWorker{docs: a.Documents, blobs: a.Blobs}
-	if err := w.Work(ctx, &river.Job[cleanupArgs]{}); err != nil {
+	if err := cleanup(a.Documents, a.Blobs)(ctx, &jobs.Job[cleanupArgs]{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(stale); err == nil {

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/mail"
@@ -23,25 +21,20 @@ type mailArgs struct {
 }
 
 func (mailArgs) Kind() string { return "email.send" }
-func (mailArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueEmail, MaxAttempts: 10}
-}
 
-type mailWorker struct {
-	river.WorkerDefaults[mailArgs]
-	sender mail.Sender
-}
+// mailSpec: the email queue, retried with backoff, 2 minutes a try.
+var mailSpec = jobs.Spec{Queue: jobs.QueueEmail, MaxAttempts: 10, Timeout: 2 * time.Minute}
 
-func (w *mailWorker) Timeout(*river.Job[mailArgs]) time.Duration { return 2 * time.Minute }
-
-// Work sends the message; a permanent SMTP failure (5xx, refused security)
-// is not retried and stays visible in the admin jobs view.
-func (w *mailWorker) Work(ctx context.Context, job *river.Job[mailArgs]) error {
-	err := w.sender.Send(ctx, mail.Message{To: job.Args.To, Subject: job.Args.Subject, Text: job.Args.Text, HTML: job.Args.HTML})
-	if errors.Is(err, mail.ErrPermanent) {
-		return river.JobCancel(err)
+// sendMail sends the message; a permanent SMTP failure (5xx, refused
+// security) is not retried and stays visible in the admin jobs view.
+func sendMail(sender mail.Sender) func(context.Context, *jobs.Job[mailArgs]) error {
+	return func(ctx context.Context, job *jobs.Job[mailArgs]) error {
+		err := sender.Send(ctx, mail.Message{To: job.Args.To, Subject: job.Args.Subject, Text: job.Args.Text, HTML: job.Args.HTML})
+		if errors.Is(err, mail.ErrPermanent) {
+			return jobs.Cancel(err)
+		}
+		return err
 	}
-	return err
 }
 
 // sender is SMTP when SMTP_HOST is set, the log otherwise.

@@ -86,7 +86,7 @@ func newRig(b *testing.B, d store.Dialect, workers int, direct bool) *rig {
 			b.Fatal(err)
 		}
 		w := &ProcessWorker{Pipeline: r.pipe, Done: func(_ string, err error) { r.done <- err }}
-		if err := jobs.AddWorker(e, w); err != nil {
+		if err := w.Register(e); err != nil {
 			b.Fatal(err)
 		}
 		if err := e.Start(ctx); err != nil {

@@ -5,9 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
@@ -20,15 +17,8 @@ type ProcessArgs struct {
 	Force      bool   `json:"force,omitempty"`
 }
 
-// Kind is River's job kind.
+// Kind is the job kind.
 func (ProcessArgs) Kind() string { return "document.process" }
-
-// InsertOpts queue the job on the documents queue, unique while pending.
-func (ProcessArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueDocuments, MaxAttempts: 5,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable,
-			rivertype.JobStatePending, rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
-}
 
 // Enqueuer implements document.Enqueuer on a job engine (classification is
 // not queued: the benchmark ends when a document is searchable).
@@ -46,22 +36,24 @@ func (Enqueuer) EnqueueClassify(context.Context, *store.Store, string) error { r
 // ProcessWorker runs the pipeline for each job, as the application's worker
 // does, and then calls Done (when set) with the document id and the result.
 type ProcessWorker struct {
-	river.WorkerDefaults[ProcessArgs]
 	Pipeline *pipeline.Pipeline
 	Done     func(documentID string, err error)
 }
 
-// Timeout is the application's per-job timeout.
-func (w *ProcessWorker) Timeout(*river.Job[ProcessArgs]) time.Duration { return 15 * time.Minute }
+// Register adds the worker to the engine with the application's Spec for
+// processing: the documents queue, unique while pending, 15 minutes a job.
+func (w *ProcessWorker) Register(e *jobs.Engine) error {
+	return jobs.Register(e, jobs.Spec{Queue: jobs.QueueDocuments, MaxAttempts: 5, Timeout: 15 * time.Minute, UniqueWhilePending: true}, w.work)
+}
 
-// Work processes one document; broken files are cancelled, not retried.
-func (w *ProcessWorker) Work(ctx context.Context, job *river.Job[ProcessArgs]) error {
+// work processes one document; broken files are cancelled, not retried.
+func (w *ProcessWorker) work(ctx context.Context, job *jobs.Job[ProcessArgs]) error {
 	err := w.Pipeline.Process(ctx, job.Args.DocumentID, job.Args.Force)
-	if w.Done != nil && (err == nil || errors.Is(err, pipeline.ErrPermanent) || job.Attempt >= job.MaxAttempts) {
+	if w.Done != nil && (err == nil || errors.Is(err, pipeline.ErrPermanent) || job.LastAttempt()) {
 		w.Done(job.Args.DocumentID, err)
 	}
 	if errors.Is(err, pipeline.ErrPermanent) {
-		return river.JobCancel(err)
+		return jobs.Cancel(err)
 	}
 	return err
 }

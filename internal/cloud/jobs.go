@@ -5,9 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/store"
 )
@@ -19,19 +16,8 @@ type PlaceArgs struct {
 	DocumentID string `json:"document_id"`
 }
 
-// pendingStates make a job unique while it waits or runs.
-var pendingStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
-	rivertype.JobStateRetryable, rivertype.JobStateRunning, rivertype.JobStateScheduled}
-
 // Kind is "document.place".
 func (PlaceArgs) Kind() string { return "document.place" }
-
-// InsertOpts: the documents queue, retried with River's exponential
-// backoff for about a day.
-func (PlaceArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueDocuments, MaxAttempts: 12,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
-}
 
 // MigrateArgs queues placement of a user's existing documents.
 type MigrateArgs struct {
@@ -41,12 +27,6 @@ type MigrateArgs struct {
 // Kind is "storage.migrate".
 func (MigrateArgs) Kind() string { return "storage.migrate" }
 
-// InsertOpts: the default queue.
-func (MigrateArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueDefault, MaxAttempts: 5,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
-}
-
 // DrainArgs brings a disconnecting account's documents back, then removes it.
 type DrainArgs struct {
 	AccountID string `json:"account_id"`
@@ -54,12 +34,6 @@ type DrainArgs struct {
 
 // Kind is "cloud.drain".
 func (DrainArgs) Kind() string { return "cloud.drain" }
-
-// InsertOpts: the default queue, retried for days while the drive is away.
-func (DrainArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: jobs.QueueDefault, MaxAttempts: 20,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
-}
 
 // JobQueue implements Jobs on the job engine.
 type JobQueue struct{ Engine *jobs.Engine }
@@ -82,56 +56,35 @@ func (q JobQueue) EnqueueDrain(ctx context.Context, tx *store.Store, accountID s
 	return err
 }
 
-// RegisterJobs adds the service's workers to the engine (before Start).
-// s may be nil in processes that only enqueue: the workers then refuse.
+// RegisterJobs adds the service's job kinds to the engine (before Start).
+// s may be nil in processes that only enqueue: the jobs then fail.
+// Placement goes on the documents queue, retried for about a day; moving a
+// user's documents on the default queue; draining a disconnecting drive is
+// retried for days while the drive is away. Each is unique while pending.
 func RegisterJobs(e *jobs.Engine, s *Service) error {
 	return errors.Join(
-		jobs.AddWorker(e, &placeWorker{s: s}),
-		jobs.AddWorker(e, &migrateWorker{s: s}),
-		jobs.AddWorker(e, &drainWorker{s: s}),
+		jobs.Register(e, jobs.Spec{Queue: jobs.QueueDocuments, MaxAttempts: 12, Timeout: time.Hour, UniqueWhilePending: true},
+			func(ctx context.Context, job *jobs.Job[PlaceArgs]) error {
+				if s == nil {
+					return errNoService
+				}
+				return s.Place(ctx, job.Args.DocumentID, job.LastAttempt())
+			}),
+		jobs.Register(e, jobs.Spec{Queue: jobs.QueueDefault, MaxAttempts: 5, Timeout: 30 * time.Minute, UniqueWhilePending: true},
+			func(ctx context.Context, job *jobs.Job[MigrateArgs]) error {
+				if s == nil {
+					return errNoService
+				}
+				return s.MigrateUser(ctx, job.Args.UserID)
+			}),
+		jobs.Register(e, jobs.Spec{Queue: jobs.QueueDefault, MaxAttempts: 20, Timeout: 6 * time.Hour, UniqueWhilePending: true},
+			func(ctx context.Context, job *jobs.Job[DrainArgs]) error {
+				if s == nil {
+					return errNoService
+				}
+				return s.Drain(ctx, job.Args.AccountID)
+			}),
 	)
 }
 
 var errNoService = errors.New("cloud: this process has no cloud service")
-
-type placeWorker struct {
-	river.WorkerDefaults[PlaceArgs]
-	s *Service
-}
-
-func (w *placeWorker) Timeout(*river.Job[PlaceArgs]) time.Duration { return time.Hour }
-
-func (w *placeWorker) Work(ctx context.Context, job *river.Job[PlaceArgs]) error {
-	if w.s == nil {
-		return errNoService
-	}
-	return w.s.Place(ctx, job.Args.DocumentID, job.Attempt >= job.MaxAttempts)
-}
-
-type migrateWorker struct {
-	river.WorkerDefaults[MigrateArgs]
-	s *Service
-}
-
-func (w *migrateWorker) Timeout(*river.Job[MigrateArgs]) time.Duration { return 30 * time.Minute }
-
-func (w *migrateWorker) Work(ctx context.Context, job *river.Job[MigrateArgs]) error {
-	if w.s == nil {
-		return errNoService
-	}
-	return w.s.MigrateUser(ctx, job.Args.UserID)
-}
-
-type drainWorker struct {
-	river.WorkerDefaults[DrainArgs]
-	s *Service
-}
-
-func (w *drainWorker) Timeout(*river.Job[DrainArgs]) time.Duration { return 6 * time.Hour }
-
-func (w *drainWorker) Work(ctx context.Context, job *river.Job[DrainArgs]) error {
-	if w.s == nil {
-		return errNoService
-	}
-	return w.s.Drain(ctx, job.Args.AccountID)
-}

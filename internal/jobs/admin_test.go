@@ -40,11 +40,11 @@ func TestFailRetryAndList(t *testing.T) {
 			t.Fatal(err)
 		}
 		start(t, e)
-		res, err := e.Enqueue(ctx, flakyArgs{}, &river.InsertOpts{MaxAttempts: 2})
+		res, err := e.Enqueue(ctx, flakyArgs{}, &Opts{MaxAttempts: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		id := res.Job.ID
+		id := res.ID
 		waitFor(t, "job discarded", func() bool { return stateOf(t, e, id) == "discarded" })
 
 		got, next, err := e.ListJobs(ctx, []string{"discarded"}, 10, "")
@@ -85,7 +85,7 @@ func TestListJobsPagesAndFilters(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ids = append(ids, res.Job.ID)
+			ids = append(ids, res.ID)
 		}
 		slices.Reverse(ids) // newest first
 		var listed []int64

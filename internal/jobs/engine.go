@@ -6,10 +6,12 @@
 // insert-only client enqueues jobs inside the store's transactions, so a row
 // and its job commit together.
 //
-// Use: build with New, register every worker with AddWorker and every
-// periodic job with AddPeriodic, then Start; Stop on shutdown. Register the
-// same workers in every process, including ones that only enqueue
-// (RunWorkers false): they let inserts reject job kinds nobody can run.
+// Use: build with New, register every job kind with Register (its Spec and
+// work function) and every periodic job with AddPeriodic, then Start; Stop
+// on shutdown. Register the same kinds in every process, including ones
+// that only enqueue (RunWorkers false): they let inserts reject job kinds
+// nobody can run. River stays inside this package: other packages see
+// Args, Spec, Job, Opts and Inserted only.
 package jobs
 
 import (
@@ -96,6 +98,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	started bool
+	specs   map[string]Spec // by kind, from Register
 }
 
 // New builds the engine on the store's database. It does not start working;
@@ -111,6 +114,7 @@ func New(s *store.Store, cfg Config) (*Engine, error) {
 		store:   s,
 		log:     cfg.Logger.With("component", "jobs"),
 		workers: river.NewWorkers(),
+		specs:   map[string]Spec{},
 		metrics: newMetrics(s),
 	}
 	rc := e.riverConfig(cfg)

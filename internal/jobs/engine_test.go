@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
-
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -59,12 +56,12 @@ func TestRoundTrip(t *testing.T) {
 		if got := receive(t, "noop run", ran); got != "hello" {
 			t.Fatalf("worker got %q, want hello", got)
 		}
-		waitFor(t, "job completed", func() bool { return stateOf(t, e, res.Job.ID) == "completed" })
+		waitFor(t, "job completed", func() bool { return stateOf(t, e, res.ID) == "completed" })
 		if w.Runs() != 1 {
 			t.Fatalf("runs = %d, want 1", w.Runs())
 		}
-		if res.Job.Queue != QueueDefault || res.Job.Kind != "noop" {
-			t.Fatalf("job on queue %q kind %q", res.Job.Queue, res.Job.Kind)
+		if j, err := e.inserter.JobGet(context.Background(), res.ID); err != nil || j.Queue != QueueDefault || j.Kind != "noop" {
+			t.Fatalf("job %+v: %v", j, err)
 		}
 	})
 }
@@ -95,7 +92,7 @@ func TestEnqueueTx(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			id = res.Job.ID
+			id = res.ID
 			return nil
 		})
 		if err != nil {
@@ -114,39 +111,57 @@ func TestEnqueueTx(t *testing.T) {
 	})
 }
 
+// uniqueArgs is a kind registered with UniqueWhilePending.
+type uniqueArgs struct {
+	Message string `json:"message"`
+}
+
+func (uniqueArgs) Kind() string { return "test_unique" }
+
 func TestUniqueEnqueue(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		e := newEngine(t, s, true, nil)
-		w, ran := noop(t, e)
-		opts := &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}
-		first, err := e.Enqueue(ctx, NoopArgs{Message: "once"}, opts)
+		ran := make(chan string, 10)
+		err := Register(e, Spec{UniqueWhilePending: true, MaxAttempts: 3}, func(_ context.Context, j *Job[uniqueArgs]) error {
+			ran <- j.Args.Message
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var second *rivertype.JobInsertResult
+		first, err := e.Enqueue(ctx, uniqueArgs{Message: "once"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var second Inserted
 		err = s.WithTx(ctx, func(tx *store.Store) error {
-			second, err = e.EnqueueTx(ctx, tx, NoopArgs{Message: "once"}, opts)
+			second, err = e.EnqueueTx(ctx, tx, uniqueArgs{Message: "once"}, nil)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if first.UniqueSkippedAsDuplicate || !second.UniqueSkippedAsDuplicate || second.Job.ID != first.Job.ID {
-			t.Fatalf("first %d dup=%v, second %d dup=%v", first.Job.ID, first.UniqueSkippedAsDuplicate, second.Job.ID, second.UniqueSkippedAsDuplicate)
+		if first.Duplicate || !second.Duplicate || second.ID != first.ID {
+			t.Fatalf("first %d dup=%v, second %d dup=%v", first.ID, first.Duplicate, second.ID, second.Duplicate)
 		}
-		other, err := e.Enqueue(ctx, NoopArgs{Message: "other"}, opts)
-		if err != nil || other.UniqueSkippedAsDuplicate {
+		other, err := e.Enqueue(ctx, uniqueArgs{Message: "other"}, nil)
+		if err != nil || other.Duplicate {
 			t.Fatalf("different args were deduplicated: %v %v", other, err)
+		}
+		if j, err := e.inserter.JobGet(ctx, first.ID); err != nil || j.MaxAttempts != 3 || j.Queue != QueueDefault {
+			t.Fatalf("the Spec was not applied: %+v %v", j, err)
 		}
 		start(t, e)
 		receive(t, "first run", ran)
 		receive(t, "second run", ran)
 		waitFor(t, "both completed", func() bool {
-			return stateOf(t, e, first.Job.ID) == "completed" && stateOf(t, e, other.Job.ID) == "completed"
+			return stateOf(t, e, first.ID) == "completed" && stateOf(t, e, other.ID) == "completed"
 		})
-		if w.Runs() != 2 || len(jobsOf(t, e, "noop")) != 2 {
-			t.Fatalf("runs = %d, jobs = %d; want 2 and 2", w.Runs(), len(jobsOf(t, e, "noop")))
+		// Once done, the same args can be queued again.
+		again, err := e.Enqueue(ctx, uniqueArgs{Message: "once"}, nil)
+		if err != nil || again.Duplicate {
+			t.Fatalf("a finished job still deduplicates: %+v %v", again, err)
 		}
 	})
 }
@@ -156,8 +171,8 @@ func TestPeriodic(t *testing.T) {
 		e := newEngine(t, s, true, nil)
 		_, ran := noop(t, e)
 		var ticks atomic.Int64
-		ctor := func() (river.JobArgs, *river.InsertOpts) {
-			return NoopArgs{Message: fmt.Sprintf("tick %d", ticks.Add(1))}, nil
+		ctor := func() Args {
+			return NoopArgs{Message: fmt.Sprintf("tick %d", ticks.Add(1))}
 		}
 		if err := e.AddPeriodic("test-tick", Every(500*time.Millisecond), ctor, true); err != nil {
 			t.Fatalf("add periodic: %v", err)
@@ -205,7 +220,7 @@ func TestInsertOnlyEngine(t *testing.T) {
 		ctx := context.Background()
 		e := newEngine(t, s, false, nil)
 		_, ran := noop(t, e)
-		if err := e.AddPeriodic("ignored", Every(time.Hour), func() (river.JobArgs, *river.InsertOpts) { return NoopArgs{}, nil }, true); err != nil {
+		if err := e.AddPeriodic("ignored", Every(time.Hour), func() Args { return NoopArgs{} }, true); err != nil {
 			t.Fatalf("AddPeriodic on an insert-only engine: %v", err)
 		}
 		start(t, e)
@@ -223,7 +238,7 @@ func TestInsertOnlyEngine(t *testing.T) {
 		if got := receive(t, "run on the worker engine", wran); got != "for a worker node" {
 			t.Fatalf("worker ran %q", got)
 		}
-		waitFor(t, "job completed", func() bool { return stateOf(t, e, res.Job.ID) == "completed" })
+		waitFor(t, "job completed", func() bool { return stateOf(t, e, res.ID) == "completed" })
 		select {
 		case m := <-ran:
 			t.Fatalf("insert-only engine worked a job: %q", m)

@@ -130,7 +130,7 @@ func TestLivenessRequeuesJobsOfDeadProcess(t *testing.T) {
 	if got := receive(t, "first attempt on A", wa.started); got != 1 {
 		t.Fatalf("first attempt is %d", got)
 	}
-	if j := readJob(t, s, res.Job.ID); j.owner != a.live.id || !isOurs(j.owner) {
+	if j := readJob(t, s, res.ID); j.owner != a.live.id || !isOurs(j.owner) {
 		t.Fatalf("job attempted by %q, engine A is %q", j.owner, a.live.id)
 	}
 	// A dies as far as the database can tell: its session and lock go.
@@ -139,9 +139,9 @@ func TestLivenessRequeuesJobsOfDeadProcess(t *testing.T) {
 	wb := newHoldWorker()
 	b := pgEngine(t, s, func(e *Engine) { _ = AddWorker(e, wb) })
 	waitFor(t, "the dead process's job to be run again and completed", func() bool {
-		return readJob(t, s, res.Job.ID).state == "completed"
+		return readJob(t, s, res.ID).state == "completed"
 	})
-	j := readJob(t, s, res.Job.ID)
+	j := readJob(t, s, res.ID)
 	// (A's River client still fetches in this simulation, so either may run
 	// the second attempt.)
 	if j.attempt != 2 || (j.owner != a.live.id && j.owner != b.live.id) {
@@ -157,7 +157,7 @@ func TestLivenessRequeuesJobsOfDeadProcess(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	_ = a.Stop(ctx)
-	if j := readJob(t, s, res.Job.ID); j.state != "completed" || j.attempt != 2 {
+	if j := readJob(t, s, res.ID); j.state != "completed" || j.attempt != 2 {
 		t.Fatalf("after the cut attempt returned: %+v", j)
 	}
 }
@@ -180,7 +180,7 @@ func TestLivenessNeverTakesLiveJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	receive(t, "first attempt", w.started)
-	holder := readJob(t, s, res.Job.ID).owner
+	holder := readJob(t, s, res.ID).owner
 	var held *Engine
 	for _, e := range engines {
 		if e.live.id == holder {
@@ -206,12 +206,12 @@ func TestLivenessNeverTakesLiveJob(t *testing.T) {
 		int64(livenessLockSpace), int64(lockKey(holder))).Scan(&relocked); err != nil || !relocked {
 		t.Fatalf("the holder did not take its lock again after losing its session: %v %v", relocked, err)
 	}
-	if j := readJob(t, s, res.Job.ID); j.state != "running" || j.attempt != 1 || j.owner != holder || len(j.errors) != 0 {
+	if j := readJob(t, s, res.ID); j.state != "running" || j.attempt != 1 || j.owner != holder || len(j.errors) != 0 {
 		t.Fatalf("a live process's job was touched: %+v", j)
 	}
 	close(w.release)
-	waitFor(t, "the job to complete", func() bool { return readJob(t, s, res.Job.ID).state == "completed" })
-	if j := readJob(t, s, res.Job.ID); j.attempt != 1 || w.runs.Load() != 1 {
+	waitFor(t, "the job to complete", func() bool { return readJob(t, s, res.ID).state == "completed" })
+	if j := readJob(t, s, res.ID); j.attempt != 1 || w.runs.Load() != 1 {
 		t.Fatalf("job completed at attempt %d after %d runs; want one run", j.attempt, w.runs.Load())
 	}
 	if len(w.started) != 0 {
@@ -244,13 +244,13 @@ func TestLivenessExhaustedAndForeign(t *testing.T) {
 	}
 	ids := make([]int64, len(cases))
 	for i, c := range cases {
-		res, err := ins.Enqueue(ctx, NoopArgs{Message: c.wantState}, &river.InsertOpts{MaxAttempts: c.max})
+		res, err := ins.Enqueue(ctx, NoopArgs{Message: c.wantState}, &Opts{MaxAttempts: c.max})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids[i] = res.Job.ID
+		ids[i] = res.ID
 		if _, err := s.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
-			attempted_at = now(), attempted_by = ARRAY[$2::text] WHERE id = $1`, res.Job.ID, c.owner); err != nil {
+			attempted_at = now(), attempted_by = ARRAY[$2::text] WHERE id = $1`, res.ID, c.owner); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -61,7 +61,7 @@ func TestCollector(t *testing.T) {
 		w, ran := noop(t, e)
 		c := e.Collector()
 		for _, q := range []string{QueueDefault, QueueDefault, QueueEmail} {
-			if _, err := e.Enqueue(ctx, NoopArgs{Message: q}, &river.InsertOpts{Queue: q}); err != nil {
+			if _, err := e.Enqueue(ctx, NoopArgs{Message: q}, &Opts{Queue: q}); err != nil {
 				t.Fatal(err)
 			}
 		}

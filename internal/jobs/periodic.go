@@ -21,7 +21,7 @@ const (
 // is also enqueued when a leader takes over. Call it before Start; it
 // returns ErrStarted afterwards and an error for a name already used. On an
 // engine that does not run workers it records nothing and returns nil.
-func (e *Engine) AddPeriodic(name string, schedule river.PeriodicSchedule, constructor river.PeriodicJobConstructor, runOnStart bool) error {
+func (e *Engine) AddPeriodic(name string, schedule Schedule, constructor func() Args, runOnStart bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.started {
@@ -33,18 +33,28 @@ func (e *Engine) AddPeriodic(name string, schedule river.PeriodicSchedule, const
 	if e.periodic == nil {
 		return nil
 	}
-	job := river.NewPeriodicJob(schedule, constructor, &river.PeriodicJobOpts{ID: name, RunOnStart: runOnStart})
+	build := func() (river.JobArgs, *river.InsertOpts) {
+		args := constructor()
+		if args == nil {
+			return nil, nil
+		}
+		return args, e.insertOpts(args, nil)
+	}
+	job := river.NewPeriodicJob(schedule, build, &river.PeriodicJobOpts{ID: name, RunOnStart: runOnStart})
 	if _, err := e.periodic.AddSafely(job); err != nil {
 		return fmt.Errorf("jobs: periodic job %q: %w", name, err)
 	}
 	return nil
 }
 
+// Schedule gives the next run of a periodic job after a time.
+type Schedule interface{ Next(time.Time) time.Time }
+
 // Every is a schedule firing at a fixed interval from when the leader starts.
-func Every(d time.Duration) river.PeriodicSchedule { return river.PeriodicInterval(d) }
+func Every(d time.Duration) Schedule { return river.PeriodicInterval(d) }
 
 // DailyUTC is a schedule firing every day at 00:00 UTC.
-func DailyUTC() river.PeriodicSchedule { return dailyUTC{} }
+func DailyUTC() Schedule { return dailyUTC{} }
 
 type dailyUTC struct{}
 

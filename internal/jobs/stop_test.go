@@ -83,7 +83,7 @@ func TestStopWaitsForRunningJob(t *testing.T) {
 		if r.err != nil || !r.finished {
 			t.Fatalf("Stop returned err=%v with the job finished=%v; want nil, true", r.err, r.finished)
 		}
-		if got := stateOf(t, e, res.Job.ID); got != "completed" {
+		if got := stateOf(t, e, res.ID); got != "completed" {
 			t.Fatalf("job state after Stop = %q, want completed", got)
 		}
 	})
