@@ -24,12 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/docuvault/docuvault/internal/store"
@@ -92,6 +88,8 @@ type Engine struct {
 	stop     func(context.Context) error
 	cancel   func(context.Context) error
 	periodic *river.PeriodicJobBundle
+	// beforeStart, when set, runs at Start before any job is fetched.
+	beforeStart func(context.Context) error
 	// live holds this process's liveness lock and requeues the jobs of dead
 	// processes; PostgreSQL working engines only.
 	live *liveness
@@ -118,38 +116,34 @@ func New(s *store.Store, cfg Config) (*Engine, error) {
 		metrics: newMetrics(s),
 	}
 	rc := e.riverConfig(cfg)
-	switch s.Dialect() {
-	case store.SQLite:
-		c, err := river.NewClient(riversqlite.New(s.DB()), rc)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: sqlite client: %w", err)
-		}
-		e.inserter = c
-		if cfg.RunWorkers {
-			e.start, e.stop, e.cancel, e.periodic = c.Start, c.Stop, c.StopAndCancel, c.PeriodicJobs()
-		}
-	case store.Postgres:
-		if s.PgxPool() == nil {
-			return nil, errors.New("jobs: PostgreSQL store without a pgx pool")
-		}
-		ins, err := river.NewClient(riverdatabasesql.New(s.DB()), insertOnly(rc))
-		if err != nil {
-			return nil, fmt.Errorf("jobs: postgres insert client: %w", err)
-		}
-		e.inserter = ins
-		if cfg.RunWorkers {
-			rc.ID = newClientID()
-			e.live = newLiveness(rc.ID, s.PgxPool(), s.DB(), e.log, cfg.LivenessInterval)
-			c, err := river.NewClient[pgx.Tx](riverpgxv5.New(s.PgxPool()), rc)
-			if err != nil {
-				return nil, fmt.Errorf("jobs: postgres worker client: %w", err)
-			}
-			e.start, e.stop, e.cancel, e.periodic = c.Start, c.Stop, c.StopAndCancel, c.PeriodicJobs()
-		}
-	default:
-		return nil, fmt.Errorf("jobs: unsupported database %q", s.Dialect())
+	d, err := driverFor(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.clients(e, rc, cfg); err != nil {
+		return nil, err
 	}
 	return e, nil
+}
+
+// driver is River on one database engine: sqliteDriver (driver_sqlite.go)
+// or postgresDriver (driver_postgres.go), chosen once by driverFor.
+type driver interface {
+	// clients sets e's inserter and, when cfg.RunWorkers, its working
+	// client's functions from rc, the working client's configuration.
+	clients(e *Engine, rc *river.Config, cfg Config) error
+	// migrate applies River's migrations; mdb, when not nil, is the
+	// connection of the role that owns the schema.
+	migrate(ctx context.Context, s *store.Store, mdb *sql.DB) error
+}
+
+// driverFor is the driver of the store's engine.
+func driverFor(s *store.Store) (driver, error) {
+	d, ok := map[store.Dialect]driver{store.SQLite: sqliteDriver{}, store.Postgres: postgresDriver{}}[s.Dialect()]
+	if !ok {
+		return nil, fmt.Errorf("jobs: unsupported database %q", s.Dialect())
+	}
+	return d, nil
 }
 
 // riverConfig is the configuration of the working client; insertOnly
@@ -232,17 +226,9 @@ func (e *Engine) Start(ctx context.Context) error {
 	if e.start == nil {
 		return nil
 	}
-	if e.store.Dialect() == store.SQLite {
-		// On SQLite the jobs are worked by this one process (serve), so a
-		// job still marked running was cut by a crash (kill -9, power
-		// loss): run it again now instead of after River's rescuer horizon
-		// (an hour, or the worker's Timeout). Jobs are idempotent.
-		res, err := e.store.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
-		if err != nil {
-			return fmt.Errorf("jobs: requeue jobs cut by a crash: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			e.log.Warn("requeued jobs left running by a crash", "jobs", n)
+	if e.beforeStart != nil {
+		if err := e.beforeStart(ctx); err != nil {
+			return err
 		}
 	}
 	if e.live != nil {

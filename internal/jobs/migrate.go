@@ -6,9 +6,6 @@ import (
 	"fmt"
 
 	"github.com/riverqueue/river/riverdriver"
-	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/docuvault/docuvault/internal/store"
@@ -24,17 +21,11 @@ func Migrate(ctx context.Context, s *store.Store, migrateDB ...*sql.DB) error {
 	if len(migrateDB) > 0 {
 		mdb = migrateDB[0]
 	}
-	var err error
-	switch {
-	case s.Dialect() == store.SQLite:
-		err = migrateUp(ctx, riversqlite.New(s.DB()))
-	case mdb != nil:
-		err = migrateUp(ctx, riverdatabasesql.New(mdb))
-	case s.PgxPool() != nil:
-		err = migrateUp(ctx, riverpgxv5.New(s.PgxPool()))
-	default:
-		err = migrateUp(ctx, riverdatabasesql.New(s.DB()))
+	d, err := driverFor(s)
+	if err != nil {
+		return err
 	}
+	err = d.migrate(ctx, s, mdb)
 	if err != nil {
 		return fmt.Errorf("jobs: migrate: %w", err)
 	}

@@ -104,11 +104,8 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 	cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status,
 		storage_backend, storage_state, created_at, updated_at, title_auto`
 	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14`
-	if s.dialect == SQLite {
-		// seq is the full-text index's stable rowid; one writer, so MAX+1 is safe.
-		cols += ", seq"
-		vals += ", (SELECT IFNULL(MAX(seq), 0) + 1 FROM documents)"
-	}
+	extraCols, extraVals := s.search.documentInsert()
+	cols, vals = cols+extraCols, vals+extraVals
 	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
 		d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status,
 		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt, d.TitleAuto)

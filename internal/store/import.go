@@ -48,10 +48,8 @@ func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) er
 			page_count, language, thumbnail_key, storage_backend, storage_state, storage_ref, storage_error, notes,
 			deleted_at, created_at, updated_at`
 		vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21`
-		if tx.dialect == SQLite {
-			cols += ", seq"
-			vals += ", (SELECT IFNULL(MAX(seq), 0) + 1 FROM documents)"
-		}
+		extraCols, extraVals := tx.search.documentInsert()
+		cols, vals = cols+extraCols, vals+extraVals
 		_, err := tx.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
 			d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status, d.Error,
 			pages, d.Language, d.ThumbnailKey, d.StorageBackend, d.StorageState, d.StorageRef, d.StorageError, d.Notes,
@@ -150,11 +148,7 @@ func (s *Store) FixUsage(ctx context.Context, userID string) error {
 
 // Unindexed lists documents without a full-text entry.
 func (s *Store) Unindexed(ctx context.Context) ([]string, error) {
-	q := `SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM document_search s WHERE s.document_id = d.id)`
-	if s.dialect == SQLite {
-		q = `SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM document_search s WHERE s.rowid = d.seq)`
-	}
-	return s.queryIDs(ctx, q)
+	return s.queryIDs(ctx, s.search.unindexedSQL())
 }
 
 // StuckProcessing lists documents still processing since before t.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io/fs"
 
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 )
 
@@ -20,17 +19,15 @@ var migrations embed.FS
 // connection.
 func (s *Store) Migrate(ctx context.Context, migrateURL string) error {
 	db := s.writer
-	if s.dialect == Postgres && migrateURL != "" {
-		mdb, err := sql.Open("pgx", migrateURL)
+	if migrateURL != "" {
+		mdb, err := s.engine.migrateDB(migrateURL)
 		if err != nil {
-			return fmt.Errorf("store: DATABASE_MIGRATE_URL: %w", err)
+			return err
 		}
-		defer mdb.Close()
-		db = mdb
-	}
-	dialect := goose.DialectSQLite3
-	if s.dialect == Postgres {
-		dialect = goose.DialectPostgres
+		if mdb != nil {
+			defer mdb.Close()
+			db = mdb
+		}
 	}
 	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
 	if err != nil {
@@ -38,7 +35,7 @@ func (s *Store) Migrate(ctx context.Context, migrateURL string) error {
 	}
 	// Out of order: a migration added later with a lower number (work merged
 	// from a branch) is still applied to databases that are ahead of it.
-	p, err := goose.NewProvider(dialect, db, sub, goose.WithAllowOutofOrder(true))
+	p, err := goose.NewProvider(s.engine.gooseDialect(), db, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
@@ -57,5 +54,3 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 	}
 	return v.Int64, nil
 }
-
-var _ = stdlib.GetDefaultDriver // registers the "pgx" database/sql driver

@@ -86,20 +86,13 @@ func (s *Store) Reindex(ctx context.Context, o ReindexOptions) (ReindexProgress,
 			o.Progress(p)
 		}
 	}
-	orphans := `DELETE FROM document_search WHERE document_id NOT IN (SELECT id FROM documents)`
-	if s.dialect == SQLite {
-		orphans = `DELETE FROM document_search WHERE rowid NOT IN (SELECT seq FROM documents)`
-	}
-	res, err := s.w.ExecContext(ctx, orphans)
+	res, err := s.w.ExecContext(ctx, s.search.orphansSQL())
 	if err != nil {
 		return p, fmt.Errorf("reindex: remove orphan entries: %w", normalize(err))
 	}
 	p.Removed, _ = res.RowsAffected()
-	if s.dialect == SQLite {
-		// Merge the segments the rewrite left behind into one.
-		if _, err := s.w.ExecContext(ctx, `INSERT INTO document_search (document_search) VALUES ('optimize')`); err != nil {
-			return p, fmt.Errorf("reindex: optimize: %w", normalize(err))
-		}
+	if err := s.search.optimize(ctx, s); err != nil {
+		return p, fmt.Errorf("reindex: optimize: %w", normalize(err))
 	}
 	if err := s.clearState(ctx, reindexKey); err != nil {
 		return p, err

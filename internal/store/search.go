@@ -26,25 +26,57 @@ func (s *Store) IndexDocument(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("index document: %w", normalize(err))
 	}
-	title, body = SearchNormalize(title), SearchNormalize(truncate(body, maxIndexedBytes))
-	switch s.dialect {
-	case SQLite:
-		if _, err := s.w.ExecContext(ctx, `DELETE FROM document_search WHERE rowid = (SELECT seq FROM documents WHERE id = $1)`, id); err != nil {
-			return fmt.Errorf("index document: %w", normalize(err))
-		}
-		_, err = s.w.ExecContext(ctx, `INSERT INTO document_search (rowid, owner_id, title, body)
-			SELECT seq, $2, $3, $4 FROM documents WHERE id = $1`, id, ownerToken(owner), title, body)
-	default:
-		_, err = s.w.ExecContext(ctx, `INSERT INTO document_search (document_id, owner_id, title, body, tsv, created_at)
-			VALUES ($1, $2, $3, $4, setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'B'), $5)
-			ON CONFLICT (document_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, tsv = EXCLUDED.tsv,
-				created_at = EXCLUDED.created_at`,
-			id, owner, title, body, created)
-	}
-	if err != nil {
+	e := indexEntry{id: id, owner: owner, created: created,
+		title: SearchNormalize(title), body: SearchNormalize(truncate(body, maxIndexedBytes))}
+	if err := s.search.index(ctx, s, e); err != nil {
 		return fmt.Errorf("index document: %w", normalize(err))
 	}
 	return nil
+}
+
+// indexEntry is one document's full-text entry, in SearchNormalize form.
+type indexEntry struct {
+	id, owner, title, body string
+	created                time.Time
+}
+
+// searchIndex is the engine's full-text index, chosen once at open: FTS5 on
+// SQLite (ftsIndex, search_sqlite.go), a tsvector table on PostgreSQL
+// (tsvectorIndex, search_postgres.go). Its methods take the Store or the
+// search so they run in the caller's transaction. Queries it returns or
+// runs use $n placeholders and the shared documentColumns.
+type searchIndex interface {
+	// documentInsert is the extra columns and values of a new documents
+	// row (with a leading comma), or empty.
+	documentInsert() (cols, vals string)
+	// index replaces the document's entry.
+	index(ctx context.Context, s *Store, e indexEntry) error
+	// unindexedSQL selects the ids of documents without an entry.
+	unindexedSQL() string
+	// orphansSQL deletes the entries whose document is gone.
+	orphansSQL() string
+	// optimize tidies the index after a full rewrite.
+	optimize(ctx context.Context, s *Store) error
+	// ownerWords is the query, with its arguments, of OwnerWords: words of
+	// the owner's entries in [lo, hi) with minLen to maxLen letters, and
+	// the number of the owner's documents holding each, most first.
+	ownerWords(ownerID, lo, hi string, minLen, maxLen int) (string, []any)
+
+	// window is SearchWindow: how many of the newest matches are ranked.
+	window() int
+	// ranked is n of the window's matches from offset, ordered by score.
+	ranked(ctx context.Context, sq *searchSQL, offset, n int) ([]SearchHit, error)
+	// boundary is the last position of the window, and whether the window
+	// is full (so older matches may follow).
+	boundary(ctx context.Context, sq *searchSQL) (tailKey, bool, error)
+	// tail is up to n matches after the position, newest first, with their
+	// positions.
+	tail(ctx context.Context, sq *searchSQL, after tailKey, n int) ([]SearchHit, []tailKey, error)
+	// sorted is a page of a search sorted by sq.f.Sort.
+	sorted(ctx context.Context, sq *searchSQL, cur searchCursor, limit int) ([]SearchHit, string, error)
+	// sortedFrom is the FROM clause (documents as d, joined to the matches)
+	// and the score expression of sortedPage.
+	sortedFrom(sq *searchSQL) (from, score string)
 }
 
 // SearchNormalize is the form text is indexed and searched in: NFKD, marks
@@ -99,12 +131,7 @@ const RankWindow = 2000
 const PostgresRankWindow = 500
 
 // SearchWindow is RankWindow or PostgresRankWindow, by engine.
-func (s *Store) SearchWindow() int {
-	if s.dialect == Postgres {
-		return PostgresRankWindow
-	}
-	return RankWindow
-}
+func (s *Store) SearchWindow() int { return s.search.window() }
 
 // SearchDocuments finds the owner's documents (trash excluded) matching q,
 // filtered by f, ranked by relevance (f.Sort "" or "relevance", within the
@@ -127,14 +154,7 @@ func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQue
 	case "", "relevance":
 		hits, next, err = sq.relevance(ctx, cur, limit)
 	case "-created_at", "created_at", "title", "-title":
-		if s.dialect == SQLite && strings.HasSuffix(f.Sort, "created_at") && cur.offset == 0 {
-			hits, next, err = sq.sortedBySeq(ctx, cur, limit)
-			break
-		}
-		if cur.tail {
-			return nil, "", ErrBadCursor
-		}
-		hits, next, err = sq.sorted(ctx, cur.offset, limit)
+		hits, next, err = s.search.sorted(ctx, sq, cur, limit)
 	default:
 		return nil, "", fmt.Errorf("%w: sort must be relevance, created_at, -created_at, title or -title", ErrInvalid)
 	}

@@ -9,16 +9,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
-	"runtime"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
+	"github.com/pressly/goose/v3"
 )
 
 // Dialect names the database engine behind a Store.
@@ -41,9 +36,11 @@ type querier interface {
 // the Store passed to the function runs every method in that transaction.
 type Store struct {
 	dialect Dialect
-	w       querier // writes (on SQLite: the single writer connection)
-	r       querier // reads (on SQLite: a pool of read-only connections)
-	tx      *sql.Tx // set inside WithTx
+	search  searchIndex // the engine's full-text index
+	engine  engine      // the engine's other differences
+	w       querier     // writes (on SQLite: the single writer connection)
+	r       querier     // reads (on SQLite: a pool of read-only connections)
+	tx      *sql.Tx     // set inside WithTx
 
 	writer *sql.DB
 	reader *sql.DB
@@ -58,72 +55,26 @@ type Options struct {
 	MaxConns    int // PostgreSQL pool size; default 4 x CPUs
 }
 
+// engine is what the engines do differently outside full-text search
+// (searchIndex): sqliteEngine (store_sqlite.go) or postgresEngine
+// (store_postgres.go), chosen once at open.
+type engine interface {
+	// gooseDialect names the engine to the migration tool.
+	gooseDialect() goose.Dialect
+	// migrateDB opens the connection of the role that owns the schema
+	// (migrateURL, not empty); nil when the engine has no such role and
+	// migrations run on the Store's writer.
+	migrateDB(migrateURL string) (*sql.DB, error)
+	// backup is BackupSQLite.
+	backup(ctx context.Context, s *Store, destPath string) error
+}
+
 // Open connects to the database. It does not migrate; call Migrate.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.DatabaseURL != "" {
 		return openPostgres(ctx, o)
 	}
 	return openSQLite(ctx, o.SQLitePath)
-}
-
-func openSQLite(ctx context.Context, path string) (*Store, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("store: create database directory: %w", err)
-	}
-	if err := privateDatabaseFiles(path); err != nil {
-		return nil, err
-	}
-	// busy_timeout comes before journal_mode so that switching to WAL waits
-	// for another process instead of failing.
-	base := "file:" + (&url.URL{Path: path}).EscapedPath() +
-		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)" +
-		"&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-	writer, err := sql.Open("sqlite", base+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("store: open sqlite: %w", err)
-	}
-	// One writer connection: SQLite allows one writer at a time, and the job
-	// engine requires it too.
-	writer.SetMaxOpenConns(1)
-	writer.SetConnMaxLifetime(0)
-	writer.SetConnMaxIdleTime(0)
-	reader, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
-	if err != nil {
-		writer.Close()
-		return nil, fmt.Errorf("store: open sqlite: %w", err)
-	}
-	reader.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	s := &Store{dialect: SQLite, w: writer, r: reader, writer: writer, reader: reader, path: path}
-	if err := writer.PingContext(ctx); err != nil {
-		s.Close()
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
-	}
-	return s, nil
-}
-
-func openPostgres(ctx context.Context, o Options) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(o.DatabaseURL)
-	if err != nil {
-		return nil, fmt.Errorf("store: DATABASE_URL: %w", err)
-	}
-	n := o.MaxConns
-	if n <= 0 {
-		n = 4 * runtime.NumCPU()
-	}
-	cfg.MaxConns = int32(n)
-	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)
-	}
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("store: connect to PostgreSQL at %s: %w", redactURL(o.DatabaseURL), err)
-	}
-	db := stdlib.OpenDBFromPool(pool)
-	return &Store{dialect: Postgres, w: db, r: db, writer: db, reader: db, pool: pool}, nil
 }
 
 // Dialect tells which engine this Store runs on.
@@ -193,34 +144,3 @@ func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // now is the current time at the precision both engines keep.
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	return u.Redacted()
-}
-
-// privateDatabaseFiles creates the SQLite database file 0600 before SQLite
-// opens it (SQLite would create it 0644 less the umask, and gives its -wal
-// and -shm files the database file's mode), and takes group and other
-// access away from an existing database and its -wal and -shm: they hold
-// every user's extracted text, e-mail address and password hash.
-func privateDatabaseFiles(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("store: create %s: %w", path, err)
-	}
-	f.Close()
-	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		st, err := os.Stat(p)
-		if err != nil || st.Mode().Perm()&0o077 == 0 {
-			continue
-		}
-		if err := os.Chmod(p, st.Mode().Perm()&0o700); err != nil {
-			return fmt.Errorf("store: make %s private: %w", p, err)
-		}
-	}
-	return nil
-}

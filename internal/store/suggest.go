@@ -29,23 +29,7 @@ func (s *Store) OwnerWords(ctx context.Context, ownerID, word string, maxDist in
 	lo, hi := string(first), string(first+1)
 	n := utf8.RuneCountInString(word)
 	minLen, maxLen := max(1, n-maxDist), n+maxDist
-	var query string
-	var args []any
-	switch s.dialect {
-	case SQLite:
-		query = `SELECT v.term, COUNT(DISTINCT v.doc) FROM document_search_vocab v
-			WHERE v.term >= $1 AND v.term < $2 AND v.col IN ('title', 'body')
-			  AND length(v.term) BETWEEN $3 AND $4
-			  AND v.doc IN (SELECT rowid FROM document_search WHERE document_search MATCH $5)
-			GROUP BY v.term ORDER BY COUNT(DISTINCT v.doc) DESC LIMIT $6`
-		args = []any{lo, hi, minLen, maxLen, `owner_id : "` + ownerToken(ownerID) + `"`, suggestWords}
-	default:
-		query = `SELECT word, ndoc FROM ts_stat(format(
-				'SELECT tsv FROM document_search WHERE owner_id = %L ORDER BY created_at DESC LIMIT %s', $5::text, $6::int))
-			WHERE word COLLATE "C" >= $1 AND word COLLATE "C" < $2 AND length(word) BETWEEN $3 AND $4
-			ORDER BY ndoc DESC LIMIT $7`
-		args = []any{lo, hi, minLen, maxLen, ownerID, suggestDocs, suggestWords}
-	}
+	query, args := s.search.ownerWords(ownerID, lo, hi, minLen, maxLen)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("owner words: %w", normalize(err))

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"strconv"
+)
+
+// tsvectorIndex is PostgreSQL's full-text index: the table document_search,
+// one row per document with its owner, created_at and a weighted tsvector
+// (title A, body B). Its tail order is created_at and id.
+type tsvectorIndex struct{}
+
+// documentInsert adds nothing: rows are keyed by document_id.
+func (tsvectorIndex) documentInsert() (cols, vals string) { return "", "" }
+
+func (tsvectorIndex) index(ctx context.Context, s *Store, e indexEntry) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO document_search (document_id, owner_id, title, body, tsv, created_at)
+			VALUES ($1, $2, $3, $4, setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'B'), $5)
+			ON CONFLICT (document_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, tsv = EXCLUDED.tsv,
+				created_at = EXCLUDED.created_at`,
+		e.id, e.owner, e.title, e.body, e.created)
+	return err
+}
+
+func (tsvectorIndex) unindexedSQL() string {
+	return `SELECT d.id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM document_search s WHERE s.document_id = d.id)`
+}
+
+func (tsvectorIndex) orphansSQL() string {
+	return `DELETE FROM document_search WHERE document_id NOT IN (SELECT id FROM documents)`
+}
+
+// optimize has nothing to do: PostgreSQL's autovacuum tends the table.
+func (tsvectorIndex) optimize(context.Context, *Store) error { return nil }
+
+// ownerWords runs ts_stat over the owner's newest suggestDocs entries.
+func (tsvectorIndex) ownerWords(ownerID, lo, hi string, minLen, maxLen int) (string, []any) {
+	return `SELECT word, ndoc FROM ts_stat(format(
+				'SELECT tsv FROM document_search WHERE owner_id = %L ORDER BY created_at DESC LIMIT %s', $5::text, $6::int))
+			WHERE word COLLATE "C" >= $1 AND word COLLATE "C" < $2 AND length(word) BETWEEN $3 AND $4
+			ORDER BY ndoc DESC LIMIT $7`,
+		[]any{lo, hi, minLen, maxLen, ownerID, suggestDocs, suggestWords}
+}
+
+func (tsvectorIndex) window() int { return PostgresRankWindow }
+
+// tsquery is the query expression.
+func tsquery(sq *searchSQL) string { return "to_tsquery('simple', " + sq.arg(sq.q.TSQuery) + ")" }
+
+// ranked reads the owner's newest matching index entries from
+// document_search alone (owner_id, created_at and the tsvector are all
+// there), then the documents they belong to, filtered.
+func (x tsvectorIndex) ranked(ctx context.Context, sq *searchSQL, offset, n int) ([]SearchHit, error) {
+	sq.begin()
+	tq := tsquery(sq)
+	query := `SELECT ` + documentColumns + `, ts_rank_cd(c.tsv, ` + tq + `) AS score FROM (
+			SELECT ds.document_id, ds.tsv FROM document_search ds
+			WHERE ds.owner_id = $1 AND ds.tsv @@ ` + tq + `
+			ORDER BY ds.created_at DESC, ds.document_id DESC LIMIT ` + strconv.Itoa(x.window()) + `) c
+			JOIN documents d ON d.id = c.document_id WHERE ` + sq.where() +
+		` ORDER BY score DESC, d.id LIMIT ` + sq.arg(n) + ` OFFSET ` + sq.arg(offset)
+	hits, _, err := sq.run(ctx, query, noKey)
+	return hits, err
+}
+
+func (x tsvectorIndex) boundary(ctx context.Context, sq *searchSQL) (tailKey, bool, error) {
+	sq.begin()
+	var k tailKey
+	tq := tsquery(sq)
+	err := sq.s.r.QueryRowContext(ctx, `SELECT ds.created_at, ds.document_id FROM document_search ds
+			WHERE ds.owner_id = $1 AND ds.tsv @@ `+tq+`
+			ORDER BY ds.created_at DESC, ds.document_id DESC OFFSET `+strconv.Itoa(x.window())+` - 1 LIMIT 1`, sq.args...).Scan(&k.at, &k.id)
+	if normalize(err) == ErrNotFound {
+		return k, false, nil
+	}
+	if err != nil {
+		return k, false, searchErr(err)
+	}
+	return k, true, nil
+}
+
+// tail is in created_at and id order, newest first.
+func (tsvectorIndex) tail(ctx context.Context, sq *searchSQL, after tailKey, n int) ([]SearchHit, []tailKey, error) {
+	sq.begin()
+	tq := tsquery(sq)
+	query := `SELECT ` + documentColumns + `, ts_rank_cd(ds.tsv, ` + tq + `) FROM document_search ds
+		JOIN documents d ON d.id = ds.document_id WHERE ds.tsv @@ ` + tq + ` AND ` + sq.where() + `
+		AND (d.created_at, d.id) < (` + sq.arg(after.at) + `, ` + sq.arg(after.id) + `)
+		ORDER BY d.created_at DESC, d.id DESC LIMIT ` + sq.arg(n)
+	return sq.run(ctx, query, timeKey)
+}
+
+// sorted is always the shared sortedPage.
+func (tsvectorIndex) sorted(ctx context.Context, sq *searchSQL, cur searchCursor, limit int) ([]SearchHit, string, error) {
+	return sq.sortedPage(ctx, cur, limit)
+}
+
+func (tsvectorIndex) sortedFrom(sq *searchSQL) (from, score string) {
+	tq := tsquery(sq)
+	return `document_search ds JOIN documents d ON d.id = ds.document_id AND ds.tsv @@ ` + tq, `ts_rank_cd(ds.tsv, ` + tq + `)`
+}
