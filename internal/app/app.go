@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -204,13 +203,15 @@ func (a *App) Migrate(ctx context.Context) error {
 	if err := a.Store.Migrate(ctx, a.Config.DatabaseMigrateURL); err != nil {
 		return err
 	}
-	if a.Store.Dialect() == store.Postgres && a.Config.DatabaseMigrateURL != "" && a.Config.DatabaseMigrateURL != a.Config.DatabaseURL {
-		mdb, err := sql.Open("pgx", a.Config.DatabaseMigrateURL)
+	if u := a.Config.DatabaseMigrateURL; u != "" && u != a.Config.DatabaseURL {
+		mdb, err := a.Store.MigrationDB(u)
 		if err != nil {
 			return fmt.Errorf("DATABASE_MIGRATE_URL: %w", err)
 		}
-		defer mdb.Close()
-		return jobs.Migrate(ctx, a.Store, mdb)
+		if mdb != nil {
+			defer mdb.Close()
+			return jobs.Migrate(ctx, a.Store, mdb)
+		}
 	}
 	return jobs.Migrate(ctx, a.Store)
 }

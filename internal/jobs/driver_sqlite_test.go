@@ -24,7 +24,7 @@ func TestSQLiteRequeuesJobsCutByACrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := s.DB().ExecContext(ctx, `UPDATE river_job SET state = 'running', attempt = 1,
-		attempted_at = CURRENT_TIMESTAMP WHERE id = $1`, res.Job.ID); err != nil {
+		attempted_at = CURRENT_TIMESTAMP WHERE id = $1`, res.ID); err != nil {
 		t.Fatal(err)
 	}
 	start(t, e)

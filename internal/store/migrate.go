@@ -54,3 +54,14 @@ func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
 	}
 	return v.Int64, nil
 }
+
+// MigrationDB opens a connection as the role that owns the schema
+// (migrateURL) for other migrations of the same database (the job
+// engine's); it returns nil when migrateURL is empty or the engine has no
+// such role, and migrations then run on the Store's own connection.
+func (s *Store) MigrationDB(migrateURL string) (*sql.DB, error) {
+	if migrateURL == "" {
+		return nil, nil
+	}
+	return s.engine.migrateDB(migrateURL)
+}
