@@ -114,3 +114,18 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
+
+// TestNormalizeIsItsWords: Normalize (what the store indexes, through
+// store.SearchNormalize) and words (what queries are built from) split text
+// into the same words, for scripts, marks, compatibility forms and invalid
+// bytes alike.
+func TestNormalizeIsItsWords(t *testing.T) {
+	for _, s := range []string{
+		"", "   ", "Invoice INV-2024-0042", "Straße und Ärger — ÅNGSTRÖM İstanbul", "ﬁnance ①②③ Ｆｕｌｌ",
+		"e\u0301te\u0301", "naïve café", "a\xffb\xfe c", "日本語のテキスト", "x\u200by", "tab\tnew\nline",
+	} {
+		if got, want := Normalize(s), strings.Join(words(s), " "); got != want {
+			t.Errorf("Normalize(%q) = %q, words give %q", s, got, want)
+		}
+	}
+}

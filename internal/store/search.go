@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	"github.com/docuvault/docuvault/internal/searchquery"
 )
 
 // maxIndexedBytes bounds the text of one document in the full-text index
@@ -79,28 +78,9 @@ type searchIndex interface {
 	sortedFrom(sq *searchSQL) (from, score string)
 }
 
-// SearchNormalize is the form text is indexed and searched in: NFKD, marks
-// removed, lower case, every run of other characters a single space.
-func SearchNormalize(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := true
-	for _, r := range norm.NFKD.String(strings.ToValidUTF8(s, " ")) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			b.WriteRune(unicode.ToLower(r))
-			space = false
-		default:
-			if !space {
-				b.WriteByte(' ')
-				space = true
-			}
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
+// SearchNormalize is the form text is indexed and searched in:
+// searchquery.Normalize, the one implementation the query side uses too.
+func SearchNormalize(s string) string { return searchquery.Normalize(s) }
 
 // SearchQuery is a parsed search in both engines' syntax.
 type SearchQuery struct {
