@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 	"unicode"
@@ -94,6 +95,10 @@ func NewPDFium(ctx context.Context, cacheDir string, workers int) (*PDFium, erro
 			closeCache(cache)
 			return nil, fmt.Errorf("pdfium: start: %w", s.err)
 		}
+		// Compiling the module (on a first start, without the cache) leaves
+		// a few hundred MB of garbage that the runtime would otherwise keep
+		// from the system until later collections: give it back now.
+		debug.FreeOSMemory()
 		return &PDFium{pool: s.pool, workers: workers, cache: cache}, nil
 	case <-ctx.Done():
 		go func() { // finish in the background, then release everything
