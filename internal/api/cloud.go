@@ -16,12 +16,14 @@ const oauthStateCookie = "dv_cloud_state"
 
 func (s *Server) registerCloud() {
 	s.handleFunc("GET /api/cloud", s.authed(s.listCloud))
-	s.handleFunc("POST /api/cloud/webdav", s.authed(s.connectDAV(cloud.KindWebDAV)))
-	s.handleFunc("POST /api/cloud/nextcloud", s.authed(s.connectDAV(cloud.KindNextcloud)))
-	for _, word := range []string{"google", "onedrive"} {
-		kind, _ := cloud.OAuthKind(word)
-		s.handleFunc("GET /api/cloud/"+word+"/authorize", s.authed(s.authorizeCloud(kind)))
-		s.handleFunc("GET /api/cloud/"+word+"/callback", s.cloudCallback(kind)) // authorised by state + cookie
+	for _, k := range cloud.Kinds {
+		switch k.Auth() {
+		case cloud.AuthPassword:
+			s.handleFunc("POST /api/cloud/"+k.Slug, s.authed(s.connectDAV(k.Name)))
+		case cloud.AuthOAuth:
+			s.handleFunc("GET /api/cloud/"+k.Slug+"/authorize", s.authed(s.authorizeCloud(k.Name)))
+			s.handleFunc("GET /api/cloud/"+k.Slug+"/callback", s.cloudCallback(k.Name)) // authorised by state + cookie
+		}
 	}
 	s.handleFunc("POST /api/cloud/{id}/test", s.authed(s.testCloud))
 	s.handleFunc("PUT /api/cloud/{id}", s.authed(s.reconnectDAV))
@@ -46,6 +48,17 @@ type cloudAccountJSON struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+// cloudProviderJSON is one kind of drive a user can connect: configured
+// is false for an OAuth provider whose client the operator has not set;
+// auth is "oauth" (GET /api/cloud/{slug}/authorize) or "password" (POST
+// /api/cloud/{kind}).
+type cloudProviderJSON struct {
+	Kind        string `json:"kind"`
+	DisplayName string `json:"display_name"`
+	Configured  bool   `json:"configured"`
+	Auth        string `json:"auth"`
+}
+
 // toCloudJSON never includes the sealed credentials.
 func toCloudJSON(a *store.CloudAccount) cloudAccountJSON {
 	return cloudAccountJSON{ID: a.ID, Kind: a.Kind, DisplayName: a.DisplayName, Status: a.Status,
@@ -66,7 +79,12 @@ func (s *Server) listCloud(w http.ResponseWriter, r *http.Request, p *Principal)
 	for i, a := range accs {
 		items[i] = toCloudJSON(a)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	provs := s.deps.Cloud.Providers()
+	providers := make([]cloudProviderJSON, len(provs))
+	for i, p := range provs {
+		providers[i] = cloudProviderJSON{Kind: p.Kind, DisplayName: p.DisplayName, Configured: p.Configured, Auth: p.Auth}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "providers": providers})
 }
 
 func (s *Server) connectDAV(kind string) func(w http.ResponseWriter, r *http.Request, p *Principal) {
