@@ -18,7 +18,7 @@ func (s *Server) registerCloud() {
 	s.handleFunc("GET /api/cloud", s.authed(s.listCloud))
 	for _, k := range cloud.Kinds {
 		switch k.Auth() {
-		case cloud.AuthPassword:
+		case cloud.AuthForm:
 			s.handleFunc("POST /api/cloud/"+k.Slug, s.authed(s.connectDAV(k.Name)))
 		case cloud.AuthOAuth:
 			s.handleFunc("GET /api/cloud/"+k.Slug+"/authorize", s.authed(s.authorizeCloud(k.Name)))
@@ -50,8 +50,8 @@ type cloudAccountJSON struct {
 
 // cloudProviderJSON is one kind of drive a user can connect: configured
 // is false for an OAuth provider whose client the operator has not set;
-// auth is "oauth" (GET /api/cloud/{slug}/authorize) or "password" (POST
-// /api/cloud/{kind}).
+// auth is "oauth" (GET /api/cloud/{slug}/authorize) or "form" (POST
+// /api/cloud/{kind} with a server URL, user name and password).
 type cloudProviderJSON struct {
 	Kind        string `json:"kind"`
 	DisplayName string `json:"display_name"`

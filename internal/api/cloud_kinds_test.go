@@ -38,7 +38,7 @@ func TestCloudRoutesFollowKinds(t *testing.T) {
 		}
 		for i, k := range cloud.Kinds {
 			p := ps[i].(map[string]any)
-			configured := oauth || k.Auth() == cloud.AuthPassword
+			configured := oauth || k.Auth() == cloud.AuthForm
 			if p["kind"] != k.Name || p["display_name"] != k.DisplayName || p["auth"] != k.Auth() || p["configured"] != configured {
 				t.Errorf("provider %v, want kind %s auth %s configured %v", p, k.Name, k.Auth(), configured)
 			}

@@ -93,17 +93,17 @@ type Kind struct {
 
 // Auth styles of a Kind, as GET /api/cloud lists them.
 const (
-	AuthOAuth    = "oauth"
-	AuthPassword = "password"
+	AuthOAuth = "oauth" // the provider's consent page
+	AuthForm  = "form"  // a form: server URL, user name and (app) password
 )
 
 // Auth is how a user connects an account of this kind: AuthOAuth or
-// AuthPassword.
+// AuthForm.
 func (k *Kind) Auth() string {
 	if k.OpenToken != nil {
 		return AuthOAuth
 	}
-	return AuthPassword
+	return AuthForm
 }
 
 // OAuthClient is an operator's client registration with an OAuth provider.
@@ -176,7 +176,7 @@ type Provider struct {
 	Kind        string
 	Slug        string
 	DisplayName string
-	Auth        string // AuthOAuth or AuthPassword
+	Auth        string // AuthOAuth or AuthForm
 	// Configured: the operator has set the provider's client id (always
 	// true for password providers).
 	Configured bool
