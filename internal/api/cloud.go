@@ -17,11 +17,11 @@ const oauthStateCookie = "dv_cloud_state"
 func (s *Server) registerCloud() {
 	s.handleFunc("GET /api/cloud", s.authed(s.listCloud))
 	for _, k := range cloud.Kinds {
-		switch k.Auth() {
+		switch path := cloudConnectPath(k.Auth(), k.Slug); k.Auth() {
 		case cloud.AuthForm:
-			s.handleFunc("POST /api/cloud/"+k.Slug, s.authed(s.connectDAV(k.Name)))
+			s.handleFunc("POST "+path, s.authed(s.connectDAV(k.Name)))
 		case cloud.AuthOAuth:
-			s.handleFunc("GET /api/cloud/"+k.Slug+"/authorize", s.authed(s.authorizeCloud(k.Name)))
+			s.handleFunc("GET "+path, s.authed(s.authorizeCloud(k.Name)))
 			s.handleFunc("GET /api/cloud/"+k.Slug+"/callback", s.cloudCallback(k.Name)) // authorised by state + cookie
 		}
 	}
@@ -50,13 +50,22 @@ type cloudAccountJSON struct {
 
 // cloudProviderJSON is one kind of drive a user can connect: configured
 // is false for an OAuth provider whose client the operator has not set;
-// auth is "oauth" (GET /api/cloud/{slug}/authorize) or "form" (POST
-// /api/cloud/{kind} with a server URL, user name and password).
+// auth is "oauth" (GET connect_path, the provider's consent page) or
+// "form" (POST connect_path with a server URL, user name and password).
 type cloudProviderJSON struct {
 	Kind        string `json:"kind"`
 	DisplayName string `json:"display_name"`
 	Configured  bool   `json:"configured"`
 	Auth        string `json:"auth"`
+	ConnectPath string `json:"connect_path"`
+}
+
+// cloudConnectPath is where a provider's accounts are connected.
+func cloudConnectPath(auth, slug string) string {
+	if auth == cloud.AuthOAuth {
+		return "/api/cloud/" + slug + "/authorize"
+	}
+	return "/api/cloud/" + slug
 }
 
 // toCloudJSON never includes the sealed credentials.
@@ -82,7 +91,8 @@ func (s *Server) listCloud(w http.ResponseWriter, r *http.Request, p *Principal)
 	provs := s.deps.Cloud.Providers()
 	providers := make([]cloudProviderJSON, len(provs))
 	for i, p := range provs {
-		providers[i] = cloudProviderJSON{Kind: p.Kind, DisplayName: p.DisplayName, Configured: p.Configured, Auth: p.Auth}
+		providers[i] = cloudProviderJSON{Kind: p.Kind, DisplayName: p.DisplayName, Configured: p.Configured, Auth: p.Auth,
+			ConnectPath: cloudConnectPath(p.Auth, p.Slug)}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "providers": providers})
 }

@@ -47,6 +47,10 @@ func TestCloudRoutesFollowKinds(t *testing.T) {
 		for i, k := range cloud.Kinds {
 			p := ps[i].(map[string]any)
 			configured := oauth || k.Auth() == cloud.AuthForm
+			method := map[string]string{cloud.AuthOAuth: "GET ", cloud.AuthForm: "POST "}[k.Auth()]
+			if path, _ := p["connect_path"].(string); !slices.Contains(routes, method+path) {
+				t.Errorf("provider %v: connect_path is not a registered %sroute", p, method)
+			}
 			if p["kind"] != k.Name || p["display_name"] != k.DisplayName || p["auth"] != k.Auth() || p["configured"] != configured {
 				t.Errorf("provider %v, want kind %s auth %s configured %v", p, k.Name, k.Auth(), configured)
 			}
