@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"bytes"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -187,10 +189,14 @@ func TestEveryKindConnects(t *testing.T) {
 }
 
 // The database no longer checks the kind: the service refuses to store an
-// account whose kind is not in the table.
+// account whose kind is not in the table, and one stored behind its back
+// opens no drive.
 func TestUnknownKindIsNotStored(t *testing.T) {
 	st := storetest.Open(t, store.SQLite)
 	ctx := ctxT(t)
+	srv := httptest.NewServer(nil)
+	defer srv.Close()
+	e := newSvcEnv(t, st, srv)
 	u := &store.User{Email: "k@x.test", PasswordHash: "x"}
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -203,6 +209,24 @@ func TestUnknownKindIsNotStored(t *testing.T) {
 	}
 	if err := createAccount(ctx, st, &store.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: KindWebDAV, Credentials: []byte{1}}); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := e.s.ConnectWebDAV(ctx, Actor{UserID: u.ID}, "ftp", WebDAVInput{ServerURL: srv.URL, Username: "a", Password: "b"}); err == nil {
+		t.Fatal("connected an unknown kind")
+	}
+	acc := &store.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: "ftp"}
+	plain, _ := json.Marshal(WebDAVCredentials{ServerURL: srv.URL, Username: "a", Password: "b"})
+	var err error
+	if acc.Credentials, err = e.s.sealer.Seal(u.ID, seal.PurposeCloudCreds, acc.ID, plain); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateCloudAccount(ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := e.s.openDrive(acc); err == nil || d != nil {
+		t.Fatalf("an unknown kind opened a drive: %v", err)
+	}
+	if res, err := e.s.TestAccount(ctx, u.ID, acc.ID); err != nil || res.OK {
+		t.Fatalf("test of an unknown kind: %+v %v", res, err)
 	}
 }
 
