@@ -18,12 +18,14 @@ const (
 	KindWebDAV      = "webdav"
 )
 
-// Kinds is the one table of cloud drive providers. The service, the API's
-// routes (api/cloud.go), the list of providers in GET /api/cloud and the
-// kind check on new accounts all loop over it; adding a provider is its
-// own file plus an entry here (and, for an OAuth provider, its operator
-// settings in config and app/cloud.go). TestKindsTable checks that no kind
-// name is switched on outside this file.
+// Kinds is the one table of cloud drive providers, in the order the API
+// lists them. The service, the API's connect routes and openapi.json
+// (api/cloud.go, api/openapi.go), GET /api/cloud's providers and the kind
+// check on new accounts all loop over it (the database does not check
+// kinds); adding a provider is its own file plus an entry here (and, for
+// an OAuth provider, its operator settings in config and app/cloud.go).
+// TestNoKindSwitchOutsideTable fails on a switch per kind anywhere else;
+// TestEveryKindConnects fails for a kind without a test fake.
 var Kinds = []Kind{
 	{
 		Name: KindGoogleDrive, Slug: "google", DisplayName: "Google Drive",
@@ -62,13 +64,13 @@ var Kinds = []Kind{
 // Kind is one cloud drive provider. Exactly one of OpenToken (an OAuth
 // provider, connected through GET /api/cloud/{Slug}/authorize and
 // /callback) and OpenPassword (a server URL, user name and password
-// posted to POST /api/cloud/{Slug}) is set.
+// posted to POST /api/cloud/{Slug}, a form) is set.
 type Kind struct {
 	Name        string // the account kind: "google_drive"
 	Slug        string // the word in its connect routes: "google"
 	DisplayName string // for people: "Google Drive"
 
-	// NamePrefix starts the default display name of a password account
+	// NamePrefix starts the default display name of a form account
 	// ("Nextcloud " + user@host).
 	NamePrefix string
 
@@ -86,8 +88,8 @@ type Kind struct {
 	// OpenToken builds the drive acting with a stored token.
 	OpenToken func(e DriveEnv, tok *oauth2.Token) (Drive, error)
 
-	// Password providers: OpenPassword builds the drive from what the user
-	// entered; its server URL must pass e.Guard.
+	// Form providers: OpenPassword builds the drive from the server URL,
+	// user name and password the user entered; the URL must pass e.Guard.
 	OpenPassword func(e DriveEnv, c WebDAVCredentials) (Drive, error)
 }
 
@@ -114,7 +116,7 @@ type OAuthClient struct {
 
 // DriveEnv is what a Kind builds a drive with.
 type DriveEnv struct {
-	// Password providers: the SSRF guard and its shared transport.
+	// Form providers: the SSRF guard and its shared transport.
 	Guard *ssrf.Guard
 	RT    http.RoundTripper
 	// OAuth providers: the flow configuration, the client for token and
@@ -160,7 +162,7 @@ func kindLabel(kind string) string {
 	return kind
 }
 
-// passwordKinds lists the password providers' names: "webdav or nextcloud".
+// passwordKinds lists the form providers' names: "webdav or nextcloud".
 func passwordKinds() string {
 	var names []string
 	for _, k := range Kinds {
@@ -178,7 +180,7 @@ type Provider struct {
 	DisplayName string
 	Auth        string // AuthOAuth or AuthForm
 	// Configured: the operator has set the provider's client id (always
-	// true for password providers).
+	// true for form providers).
 	Configured bool
 }
 
