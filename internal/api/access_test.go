@@ -107,8 +107,9 @@ func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 	ae.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(ae.srv.Close)
 	cfg := cloud.ServiceConfig{FrontendURL: ae.srv.URL}
-	cfg.Google = cloud.GoogleOAuthConfig("client-id", "client-secret", ae.srv.URL)
-	cfg.Google.Endpoint = oauth2.Endpoint{AuthURL: "http://127.0.0.1:1/authorize", TokenURL: "http://127.0.0.1:1/token"}
+	google := cloud.GoogleOAuthConfig("client-id", "client-secret", ae.srv.URL)
+	google.Endpoint = oauth2.Endpoint{AuthURL: "http://127.0.0.1:1/authorize", TokenURL: "http://127.0.0.1:1/token"}
+	cfg.OAuth = map[string]*oauth2.Config{cloud.KindGoogleDrive: google}
 	cloudSvc, err := cloud.NewService(st, blobs, sealer, guard, cloud.JobQueue{Engine: eng}, log, cfg)
 	if err != nil {
 		t.Fatal(err)

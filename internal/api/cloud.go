@@ -16,12 +16,14 @@ const oauthStateCookie = "dv_cloud_state"
 
 func (s *Server) registerCloud() {
 	s.handleFunc("GET /api/cloud", s.authed(s.listCloud))
-	s.handleFunc("POST /api/cloud/webdav", s.authed(s.connectDAV(cloud.KindWebDAV)))
-	s.handleFunc("POST /api/cloud/nextcloud", s.authed(s.connectDAV(cloud.KindNextcloud)))
-	for _, word := range []string{"google", "onedrive"} {
-		kind, _ := cloud.OAuthKind(word)
-		s.handleFunc("GET /api/cloud/"+word+"/authorize", s.authed(s.authorizeCloud(kind)))
-		s.handleFunc("GET /api/cloud/"+word+"/callback", s.cloudCallback(kind)) // authorised by state + cookie
+	for _, k := range cloud.Kinds {
+		switch path := cloudConnectPath(k.Auth(), k.Slug); k.Auth() {
+		case cloud.AuthForm:
+			s.handleFunc("POST "+path, s.authed(s.connectDAV(k.Name)))
+		case cloud.AuthOAuth:
+			s.handleFunc("GET "+path, s.authed(s.authorizeCloud(k.Name)))
+			s.handleFunc("GET /api/cloud/"+k.Slug+"/callback", s.cloudCallback(k.Name)) // authorised by state + cookie
+		}
 	}
 	s.handleFunc("POST /api/cloud/{id}/test", s.authed(s.testCloud))
 	s.handleFunc("PUT /api/cloud/{id}", s.authed(s.reconnectDAV))
@@ -46,6 +48,26 @@ type cloudAccountJSON struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+// cloudProviderJSON is one kind of drive a user can connect: configured
+// is false for an OAuth provider whose client the operator has not set;
+// auth is "oauth" (GET connect_path, the provider's consent page) or
+// "form" (POST connect_path with a server URL, user name and password).
+type cloudProviderJSON struct {
+	Kind        string `json:"kind"`
+	DisplayName string `json:"display_name"`
+	Configured  bool   `json:"configured"`
+	Auth        string `json:"auth"`
+	ConnectPath string `json:"connect_path"`
+}
+
+// cloudConnectPath is where a provider's accounts are connected.
+func cloudConnectPath(auth, slug string) string {
+	if auth == cloud.AuthOAuth {
+		return "/api/cloud/" + slug + "/authorize"
+	}
+	return "/api/cloud/" + slug
+}
+
 // toCloudJSON never includes the sealed credentials.
 func toCloudJSON(a *store.CloudAccount) cloudAccountJSON {
 	return cloudAccountJSON{ID: a.ID, Kind: a.Kind, DisplayName: a.DisplayName, Status: a.Status,
@@ -66,7 +88,13 @@ func (s *Server) listCloud(w http.ResponseWriter, r *http.Request, p *Principal)
 	for i, a := range accs {
 		items[i] = toCloudJSON(a)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	provs := s.deps.Cloud.Providers()
+	providers := make([]cloudProviderJSON, len(provs))
+	for i, p := range provs {
+		providers[i] = cloudProviderJSON{Kind: p.Kind, DisplayName: p.DisplayName, Configured: p.Configured, Auth: p.Auth,
+			ConnectPath: cloudConnectPath(p.Auth, p.Slug)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "providers": providers})
 }
 
 func (s *Server) connectDAV(kind string) func(w http.ResponseWriter, r *http.Request, p *Principal) {

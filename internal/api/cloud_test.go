@@ -183,10 +183,13 @@ func newCloudEnv(t *testing.T, st *store.Store, o cloudOpts) *cloudEnv {
 	cfg := cloud.ServiceConfig{FrontendURL: e.srv.URL}
 	if !o.noOAuth {
 		e.fo = newFakeProvider(t)
-		cfg.Google = cloud.GoogleOAuthConfig("client-id", "client-secret", e.srv.URL)
-		cfg.Google.Endpoint = oauth2.Endpoint{AuthURL: e.fo.srv.URL + "/authorize", TokenURL: e.fo.srv.URL + "/token"}
-		cfg.OneDrive = cloud.OneDriveOAuthConfig("client-id", "client-secret", "", e.srv.URL)
-		cfg.OneDrive.Endpoint = oauth2.Endpoint{AuthURL: e.fo.srv.URL + "/authorize", TokenURL: e.fo.srv.URL + "/token"}
+		cfg.OAuth = cloud.OAuthConfigs(map[string]cloud.OAuthClient{
+			cloud.KindGoogleDrive: {ID: "client-id", Secret: "client-secret"},
+			cloud.KindOneDrive:    {ID: "client-id", Secret: "client-secret"},
+		}, e.srv.URL)
+		for _, c := range cfg.OAuth {
+			c.Endpoint = oauth2.Endpoint{AuthURL: e.fo.srv.URL + "/authorize", TokenURL: e.fo.srv.URL + "/token"}
+		}
 	}
 	e.cloud, err = cloud.NewService(st, blobs, sealer, guard, cloud.JobQueue{Engine: eng}, log, cfg)
 	if err != nil {

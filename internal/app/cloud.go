@@ -25,13 +25,13 @@ func (a *App) buildCloud() error {
 	if a.Guard, err = ssrf.New(cfg.CloudAllowedHosts); err != nil {
 		return fmt.Errorf("CLOUD_ALLOWED_HOSTS: %w", err)
 	}
-	sc := cloud.ServiceConfig{FrontendURL: cfg.FrontendURL}
-	if cfg.GoogleClientID != "" {
-		sc.Google = cloud.GoogleOAuthConfig(cfg.GoogleClientID, cfg.GoogleClientSecret, cfg.BackendURL)
+	// The operator's OAuth clients by kind: the one place that maps the
+	// OAuth providers of cloud.Kinds to their settings.
+	clients := map[string]cloud.OAuthClient{
+		cloud.KindGoogleDrive: {ID: cfg.GoogleClientID, Secret: cfg.GoogleClientSecret},
+		cloud.KindOneDrive:    {ID: cfg.OneDriveClientID, Secret: cfg.OneDriveClientSecret, Tenant: cfg.OneDriveTenantID},
 	}
-	if cfg.OneDriveClientID != "" {
-		sc.OneDrive = cloud.OneDriveOAuthConfig(cfg.OneDriveClientID, cfg.OneDriveClientSecret, cfg.OneDriveTenantID, cfg.BackendURL)
-	}
+	sc := cloud.ServiceConfig{FrontendURL: cfg.FrontendURL, OAuth: cloud.OAuthConfigs(clients, cfg.BackendURL)}
 	a.Cloud, err = cloud.NewService(a.Store, a.Blobs, a.Sealer, a.Guard, cloud.JobQueue{Engine: a.Jobs}, a.Log, sc)
 	if err != nil {
 		return err

@@ -13,31 +13,19 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
-// OAuthKind maps the path word of the authorize and callback routes
-// ("google", "onedrive") to an account kind.
-func OAuthKind(word string) (string, bool) {
-	switch word {
-	case "google":
-		return KindGoogleDrive, true
-	case "onedrive":
-		return KindOneDrive, true
-	}
-	return "", false
-}
-
-// StartAuthorize begins connecting a Google Drive or OneDrive account (or,
+// StartAuthorize begins connecting an account of an OAuth kind (or,
 // with reconnectID, renewing the credentials of the user's existing one):
 // it stores the state and the sealed PKCE verifier for StateTTL and returns
 // the consent URL. 503 unavailable when the provider's client id is not
 // configured.
 func (s *Service) StartAuthorize(ctx context.Context, userID, kind, reconnectID string) (AuthStart, error) {
-	cfg := s.oauthConfig(kind)
+	k, ok := LookupKind(kind)
+	if !ok || k.OpenToken == nil {
+		return AuthStart{}, apperr.New(apperr.NotFound, "unknown cloud drive kind %q", kind)
+	}
+	cfg := s.cfg.OAuth[kind]
 	if cfg == nil || cfg.ClientID == "" {
-		env := "GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET"
-		if kind == KindOneDrive {
-			env = "ONEDRIVE_CLIENT_ID and ONEDRIVE_CLIENT_SECRET"
-		}
-		return AuthStart{}, apperr.New(apperr.Unavailable, "%s is not available on this server: the administrator has not set %s", kindLabel(kind), env)
+		return AuthStart{}, apperr.New(apperr.Unavailable, "%s is not available on this server: the administrator has not set %s", k.DisplayName, k.Settings)
 	}
 	if reconnectID != "" {
 		acc, err := s.store.CloudAccount(ctx, userID, reconnectID)
@@ -45,15 +33,10 @@ func (s *Service) StartAuthorize(ctx context.Context, userID, kind, reconnectID 
 			return AuthStart{}, err
 		}
 		if acc.Kind != kind {
-			return AuthStart{}, apperr.New(apperr.Invalid, "account %s is not a %s account", reconnectID, kindLabel(kind))
+			return AuthStart{}, apperr.New(apperr.Invalid, "account %s is not a %s account", reconnectID, k.DisplayName)
 		}
 	}
-	var extra []oauth2.AuthCodeOption
-	if kind == KindGoogleDrive {
-		// Google sends a refresh token again only when asked to show consent.
-		extra = append(extra, oauth2.SetAuthURLParam("prompt", "consent"))
-	}
-	start, err := StartAuth(cfg, extra...)
+	start, err := StartAuth(cfg, k.AuthOptions...)
 	if err != nil {
 		return AuthStart{}, err
 	}
@@ -116,7 +99,7 @@ func (s *Service) FinishAuthorize(ctx context.Context, kind string, cb Callback)
 	if err != nil {
 		return fail(ReasonInternal, err)
 	}
-	cfg := s.oauthConfig(kind)
+	cfg := s.cfg.OAuth[kind]
 	if cfg == nil {
 		return fail(ReasonInternal, errors.New("provider not configured"))
 	}
@@ -144,7 +127,7 @@ func (s *Service) storeToken(ctx context.Context, o *store.OAuthState, tok *oaut
 		return err
 	}
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		if err := tx.CreateCloudAccount(ctx, acc); err != nil {
+		if err := createAccount(ctx, tx, acc); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "cloud.connect", acc.ID, map[string]any{"kind": o.Kind})

@@ -19,34 +19,27 @@ func (s *Service) openDrive(acc *store.CloudAccount) (Drive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cloud: account %s credentials: %w", acc.ID, err)
 	}
-	switch acc.Kind {
-	case KindWebDAV, KindNextcloud:
+	k, ok := LookupKind(acc.Kind)
+	if !ok {
+		return nil, fmt.Errorf("cloud: account %s has unknown kind %q", acc.ID, acc.Kind)
+	}
+	if k.OpenPassword != nil {
 		var creds WebDAVCredentials
 		if err := json.Unmarshal(plain, &creds); err != nil {
 			return nil, fmt.Errorf("cloud: account %s credentials: %w", acc.ID, err)
 		}
-		if acc.Kind == KindNextcloud {
-			return NewNextcloud(creds, s.guard, s.rt)
-		}
-		return NewWebDAV(creds, s.guard, s.rt)
-	case KindGoogleDrive, KindOneDrive:
-		var tok oauth2.Token
-		if err := json.Unmarshal(plain, &tok); err != nil {
-			return nil, fmt.Errorf("cloud: account %s token: %w", acc.ID, err)
-		}
-		cfg := s.oauthConfig(acc.Kind)
-		if cfg == nil {
-			return nil, fmt.Errorf("%w: %s is not configured on this server", ErrUnavailable, kindLabel(acc.Kind))
-		}
-		save := s.tokenSaver(acc)
-		if acc.Kind == KindGoogleDrive {
-			return NewGoogleDrive(context.Background(), GoogleDriveConfig{OAuth: cfg, HTTPClient: s.cfg.ProviderClient,
-				BaseURL: s.cfg.GoogleBaseURL}, &tok, save)
-		}
-		return NewOneDrive(OneDriveConfig{OAuth: cfg, HTTPClient: s.cfg.ProviderClient, GraphURL: s.cfg.GraphURL,
-			ChunkSize: s.cfg.OneDriveChunkSize}, &tok, save)
+		return k.OpenPassword(DriveEnv{Guard: s.guard, RT: s.rt}, creds)
 	}
-	return nil, fmt.Errorf("cloud: account %s has unknown kind %q", acc.ID, acc.Kind)
+	var tok oauth2.Token
+	if err := json.Unmarshal(plain, &tok); err != nil {
+		return nil, fmt.Errorf("cloud: account %s token: %w", acc.ID, err)
+	}
+	cfg := s.cfg.OAuth[acc.Kind]
+	if cfg == nil {
+		return nil, fmt.Errorf("%w: %s is not configured on this server", ErrUnavailable, k.DisplayName)
+	}
+	return k.OpenToken(DriveEnv{OAuth: cfg, Client: s.cfg.ProviderClient, OnRefresh: s.tokenSaver(acc),
+		APIURL: s.cfg.APIURLs[acc.Kind], ChunkSize: s.cfg.ChunkSizes[acc.Kind]}, &tok)
 }
 
 // tokenSaver seals and stores every refreshed token of acc, since
@@ -72,26 +65,4 @@ func (s *Service) sealToken(userID, accountID string, t *oauth2.Token) ([]byte, 
 		return nil, err
 	}
 	return s.sealer.Seal(userID, seal.PurposeCloudCreds, accountID, plain)
-}
-
-func (s *Service) oauthConfig(kind string) *oauth2.Config {
-	switch kind {
-	case KindGoogleDrive:
-		return s.cfg.Google
-	case KindOneDrive:
-		return s.cfg.OneDrive
-	}
-	return nil
-}
-
-func kindLabel(kind string) string {
-	switch kind {
-	case KindGoogleDrive:
-		return "Google Drive"
-	case KindOneDrive:
-		return "OneDrive"
-	case KindNextcloud:
-		return "Nextcloud"
-	}
-	return "WebDAV"
 }

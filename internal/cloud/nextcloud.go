@@ -31,5 +31,5 @@ func NewNextcloud(creds WebDAVCredentials, guard *ssrf.Guard, rt http.RoundTripp
 	c := *u
 	c.Path = strings.TrimSuffix(base, "/") + "/remote.php/dav/files/" + creds.Username + "/"
 	c.RawPath = ""
-	return newWebDAV("nextcloud", &c, creds, guard, rt), nil
+	return newWebDAV(KindNextcloud, &c, creds, guard, rt), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -20,14 +21,6 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
-// Account kinds as the API names them.
-const (
-	KindGoogleDrive = "google_drive"
-	KindOneDrive    = "onedrive"
-	KindNextcloud   = "nextcloud"
-	KindWebDAV      = "webdav"
-)
-
 // Jobs queues the service's background work in the caller's transaction.
 // JobQueue implements it on the job engine.
 type Jobs interface {
@@ -41,18 +34,17 @@ type ServiceConfig struct {
 	// FrontendURL is where OAuth callbacks send the browser back
 	// ({FrontendURL}/settings?cloud=...).
 	FrontendURL string
-	// Google and OneDrive are the OAuth configurations (GoogleOAuthConfig,
-	// OneDriveOAuthConfig); nil when the client id is not configured.
-	Google   *oauth2.Config
-	OneDrive *oauth2.Config
-	// ProviderClient makes token and API calls to Google and Microsoft
+	// OAuth holds the flow configuration of each configured OAuth
+	// provider by kind (OAuthConfigs); a provider missing here is not
+	// available on this server.
+	OAuth map[string]*oauth2.Config
+	// ProviderClient makes token and API calls to the OAuth providers
 	// (fixed, trusted hosts; nil: http.DefaultClient).
 	ProviderClient *http.Client
-	// GoogleBaseURL and GraphURL replace the providers' API roots (tests).
-	GoogleBaseURL string
-	GraphURL      string
-	// OneDriveChunkSize overrides the upload fragment size (tests).
-	OneDriveChunkSize int
+	// APIURLs and ChunkSizes replace a provider's API root and upload
+	// chunk size, by kind (tests).
+	APIURLs    map[string]string
+	ChunkSizes map[string]int
 	// StateTTL bounds an OAuth flow; default 10 minutes.
 	StateTTL time.Duration
 	// OpTimeout bounds one test or connect call to a drive; default 30s.
@@ -88,6 +80,11 @@ func NewService(st *store.Store, blobs blob.Store, sealer *seal.Sealer, guard *s
 	if cfg.OpTimeout <= 0 {
 		cfg.OpTimeout = 30 * time.Second
 	}
+	for kind := range cfg.OAuth {
+		if k, ok := LookupKind(kind); !ok || k.OpenToken == nil {
+			return nil, fmt.Errorf("cloud: %q is not an OAuth provider", kind)
+		}
+	}
 	cfg.FrontendURL = strings.TrimSuffix(cfg.FrontendURL, "/")
 	return &Service{store: st, blobs: blobs, sealer: sealer, guard: guard, rt: guard.Transport(), jobs: jobs, log: log, cfg: cfg}, nil
 }
@@ -118,8 +115,8 @@ type WebDAVInput struct {
 	DisplayName string
 }
 
-// ConnectWebDAV connects a WebDAV (kind "webdav") or Nextcloud (kind
-// "nextcloud") account: the URL passes the SSRF guard before any request
+// ConnectWebDAV connects an account of a password kind (WebDAV,
+// Nextcloud): the URL passes the SSRF guard before any request
 // (422 invalid_input saying why otherwise), the credentials are tested
 // against the server, then sealed and stored, and cloud.connect audited.
 func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in WebDAVInput) (*store.CloudAccount, error) {
@@ -139,7 +136,7 @@ func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in We
 		return nil, err
 	}
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
-		if err := tx.CreateCloudAccount(ctx, acc); err != nil {
+		if err := createAccount(ctx, tx, acc); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "cloud.connect", acc.ID, map[string]any{"kind": kind})
@@ -148,6 +145,15 @@ func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in We
 		return nil, err
 	}
 	return acc, nil
+}
+
+// createAccount stores a new account. Its kind must be in Kinds: the
+// database does not check it, so the list of kinds lives in Go only.
+func createAccount(ctx context.Context, tx *store.Store, acc *store.CloudAccount) error {
+	if _, ok := LookupKind(acc.Kind); !ok {
+		return fmt.Errorf("cloud: unknown account kind %q", acc.Kind)
+	}
+	return tx.CreateCloudAccount(ctx, acc)
 }
 
 // checkDAV validates a WebDAV or Nextcloud input (trimmed in place), passes
@@ -198,9 +204,9 @@ func (s *Service) ReconnectWebDAV(ctx context.Context, a Actor, id string, in We
 	if err != nil {
 		return nil, err
 	}
-	if acc.Kind != KindWebDAV && acc.Kind != KindNextcloud {
+	if k, ok := LookupKind(acc.Kind); !ok || k.OpenPassword == nil {
 		return nil, apperr.Fields("this account is reconnected through its provider's sign-in",
-			map[string]string{"kind": "is " + acc.Kind + ", not webdav or nextcloud"})
+			map[string]string{"kind": "is " + acc.Kind + ", not " + passwordKinds()})
 	}
 	if acc.Status == store.CloudDisconnecting {
 		return nil, apperr.New(apperr.Conflict, "this cloud account is being disconnected")
@@ -234,19 +240,14 @@ func (s *Service) ReconnectWebDAV(ctx context.Context, a Actor, id string, in We
 	return s.store.CloudAccount(ctx, a.UserID, acc.ID)
 }
 
-// newDAV builds the drive for kind after the SSRF check; a refused URL is
-// 422 invalid_input with the guard's reason.
-func (s *Service) newDAV(kind string, creds WebDAVCredentials) (*WebDAV, error) {
-	var d *WebDAV
-	var err error
-	switch kind {
-	case KindWebDAV:
-		d, err = NewWebDAV(creds, s.guard, s.rt)
-	case KindNextcloud:
-		d, err = NewNextcloud(creds, s.guard, s.rt)
-	default:
+// newDAV builds the drive of a password kind after the SSRF check; a
+// refused URL is 422 invalid_input with the guard's reason.
+func (s *Service) newDAV(kind string, creds WebDAVCredentials) (Drive, error) {
+	k, ok := LookupKind(kind)
+	if !ok || k.OpenPassword == nil {
 		return nil, apperr.New(apperr.NotFound, "unknown cloud drive kind %q", kind)
 	}
+	d, err := k.OpenPassword(DriveEnv{Guard: s.guard, RT: s.rt}, creds)
 	if err != nil {
 		return nil, connectError(err)
 	}
@@ -313,8 +314,8 @@ func defaultDisplayName(kind, serverURL, user string) string {
 		host = u.Host
 	}
 	name := user + "@" + host
-	if kind == KindNextcloud {
-		name = "Nextcloud " + name
+	if k, ok := LookupKind(kind); ok {
+		name = k.NamePrefix + name
 	}
 	if len(name) > 100 {
 		name = name[:100]

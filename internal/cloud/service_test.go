@@ -76,8 +76,9 @@ func newSvcEnv(t *testing.T, st *store.Store, srv *httptest.Server) *svcEnv {
 	o.Endpoint = g.Endpoint
 	e := &svcEnv{t: t, st: st, blobs: blobs, jobs: &recJobs{}}
 	e.s, err = NewService(st, blobs, sealer, testGuard(t), e.jobs, nil, ServiceConfig{
-		FrontendURL: "https://docs.example.com", Google: g, OneDrive: o, ProviderClient: srv.Client(),
-		GoogleBaseURL: srv.URL + "/", GraphURL: srv.URL + "/v1.0", OneDriveChunkSize: chunkUnit})
+		FrontendURL: "https://docs.example.com", OAuth: map[string]*oauth2.Config{KindGoogleDrive: g, KindOneDrive: o},
+		ProviderClient: srv.Client(), APIURLs: map[string]string{KindGoogleDrive: srv.URL + "/", KindOneDrive: srv.URL + "/v1.0"},
+		ChunkSizes: map[string]int{KindOneDrive: chunkUnit}})
 	if err != nil {
 		t.Fatal(err)
 	}

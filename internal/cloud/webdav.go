@@ -29,7 +29,7 @@ type WebDAV struct {
 	user string
 	pass string
 	rt   http.RoundTripper
-	kind string // "webdav" or "nextcloud", for messages
+	kind string // KindWebDAV or KindNextcloud, for messages
 }
 
 // NewWebDAV checks creds.ServerURL against guard and returns the drive. rt
@@ -42,7 +42,7 @@ func NewWebDAV(creds WebDAVCredentials, guard *ssrf.Guard, rt http.RoundTripper)
 	if err != nil {
 		return nil, err
 	}
-	return newWebDAV("webdav", u, creds, guard, rt), nil
+	return newWebDAV(KindWebDAV, u, creds, guard, rt), nil
 }
 
 func newWebDAV(kind string, u *url.URL, creds WebDAVCredentials, guard *ssrf.Guard, rt http.RoundTripper) *WebDAV {

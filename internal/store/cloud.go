@@ -31,7 +31,7 @@ const (
 type CloudAccount struct {
 	ID          string
 	OwnerID     string
-	Kind        string // "google_drive", "onedrive", "nextcloud", "webdav"
+	Kind        string // a name in cloud.Kinds; the database does not check it
 	DisplayName string
 	Status      string
 	StatusError string

@@ -18,6 +18,11 @@ var migrations embed.FS
 // that owns the schema (DATABASE_MIGRATE_URL); empty means the Store's own
 // connection.
 func (s *Store) Migrate(ctx context.Context, migrateURL string) error {
+	return s.migrate(ctx, migrateURL, 0)
+}
+
+// migrate applies the pending migrations up to version to (0: all).
+func (s *Store) migrate(ctx context.Context, migrateURL string, to int64) error {
 	db := s.writer
 	if migrateURL != "" {
 		mdb, err := s.engine.migrateDB(migrateURL)
@@ -39,7 +44,11 @@ func (s *Store) Migrate(ctx context.Context, migrateURL string) error {
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	up := p.Up
+	if to > 0 {
+		up = func(ctx context.Context) ([]*goose.MigrationResult, error) { return p.UpTo(ctx, to) }
+	}
+	if _, err := up(ctx); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
