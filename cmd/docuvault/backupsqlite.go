@@ -14,7 +14,7 @@ import (
 const backupSQLiteSummary = "online backup of the embedded default (SQLite database, local document files, generated secrets) into a new folder"
 
 func runBackupSQLite(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fset := flags("backup-sqlite", backupSQLiteSummary, stderr)
+	fset := flags("backup-sqlite", "DEST", backupSQLiteSummary, stderr)
 	fset.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: docuvault backup-sqlite DEST\n\n"+
 			"Writes a consistent copy of the embedded default into the new folder DEST while DocuVault keeps\n"+

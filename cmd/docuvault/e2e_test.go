@@ -215,17 +215,17 @@ func TestBadConfigFailsClearly(t *testing.T) {
 func TestCommandLine(t *testing.T) {
 	ctx := context.Background()
 	var out, errb bytes.Buffer
-	if code := run(ctx, []string{"--help"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "serve") || !strings.Contains(errb.String(), "DATABASE_URL") {
-		t.Fatalf("help: %d %s", code, errb.String())
+	if code := run(ctx, []string{"--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "serve") || !strings.Contains(out.String(), "DATABASE_URL") {
+		t.Fatalf("help: %d %s", code, out.String())
 	}
 	errb.Reset()
 	if code := run(ctx, []string{"frobnicate"}, &out, &errb); code != 2 || !strings.Contains(errb.String(), `unknown command "frobnicate"`) {
 		t.Fatalf("unknown: %d %s", code, errb.String())
 	}
 	for _, c := range commands() {
-		errb.Reset()
-		if code := run(ctx, []string{c.name, "--help"}, &out, &errb); code != 0 || !strings.Contains(errb.String(), "docuvault "+c.name) {
-			t.Fatalf("%s --help: %d %s", c.name, code, errb.String())
+		out.Reset()
+		if code := run(ctx, []string{c.name, "--help"}, &out, &errb); code != 0 || !strings.Contains(out.String(), "docuvault "+c.name) {
+			t.Fatalf("%s --help: %d %s", c.name, code, out.String())
 		}
 	}
 	out.Reset()

@@ -15,26 +15,28 @@ import (
 const importFolderSummary = "upload every file of a folder for one user (skips what the user already has; run again to resume)"
 
 func runImportFolder(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("import-folder", importFolderSummary, stderr)
+	fs := flags("import-folder", "--user EMAIL DIR", importFolderSummary, stderr)
 	user := fs.String("user", "", "email of the account the documents go to (required)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: docuvault import-folder DIR --user EMAIL\n\n"+
+		fmt.Fprintf(stderr, "Usage: docuvault import-folder --user EMAIL DIR\n\n"+
 			"Uploads every file under DIR (sub-folders too; hidden files and folders are skipped) for one user.\n"+
 			"Files whose content the user already has are skipped, so running it again after an interruption\n"+
 			"resumes where it stopped. Refused files (unsupported type, too large) are listed and skipped.\n"+
 			"Progress goes to stderr; the documents are processed by the running serve or worker processes.\n"+
-			"Configuration comes from the environment (see 'docuvault --help').\n\n")
-		fs.PrintDefaults()
+			"Configuration comes from the environment (see 'docuvault --help').\n")
+		printFlags(stderr, fs)
 	}
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *user == "" {
-		return errors.New("usage: docuvault import-folder DIR --user EMAIL")
+		return errors.New("usage: docuvault import-folder --user EMAIL DIR")
 	}
 	dir := pos[0]
-	if info, err := os.Stat(dir); err != nil {
+	if info, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the folder %s does not exist", dir)
+	} else if err != nil {
 		return err
 	} else if !info.IsDir() {
 		return fmt.Errorf("%s is not a folder", dir)

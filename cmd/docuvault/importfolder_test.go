@@ -85,8 +85,8 @@ func TestImportFolder(t *testing.T) {
 				want string
 			}{
 				{[]string{"import-folder", dir, "--user", "nobody@example.com"}, "no account"},
-				{[]string{"import-folder", dir}, "usage: docuvault import-folder DIR --user EMAIL"},
-				{[]string{"import-folder", filepath.Join(dir, "missing"), "--user", "folder@example.com"}, "no such file"},
+				{[]string{"import-folder", dir}, "usage: docuvault import-folder --user EMAIL DIR"},
+				{[]string{"import-folder", filepath.Join(dir, "missing"), "--user", "folder@example.com"}, "does not exist"},
 			} {
 				if _, errs, code := runCommand(t, env, tc.args...); code != 1 || !strings.Contains(errs, tc.want) {
 					t.Errorf("%v: exit %d, stderr %q; want 1 and %q", tc.args, code, errs, tc.want)

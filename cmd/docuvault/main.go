@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/docuvault/docuvault/internal/app"
@@ -51,16 +52,23 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
+		usage(stdout)
 		return 0
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			err := c.run(ctx, args[1:], stdout, stderr)
+			// Asked-for help is the command's output: stdout, like
+			// `docuvault --help`. Flag mistakes stay on stderr.
+			errw := stderr
+			if wantsHelp(args[1:]) {
+				errw = stdout
+			}
+			err := c.run(ctx, args[1:], stdout, errw)
 			if errors.Is(err, flag.ErrHelp) {
 				return 0
 			}
@@ -76,33 +84,75 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "DocuVault: a self-hosted document vault.")
-	fmt.Fprintln(w, "\nUsage: docuvault <command> [flags]\n\nCommands:")
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+// wantsHelp reports whether a command's arguments ask for its help (before
+// any "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
 	}
-	fmt.Fprintln(w, "\nRun 'docuvault <command> --help' for its flags. Configuration comes from the environment:")
-	for _, v := range config.Variables {
-		fmt.Fprintf(w, "  %-24s %s (default: %s)\n", v.Name, v.Help, v.Default)
-	}
+	return false
 }
 
-// flags makes a FlagSet whose --help prints the command's summary.
-func flags(name, summary string, stderr io.Writer) *flag.FlagSet {
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "DocuVault: a self-hosted document vault.")
+	fmt.Fprintln(w, "\nUsage: docuvault COMMAND [flags] [arguments]\n\nCommands:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, c := range commands() {
+		fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nRun 'docuvault COMMAND --help' for its flags. Configuration comes from the environment:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, v := range config.Variables {
+		fmt.Fprintf(tw, "  %s\t%s (default: %s)\n", v.Name, v.Help, v.Default)
+	}
+	tw.Flush()
+}
+
+// flags makes a FlagSet whose --help prints "Usage: docuvault NAME ARGS",
+// the command's summary and its flags, aligned.
+func flags(name, args, summary string, w io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(w)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: docuvault %s [flags]\n\n%s.\nConfiguration comes from the environment (see 'docuvault --help').\n", name, strings.ToUpper(summary[:1])+summary[1:])
-		fs.PrintDefaults()
+		fmt.Fprintf(w, "Usage: %s\n\n%s.\nConfiguration comes from the environment (see 'docuvault --help').\n", strings.TrimSpace("docuvault "+name+" "+args), strings.ToUpper(summary[:1])+summary[1:])
+		printFlags(w, fs)
 	}
 	return fs
+}
+
+// printFlags lists a FlagSet's flags in two aligned columns.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	var n int
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n == 0 {
+		return
+	}
+	fmt.Fprintln(w, "\nFlags:")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, help := flag.UnquoteUsage(f)
+		name := "--" + f.Name
+		if arg != "" {
+			name += " " + strings.ToUpper(arg)
+		}
+		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
+			help += " (default: " + f.DefValue + ")"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", name, help)
+	})
+	tw.Flush()
 }
 
 func loadConfig() (*config.Config, error) { return config.FromEnv() }
 
 func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
-	fs := flags("serve", "run the HTTP API, web UI and job workers", stderr)
+	fs := flags("serve", "", "run the HTTP API, web UI and job workers", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,6 +160,12 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Bind first: a busy port is reported at once, before migrations.
+	ln, err := app.Listen(cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	log := app.NewLogger(cfg, stderr)
 	a, err := app.Open(ctx, cfg, log, app.Options{Migrate: true, RunWorkers: true})
 	if err != nil {
@@ -119,11 +175,11 @@ func runServe(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err := a.EnsureAdmin(ctx); err != nil {
 		return err
 	}
-	return a.Serve(ctx, nil)
+	return a.ServeListener(ctx, ln, nil)
 }
 
 func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
-	fs := flags("worker", "run job workers only (scale-out)", stderr)
+	fs := flags("worker", "", "run job workers only (scale-out)", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -141,7 +197,7 @@ func runWorker(ctx context.Context, args []string, _, stderr io.Writer) error {
 }
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("migrate", "apply database migrations and exit", stderr)
+	fs := flags("migrate", "", "apply database migrations and exit", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -164,7 +220,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("version", "print the version", stderr)
+	fs := flags("version", "", "print the version", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -173,7 +229,7 @@ func runVersion(_ context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("healthcheck", "exit 0 when the local server's /health is ok (for containers)", stderr)
+	fs := flags("healthcheck", "", "exit 0 when the local server's /health is ok (for containers)", stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -216,7 +272,7 @@ func openApp(ctx context.Context, stderr io.Writer, migrate bool) (*app.App, err
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("export", "write a complete backup into a folder (resumable); originals in users' cloud drives are read from the drives", stderr)
+	fs := flags("export", "[--skip-unreachable] DIR", "write a complete backup into a folder (resumable); originals in users' cloud drives are read from the drives", stderr)
 	skip := fs.Bool("skip-unreachable", false, "leave out documents whose cloud drive cannot be read (listed in the manifest) instead of stopping")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -252,13 +308,16 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("import", "restore a backup folder into an empty instance", stderr)
+	fs := flags("import", "[--resume] DIR", "restore a backup folder into an empty instance", stderr)
 	resume := fs.Bool("resume", false, "continue an interrupted import, keeping what is already there")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("usage: docuvault import [--resume] DIR")
+	}
+	if _, err := os.Stat(fs.Arg(0)); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("the folder %s does not exist", fs.Arg(0))
 	}
 	a, err := openApp(ctx, stderr, true)
 	if err != nil {
@@ -278,7 +337,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 var errProblems = errors.New("problems found (see the report above)")
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("check", "verify every document, blob, counter and index; --repair fixes what is safe", stderr)
+	fs := flags("check", "[--repair] [--quick]", "verify every document, blob, counter and index; --repair fixes what is safe", stderr)
 	repair := fs.Bool("repair", false, "fix what can be fixed safely (orphans, counters, index, stuck documents)")
 	quick := fs.Bool("quick", false, "compare sizes only instead of reading every blob")
 	if err := fs.Parse(args); err != nil {

@@ -16,7 +16,7 @@ const reindexSummary = "rebuild the full-text index in batches (resumable, searc
 // stderr; an interrupted run (Ctrl-C, crash) continues where it stopped
 // when started again.
 func runReindex(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flags("reindex", reindexSummary, stderr)
+	fs := flags("reindex", "[--batch N] [--restart]", reindexSummary, stderr)
 	batch := fs.Int("batch", 200, "documents per transaction")
 	restart := fs.Bool("restart", false, "start from the first document even if an interrupted run saved its position")
 	if err := fs.Parse(args); err != nil {

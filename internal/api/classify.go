@@ -106,8 +106,14 @@ func (s *Server) putAISettings(w http.ResponseWriter, r *http.Request, p *Princi
 }
 
 func (s *Server) aiHealth(w http.ResponseWriter, r *http.Request, p *Principal) {
+	// {provider} alone checks that provider as saved or as the server
+	// offers it; with any of model, api_key or base_url it checks the
+	// settings form's unsaved values, routed by the rules of saving.
 	var body struct {
-		Provider string `json:"provider"`
+		Provider string  `json:"provider"`
+		Model    *string `json:"model"`
+		APIKey   *string `json:"api_key"`
+		BaseURL  *string `json:"base_url"`
 	}
 	if r.ContentLength != 0 {
 		if err := decodeJSON(w, r, &body); err != nil {
@@ -115,7 +121,20 @@ func (s *Server) aiHealth(w http.ResponseWriter, r *http.Request, p *Principal) 
 			return
 		}
 	}
-	h, err := s.deps.Classify.Health(r.Context(), p.UserID, body.Provider)
+	var h classify.HealthResult
+	var err error
+	if body.Model != nil || body.APIKey != nil || body.BaseURL != nil {
+		in := classify.SettingsInput{Provider: body.Provider, APIKey: body.APIKey}
+		if body.Model != nil {
+			in.Model = *body.Model
+		}
+		if body.BaseURL != nil {
+			in.BaseURL = *body.BaseURL
+		}
+		h, err = s.deps.Classify.HealthOf(r.Context(), p.UserID, in)
+	} else {
+		h, err = s.deps.Classify.Health(r.Context(), p.UserID, body.Provider)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -229,7 +229,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 	}
 	if staged == nil {
-		s.writeError(w, r, apperr.Fields("no file", map[string]string{"file": "required"}))
+		s.writeError(w, r, apperr.Fields("Choose a file to upload.", map[string]string{"file": "Choose a file to upload."}))
 		return
 	}
 	d, err := docs.Commit(r.Context(), a, staged, opts)

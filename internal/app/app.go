@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -271,10 +272,30 @@ func (a *App) mountUI(mux *http.ServeMux) {
 // stop accepting, finish in-flight requests within ShutdownTimeout.
 // ready, when non-nil, receives the listening address.
 func (a *App) Serve(ctx context.Context, ready func(addr string)) error {
-	ln, err := net.Listen("tcp", a.Config.ListenAddr)
+	ln, err := Listen(a.Config.ListenAddr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", a.Config.ListenAddr, err)
+		return err
 	}
+	return a.ServeListener(ctx, ln, ready)
+}
+
+// Listen binds LISTEN_ADDR. A port already in use is one plain sentence, so
+// serve can bind before the slow start (migrations, workers) and say so at
+// once.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("cannot listen on %s: the address is already in use by another program (stop it, or set LISTEN_ADDR to another port)", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s (LISTEN_ADDR): %w", addr, err)
+	}
+	return ln, nil
+}
+
+// ServeListener is Serve on a listener bound beforehand (see Listen); it
+// closes ln.
+func (a *App) ServeListener(ctx context.Context, ln net.Listener, ready func(addr string)) error {
 	srv := &http.Server{
 		Handler:           a.API().Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

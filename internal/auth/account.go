@@ -18,9 +18,9 @@ func checkEmail(email string) string {
 	at := strings.LastIndexByte(email, '@')
 	switch {
 	case len(email) > 254:
-		return "is too long"
+		return "That email address is too long."
 	case at < 1 || at == len(email)-1 || strings.ContainsAny(email, " \t\r\n<>,;\"") || !utf8.ValidString(email):
-		return "is not an email address"
+		return "That is not an email address."
 	}
 	return ""
 }
@@ -28,11 +28,11 @@ func checkEmail(email string) string {
 func checkDisplayName(name string) (string, string) {
 	name = strings.TrimSpace(name)
 	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxDisplayName {
-		return "", "must be valid text of at most 100 characters"
+		return "", "The display name must be at most 100 characters."
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {
-			return "", "must not contain control characters"
+			return "", "The display name must not contain control characters."
 		}
 	}
 	return name, ""
@@ -45,12 +45,20 @@ func (s *Service) Register(ctx context.Context, c Client, email, password, displ
 		return nil, apperr.New(apperr.Forbidden, "registration is closed on this server")
 	}
 	email = store.NormalizeEmail(email)
+	// Every field's problem at once, so the form can mark them all.
+	fields := map[string]string{}
 	if why := checkEmail(email); why != "" {
-		return nil, apperr.Fields("the email is not acceptable", map[string]string{"email": why})
+		fields["email"] = why
 	}
 	name, why := checkDisplayName(displayName)
 	if why != "" {
-		return nil, apperr.Fields("the display name is not acceptable", map[string]string{"display_name": why})
+		fields["display_name"] = why
+	}
+	if why := checkPasswordShape(password); why != "" {
+		fields["password"] = why
+	}
+	if len(fields) > 0 {
+		return nil, apperr.Fields("Some fields need attention.", fields)
 	}
 	if err := s.limitBoth(ctx, "register", email, s.limits.RegisterPerAccount, c.IP, s.limits.RegisterPerIP); err != nil {
 		return nil, err
@@ -165,7 +173,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, c Client, token, nex
 		return s.audit(ctx, tx, c, userID, "auth.password_reset", userID, nil)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return apperr.Fields("the reset link is not valid", map[string]string{"token": "is invalid, expired or already used; ask for a new link"})
+		return apperr.Fields("This reset link is not valid.", map[string]string{"token": "This reset link is invalid, expired or already used. Ask for a new link."})
 	}
 	return err
 }
@@ -177,7 +185,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, displayName 
 	}
 	name, why := checkDisplayName(*displayName)
 	if why != "" {
-		return nil, apperr.Fields("the display name is not acceptable", map[string]string{"display_name": why})
+		return nil, apperr.Fields("That name cannot be used.", map[string]string{"display_name": why})
 	}
 	return s.st.UpdateUser(ctx, userID, store.UserUpdate{DisplayName: &name})
 }

@@ -28,16 +28,16 @@ func (s *Service) ListUsers(ctx context.Context, p store.Page) ([]*store.User, s
 func (s *Service) AdminUpdateUser(ctx context.Context, c Client, actorID, id string, up AdminUpdate) (*store.User, error) {
 	fields := map[string]string{}
 	if up.Role != nil && *up.Role != "admin" && *up.Role != "user" {
-		fields["role"] = `must be "admin" or "user"`
+		fields["role"] = "Choose admin or user."
 	}
 	if up.QuotaBytes != nil && *up.QuotaBytes < 0 {
-		fields["quota_bytes"] = "must be 0 (unlimited) or more"
+		fields["quota_bytes"] = "The storage quota must be 0 (unlimited) or more."
 	}
 	if up.QuotaDocuments != nil && *up.QuotaDocuments < 0 {
-		fields["quota_documents"] = "must be 0 (unlimited) or more"
+		fields["quota_documents"] = "The document quota must be 0 (unlimited) or more."
 	}
 	if len(fields) > 0 {
-		return nil, apperr.Fields("the change is not acceptable", fields)
+		return nil, apperr.Fields("Some fields need attention.", fields)
 	}
 	if actorID == id && ((up.Role != nil && *up.Role != "admin") || (up.Disabled != nil && *up.Disabled)) {
 		return nil, apperr.New(apperr.Conflict, "you cannot remove your own admin role or disable yourself")

@@ -19,10 +19,10 @@ const apiTokenPrefix = "dv_"
 func (s *Service) CreateAPIToken(ctx context.Context, c Client, userID, name string, expiresAt *time.Time) (*store.APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 || !utf8.ValidString(name) {
-		return nil, "", apperr.Fields("the token name is not acceptable", map[string]string{"name": "must be 1 to 100 characters"})
+		return nil, "", apperr.Fields("Give the token a name.", map[string]string{"name": "Give the token a name of at most 100 characters."})
 	}
 	if expiresAt != nil && !expiresAt.After(s.now()) {
-		return nil, "", apperr.Fields("the expiry is in the past", map[string]string{"expires_at": "must be in the future"})
+		return nil, "", apperr.Fields("The expiry is in the past.", map[string]string{"expires_at": "The expiry must be in the future."})
 	}
 	secret := randomToken(apiTokenPrefix)
 	t := &store.APIToken{UserID: userID, Name: name, TokenHash: hashToken(secret), ExpiresAt: expiresAt}

@@ -203,11 +203,11 @@ func (s *Service) User(ctx context.Context, id string) (*store.User, error) {
 // checkNewPassword applies the policy and the breach check.
 func (s *Service) checkNewPassword(ctx context.Context, field, password string) error {
 	if why := checkPasswordShape(password); why != "" {
-		return apperr.Fields("the password is not acceptable", map[string]string{field: why})
+		return apperr.Fields("Choose another password.", map[string]string{field: why})
 	}
 	if s.breach.Breached(ctx, password) {
-		return apperr.Fields("the password is not acceptable",
-			map[string]string{field: "appears in known data breaches; choose another"})
+		return apperr.Fields("Choose another password.",
+			map[string]string{field: "This password appears in known data breaches. Choose another one."})
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func (s *Service) AdminCreateUser(ctx context.Context, c Client, actorID string,
 		in.Role = "user"
 	}
 	if in.Role != "admin" && in.Role != "user" {
-		return nil, "", apperr.Fields("the change is not acceptable", map[string]string{"role": `must be "admin" or "user"`})
+		return nil, "", apperr.Fields("Some fields need attention.", map[string]string{"role": "Choose admin or user."})
 	}
 	field := "password"
 	if in.Password == "" {
@@ -88,7 +88,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, c Client, token, passwor
 	if displayName != nil {
 		var why string
 		if name, why = checkDisplayName(*displayName); why != "" {
-			return apperr.Fields("the display name is not acceptable", map[string]string{"display_name": why})
+			return apperr.Fields("That name cannot be used.", map[string]string{"display_name": why})
 		}
 	}
 	if err := s.checkNewPassword(ctx, "password", password); err != nil {
@@ -113,7 +113,7 @@ func (s *Service) AcceptInvitation(ctx context.Context, c Client, token, passwor
 		return s.audit(ctx, tx, c, userID, "auth.invite_accept", userID, nil)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return apperr.Fields("the invitation is not valid", map[string]string{"token": "is invalid, expired or already used; ask an administrator for a new invitation"})
+		return apperr.Fields("This invitation is not valid.", map[string]string{"token": "This invitation is invalid, expired or already used. Ask an administrator for a new one."})
 	}
 	return err
 }

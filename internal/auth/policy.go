@@ -25,14 +25,14 @@ const (
 // checkPasswordShape returns a reason the password is refused, or "".
 func checkPasswordShape(password string) string {
 	if !utf8.ValidString(password) {
-		return "must be valid UTF-8 text"
+		return "The password must be valid text."
 	}
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLen:
-		return fmt.Sprintf("must be at least %d characters", MinPasswordLen)
+		return fmt.Sprintf("The password must be at least %d characters long.", MinPasswordLen)
 	case n > MaxPasswordLen:
-		return fmt.Sprintf("must be at most %d characters", MaxPasswordLen)
+		return fmt.Sprintf("The password must be at most %d characters long.", MaxPasswordLen)
 	}
 	return ""
 }

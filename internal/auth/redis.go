@@ -2,7 +2,9 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -21,9 +23,20 @@ func NewRedisState(ctx context.Context, url, prefix string) (*RedisState, error)
 	if err != nil {
 		return nil, fmt.Errorf("auth: REDIS_URL: %w", err)
 	}
-	c := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
+	// One plain dial first: the client's pool would log every failed
+	// attempt of every retry before Ping returns.
+	conn, err := (&net.Dialer{}).DialContext(pctx, opt.Network, opt.Addr)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) {
+			err = op.Err
+		}
+		return nil, fmt.Errorf("cannot reach Redis at %s (REDIS_URL): %w", opt.Addr, err)
+	}
+	conn.Close()
+	c := redis.NewClient(opt)
 	if err := c.Ping(pctx).Err(); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("auth: connect to Redis at %s: %w", opt.Addr, err)

@@ -119,12 +119,21 @@ func (s *Service) removeSetupFile(ctx context.Context) {
 // allowed when passwordField is "" (an invitation).
 func (s *Service) newAccount(ctx context.Context, email, displayName, passwordField, password string) (*store.User, string, error) {
 	email = store.NormalizeEmail(email)
+	fields := map[string]string{}
 	if why := checkEmail(email); why != "" {
-		return nil, "", apperr.Fields("the email is not acceptable", map[string]string{"email": why})
+		fields["email"] = why
 	}
 	name, why := checkDisplayName(displayName)
 	if why != "" {
-		return nil, "", apperr.Fields("the display name is not acceptable", map[string]string{"display_name": why})
+		fields["display_name"] = why
+	}
+	if passwordField != "" {
+		if why := checkPasswordShape(password); why != "" {
+			fields[passwordField] = why
+		}
+	}
+	if len(fields) > 0 {
+		return nil, "", apperr.Fields("Some fields need attention.", fields)
 	}
 	u := &store.User{Email: email, DisplayName: name, Role: "user",
 		QuotaBytes: s.cfg.DefaultQuotaBytes, QuotaDocuments: s.cfg.DefaultQuotaDocuments}

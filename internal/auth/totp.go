@@ -107,7 +107,7 @@ func (s *Service) EnableTOTP(ctx context.Context, c Client, userID, code string)
 		return nil, err
 	}
 	if !ok {
-		return nil, apperr.Fields("the code is not valid", map[string]string{"code": "is not valid; check the device's clock"})
+		return nil, apperr.Fields("That code is not valid.", map[string]string{"code": "That code is not valid. Check that the device's clock is right."})
 	}
 	g.pass(ctx)
 	codes, rows, err := s.newBackupCodes(ctx)
@@ -145,7 +145,7 @@ func (s *Service) DisableTOTP(ctx context.Context, c Client, userID, password, c
 	}
 	if _, err := s.secondFactor(ctx, c, u, code, code); err != nil {
 		if apperr.Is(err, apperr.Unauthorized) {
-			return apperr.Fields("the code is not valid", map[string]string{"code": "is not valid"})
+			return apperr.Fields("That code is not valid.", map[string]string{"code": "That code is not valid."})
 		}
 		return err
 	}
@@ -268,7 +268,7 @@ func (s *Service) confirmPassword(ctx context.Context, c Client, u *store.User, 
 		return err
 	}
 	if !ok {
-		return apperr.Fields("the password is wrong", map[string]string{field: "is wrong"})
+		return apperr.Fields("The password is wrong.", map[string]string{field: "The password is wrong."})
 	}
 	g.pass(ctx)
 	return nil

@@ -133,10 +133,10 @@ type SettingsInput struct {
 // PutSettings validates and stores the user's choice, sealing the key.
 func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInput) (Settings, error) {
 	if !knownProvider(in.Provider) {
-		return Settings{}, apperr.Fields("unknown provider", map[string]string{"provider": "one of local, anthropic, openai, ollama, lmstudio"})
+		return Settings{}, apperr.Fields("Choose a provider.", map[string]string{"provider": "Choose one of local, anthropic, openai, ollama or lmstudio."})
 	}
 	if len(in.Model) > 200 {
-		return Settings{}, apperr.Fields("model name too long", map[string]string{"model": "at most 200 characters"})
+		return Settings{}, apperr.Fields("The model name is too long.", map[string]string{"model": "The model name must be at most 200 characters."})
 	}
 	if in.BaseURL != "" {
 		if err := checkBaseURL(in.BaseURL); err != nil {
@@ -151,7 +151,7 @@ func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInp
 		}
 	case *in.APIKey != "":
 		if len(*in.APIKey) > 1000 {
-			return Settings{}, apperr.Fields("API key too long", map[string]string{"api_key": "at most 1000 characters"})
+			return Settings{}, apperr.Fields("The API key is too long.", map[string]string{"api_key": "The API key must be at most 1000 characters."})
 		}
 		sealed, err := s.sealer.Seal(userID, sealPurpose, userID, []byte(*in.APIKey))
 		if err != nil {
@@ -161,12 +161,12 @@ func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInp
 	}
 	// The system key never goes to a URL a user chose, and a local server is one the operator named.
 	if in.BaseURL != "" && needsKey(in.Provider) && len(a.APIKey) == 0 {
-		return Settings{}, apperr.Fields("a base URL of your own needs your own API key",
-			map[string]string{"api_key": "required with base_url: this server's key only goes to " + in.Provider + "'s own endpoint"})
+		return Settings{}, apperr.Fields("A base URL of your own needs your own API key.",
+			map[string]string{"api_key": "Enter your own API key: this server's key only goes to " + in.Provider + "'s own endpoint."})
 	}
 	if _, sysURL := s.defaults.operator(in.Provider); in.BaseURL == "" && localServer(in.Provider) && sysURL == "" {
-		return Settings{}, apperr.Fields(in.Provider+" is not available on this server",
-			map[string]string{"base_url": "required: this server names no " + in.Provider + " server (" + urlVariable(in.Provider) + ")"})
+		return Settings{}, apperr.Fields(in.Provider+" is not available on this server.",
+			map[string]string{"base_url": "Enter the address of your " + in.Provider + " server: this server names none (" + urlVariable(in.Provider) + ")."})
 	}
 	if err := s.store.PutAISettings(ctx, a); err != nil {
 		return Settings{}, err
@@ -179,7 +179,7 @@ func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInp
 func checkBaseURL(raw string) error {
 	u, err := parseHTTPURL(raw)
 	if err != nil || u == nil {
-		return apperr.Fields("invalid base URL", map[string]string{"base_url": "must be an absolute http(s) URL"})
+		return apperr.Fields("The base URL is not valid.", map[string]string{"base_url": "Enter a full address starting with http:// or https://."})
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*s
 	if up.Title != nil {
 		t := strings.TrimSpace(*up.Title)
 		if t == "" {
-			return nil, apperr.Fields("invalid title", map[string]string{"title": "must not be empty"})
+			return nil, apperr.Fields("The title cannot be used.", map[string]string{"title": "The title must not be empty."})
 		}
 		if err := validTitle(t); err != nil {
 			return nil, err

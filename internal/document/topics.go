@@ -27,23 +27,23 @@ func (in *TopicInput) validate(creating bool) error {
 		in.Name = &n
 		switch {
 		case n == "":
-			fields["name"] = "must not be empty"
+			fields["name"] = "Give the topic a name."
 		case utf8.RuneCountInString(n) > 100:
-			fields["name"] = "at most 100 characters"
+			fields["name"] = "The name must be at most 100 characters."
 		case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-			fields["name"] = "must not contain control characters"
+			fields["name"] = "The name must not contain control characters."
 		}
 	} else if creating {
-		fields["name"] = "required"
+		fields["name"] = "Give the topic a name."
 	}
 	if in.Description != nil && utf8.RuneCountInString(*in.Description) > 2000 {
-		fields["description"] = "at most 2000 characters"
+		fields["description"] = "The description must be at most 2000 characters."
 	}
 	if in.Color != nil && *in.Color != "" && !colorRE.MatchString(*in.Color) {
-		fields["color"] = "must be a colour like #1a7f5a"
+		fields["color"] = "The colour must look like #1a7f5a."
 	}
 	if len(fields) > 0 {
-		return apperr.Fields("invalid topic", fields)
+		return apperr.Fields("Some fields need attention.", fields)
 	}
 	return nil
 }

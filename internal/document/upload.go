@@ -128,7 +128,7 @@ func (s *Service) Stage(ctx context.Context, a Actor, filename string, r io.Read
 	st.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if st.Size == 0 {
 		s.Discard(ctx, st)
-		return nil, apperr.New(apperr.Invalid, "the file is empty")
+		return nil, apperr.New(apperr.Invalid, "The file is empty.")
 	}
 	return st, nil
 }
@@ -232,10 +232,10 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 
 func validTitle(title string) error {
 	if len(title) > 500 {
-		return apperr.Fields("title too long", map[string]string{"title": "at most 500 bytes"})
+		return apperr.Fields("The title is too long.", map[string]string{"title": "The title must be at most 500 bytes."})
 	}
 	if strings.ContainsFunc(title, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return apperr.Fields("invalid title", map[string]string{"title": "must not contain control characters"})
+		return apperr.Fields("The title cannot be used.", map[string]string{"title": "The title must not contain control characters."})
 	}
 	return nil
 }

@@ -150,7 +150,7 @@ func driverFor(s *store.Store) (driver, error) {
 // derives the inserter's from it.
 func (e *Engine) riverConfig(cfg Config) *river.Config {
 	rc := &river.Config{
-		Logger:            cfg.Logger.With("component", "river"),
+		Logger:            slog.New(quieter{cfg.Logger.Handler()}).With("component", "river"),
 		Workers:           e.workers,
 		FetchPollInterval: cfg.PollInterval,
 		JobTimeout:        cfg.JobTimeout,

@@ -7,6 +7,8 @@ DV.ready.then(async (me) => {
     return;
   }
   const fail = (e) => DV.flash(e.message, true);
+  // On a phone the tables stack; every cell keeps its column's name.
+  for (const id of ["users", "audit", "jobs"]) new MutationObserver(() => DV.labelCells($(id))).observe($(id), { childList: true });
   const MB = 1e6, GB = 1e9;
 
   // A storage quota is shown and entered in MB or GB; empty is unlimited (0).

@@ -120,20 +120,124 @@
     location.assign("/login?next=" + encodeURIComponent(next));
   };
 
-  // showErrors puts a problem's message next to the form and its fields.
-  DV.showErrors = function (form, errEl, err) {
-    form.querySelectorAll("[aria-invalid]").forEach((i) => i.removeAttribute("aria-invalid"));
-    let msg = err.message || String(err);
-    if (err.fields) {
-      for (const [name, why] of Object.entries(err.fields)) {
-        const input = form.querySelector("#" + CSS.escape(name)) || form.querySelector('[name="' + CSS.escape(name) + '"]');
-        if (input) { input.setAttribute("aria-invalid", "true"); input.focus(); }
-        msg += " (" + name.replace(/_/g, " ") + ": " + why + ")";
-      }
+  // fieldFor finds a form's control for an API field name (id, then name).
+  const fieldFor = (form, name) => form.querySelector("#" + CSS.escape(name)) || form.querySelector('[name="' + CSS.escape(name) + '"]');
+
+  // clearField removes one control's error mark and message; when the form
+  // has none left, its summary message goes too.
+  DV.clearField = function (input) {
+    input.removeAttribute("aria-invalid");
+    const msg = input.dvError;
+    if (msg) {
+      msg.remove();
+      input.dvError = null;
+      const ids = (input.getAttribute("aria-describedby") || "").split(" ").filter((x) => x && x !== msg.id);
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" ")); else input.removeAttribute("aria-describedby");
     }
-    if (err.status === 429 && err.problem.detail) msg = err.problem.detail;
+    const form = input.form || input.closest("form");
+    if (form && form.dvErrEl && !form.querySelector('[aria-invalid="true"]')) form.dvErrEl.textContent = "";
+  };
+
+  // showErrors marks every field the problem names (aria-invalid and its
+  // reason under it), focuses the first, and puts the message in errEl.
+  // Editing a marked field clears its mark.
+  DV.showErrors = function (form, errEl, err) {
+    form.querySelectorAll('[aria-invalid="true"]').forEach(DV.clearField);
+    form.dvErrEl = errEl;
+    let msg = err.message || String(err);
+    let first = null;
+    for (const [name, why] of Object.entries(err.fields || {})) {
+      const input = fieldFor(form, name);
+      if (!input) {
+        msg += " " + (/^[A-Z]/.test(why) ? why : name.replace(/_/g, " ") + ": " + why + ".");
+        continue;
+      }
+      input.setAttribute("aria-invalid", "true");
+      const note = DV.el("p", { class: "field-error", id: (input.id || name) + "-why", text: why });
+      input.after(note);
+      input.dvError = note;
+      input.setAttribute("aria-describedby", ((input.getAttribute("aria-describedby") || "") + " " + note.id).trim());
+      first = first || input;
+    }
+    if (first) first.focus();
+    if (err.status === 429 && err.problem && err.problem.detail) msg = err.problem.detail;
     errEl.textContent = msg;
   };
+  document.addEventListener("input", (ev) => {
+    const t = ev.target;
+    if (t && t.getAttribute && t.getAttribute("aria-invalid") === "true") DV.clearField(t);
+  });
+
+  // labelCells gives each cell of a table its column's name (data-label), so
+  // the stacked layout on a phone still says what each value is.
+  DV.labelCells = function (tbody) {
+    const table = tbody.closest("table");
+    const heads = [...table.querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const tr of tbody.rows) {
+      [...tr.cells].forEach((td, i) => { if (!td.colSpan || td.colSpan === 1) td.dataset.label = heads[i] || ""; });
+    }
+  };
+
+  // copyText puts text on the clipboard; download saves it as a .txt file.
+  DV.copyText = async function (text) {
+    await navigator.clipboard.writeText(text);
+  };
+  DV.download = function (filename, text) {
+    const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
+    const a = DV.el("a", { href: url, download: filename });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  // Colour theme: system (default), dark or light; stored in localStorage
+  // and applied before paint by theme.js.
+  const THEMES = ["system", "dark", "light"];
+  DV.theme = () => { try { return localStorage.getItem("dv_theme") || "system"; } catch (e) { return "system"; } };
+  DV.setTheme = function (t) {
+    try { if (t === "system") localStorage.removeItem("dv_theme"); else localStorage.setItem("dv_theme", t); } catch (e) { /* not stored */ }
+    if (t === "system") delete document.documentElement.dataset.theme; else document.documentElement.dataset.theme = t;
+    const b = document.getElementById("theme");
+    if (b) { b.textContent = "Theme: " + t; b.title = "Switch the colour theme (system, dark, light)"; }
+  };
+
+  // Keyboard shortcuts, not while typing in a field.
+  const SHORTCUTS = [["/", "Search documents"], ["u", "Upload files"], ["?", "Show these shortcuts"], ["Esc", "Close this list"]];
+  DV.showShortcuts = function () {
+    let d = document.getElementById("shortcuts");
+    if (!d) {
+      d = DV.el("dialog", { id: "shortcuts", class: "shortcuts", "aria-labelledby": "shortcuts-h" },
+        DV.el("h2", { id: "shortcuts-h" }, "Keyboard shortcuts"),
+        DV.el("dl", {}, SHORTCUTS.flatMap(([k, what]) => [DV.el("dt", {}, DV.el("kbd", {}, k)), DV.el("dd", {}, what)])),
+        DV.el("form", { method: "dialog" }, DV.el("button", { type: "submit" }, "Close")));
+      document.body.append(d);
+    }
+    if (!d.open) d.showModal();
+  };
+  const typing = (t) => t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target) || document.body.dataset.public) return;
+    if (document.querySelector("dialog[open]") && ev.key !== "?") return;
+    if (ev.key === "?") { ev.preventDefault(); DV.showShortcuts(); return; }
+    if (ev.key === "/") {
+      ev.preventDefault();
+      const q = document.getElementById("q");
+      if (q) q.focus(); else location.assign("/documents#search");
+    } else if (ev.key === "u") {
+      const f = document.getElementById("file-input");
+      if (f) f.click(); else location.assign("/documents#upload");
+    }
+  });
+  document.addEventListener("DOMContentLoaded", () => {
+    DV.setTheme(DV.theme());
+    const b = document.getElementById("theme");
+    if (b) b.addEventListener("click", () => DV.setTheme(THEMES[(THEMES.indexOf(DV.theme()) + 1) % THEMES.length]));
+    const s = document.getElementById("shortcuts-open");
+    if (s) s.addEventListener("click", DV.showShortcuts);
+    const target = { "#search": "q", "#upload": "file-input" }[location.hash];
+    if (target && document.getElementById(target)) document.getElementById(target).focus();
+  });
 
   DV.busy = async function (button, fn) {
     button.disabled = true;

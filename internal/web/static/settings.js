@@ -2,7 +2,8 @@
 DV.ready.then(async (me) => {
   if (!me) return;
   const $ = (id) => document.getElementById(id);
-  const fail = (e) => DV.flash(e.message, true);
+  // Each section shows its own errors; a success clears them.
+  const sectionError = (id) => (e) => { $(id).textContent = e ? e.message || String(e) : ""; };
 
   // Profile and quota.
   $("display_name").value = me.display_name || "";
@@ -10,7 +11,8 @@ DV.ready.then(async (me) => {
     " and " + me.document_count + (me.quota_documents ? " of " + me.quota_documents : "") + " documents.";
   $("profile-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    try { await DV.api("PATCH", "/api/me", { display_name: $("display_name").value }); DV.flash("Saved."); } catch (e) { fail(e); }
+    $("profile-error").textContent = "";
+    try { await DV.api("PATCH", "/api/me", { display_name: $("display_name").value }); DV.flash("Saved."); } catch (e) { DV.showErrors($("profile-form"), $("profile-error"), e); }
   });
 
   // Password.
@@ -27,9 +29,20 @@ DV.ready.then(async (me) => {
 
   // Two-factor authentication: setup shows the QR code, enabling shows the backup codes once.
   const tfa = $("tfa");
-  const codesBox = (codes) => DV.el("div", {},
-    DV.el("p", {}, "Backup codes: each works once if you lose your phone. Keep them somewhere safe; they are not shown again."),
-    DV.el("ul", { class: "codes secret" }, codes.map((c) => DV.el("li", {}, c))));
+  const tfaFail = sectionError("tfa-error");
+  const codesBox = (codes) => {
+    const text = "DocuVault backup codes for " + me.email + "\nEach code works once.\n\n" + codes.join("\n") + "\n";
+    const note = DV.el("span", { class: "hint", role: "status" });
+    return DV.el("div", { id: "backup-codes" },
+      DV.el("p", {}, "Backup codes: each works once if you lose your phone. Keep them somewhere safe; they are not shown again."),
+      DV.el("ul", { class: "codes secret" }, codes.map((c) => DV.el("li", {}, c))),
+      DV.el("div", { class: "code-actions" },
+        DV.el("button", { type: "button", id: "codes-copy", onclick: async () => {
+          try { await DV.copyText(codes.join("\n")); note.textContent = "Copied."; } catch (e) { note.textContent = "Copying is not allowed here; select the codes or download them."; }
+        } }, "Copy codes"),
+        DV.el("button", { type: "button", id: "codes-download", onclick: () => DV.download("docuvault-backup-codes.txt", text) }, "Download as .txt"),
+        note));
+  };
   const renderTFA = () => {
     if (me.totp_enabled) {
       const pwIn = DV.el("input", { type: "password", "aria-label": "Password", placeholder: "Password", autocomplete: "current-password" });
@@ -37,10 +50,10 @@ DV.ready.then(async (me) => {
       const out = DV.el("div");
       tfa.replaceChildren(DV.el("p", {}, "Two-factor authentication is on."), pwIn, codeIn,
         DV.el("button", { type: "button", class: "danger", onclick: async () => {
-          try { await DV.api("POST", "/api/auth/totp/disable", { password: pwIn.value, code: codeIn.value }); me.totp_enabled = false; renderTFA(); DV.flash("Two-factor authentication is off."); } catch (e) { fail(e); }
+          try { await DV.api("POST", "/api/auth/totp/disable", { password: pwIn.value, code: codeIn.value }); me.totp_enabled = false; renderTFA(); tfaFail(); DV.flash("Two-factor authentication is off."); } catch (e) { tfaFail(e); }
         } }, "Turn off"),
         DV.el("button", { type: "button", onclick: async () => {
-          try { const r = await DV.api("POST", "/api/auth/backup-codes", { password: pwIn.value }); out.replaceChildren(codesBox(r.backup_codes)); } catch (e) { fail(e); }
+          try { const r = await DV.api("POST", "/api/auth/backup-codes", { password: pwIn.value }); tfaFail(); out.replaceChildren(codesBox(r.backup_codes)); } catch (e) { tfaFail(e); }
         } }, "New backup codes"), out);
       return;
     }
@@ -55,11 +68,11 @@ DV.ready.then(async (me) => {
             DV.el("p", { class: "hint" }, "Cannot scan? Enter this key by hand: ", DV.el("code", {}, s.secret)),
             DV.el("label", { for: "enable-code" }, "Code"), code,
             DV.el("button", { type: "button", class: "primary", onclick: async () => {
-              try { const r = await DV.api("POST", "/api/auth/totp/enable", { code: code.value }); me.totp_enabled = true; renderTFA(); tfa.append(codesBox(r.backup_codes)); }
-              catch (e) { fail(e); }
+              try { const r = await DV.api("POST", "/api/auth/totp/enable", { code: code.value }); me.totp_enabled = true; tfaFail(); renderTFA(); tfa.append(codesBox(r.backup_codes)); }
+              catch (e) { tfaFail(e); }
             } }, "Turn on"));
           code.focus();
-        } catch (e) { fail(e); }
+        } catch (e) { tfaFail(e); }
       } }, "Set up two-factor authentication"));
   };
   renderTFA();
@@ -72,7 +85,7 @@ DV.ready.then(async (me) => {
       DV.el("span", { class: "hint" }, (s.ip || "") + " · last used " + DV.date(s.last_used_at || s.created_at)),
       s.current ? null : DV.el("button", { type: "button", onclick: async () => { await DV.api("DELETE", "/api/auth/sessions/" + encodeURIComponent(s.id)); loadSessions(); } }, "Sign out"))));
   };
-  loadSessions().catch(fail);
+  loadSessions().then(() => sectionError("sessions-error")()).catch(sectionError("sessions-error"));
 
   // API tokens.
   const loadTokens = async () => {
@@ -83,6 +96,7 @@ DV.ready.then(async (me) => {
   };
   $("token-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    $("token-error").textContent = "";
     try {
       const r = await DV.api("POST", "/api/tokens", { name: $("token-name").value });
       const box = $("new-token");
@@ -90,18 +104,42 @@ DV.ready.then(async (me) => {
       box.textContent = "Copy this token now; it is not shown again: " + (r.token || r.secret);
       $("token-name").value = "";
       loadTokens();
-    } catch (e) { fail(e); }
+    } catch (e) { DV.showErrors($("token-form"), $("token-error"), { message: e.message, status: e.status, problem: e.problem, fields: e.fields && e.fields.name ? { "token-name": e.fields.name } : {} }); }
   });
-  loadTokens().catch(fail);
+  loadTokens().catch(sectionError("token-error"));
 
-  // Classification provider.
+  // Classification provider: only the fields the chosen provider needs.
   const ai = $("ai-form");
+  const NEEDS = {
+    local: { fields: [], hint: "Runs inside DocuVault and learns from the documents you file. Nothing leaves the server." },
+    anthropic: { fields: ["model", "api_key", "base_url"], hint: "Empty key: this server's key, if it has one. A base URL of your own needs your own key.", url: "(optional: a compatible server of your own)" },
+    openai: { fields: ["model", "api_key", "base_url"], hint: "Empty key: this server's key, if it has one. A base URL of your own needs your own key.", url: "(optional: a compatible server of your own)" },
+    ollama: { fields: ["model", "base_url"], hint: "An Ollama server: the one this server names, or your own.", url: "(empty: the server's own Ollama, if it names one)" },
+    lmstudio: { fields: ["model", "base_url"], hint: "An LM Studio server: the one this server names, or your own.", url: "(empty: the server's own LM Studio, if it names one)" },
+  };
+  const shown = (f) => !$("field-" + f).hidden;
+  const showProviderFields = () => {
+    const n = NEEDS[$("provider").value] || NEEDS.local;
+    for (const f of ["model", "api_key", "base_url"]) $("field-" + f).hidden = !n.fields.includes(f);
+    $("provider-hint").textContent = n.hint;
+    $("base-url-hint").textContent = n.url || "";
+  };
+  // aiForm is what the form says, as PUT /api/settings/ai and POST /api/ai/health take it.
+  const aiForm = () => {
+    const body = { provider: $("provider").value, model: shown("model") ? $("model").value.trim() : "", base_url: shown("base_url") ? $("base_url").value.trim() : "" };
+    if (shown("api_key") && $("api_key").value) body.api_key = $("api_key").value;
+    return body;
+  };
+  const aiClear = () => { $("ai-error").textContent = ""; $("ai-ok").textContent = ""; };
+  $("provider").addEventListener("change", () => { showProviderFields(); aiClear(); ai.querySelectorAll('[aria-invalid="true"]').forEach(DV.clearField); });
+  showProviderFields();
   DV.api("GET", "/api/settings/ai").then((s) => {
     $("provider").value = s.provider || "local";
     $("model").value = s.model || "";
     $("base_url").value = s.base_url || "";
     $("key-state").textContent = s.api_key_set ? "(a key is saved; leave empty to keep it)" : "";
-  }).catch(() => {});
+    showProviderFields();
+  }).catch(() => {}).finally(() => { ai.dataset.loaded = "1"; });
   // Say which providers this server cannot serve as chosen (no system key, no OLLAMA_BASE_URL, ...).
   DV.api("GET", "/api/ai/providers").then((r) => {
     for (const p of r.items || []) {
@@ -111,19 +149,23 @@ DV.ready.then(async (me) => {
   }).catch(() => {});
   ai.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    $("ai-error").textContent = "";
-    const body = { provider: $("provider").value };
-    if ($("model").value) body.model = $("model").value;
-    if ($("api_key").value) body.api_key = $("api_key").value;
-    if ($("base_url").value) body.base_url = $("base_url").value;
+    aiClear();
+    const body = aiForm();
+    if (!body.model) delete body.model;
+    if (!body.base_url) delete body.base_url;
     try { await DV.api("PUT", "/api/settings/ai", body); $("api_key").value = ""; DV.flash("Saved."); } catch (e) { DV.showErrors(ai, $("ai-error"), e); }
   });
-  $("ai-test").addEventListener("click", async () => {
+  // Test connection checks what the form says now, saved or not.
+  $("ai-test").addEventListener("click", () => DV.busy($("ai-test"), async () => {
+    aiClear();
+    const body = aiForm();
     try {
-      const r = await DV.api("POST", "/api/ai/health", {});
-      DV.flash(r.ok ? "The " + r.provider + " provider answers (" + r.latency_ms + " ms)." : "The provider does not answer: " + r.error, !r.ok);
-    } catch (e) { fail(e); }
-  });
+      const r = await DV.api("POST", "/api/ai/health", body);
+      const name = $("provider").selectedOptions[0].textContent.replace(/ \(not configured\)$/, "");
+      if (r.ok) $("ai-ok").textContent = name + " answers (" + r.latency_ms + " ms)" + (r.model ? " with the model " + r.model : "") + ".";
+      else $("ai-error").textContent = name + " does not answer: " + r.error;
+    } catch (e) { DV.showErrors(ai, $("ai-error"), e); }
+  }));
 
   // Storage: cloud drives and where documents live.
   const KINDS = { webdav: "WebDAV", nextcloud: "Nextcloud", google_drive: "Google Drive", onedrive: "OneDrive" };
@@ -196,6 +238,10 @@ DV.ready.then(async (me) => {
   const refreshStorage = async () => {
     const r = await DV.api("GET", "/api/cloud");
     clouds = r.items || [];
+    const kinds = (r.providers || []).filter((p) => p.configured).map((p) => p.kind);
+    $("connect-google").hidden = !kinds.includes("google_drive");
+    $("connect-onedrive").hidden = !kinds.includes("onedrive");
+    $("oauth-connect").hidden = $("connect-google").hidden && $("connect-onedrive").hidden;
     const sel = $("storage");
     sel.replaceChildren(DV.el("option", { value: "system" }, "DocuVault's own storage"),
       ...clouds.filter((c) => c.status !== "disconnecting").map((c) => DV.el("option", { value: c.id }, c.display_name + " (" + (KINDS[c.kind] || c.kind) + ")")));
@@ -261,9 +307,6 @@ DV.ready.then(async (me) => {
         await refreshStorage();
       } catch (e) {
         DV.showErrors(wd, $("cloud-error"), e);
-        // The message often already says what the field reason says.
-        const extra = Object.entries(e.fields || {}).filter(([, why]) => !(e.message || "").includes(why));
-        if (e.status !== 429) $("cloud-error").textContent = e.message + extra.map(([k, why]) => " (" + k.replace(/_/g, " ") + ": " + why + ")").join("");
       }
     });
   });
