@@ -133,4 +133,3 @@ func rawJSON(c *client, method, path string, in any) (int, []byte) {
 	code, body, _ := c.call(method, path, bytes.NewReader(b), "application/json")
 	return code, body
 }
-
