@@ -47,8 +47,8 @@ type Document struct {
 	SourceKind   string
 	SourceDetail string
 	DeletedAt    *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	Topics []DocumentTopic // filled by the list and get methods
 }
