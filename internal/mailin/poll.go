@@ -291,7 +291,7 @@ func (s *Service) importPart(ctx context.Context, actor document.Actor, r *store
 	if err := hook.at("staged"); err != nil {
 		return false, "", err
 	}
-	d, err := s.docs.Commit(ctx, actor, st, document.CommitOptions{TopicIDs: r.TopicIDs, SourceKind: store.SourceMail,
+	_, err = s.docs.Commit(ctx, actor, st, document.CommitOptions{TopicIDs: r.TopicIDs, SourceKind: store.SourceMail,
 		SourceDetail: detail, Record: func(tx *store.Store, documentID string) error {
 			if err := tx.RecordMailPart(ctx, k, key, documentID, ""); err != nil {
 				return err
@@ -306,7 +306,6 @@ func (s *Service) importPart(ctx context.Context, actor document.Actor, r *store
 	if err != nil {
 		return s.refused(ctx, k, key, filename, err)
 	}
-	_ = d
 	return true, "", hook.at("committed")
 }
 
