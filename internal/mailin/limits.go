@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message"
-	_ "github.com/emersion/go-message/charset" // decodes the common charsets of bodies and headers
+	"github.com/emersion/go-message/charset" // also decodes the common charsets of bodies and headers
 	"github.com/emersion/go-message/mail"
 
 	"github.com/docuvault/docuvault/internal/extract"
@@ -105,6 +106,9 @@ func walk(e *message.Entity, depth int, lim Limits, p *parsed) error {
 	disp, _, _ := e.Header.ContentDisposition()
 	ah := mail.AttachmentHeader{Header: e.Header}
 	name, _ := ah.Filename()
+	if name == "" {
+		name = rfc2231Name(e.Header)
+	}
 	if disp != "attachment" && name == "" {
 		return nil // the body text
 	}
@@ -125,6 +129,38 @@ func walk(e *message.Entity, depth int, lim Limits, p *parsed) error {
 	}
 	p.Attachments = append(p.Attachments, a)
 	return nil
+}
+
+// rfc2231Name decodes an RFC 2231 file name in a charset other than UTF-8
+// (filename*=iso-8859-1”caf%E9.pdf), which mime.ParseMediaType drops.
+func rfc2231Name(h message.Header) string {
+	for _, f := range []struct{ field, key string }{{"Content-Disposition", "filename*="}, {"Content-Type", "name*="}} {
+		v := h.Get(f.field)
+		i := strings.Index(strings.ToLower(v), f.key)
+		if i < 0 {
+			continue
+		}
+		v = v[i+len(f.key):]
+		if j := strings.IndexByte(v, ';'); j >= 0 {
+			v = v[:j]
+		}
+		parts := strings.SplitN(strings.Trim(strings.TrimSpace(v), `"`), "'", 3)
+		if len(parts) != 3 {
+			continue
+		}
+		raw, err := url.PathUnescape(parts[2])
+		if err != nil {
+			continue
+		}
+		r, err := charset.Reader(parts[0], strings.NewReader(raw))
+		if err != nil {
+			continue
+		}
+		if b, err := io.ReadAll(io.LimitReader(r, 1024)); err == nil {
+			return string(b)
+		}
+	}
+	return ""
 }
 
 // wantsType reports whether an attachment passes a rule's type list:
