@@ -312,3 +312,24 @@ func unusableStatus(err error) int {
 	}
 	return 0
 }
+
+// A rule moving to a folder that does not exist keeps its documents,
+// reports the refusal and does not import the message again.
+func TestRefusedAfterActionIsReported(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	ctx := context.Background()
+	e := newEnv(t, st, []string{"127.0.0.1"}, true)
+	acc := e.account(t, "tls")
+	r := e.billingRule(t, acc, "move")
+	if _, err := e.s.UpdateRule(ctx, e.actor.UserID, r.ID, RuleInput{MoveTo: ptr("Nowhere")}); err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Deliver(t, "INBOX", imaptest.Invoice("m1"))
+	res, err := e.s.Poll(ctx, acc.ID)
+	if err != nil || res.Documents != 2 || len(res.Failed) != 1 || !strings.Contains(res.Failed[0], "refused to move") {
+		t.Fatalf("poll = %+v %q, %v", res, res.Failed, err)
+	}
+	if res, err := e.s.Poll(ctx, acc.ID); err != nil || res.Documents != 0 {
+		t.Fatalf("second poll = %+v, %v", res, err)
+	}
+}

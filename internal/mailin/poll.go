@@ -256,7 +256,13 @@ func (s *Service) consume(ctx context.Context, c *imapclient.Client, acc *store.
 		return err
 	}
 	if err := s.after(c, r, uids); err != nil {
-		return fmt.Errorf("after-action %s: %w", r.After, err)
+		var ie *imap.Error
+		if !errors.As(err, &ie) {
+			return fmt.Errorf("after-action %s: %w", r.After, err)
+		}
+		// The server refused (a missing folder to move to): this message
+		// stays where it is, reported; its documents are kept.
+		problems = append(problems, fmt.Sprintf("the server refused to %s it: %s", strings.ReplaceAll(r.After, "_", " "), ie.Text))
 	}
 	if err := hook.at("before-done"); err != nil {
 		return err
