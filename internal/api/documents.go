@@ -280,7 +280,8 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Princi
 	q := r.URL.Query()
 	f := store.DocumentFilter{TopicID: q.Get("topic_id"), Status: q.Get("status"), Sort: q.Get("sort"), Source: q.Get("source")}
 	if f.Source != "" && !slices.Contains(documentSources, f.Source) {
-		s.writeError(w, r, apperr.Fields("invalid source", map[string]string{"source": strings.Join(documentSources, ", ")}))
+		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown source " + strconv.Quote(f.Source),
+			Fields: map[string]string{"source": strings.Join(documentSources, ", ")}})
 		return
 	}
 	switch f.Status {

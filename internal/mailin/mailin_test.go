@@ -165,6 +165,18 @@ func TestPollImportsAttachmentsOnceAndMoves(t *testing.T) {
 		if n := len(e.mailDocs(t)); n != 2 {
 			t.Errorf("documents after second poll = %d", n)
 		}
+		if err := e.s.DeleteAccount(ctx, e.actor, acc.ID); err != nil {
+			t.Fatal(err)
+		}
+		for action, want := range map[string]int{"mail.account_add": 1, "mail.consume": 2, "mail.account_remove": 1} {
+			got, _, err := st.ListAudit(ctx, store.AuditFilter{ActorID: e.actor.UserID, Action: action}, store.Page{Limit: 10})
+			if err != nil || len(got) != want {
+				t.Errorf("audit %s: %d entries, want %d (%v)", action, len(got), want, err)
+			}
+		}
+		if n := len(e.mailDocs(t)); n != 2 {
+			t.Errorf("documents after removing the account = %d", n)
+		}
 	})
 }
 
