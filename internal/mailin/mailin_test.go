@@ -336,9 +336,15 @@ func TestRefusedAfterActionIsReported(t *testing.T) {
 	if _, err := e.s.UpdateRule(ctx, e.actor.UserID, r.ID, RuleInput{MoveTo: ptr("Nowhere")}); err != nil {
 		t.Fatal(err)
 	}
+	// A rule on a folder that does not exist fails alone; the others run.
+	if _, err := e.s.CreateRule(ctx, e.actor.UserID, RuleInput{AccountID: &acc.ID, Name: ptr("first"), Folder: ptr("Missing"),
+		Order: ptr(-1)}); err != nil {
+		t.Fatal(err)
+	}
 	e.srv.Deliver(t, "INBOX", imaptest.Invoice("m1"))
 	res, err := e.s.Poll(ctx, acc.ID)
-	if err != nil || res.Documents != 2 || len(res.Failed) != 1 || !strings.Contains(res.Failed[0], "refused to move") {
+	if err != nil || res.Documents != 2 || len(res.Failed) != 2 || !strings.Contains(res.Failed[0], `rule "first"`) ||
+		!strings.Contains(res.Failed[1], "refused to move") {
 		t.Fatalf("poll = %+v %q, %v", res, res.Failed, err)
 	}
 	if res, err := e.s.Poll(ctx, acc.ID); err != nil || res.Documents != 0 {

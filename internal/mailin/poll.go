@@ -97,7 +97,15 @@ func (s *Service) pollAccount(ctx context.Context, acc *store.MailAccount, hook 
 	}
 	defer c.Close()
 	for _, r := range rules {
-		if err := s.pollRule(ctx, c, acc, r, res, hook); err != nil {
+		err := s.pollRule(ctx, c, acc, r, res, hook)
+		var ie *imap.Error
+		if errors.As(err, &ie) {
+			// The server refused this rule's folder or search: the other
+			// rules still run.
+			res.Failed = append(res.Failed, fmt.Sprintf("rule %q: %v", r.Name, err))
+			continue
+		}
+		if err != nil {
 			return res, fmt.Errorf("rule %q: %w", r.Name, err)
 		}
 	}
