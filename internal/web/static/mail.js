@@ -7,11 +7,26 @@ DV.ready.then(async (me) => {
   let accounts = [];
   let topics = [];
 
-  const accountRow = (a) => DV.el("li", {},
+  // watch reloads the list until the account's poll finished (at most a minute).
+  const watch = (id, since) => {
+    let tries = 0;
+    const tick = async () => {
+      tries++;
+      try {
+        const r = await DV.api("GET", "/api/mail/accounts");
+        const a = (r.items || []).find((x) => x.id === id);
+        if (!a || a.last_poll_at !== since || tries >= 40) { await load(); return; }
+      } catch (e) { fail(e); return; }
+      setTimeout(tick, 1500);
+    };
+    setTimeout(tick, 500);
+  };
+
+  const accountRow = (a) => DV.el("li", { "data-id": a.id },
     DV.el("strong", {}, a.display_name), " ", DV.el("span", { class: "hint" }, a.username + " @ " + a.host + ":" + a.port + " (" + a.security + ")"),
-    DV.el("p", { class: "hint" }, a.last_poll_at ? "Last poll " + DV.date(a.last_poll_at) + ": " + a.last_poll_result : "Not polled yet."),
+    DV.el("p", { class: "hint mail-last-poll" }, a.last_poll_at ? "Last poll " + DV.date(a.last_poll_at) + ": " + a.last_poll_result : "Not polled yet."),
     a.last_error ? DV.el("p", { class: "error" }, a.last_error) : null,
-    DV.el("button", { type: "button", onclick: async (ev) => {
+    DV.el("button", { type: "button", class: "mail-test", onclick: async (ev) => {
       await DV.busy(ev.target, async () => {
         try {
           const r = await DV.api("POST", "/api/mail/accounts/" + a.id + "/test");
@@ -19,8 +34,12 @@ DV.ready.then(async (me) => {
         } catch (e) { fail(e); }
       });
     } }, "Test"),
-    DV.el("button", { type: "button", onclick: async () => {
-      try { await DV.api("POST", "/api/mail/accounts/" + a.id + "/poll"); DV.flash("Polling now; the result shows here when it is done."); } catch (e) { fail(e); }
+    DV.el("button", { type: "button", class: "mail-poll", onclick: async () => {
+      try {
+        await DV.api("POST", "/api/mail/accounts/" + a.id + "/poll");
+        DV.flash("Polling now; the result shows here when it is done.");
+        watch(a.id, a.last_poll_at);
+      } catch (e) { fail(e); }
     } }, "Poll now"),
     DV.el("button", { type: "button", class: "danger", onclick: async () => {
       if (!confirm("Remove the mailbox " + a.display_name + " and its rules? Documents stay.")) return;
@@ -30,7 +49,7 @@ DV.ready.then(async (me) => {
   const ruleRow = (r) => {
     const acc = accounts.find((a) => a.id === r.account_id);
     const what = [r.from && "from " + r.from, r.subject && "subject " + r.subject, r.body && "body " + r.body].filter(Boolean).join(", ") || "every message";
-    return DV.el("li", {},
+    return DV.el("li", { "data-id": r.id },
       DV.el("strong", {}, r.name), " ", DV.el("span", { class: "hint" }, (acc ? acc.display_name : "") + " / " + r.folder + ": " + what +
         "; take " + r.consume + ", then " + r.after.replace("_", " ") + (r.after === "move" ? " to " + r.move_to : "") + (r.enabled ? "" : " (off)")),
       DV.el("button", { type: "button", onclick: async () => {
