@@ -31,6 +31,8 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/mailin"
+	"github.com/docuvault/docuvault/internal/mailin/imaptest"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -65,7 +67,13 @@ type accessEnv struct {
 	api   *api.Server
 	blobs blob.Store
 	dav   *davFolder
+	imap  *imaptest.Server
 }
+
+// noPolls is mail intake's job queue in these tests: polls are not run.
+type noPolls struct{}
+
+func (noPolls) EnqueuePoll(context.Context, string) error { return nil }
 
 func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 	t.Helper()
@@ -102,7 +110,7 @@ func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &accessEnv{authEnv: ae, t: t, blobs: blobs, dav: newDAVFolder(t, "")}
+	e := &accessEnv{authEnv: ae, t: t, blobs: blobs, dav: newDAVFolder(t, ""), imap: imaptest.Start(t)}
 	var handler http.Handler
 	ae.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(ae.srv.Close)
@@ -119,9 +127,13 @@ func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mail, err := mailin.New(st, docs, sealer, guard, noPolls{}, log, mailin.Config{ExtraCAs: e.imap.CAPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.api = api.New(api.Deps{Logger: log, Store: st, Blobs: blobs, Accounts: accounts, Documents: docs,
 		Classify: classify.NewService(st, sealer, classify.Defaults{}, nil, log), Cloud: cloudSvc,
-		Audit: audit.New(st, blobs, log, time.Hour), Jobs: eng})
+		Audit: audit.New(st, blobs, log, time.Hour), Jobs: eng, Mail: mail})
 	handler = e.api.Handler()
 	return e
 }
@@ -360,12 +372,13 @@ type aliceObjects struct {
 	userID, email                                        string
 	doc, trashed, topic, upload, token, tokenID, session string
 	account, suggestion                                  string
+	mailAccount, mailRule                                string
 }
 
 // secrets that must never reach another user.
 func (a aliceObjects) secrets() []string {
 	return []string{a.userID, a.email, a.doc, a.trashed, a.topic, a.upload, a.tokenID, a.token, a.session, a.account,
-		a.suggestion, "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
+		a.suggestion, a.mailAccount, a.mailRule, "AliceMailRule", "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
 }
 
 func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
@@ -404,6 +417,10 @@ func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
 	acc := alice.must(201, "POST", "/api/cloud/webdav", map[string]any{"server_url": e.dav.srv.URL, "username": "alice",
 		"password": "app-pass", "display_name": "Alice Drive"})
 	a.account = acc["id"].(string)
+	a.mailAccount = alice.must(201, "POST", "/api/mail/accounts", map[string]any{"host": e.imap.Host, "port": e.imap.TLSPort,
+		"security": "tls", "username": e.imap.User, "password": e.imap.Pass})["id"].(string)
+	a.mailRule = alice.must(201, "POST", "/api/mail/rules", map[string]any{"account_id": a.mailAccount, "name": "AliceMailRule",
+		"folder": "INBOX", "consume": "attachments", "after": "mark_read", "topic_ids": []string{a.topic}, "enabled": true, "order": 1})["id"].(string)
 	a.suggestion = "AliceSuggestion Zanzibar"
 	if err := e.st.AddSuggestions(ctx, id, []store.TopicSuggestion{{Name: a.suggestion, Reason: "quokka papers",
 		DocumentIDs: []string{a.doc}}}); err != nil {
@@ -445,6 +462,8 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 		mine := out["document"].(map[string]any)["id"].(string)
 		myTopic := mallory.must(201, "POST", "/api/topics", map[string]any{"name": "Mine"})["topic"].(map[string]any)["id"].(string)
 		aliceMe := alice.must(200, "GET", "/api/me", nil)["user"].(map[string]any)
+		myMail := mallory.must(201, "POST", "/api/mail/accounts", map[string]any{"host": e.imap.Host, "port": e.imap.StartTLSPort,
+			"security": "starttls", "username": e.imap.User, "password": e.imap.Pass})["id"].(string)
 
 		type probe struct {
 			method, path, body string
@@ -482,6 +501,16 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			nf("PUT", "/api/cloud/"+a.account, `{"server_url":"http://127.0.0.1:9/dav","username":"u","password":"p"}`, a.account),
 			nf("PUT", "/api/settings/storage", `{"backend":"`+a.account+`"}`, a.account),
 			nf("GET", "/api/cloud/google/authorize?account_id="+a.account, "", a.account),
+			nf("PATCH", "/api/mail/accounts/"+a.mailAccount, `{"display_name":"pwned"}`, a.mailAccount),
+			nf("DELETE", "/api/mail/accounts/"+a.mailAccount, "", a.mailAccount),
+			nf("POST", "/api/mail/accounts/"+a.mailAccount+"/test", "", a.mailAccount),
+			nf("POST", "/api/mail/accounts/"+a.mailAccount+"/poll", "", a.mailAccount),
+			nf("GET", "/api/mail/rules?account_id="+a.mailAccount, "", a.mailAccount),
+			nf("POST", "/api/mail/rules", `{"account_id":"`+a.mailAccount+`","name":"x","folder":"INBOX","consume":"attachments","after":"mark_read","enabled":true,"order":0}`, a.mailAccount),
+			nf("PATCH", "/api/mail/rules/"+a.mailRule, `{"name":"pwned"}`, a.mailRule),
+			nf("DELETE", "/api/mail/rules/"+a.mailRule, "", a.mailRule),
+			// Alice's topic in a rule of Mallory's own account is not found.
+			nf("POST", "/api/mail/rules", `{"account_id":"`+myMail+`","name":"x","folder":"INBOX","consume":"attachments","after":"mark_read","topic_ids":["`+a.topic+`"],"enabled":true,"order":0}`, a.topic),
 			// Alice's topic on Mallory's own document is refused like a missing topic.
 			{"PATCH", "/api/documents/" + mine, `{"topic_ids":["` + a.topic + `"]}`, a.topic, 422, "invalid_input"},
 		}
@@ -548,6 +577,8 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			{"/api/tokens", a.tokenID},
 			{"/api/auth/sessions", a.session},
 			{"/api/cloud", a.account},
+			{"/api/mail/accounts", a.mailAccount},
+			{"/api/mail/rules", a.mailRule},
 			{"/api/audit", a.doc},
 			{"/api/audit?actor_id=" + a.userID, a.doc},
 			{"/api/me", a.email},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -65,6 +66,7 @@ type documentJSON struct {
 	Language         string         `json:"language,omitempty"`
 	Topics           []topicRefJSON `json:"topics"`
 	Storage          storageJSON    `json:"storage"`
+	Source           sourceJSON     `json:"source"`
 	HasThumbnail     bool           `json:"has_thumbnail"`
 	Notes            string         `json:"notes,omitempty"`
 	DeletedAt        *time.Time     `json:"deleted_at,omitempty"`
@@ -72,6 +74,28 @@ type documentJSON struct {
 	UpdatedAt        time.Time      `json:"updated_at"`
 	Snippet          string         `json:"snippet,omitempty"`
 	Score            *float64       `json:"score,omitempty"`
+}
+
+// sourceJSON says where a document came from: kind is upload, consume,
+// import, api or mail; mail adds the message's details.
+type sourceJSON struct {
+	Kind       string     `json:"kind"`
+	From       string     `json:"from,omitempty"`
+	Subject    string     `json:"subject,omitempty"`
+	MessageID  string     `json:"message_id,omitempty"`
+	ReceivedAt *time.Time `json:"received_at,omitempty"`
+}
+
+func toSourceJSON(d *store.Document) sourceJSON {
+	out := sourceJSON{Kind: d.SourceKind}
+	if d.SourceDetail != "" {
+		_ = json.Unmarshal([]byte(d.SourceDetail), &out) // written by DocuVault; a bad row shows the kind alone
+		out.Kind = d.SourceKind
+	}
+	if out.Kind == "" {
+		out.Kind = store.SourceUpload
+	}
+	return out
 }
 
 type storageJSON struct {
@@ -86,6 +110,7 @@ func toDocumentJSON(d *store.Document) documentJSON {
 		ErrorSummary: document.FailureSummary(d.MIMEType, d.Error), PageCount: d.PageCount,
 		Language: d.Language, Topics: []topicRefJSON{}, HasThumbnail: d.ThumbnailKey != "", Notes: d.Notes,
 		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
+		Source:    toSourceJSON(d),
 		DeletedAt: d.DeletedAt, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
 	for _, t := range d.Topics {
 		out.Topics = append(out.Topics, topicRefJSON{ID: t.TopicID, Name: t.Name, Source: t.Source, Confidence: t.Confidence})
@@ -177,6 +202,9 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 	a := actor(r, p)
 	var staged *document.Staged
 	opts := document.CommitOptions{AllowDuplicate: allowDup}
+	if p.Via == "api_token" {
+		opts.SourceKind = store.SourceAPI
+	}
 	fail := func(err error) {
 		if staged != nil {
 			docs.Discard(r.Context(), staged)
@@ -241,14 +269,21 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 	writeJSON(w, http.StatusCreated, map[string]any{"document": toDocumentJSON(d)})
 }
 
+var documentSources = []string{store.SourceUpload, store.SourceConsume, store.SourceImport, store.SourceAPI, store.SourceMail}
+
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r, "q", "topic_id", "status", "sort", "prefix_last")
+	pg, err := pageFrom(r, "q", "topic_id", "status", "sort", "prefix_last", "source")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	f := store.DocumentFilter{TopicID: q.Get("topic_id"), Status: q.Get("status"), Sort: q.Get("sort")}
+	f := store.DocumentFilter{TopicID: q.Get("topic_id"), Status: q.Get("status"), Sort: q.Get("sort"), Source: q.Get("source")}
+	if f.Source != "" && !slices.Contains(documentSources, f.Source) {
+		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown source " + strconv.Quote(f.Source),
+			Fields: map[string]string{"source": strings.Join(documentSources, ", ")}})
+		return
+	}
 	switch f.Status {
 	case "", store.StatusProcessing, store.StatusReady, store.StatusFailed:
 	default:

@@ -33,6 +33,7 @@ func TestListRejectsUnknownSortAndFilters(t *testing.T) {
 			{"topic=abc", "topic"},
 			{"q=quokka&stauts=ready", "stauts"},
 			{"owner_id=someone-else", "owner_id"},
+			{"source=fax", "source"},
 		} {
 			res, b := e.do(bob, "GET", "/api/documents?"+c.query, nil, "")
 			if res.StatusCode != 400 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
@@ -49,10 +50,17 @@ func TestListRejectsUnknownSortAndFilters(t *testing.T) {
 			}
 		}
 		for _, query := range []string{"", "sort=title", "sort=-created_at", "q=quokka&sort=relevance", "q=quokka&sort=created_at",
-			"status=ready&topic_id=&limit=5", "sort=" + url.QueryEscape("-title")} {
+			"status=ready&topic_id=&limit=5", "sort=" + url.QueryEscape("-title"), "source=upload", "q=quokka&source=mail"} {
 			if res, b := e.do(bob, "GET", "/api/documents?"+query, nil, ""); res.StatusCode != 200 {
 				t.Errorf("%s: %d %s", query, res.StatusCode, b)
 			}
+		}
+		// An upload is from an upload, not from mail.
+		if res, b := e.do(bob, "GET", "/api/documents?source=upload", nil, ""); res.StatusCode != 200 || !strings.Contains(string(b), `"source":{"kind":"upload"}`) {
+			t.Errorf("source=upload: %d %s", res.StatusCode, b)
+		}
+		if res, b := e.do(bob, "GET", "/api/documents?source=mail", nil, ""); res.StatusCode != 200 || !strings.Contains(string(b), `"items":[]`) {
+			t.Errorf("source=mail: %d %s", res.StatusCode, b)
 		}
 	})
 }

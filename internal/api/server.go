@@ -20,6 +20,7 @@ import (
 	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/mailin"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -52,6 +53,8 @@ type Deps struct {
 	// Cloud connects users' cloud drives and chooses where documents
 	// live; nil answers 503 on those routes.
 	Cloud *cloud.Service
+	// Mail is mail intake from IMAP mailboxes; nil answers 503.
+	Mail *mailin.Service
 	// TrustedProxies are the reverse proxies (TRUSTED_PROXIES) whose
 	// X-Forwarded-For and Forwarded headers name the client; empty ignores
 	// those headers.
@@ -116,6 +119,7 @@ func (s *Server) register() {
 	s.registerClassify()
 	s.registerJobs()
 	s.registerCloud()
+	s.registerMail()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

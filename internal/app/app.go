@@ -34,6 +34,7 @@ import (
 	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/integrity"
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/mailin"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/web"
@@ -74,6 +75,7 @@ type App struct {
 	Pipeline    *pipeline.Pipeline // nil unless this process works jobs
 	Classifier  Classifier         // classifies documents in the classify job
 	Cloud       *cloud.Service     // users' cloud drives and document placement
+	Mail        *mailin.Service    // mail intake from users' IMAP mailboxes
 	Accounts    *auth.Service
 	ClassifySvc *classify.Service
 	Sealer      *seal.Sealer // seals per-user secrets under CLOUD_CREDS_KEY
@@ -165,6 +167,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err := a.buildCloud(); err != nil {
 		return err
 	}
+	if err := a.buildMail(); err != nil {
+		return err
+	}
 	a.Audit = audit.New(a.Store, a.Blobs, a.Log, time.Duration(cfg.AuditRetentionDays)*24*time.Hour)
 	a.Health = map[string]api.HealthCheck{"database": a.Store.Ping, "storage": a.Blobs.Check}
 	if err := a.buildAccounts(ctx); err != nil {
@@ -252,6 +257,7 @@ func (a *App) API() *api.Server {
 		Jobs:           a.Jobs,
 		Audit:          a.Audit,
 		Cloud:          a.Cloud,
+		Mail:           a.Mail,
 		MetricsToken:   a.Config.MetricsToken,
 		TrustedProxies: a.Config.TrustedProxies,
 		Extra:          a.mountUI,

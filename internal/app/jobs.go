@@ -183,5 +183,6 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 		e.AddPeriodic(jobs.PeriodicPurge, jobs.Every(time.Hour), func() jobs.Args { return purgeArgs{} }, true),
 		e.AddPeriodic(jobs.PeriodicAuditExport, jobs.DailyUTC(), func() jobs.Args { return auditExportArgs{} }, true),
 	}
+	add = append(add, a.registerMailJobs(e)...)
 	return errors.Join(add...)
 }

@@ -107,7 +107,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey, Status: d.Status,
 			Error: d.Error, PageCount: d.PageCount, Language: d.Language, ThumbnailKey: d.ThumbnailKey,
 			StorageBackend: "system", StorageState: "stored", Notes: d.Notes, DeletedAt: d.DeletedAt,
-			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+			SourceKind: d.Source, SourceDetail: d.SourceDetail, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 		for _, a := range d.Topics {
 			sd.Topics = append(sd.Topics, store.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})
 		}

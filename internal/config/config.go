@@ -93,10 +93,12 @@ type Config struct {
 	MaxTextBytes          int           // MAX_TEXT_BYTES: extracted text kept and indexed per document
 	ShutdownTimeout       time.Duration
 	LogLevel              string
-	LogFormat             string // "text" or "json"
-	MetricsToken          string // when set, /metrics requires "Authorization: Bearer <token>"
-	ConsumeDir            string // CONSUME_DIR: a folder serve watches and imports from
-	ConsumeUser           string // CONSUME_USER: email of the account consumed files go to
+	LogFormat             string        // "text" or "json"
+	MetricsToken          string        // when set, /metrics requires "Authorization: Bearer <token>"
+	ConsumeDir            string        // CONSUME_DIR: a folder serve watches and imports from
+	ConsumeUser           string        // CONSUME_USER: email of the account consumed files go to
+	MailPollInterval      time.Duration // MAIL_POLL_INTERVAL: how often every mail account is polled
+	MailCAFile            string        // MAIL_CA_FILE: PEM CA certificates trusted for IMAP servers, besides the system's
 }
 
 // Variable describes one environment variable, for --help and the README.
@@ -164,6 +166,8 @@ var Variables = []Variable{
 	{"METRICS_TOKEN", "", "bearer token required by /metrics when set (or _FILE)"},
 	{"CONSUME_DIR", "", "folder that serve watches; files dropped there are imported"},
 	{"CONSUME_USER", "", "email of the account that consumed files belong to"},
+	{"MAIL_POLL_INTERVAL", "10m", "how often connected mailboxes are polled"},
+	{"MAIL_CA_FILE", "", "PEM file of extra CA certificates trusted for IMAP servers (a private CA)"},
 }
 
 // Getenv looks a variable up; tests pass a map instead of the process environment.
@@ -232,6 +236,8 @@ func Load(getenv Getenv) (*Config, error) {
 		MetricsToken:          l.secret("METRICS_TOKEN"),
 		ConsumeDir:            l.str("CONSUME_DIR", ""),
 		ConsumeUser:           l.str("CONSUME_USER", ""),
+		MailPollInterval:      l.duration("MAIL_POLL_INTERVAL", 10*time.Minute),
+		MailCAFile:            l.str("MAIL_CA_FILE", ""),
 	}
 	if len(c.OCRLanguages) == 0 {
 		c.OCRLanguages = []string{"eng"}
@@ -337,6 +343,9 @@ func (c *Config) validate(l *loader) {
 	}
 	if (c.ConsumeDir == "") != (c.ConsumeUser == "") {
 		l.fail("CONSUME_DIR", "CONSUME_DIR and CONSUME_USER go together")
+	}
+	if c.MailPollInterval < time.Minute {
+		l.fail("MAIL_POLL_INTERVAL", "must be at least 1m")
 	}
 	if c.CloudCredsKey != "" && len(c.CloudCredsKey) < 32 {
 		l.fail("CLOUD_CREDS_KEY", "must be at least 32 characters")

@@ -30,6 +30,9 @@ func TestDefaults(t *testing.T) {
 	if c.ProcessTimeout != 5*time.Minute || c.MaxTextBytes != 4<<20 {
 		t.Fatalf("processing limits: %v, %d bytes", c.ProcessTimeout, c.MaxTextBytes)
 	}
+	if c.MailPollInterval != 10*time.Minute || c.MailCAFile != "" {
+		t.Fatalf("mail intake: every %v, CA file %q", c.MailPollInterval, c.MailCAFile)
+	}
 }
 
 func TestValidationNamesEachBadVariable(t *testing.T) {
@@ -48,11 +51,12 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"LMSTUDIO_BASE_URL":   "http://user:pw@gpu:1234/v1",
 		"PROCESS_TIMEOUT":     "0s",
 		"MAX_TEXT_BYTES":      "1000",
+		"MAIL_POLL_INTERVAL":  "5s",
 	}))
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES", "MAIL_POLL_INTERVAL"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

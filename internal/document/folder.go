@@ -53,7 +53,7 @@ func (s *Service) ImportFolder(ctx context.Context, a Actor, dir string, progres
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		dup, size, err := s.importFile(ctx, a, p)
+		dup, size, err := s.importFile(ctx, a, p, store.SourceImport)
 		switch {
 		case err != nil && isFileRefusal(err):
 			st.Refused++
@@ -95,7 +95,7 @@ func refusalMessage(err error) string {
 }
 
 // importFile uploads one file unless the actor already has its content.
-func (s *Service) importFile(ctx context.Context, a Actor, path string) (duplicate bool, size int64, err error) {
+func (s *Service) importFile(ctx context.Context, a Actor, path, source string) (duplicate bool, size int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return false, 0, err
@@ -117,7 +117,7 @@ func (s *Service) importFile(ctx context.Context, a Actor, path string) (duplica
 	if err != nil {
 		return false, 0, err
 	}
-	if _, err := s.Commit(ctx, a, staged, CommitOptions{}); err != nil {
+	if _, err := s.Commit(ctx, a, staged, CommitOptions{SourceKind: source}); err != nil {
 		if apperr.Is(err, apperr.Conflict) {
 			return true, size, nil
 		}
@@ -144,7 +144,7 @@ func (s *Service) ConsumeOnce(ctx context.Context, a Actor, dir string, settle t
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		dup, size, err := s.importFile(ctx, a, p)
+		dup, size, err := s.importFile(ctx, a, p, store.SourceConsume)
 		dest := ".imported"
 		switch {
 		case err != nil && isFileRefusal(err):

@@ -145,6 +145,14 @@ type CommitOptions struct {
 	Title          string
 	TopicIDs       []string
 	AllowDuplicate bool
+	// SourceKind and SourceDetail say where the document came from
+	// (store.Document); "" is an upload.
+	SourceKind   string
+	SourceDetail string
+	// Record, when set, runs in the document's transaction after the row
+	// is inserted: the caller's record of the import commits with it or
+	// not at all (mail intake records the message part it consumed).
+	Record func(tx *store.Store, documentID string) error
 }
 
 // Commit turns a staged file into a document: one transaction charges the
@@ -184,7 +192,8 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 		}
 	}
 	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, TitleAuto: auto, OriginalFilename: st.Filename,
-		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey}
+		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey,
+		SourceKind: o.SourceKind, SourceDetail: o.SourceDetail}
 	insert := func(tx *store.Store) error {
 		// inTx runs first: a direct upload's reservation it releases makes
 		// room for the charge of the real size.
@@ -198,6 +207,11 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 		}
 		if err := tx.CreateDocument(ctx, d); err != nil {
 			return err
+		}
+		if o.Record != nil {
+			if err := o.Record(tx, d.ID); err != nil {
+				return err
+			}
 		}
 		if len(o.TopicIDs) > 0 {
 			if err := tx.SetUserTopics(ctx, a.UserID, d.ID, o.TopicIDs); err != nil {

@@ -40,9 +40,15 @@ type Document struct {
 	// in the file during processing replaces it. Written by CreateDocument
 	// only, cleared by UpdateDocumentTitle.
 	TitleAuto bool
-	DeletedAt *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// SourceKind says where the document came from: SourceUpload (the
+	// default), SourceConsume, SourceImport, SourceAPI or SourceMail;
+	// SourceDetail is JSON with the details (for mail: from, subject,
+	// message_id, received_at). Written by CreateDocument only.
+	SourceKind   string
+	SourceDetail string
+	DeletedAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 
 	Topics []DocumentTopic // filled by the list and get methods
 }
@@ -55,12 +61,21 @@ type DocumentTopic struct {
 	Confidence *float64
 }
 
+// Document sources (Document.SourceKind).
+const (
+	SourceUpload  = "upload"
+	SourceConsume = "consume"
+	SourceImport  = "import"
+	SourceAPI     = "api"
+	SourceMail    = "mail"
+)
+
 // ErrQuota is returned when a change would take an owner past a quota.
 var ErrQuota = errors.New("store: quota exceeded")
 
 const documentColumns = `d.id, d.owner_id, d.title, d.original_filename, d.mime_type, d.size_bytes, d.sha256,
 	d.blob_key, d.status, d.error, d.page_count, d.language, d.thumbnail_key, d.storage_backend,
-	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.deleted_at, d.created_at, d.updated_at`
+	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.source_kind, d.source_detail, d.deleted_at, d.created_at, d.updated_at`
 
 func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var d Document
@@ -68,7 +83,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var deleted sql.NullTime
 	err := row.Scan(&d.ID, &d.OwnerID, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
 		&d.BlobKey, &d.Status, &d.Error, &pages, &d.Language, &d.ThumbnailKey, &d.StorageBackend,
-		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &deleted, &d.CreatedAt, &d.UpdatedAt)
+		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &d.SourceKind, &d.SourceDetail, &deleted, &d.CreatedAt, &d.UpdatedAt)
 	if err != nil {
 		return nil, normalize(err)
 	}
@@ -99,16 +114,19 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 	if d.StorageState == "" {
 		d.StorageState = "stored"
 	}
+	if d.SourceKind == "" {
+		d.SourceKind = SourceUpload
+	}
 	d.CreatedAt = now()
 	d.UpdatedAt = d.CreatedAt
 	cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status,
-		storage_backend, storage_state, created_at, updated_at, title_auto`
-	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14`
+		storage_backend, storage_state, created_at, updated_at, title_auto, source_kind, source_detail`
+	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16`
 	extraCols, extraVals := s.search.documentInsert()
 	cols, vals = cols+extraCols, vals+extraVals
 	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
 		d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status,
-		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt, d.TitleAuto)
+		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt, d.TitleAuto, d.SourceKind, d.SourceDetail)
 	if err != nil {
 		return fmt.Errorf("create document: %w", normalize(err))
 	}
@@ -189,6 +207,7 @@ func (s *Store) DocumentByHash(ctx context.Context, ownerID, sha string) (*Docum
 type DocumentFilter struct {
 	TopicID string
 	Status  string
+	Source  string // a source kind, e.g. SourceMail
 	Sort    string // "created_at" (default newest first is "-created_at"), "title", "-title"
 	Trashed bool   // list the trash instead
 }
@@ -205,6 +224,9 @@ func (s *Store) ListDocuments(ctx context.Context, ownerID string, f DocumentFil
 	}
 	if f.Status != "" {
 		where = append(where, "d.status = "+arg(f.Status))
+	}
+	if f.Source != "" {
+		where = append(where, "d.source_kind = "+arg(f.Source))
 	}
 	if f.TopicID != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(f.TopicID)+")")

@@ -88,6 +88,9 @@ func (sq *searchSQL) where() string {
 	if sq.f.Status != "" {
 		w = append(w, "d.status = "+sq.arg(sq.f.Status))
 	}
+	if sq.f.Source != "" {
+		w = append(w, "d.source_kind = "+sq.arg(sq.f.Source))
+	}
 	if sq.f.TopicID != "" {
 		w = append(w, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+sq.arg(sq.f.TopicID)+")")
 	}
