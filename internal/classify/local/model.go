@@ -68,8 +68,10 @@ type Model struct {
 	weights   [][]float32 // [topic][feature]
 	bias      []float32
 	threshold float64
-	maxText   int
-	report    Report
+	// cuts are the per-topic thresholds calibrated by cross-validation (nil: threshold for all).
+	cuts    []float64
+	maxText int
+	report  Report
 }
 
 // Topics returns the IDs of the topics the model learned.
@@ -78,15 +80,25 @@ func (m *Model) Topics() []string { return append([]string(nil), m.topics...) }
 // Report returns the training report: per-topic example counts and untrained topics.
 func (m *Model) Report() Report { return m.report }
 
-// Threshold returns the confidence a topic needs before Assign returns it.
+// Threshold returns the default cut: the confidence a topic needs when it has no calibrated cut.
 func (m *Model) Threshold() float64 { return m.threshold }
 
-// SetThreshold changes the assignment threshold; it must lie in (0,1).
+// Cut returns the confidence topic needs before Assign applies it: its calibrated cut, or Threshold.
+func (m *Model) Cut(topic string) float64 {
+	for k, id := range m.topics {
+		if id == topic && k < len(m.cuts) {
+			return m.cuts[k]
+		}
+	}
+	return m.threshold
+}
+
+// SetThreshold makes t the cut of every topic, dropping calibrated cuts; it must lie in (0,1).
 func (m *Model) SetThreshold(t float64) error {
 	if !(t > 0 && t < 1) {
 		return fmt.Errorf("local: threshold %v outside (0,1)", t)
 	}
-	m.threshold = t
+	m.threshold, m.cuts = t, nil
 	return nil
 }
 
@@ -108,14 +120,25 @@ func (m *Model) Scores(text string) []Score {
 	return out
 }
 
-// Assign returns the topics whose confidence is at least the model's threshold, highest first.
+// Assign returns the topics whose confidence reaches their cut (see Cut), highest first.
 func (m *Model) Assign(text string) []Score {
+	applied, _ := m.Classify(text, 0, 0)
+	return applied
+}
+
+// Classify returns the applied topics (confidence at least the topic's cut, highest first) and the
+// candidates: at most maxCandidates topics (all when <= 0) with confidence at least floor, highest first.
+func (m *Model) Classify(text string, floor float64, maxCandidates int) (applied, candidates []Score) {
 	all := m.Scores(text)
-	n := 0
-	for n < len(all) && all[n].Confidence >= m.threshold {
-		n++
+	for _, s := range all {
+		if s.Confidence >= m.Cut(s.TopicID) {
+			applied = append(applied, s)
+		}
+		if s.Confidence >= floor && (maxCandidates <= 0 || len(candidates) < maxCandidates) {
+			candidates = append(candidates, s)
+		}
 	}
-	return all[:n]
+	return applied, candidates
 }
 
 // sparse is an L2-normalised TF-IDF vector.
