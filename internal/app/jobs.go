@@ -11,6 +11,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/classify/local"
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
@@ -47,6 +48,26 @@ func (classifyArgs) InsertOpts() river.InsertOpts {
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
 }
 
+// trainArgs trains one user's local classifier now (POST /api/classifier/train).
+type trainArgs struct {
+	UserID string `json:"user_id"`
+}
+
+func (trainArgs) Kind() string { return "classifier.train" }
+func (trainArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueDefault, MaxAttempts: 3,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
+}
+
+// trainDueArgs trains every user whose labels changed and then settled (classify.TrainDelay).
+type trainDueArgs struct{}
+
+func (trainDueArgs) Kind() string { return jobs.PeriodicTrainDue }
+func (trainDueArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: jobs.QueueDefault, MaxAttempts: 1,
+		UniqueOpts: river.UniqueOpts{ByState: pendingStates}}
+}
+
 type cleanupArgs struct{}
 
 func (cleanupArgs) Kind() string { return jobs.PeriodicCleanupUploads }
@@ -78,6 +99,41 @@ func (q enqueuer) EnqueueProcess(ctx context.Context, tx *store.Store, id string
 
 func (q enqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
 	_, err := q.e.EnqueueTx(ctx, tx, classifyArgs{DocumentID: id}, nil)
+	return err
+}
+
+func (q enqueuer) EnqueueTrain(ctx context.Context, userID string) error {
+	_, err := q.e.Enqueue(ctx, trainArgs{UserID: userID}, nil)
+	return err
+}
+
+// Trainer trains users' local classifiers (the classify package provides it).
+type Trainer interface {
+	Train(ctx context.Context, userID string) (*local.Model, error)
+	TrainDue(ctx context.Context, now time.Time) (int, error)
+}
+
+type trainWorker struct {
+	river.WorkerDefaults[trainArgs]
+	t Trainer
+}
+
+func (w *trainWorker) Timeout(*river.Job[trainArgs]) time.Duration { return 10 * time.Minute }
+
+func (w *trainWorker) Work(ctx context.Context, job *river.Job[trainArgs]) error {
+	_, err := w.t.Train(ctx, job.Args.UserID)
+	return err
+}
+
+type trainDueWorker struct {
+	river.WorkerDefaults[trainDueArgs]
+	t Trainer
+}
+
+func (w *trainDueWorker) Timeout(*river.Job[trainDueArgs]) time.Duration { return 30 * time.Minute }
+
+func (w *trainDueWorker) Work(ctx context.Context, _ *river.Job[trainDueArgs]) error {
+	_, err := w.t.TrainDue(ctx, time.Now())
 	return err
 }
 
@@ -189,6 +245,8 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 	add := []error{
 		jobs.AddWorker(e, &processWorker{p: a.Pipeline}),
 		jobs.AddWorker(e, &classifyWorker{c: a.Classifier}),
+		jobs.AddWorker(e, &trainWorker{t: a.ClassifySvc}),
+		jobs.AddWorker(e, &trainDueWorker{t: a.ClassifySvc}),
 		jobs.AddWorker(e, &cleanupWorker{docs: a.Documents, blobs: a.Blobs}),
 		jobs.AddWorker(e, &purgeWorker{docs: a.Documents, audit: a.Audit, extra: a.purges}),
 		jobs.AddWorker(e, &auditExportWorker{audit: a.Audit}),
@@ -199,6 +257,8 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil }, false),
 		e.AddPeriodic(jobs.PeriodicPurge, jobs.Every(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return purgeArgs{}, nil }, true),
+		e.AddPeriodic(jobs.PeriodicTrainDue, jobs.Every(5*time.Second),
+			func() (river.JobArgs, *river.InsertOpts) { return trainDueArgs{}, nil }, true),
 		e.AddPeriodic(jobs.PeriodicAuditExport, jobs.DailyUTC(),
 			func() (river.JobArgs, *river.InsertOpts) { return auditExportArgs{}, nil }, true),
 	}
