@@ -70,6 +70,8 @@ type Service struct {
 	trainMu sync.Map // user id -> *sync.Mutex: one training per user at a time
 	models  sync.Map // user id -> *cachedModel
 	jobs    Enqueuer
+	// afterExamples, when set (tests), runs between reading the training examples and saving the model.
+	afterExamples func()
 }
 
 // Enqueuer queues the service's background work; without one (tests, tools) training runs in the
@@ -346,6 +348,9 @@ func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error
 	ex, err := s.store.TrainingExamples(ctx, userID, 64<<10)
 	if err != nil {
 		return nil, err
+	}
+	if s.afterExamples != nil {
+		s.afterExamples()
 	}
 	start := time.Now()
 	var m *local.Model
