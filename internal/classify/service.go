@@ -392,19 +392,44 @@ func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error
 // (declined) or failed, with the ranked candidates. Temporary provider failures are returned so the
 // job retries.
 func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error {
-	d, err := s.store.DocumentForJob(ctx, documentID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	waitedOn, err := s.classifyOnce(ctx, documentID)
+	if err != nil || waitedOn < 0 {
 		return err
 	}
+	// Waiting: a training that finished while this ran queued the documents waiting before this one
+	// was recorded; if a model was saved meanwhile, classify with it now.
+	if v, err := s.store.ClassifierModelVersion(ctx, s.ownerOf(ctx, documentID)); err == nil && v != waitedOn {
+		_, err = s.classifyOnce(ctx, documentID)
+		return err
+	}
+	return nil
+}
+
+// ownerOf returns the document's owner ("" when it is gone).
+func (s *Service) ownerOf(ctx context.Context, documentID string) string {
+	if d, err := s.store.DocumentForJob(ctx, documentID); err == nil {
+		return d.OwnerID
+	}
+	return ""
+}
+
+// classifyOnce classifies the document; when it was left waiting for a model it returns the version
+// of the model it saw (0: none), else -1.
+func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, error) {
+	waitedOn := int64(-1)
+	d, err := s.store.DocumentForJob(ctx, documentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, err
+	}
 	if d.Status != store.StatusReady || d.DeletedAt != nil {
-		return nil
+		return -1, nil
 	}
 	topics, err := s.store.ListTopics(ctx, d.OwnerID)
 	if err != nil {
-		return err
+		return -1, err
 	}
 	p, cm, err := s.providerFor(ctx, d.OwnerID, "")
 	c := store.Classification{State: store.ClassificationDone}
@@ -418,11 +443,15 @@ func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error
 	case c.Provider == "local" && (cm == nil || cm.model == nil || len(cm.model.Topics()) == 0):
 		gen, _, gerr := s.store.LabelGeneration(ctx, d.OwnerID)
 		if gerr != nil {
-			return gerr
+			return -1, gerr
 		}
 		c.State, c.Reason = store.ClassificationDeclined, "no topic is learned yet: a topic needs at least 3 documents filed under it, and 3 under other topics"
 		if cm == nil || gen > cm.generation {
 			c.State, c.Reason = store.ClassificationWaiting, "the classifier trains once your topic changes settle; this document is classified then"
+			waitedOn = 0
+			if cm != nil {
+				waitedOn = cm.version
+			}
 		}
 		if cm != nil {
 			c.ModelGeneration = cm.generation
@@ -430,7 +459,7 @@ func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error
 	default:
 		text, terr := s.store.RawDocumentText(ctx, d.ID)
 		if terr != nil {
-			return terr
+			return -1, terr
 		}
 		req := Request{Title: d.Title, Text: text}
 		for _, t := range topics {
@@ -458,31 +487,31 @@ func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error
 			c.Reason = "no topic reached its cut"
 		}
 		if err := s.store.SetAITopics(ctx, d.ID, as); err != nil {
-			return err
+			return -1, err
 		}
 		if err := s.addSuggestions(ctx, d.OwnerID, d.ID, res.Suggestions); err != nil {
-			return err
+			return -1, err
 		}
 	}
 	if err != nil {
 		c.State, c.Reason = store.ClassificationFailed, err.Error()
 		msg := "classification failed: " + err.Error()
 		if serr := s.store.SetClassification(ctx, d.ID, c); serr != nil {
-			return serr
+			return -1, serr
 		}
 		if serr := s.store.SetDocumentError(ctx, d.ID, msg); serr != nil {
-			return serr
+			return -1, serr
 		}
 		if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable) {
-			return err // retried by the job with backoff
+			return -1, err // retried by the job with backoff
 		}
 		s.log.Warn("classification failed", "document", d.ID, "error", err)
-		return nil
+		return -1, nil
 	}
 	if err := s.store.SetClassification(ctx, d.ID, c); err != nil {
-		return err
+		return -1, err
 	}
-	return s.store.SetDocumentError(ctx, d.ID, "")
+	return waitedOn, s.store.SetDocumentError(ctx, d.ID, "")
 }
 
 // State is the local classifier's state for a user, as GET /api/classifier shows it.
