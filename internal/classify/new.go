@@ -89,6 +89,14 @@ var Providers = func() []string {
 	return out
 }()
 
+// LookupProvider reports whether name is a provider, and whether it is a server with no address of its
+// own (ollama, lmstudio: the operator's <NAME>_BASE_URL or the user's base URL names it). Configuration
+// checks loop over Providers with it.
+func LookupProvider(name string) (known, localServer bool) {
+	p, ok := spec(name)
+	return ok && name != "", p.localServer
+}
+
 // spec returns the provider called name ("" is local).
 func spec(name string) (providerSpec, bool) {
 	if name == "" {
