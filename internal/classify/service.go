@@ -378,10 +378,16 @@ func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range ids {
-			if err := s.jobs.EnqueueClassify(ctx, s.store, id); err != nil {
-				return nil, err
+		err = s.store.WithTx(ctx, func(tx *store.Store) error {
+			for _, id := range ids {
+				if err := s.jobs.EnqueueClassify(ctx, tx, id); err != nil {
+					return err
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
@@ -446,7 +452,11 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 			return -1, gerr
 		}
 		c.State, c.Reason = store.ClassificationDeclined, "no topic is learned yet: a topic needs at least 3 documents filed under it, and 3 under other topics"
-		if cm == nil || gen > cm.generation {
+		modelGen := int64(0)
+		if cm != nil {
+			modelGen = cm.generation
+		}
+		if gen > modelGen {
 			c.State, c.Reason = store.ClassificationWaiting, "the classifier trains once your topic changes settle; this document is classified then"
 			waitedOn = 0
 			if cm != nil {

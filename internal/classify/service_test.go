@@ -228,12 +228,41 @@ func TestLabelChangedDuringTrainingLeavesModelStale(t *testing.T) {
 	})
 }
 
-// Topics given at upload count once the document is ready, even when a training ran in between.
+// jobs records what the service queues; like the jobs engine it needs a transaction to queue in.
+type jobs struct {
+	classify []string
+	trains   []string
+}
+
+func (j *jobs) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
+	if tx.Tx() == nil {
+		return fmt.Errorf("EnqueueClassify outside a transaction")
+	}
+	j.classify = append(j.classify, id)
+	return nil
+}
+
+func (j *jobs) EnqueueTrain(ctx context.Context, userID string) error {
+	j.trains = append(j.trains, userID)
+	return nil
+}
+
+// Topics given at upload count once the document is ready, even when a training ran in between, and
+// documents classified while the model was missing or older are queued again after the training.
 func TestUploadLabelsLearnedWhenReady(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		svc := newService(t, st)
+		q := &jobs{}
+		svc.SetEnqueuer(q)
 		owner, ids := user(t, st, "a@x.test", "Taxes", "Health")
+		early := addDoc(t, st, owner, "early", "doctor appointment at the clinic")
+		if err := svc.ClassifyDocument(ctx, early); err != nil {
+			t.Fatal(err)
+		}
+		if _, c := appliedTopics(t, st, owner, early); c.State != "declined" {
+			t.Fatalf("no labels at all: %+v", c)
+		}
 		label(t, st, owner, "Taxes", ids[0])
 		var pending []string
 		for i := range topicTexts["Health"] { // uploaded with a topic, still processing
@@ -263,6 +292,18 @@ func TestUploadLabelsLearnedWhenReady(t *testing.T) {
 		}
 		if m, _ := st.ClassifierModel(ctx, owner); m.Stale || m.ExampleCount != 10 {
 			t.Fatalf("model: %+v", m)
+		}
+		if len(q.classify) == 0 || q.classify[len(q.classify)-1] != early {
+			t.Fatalf("queued for classification: %v, want %s", q.classify, early)
+		}
+		if err := svc.ClassifyDocument(ctx, early); err != nil {
+			t.Fatal(err)
+		}
+		if got, c := appliedTopics(t, st, owner, early); len(got) != 1 || got[0] != ids[1] || c.State != "done" {
+			t.Fatalf("after training: %v %+v", got, c)
+		}
+		if err := svc.RequestTraining(ctx, owner); err != nil || len(q.trains) != 1 {
+			t.Fatalf("train now: %v %v", q.trains, err)
 		}
 	})
 }
