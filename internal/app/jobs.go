@@ -137,6 +137,17 @@ func (w *trainDueWorker) Work(ctx context.Context, _ *river.Job[trainDueArgs]) e
 	return err
 }
 
+// trainDueTick queues a training run only when someone's labels settled since their last training,
+// so the 5-second schedule leaves no job rows behind when nothing changed.
+func (a *App) trainDueTick() (river.JobArgs, *river.InsertOpts) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if due, err := a.ClassifySvc.TrainingDue(ctx, time.Now()); err == nil && !due {
+		return nil, nil
+	}
+	return trainDueArgs{}, nil
+}
+
 type processWorker struct {
 	river.WorkerDefaults[processArgs]
 	p *pipeline.Pipeline
@@ -257,8 +268,7 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 			func() (river.JobArgs, *river.InsertOpts) { return cleanupArgs{}, nil }, false),
 		e.AddPeriodic(jobs.PeriodicPurge, jobs.Every(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return purgeArgs{}, nil }, true),
-		e.AddPeriodic(jobs.PeriodicTrainDue, jobs.Every(5*time.Second),
-			func() (river.JobArgs, *river.InsertOpts) { return trainDueArgs{}, nil }, true),
+		e.AddPeriodic(jobs.PeriodicTrainDue, jobs.Every(5*time.Second), a.trainDueTick, true),
 		e.AddPeriodic(jobs.PeriodicAuditExport, jobs.DailyUTC(),
 			func() (river.JobArgs, *river.InsertOpts) { return auditExportArgs{}, nil }, true),
 	}

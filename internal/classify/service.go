@@ -324,6 +324,12 @@ func (s *Service) TrainDue(ctx context.Context, now time.Time) (int, error) {
 	return len(users), nil
 }
 
+// TrainingDue reports whether TrainDue(now) would train anyone (a cheap check before queueing it).
+func (s *Service) TrainingDue(ctx context.Context, now time.Time) (bool, error) {
+	users, err := s.store.DueTrainings(ctx, now.Add(-TrainDelay))
+	return len(users) > 0, err
+}
+
 // RequestTraining trains the user's model now: queued when the service has an Enqueuer, else at once.
 func (s *Service) RequestTraining(ctx context.Context, userID string) error {
 	if s.jobs != nil {
