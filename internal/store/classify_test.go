@@ -154,3 +154,45 @@ func TestClassificationStorage(t *testing.T) {
 		}
 	})
 }
+
+// Every change to what the classifier learns from bumps the label generation: filing a ready document,
+// trashing and restoring a labelled one, deleting a topic.
+func TestLabelGenerationBumps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := mkUser(t, s, "a@x.test", 0, 0)
+		tp := &store.Topic{OwnerID: a.ID, Name: "Taxes"}
+		if err := s.CreateTopic(ctx, tp); err != nil {
+			t.Fatal(err)
+		}
+		d := mkDoc(t, s, a.ID, "return", 10)
+		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "tax", PageCount: 1}); err != nil {
+			t.Fatal(err)
+		}
+		gen := func() int64 {
+			g, _, err := s.LabelGeneration(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		steps := []struct {
+			name string
+			do   func() error
+		}{
+			{"file", func() error { return s.SetUserTopics(ctx, a.ID, d.ID, []string{tp.ID}) }},
+			{"trash", func() error { return s.TrashDocument(ctx, a.ID, d.ID) }},
+			{"restore", func() error { return s.RestoreDocument(ctx, a.ID, d.ID) }},
+			{"delete topic", func() error { return s.DeleteTopic(ctx, a.ID, tp.ID) }},
+		}
+		for _, st := range steps {
+			before := gen()
+			if err := st.do(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if after := gen(); after != before+1 {
+				t.Errorf("%s: generation %d -> %d", st.name, before, after)
+			}
+		}
+	})
+}
