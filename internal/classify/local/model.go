@@ -105,6 +105,13 @@ func (m *Model) SetThreshold(t float64) error {
 // Scores returns the confidence of every learned topic for text, highest first. A text with no known
 // term gets confidence 0 everywhere: there is no evidence for any topic.
 func (m *Model) Scores(text string) []Score {
+	out := m.score(text)
+	sortScores(out)
+	return out
+}
+
+// score returns the confidences in the order of m.topics.
+func (m *Model) score(text string) []Score {
 	if len(text) > m.maxText {
 		text = text[:m.maxText]
 	}
@@ -116,8 +123,11 @@ func (m *Model) Scores(text string) []Score {
 			out[k].Confidence = sigmoid(dot(m.weights[k], x) + float64(m.bias[k]))
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
 	return out
+}
+
+func sortScores(s []Score) {
+	sort.SliceStable(s, func(i, j int) bool { return s[i].Confidence > s[j].Confidence })
 }
 
 // Assign returns the topics whose confidence reaches their cut (see Cut), highest first.
@@ -129,14 +139,23 @@ func (m *Model) Assign(text string) []Score {
 // Classify returns the applied topics (confidence at least the topic's cut, highest first) and the
 // candidates: at most maxCandidates topics (all when <= 0) with confidence at least floor, highest first.
 func (m *Model) Classify(text string, floor float64, maxCandidates int) (applied, candidates []Score) {
-	all := m.Scores(text)
-	for _, s := range all {
-		if s.Confidence >= m.Cut(s.TopicID) {
+	all := m.score(text)
+	for k, s := range all {
+		cut := m.threshold
+		if k < len(m.cuts) {
+			cut = m.cuts[k]
+		}
+		if s.Confidence >= cut {
 			applied = append(applied, s)
 		}
-		if s.Confidence >= floor && (maxCandidates <= 0 || len(candidates) < maxCandidates) {
-			candidates = append(candidates, s)
+	}
+	sortScores(applied)
+	sortScores(all)
+	for _, s := range all {
+		if s.Confidence < floor || (maxCandidates > 0 && len(candidates) == maxCandidates) {
+			break
 		}
+		candidates = append(candidates, s)
 	}
 	return applied, candidates
 }
