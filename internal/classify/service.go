@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,7 @@ type Service struct {
 	timeout time.Duration
 
 	trainMu sync.Map // user id -> *sync.Mutex: one training per user at a time
-	models  sync.Map // user id -> *cachedModel
+	models  modelCache
 	jobs    Enqueuer
 	// afterExamples, when set (tests), runs between reading the training examples and saving the model.
 	afterExamples func()
@@ -83,6 +84,51 @@ type Enqueuer interface {
 
 // SetEnqueuer sets where trainings and reclassifications are queued.
 func (s *Service) SetEnqueuer(e Enqueuer) { s.jobs = e }
+
+// modelCacheSize is how many users' decoded models a node keeps (a model of 10,000 documents holds
+// about 10 MB); the least recently used one goes first.
+const modelCacheSize = 32
+
+// modelCache keeps the most recently used users' models.
+type modelCache struct {
+	mu    sync.Mutex
+	order *list.List // of *cacheEntry, most recent first
+	byID  map[string]*list.Element
+}
+
+type cacheEntry struct {
+	userID string
+	model  *cachedModel
+}
+
+func (c *modelCache) get(userID string) *cachedModel {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byID[userID]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*cacheEntry).model
+	}
+	return nil
+}
+
+func (c *modelCache) put(userID string, m *cachedModel) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.order, c.byID = list.New(), map[string]*list.Element{}
+	}
+	if e, ok := c.byID[userID]; ok {
+		e.Value.(*cacheEntry).model = m
+		c.order.MoveToFront(e)
+		return
+	}
+	c.byID[userID] = c.order.PushFront(&cacheEntry{userID: userID, model: m})
+	for c.order.Len() > modelCacheSize {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.byID, last.Value.(*cacheEntry).userID)
+	}
+}
 
 // cachedModel is a user's decoded model as stored at version; model is nil when there was nothing to
 // learn from.
@@ -284,8 +330,8 @@ func (s *Service) model(ctx context.Context, userID string) (*cachedModel, error
 	if err != nil {
 		return nil, err
 	}
-	if c, ok := s.models.Load(userID); ok && c.(*cachedModel).version == v {
-		return c.(*cachedModel), nil
+	if c := s.models.get(userID); c != nil && c.version == v {
+		return c, nil
 	}
 	stored, err := s.store.ClassifierModel(ctx, userID)
 	if err != nil {
@@ -304,7 +350,7 @@ func (s *Service) model(ctx context.Context, userID string) (*cachedModel, error
 			c.model = &m
 		}
 	}
-	s.models.Store(userID, c)
+	s.models.put(userID, c)
 	return c, nil
 }
 
