@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -261,6 +263,76 @@ func TestClassificationThroughBinary(t *testing.T) {
 	}
 	if strings.Contains(p.logs.String(), "e2e-key") {
 		t.Fatal("an API key appears in the logs")
+	}
+	p.stop(t)
+}
+
+// TestUploadLabelsLearnedThroughBinary: documents uploaded with topics (the topic_ids form field) are
+// all learned, although they are still processing when uploaded; a burst of uploads costs one or two
+// trainings, not one per document; and documents uploaded without topics in the same burst, classified
+// before the model existed (waiting), get their topic once it is trained.
+func TestUploadLabelsLearnedThroughBinary(t *testing.T) {
+	p := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off")
+	c := newClient(t, p.addr)
+	c.json("POST", "/api/auth/register", map[string]any{"email": "burst@example.test", "password": "a long enough passphrase"}, 201)
+	c.token = c.json("POST", "/api/auth/login", map[string]any{"email": "burst@example.test", "password": "a long enough passphrase"}, 200)["access_token"].(string)
+	topics := map[string]string{}
+	for name, kw := range map[string]string{"Invoices": "invoice", "Recipes": "oven", "Travel": "flight"} {
+		topics[kw] = c.json("POST", "/api/topics", map[string]any{"name": name}, 201)["topic"].(map[string]any)["id"].(string)
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	uploadWith := func(name, text, topic string) string {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		if topic != "" {
+			_ = mw.WriteField("topic_ids", topic)
+		}
+		w, _ := mw.CreateFormFile("file", name)
+		_, _ = w.Write([]byte(text))
+		mw.Close()
+		code, b, _ := c.call("POST", "/api/documents", &buf, mw.FormDataContentType())
+		if code != 201 {
+			t.Fatalf("upload %s: %d %s", name, code, b)
+		}
+		var out map[string]any
+		_ = json.Unmarshal(b, &out)
+		return out["document"].(map[string]any)["id"].(string)
+	}
+	const perTopic = 10
+	heldOut := map[string]string{} // document id -> keyword
+	for i := range perTopic {
+		for kw, tid := range topics {
+			uploadWith(fmt.Sprintf("%s-%d.txt", kw, i), paper(rng, kw), tid)
+			if i%5 == 0 {
+				heldOut[uploadWith(fmt.Sprintf("new-%s-%d.txt", kw, i), paper(rng, kw), "")] = kw
+			}
+		}
+	}
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		s := c.json("GET", "/api/classifier", nil, 200)
+		if s["stale"] == false && s["documents_used"] == float64(perTopic*len(topics)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("labels given at upload not all learned: %v", s)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for id, kw := range heldOut {
+		ts := c.waitTopics(id)
+		if len(ts) != 1 || ts[0].(map[string]any)["id"] != topics[kw] {
+			t.Errorf("document about %s got %v", kw, ts)
+		}
+		doc := c.json("GET", "/api/documents/"+id, nil, 200)["document"].(map[string]any)
+		if cl, _ := doc["classification"].(map[string]any); cl["state"] != "done" || len(doc["candidates"].([]any)) == 0 {
+			t.Errorf("classification of %s: %v", id, doc)
+		}
+	}
+	trainings := strings.Count(p.logs.String(), `msg="classifier trained"`)
+	t.Logf("%d labelled uploads, %d trainings", perTopic*len(topics), trainings)
+	if trainings > 3 {
+		t.Errorf("%d trainings for one burst of uploads", trainings)
 	}
 	p.stop(t)
 }

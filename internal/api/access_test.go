@@ -585,6 +585,7 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			{"/api/settings/storage", `"backend"`},
 			{"/api/settings/ai", `"provider"`},
 			{"/api/ai/providers", `"local"`},
+			{"/api/classifier", a.topic},
 		}
 		for _, l := range lists {
 			code, _, b := e.raw(alice, "GET", l.path, nil, "")

@@ -1,9 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/classify"
+	"github.com/docuvault/docuvault/internal/store"
 )
 
 func (s *Server) registerClassify() {
@@ -13,6 +16,106 @@ func (s *Server) registerClassify() {
 	s.handleFunc("GET /api/settings/ai", s.authed(s.getAISettings))
 	s.handleFunc("PUT /api/settings/ai", s.authed(s.putAISettings))
 	s.handleFunc("POST /api/ai/health", s.authed(s.aiHealth))
+	s.handleFunc("GET /api/classifier", s.authed(s.getClassifier))
+	s.handleFunc("POST /api/classifier/train", s.authed(s.trainClassifier))
+}
+
+type classificationJSON struct {
+	State  string     `json:"state"`
+	At     *time.Time `json:"at,omitempty"`
+	Reason string     `json:"reason,omitempty"`
+}
+
+type candidateJSON struct {
+	TopicID    string  `json:"topic_id"`
+	Name       string  `json:"name"`
+	Confidence float64 `json:"confidence"`
+}
+
+// addClassification fills each item's classification and candidates. A processed document not
+// classified yet is waiting (its job is queued); a failed one has none.
+func (s *Server) addClassification(ctx context.Context, ownerID string, items []documentJSON) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]string, len(items))
+	for i := range items {
+		ids[i] = items[i].ID
+	}
+	cs, err := s.deps.Store.Classifications(ctx, ownerID, ids)
+	if err != nil {
+		return err
+	}
+	var names map[string]string
+	for i := range items {
+		it := &items[i]
+		c, ok := cs[it.ID]
+		if !ok {
+			if it.Status != store.StatusFailed {
+				it.Classification = &classificationJSON{State: store.ClassificationWaiting}
+			}
+			continue
+		}
+		at := c.At.UTC()
+		it.Classification = &classificationJSON{State: c.State, At: &at, Reason: c.Reason}
+		if len(c.Candidates) == 0 {
+			continue
+		}
+		if names == nil {
+			topics, err := s.deps.Store.ListTopics(ctx, ownerID)
+			if err != nil {
+				return err
+			}
+			names = make(map[string]string, len(topics))
+			for _, t := range topics {
+				names[t.ID] = t.Name
+			}
+		}
+		it.Candidates = []candidateJSON{}
+		for _, cand := range c.Candidates {
+			if name, ok := names[cand.TopicID]; ok { // a topic deleted since is left out
+				it.Candidates = append(it.Candidates, candidateJSON{TopicID: cand.TopicID, Name: name, Confidence: cand.Confidence})
+			}
+		}
+	}
+	return nil
+}
+
+// getClassifier shows the local classifier's state. Spaces do not exist yet: the model is the user's
+// own, and a space_id parameter is ignored.
+func (s *Server) getClassifier(w http.ResponseWriter, r *http.Request, p *Principal) {
+	st, err := s.deps.Classify.ClassifierState(r.Context(), p.UserID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	type topic struct {
+		ID       string `json:"id"`
+		Name     string `json:"name"`
+		Examples int    `json:"examples"`
+		Learned  bool   `json:"learned"`
+		Note     string `json:"note,omitempty"`
+	}
+	topics := make([]topic, len(st.Topics))
+	for i, t := range st.Topics {
+		topics[i] = topic{ID: t.ID, Name: t.Name, Examples: t.Examples, Learned: t.Learned, Note: t.Note}
+	}
+	var trained *time.Time
+	if st.TrainedAt != nil {
+		t := st.TrainedAt.UTC()
+		trained = &t
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"provider": st.Provider, "trained_at": trained,
+		"documents_used": st.DocumentsUsed, "topics": topics, "stale": st.Stale})
+}
+
+// trainClassifier queues a training of the user's model on every labelled, processed document.
+func (s *Server) trainClassifier(w http.ResponseWriter, r *http.Request, p *Principal) {
+	if err := s.deps.Classify.RequestTraining(r.Context(), p.UserID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "queued"})
 }
 
 func (s *Server) listSuggestions(w http.ResponseWriter, r *http.Request, p *Principal) {

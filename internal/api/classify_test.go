@@ -13,9 +13,11 @@ import (
 
 	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/auth"
+	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
+	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -247,6 +249,127 @@ func TestLocalAIServersAreTheOperatorsChoice(t *testing.T) {
 		}
 		if local.requests() != 2 {
 			t.Fatalf("a user's loopback base URL reached the server: %d requests", local.requests())
+		}
+	})
+}
+
+// labelledDoc stores a ready document with text filed under topic by the user.
+func labelledDoc(t *testing.T, st *store.Store, owner, text, topic string) string {
+	t.Helper()
+	ctx := context.Background()
+	d := &store.Document{ID: store.NewID(), OwnerID: owner, Title: "doc", OriginalFilename: "doc.txt", MIMEType: "text/plain",
+		SizeBytes: int64(len(text)), SHA256: fmt.Sprintf("%064x", len(text)), BlobKey: owner + "/k/" + store.NewID()}
+	if err := st.CreateDocument(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: text, PageCount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if topic != "" {
+		if err := st.SetUserTopics(ctx, owner, d.ID, []string{topic}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return d.ID
+}
+
+// The classifier's state (GET /api/classifier), training on demand (POST /api/classifier/train) and
+// a document's classification with its ranked candidates, accepted in one PATCH.
+func TestClassifierStateAndCandidates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e, svc := newAIEnv(t, st, classify.Defaults{})
+		blobs, err := blob.NewLocal(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := document.New(st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 1 << 20,
+			SecretKey: "test-secret-key-test-secret-key!!", BackendURL: "http://vault.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.srv.Config.Handler = api.New(api.Deps{Store: st, Accounts: e.svc, Classify: svc, Documents: docs}).Handler()
+		c := e.client(t)
+		uid := c.register("ann@x.test")["user"].(map[string]any)["id"].(string)
+		taxes := c.must(201, "POST", "/api/topics", map[string]any{"name": "Taxes"})["topic"].(map[string]any)["id"].(string)
+		health := c.must(201, "POST", "/api/topics", map[string]any{"name": "Health"})["topic"].(map[string]any)["id"].(string)
+		garden := c.must(201, "POST", "/api/topics", map[string]any{"name": "Garden"})["topic"].(map[string]any)["id"].(string)
+
+		st0 := c.must(200, "GET", "/api/classifier?space_id=ignored", nil)
+		if st0["provider"] != "local" || st0["trained_at"] != nil || st0["stale"] != false || st0["documents_used"] != float64(0) || len(st0["topics"].([]any)) != 3 {
+			t.Fatalf("state before any label: %v", st0)
+		}
+		for _, text := range []string{"income tax return and refund from the tax office", "tax assessment for the fiscal year",
+			"property tax bill", "tax office letter about deductions"} {
+			labelledDoc(t, st, uid, text, taxes)
+		}
+		for _, text := range []string{"doctor appointment and prescription", "blood test results from the clinic",
+			"dentist invoice for the treatment", "vaccination record from the doctor"} {
+			labelledDoc(t, st, uid, text, health)
+		}
+		labelledDoc(t, st, uid, "roses and tulips in the garden", garden)
+		if s := c.must(200, "GET", "/api/classifier", nil); s["stale"] != true {
+			t.Fatalf("labels but no model: %v", s)
+		}
+		doc := labelledDoc(t, st, uid, "letter from the tax office: your income tax refund", "")
+		if err := svc.ClassifyDocument(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		d := c.must(200, "GET", "/api/documents/"+doc, nil)["document"].(map[string]any)
+		if cl := d["classification"].(map[string]any); cl["state"] != "waiting" || cl["reason"] == nil {
+			t.Fatalf("before training: %v", d)
+		}
+
+		c.must(202, "POST", "/api/classifier/train", nil)
+		s := c.must(200, "GET", "/api/classifier", nil)
+		if s["stale"] != false || s["trained_at"] == nil || s["documents_used"] != float64(9) {
+			t.Fatalf("after training: %v", s)
+		}
+		learned := map[string]any{}
+		for _, tp := range s["topics"].([]any) {
+			m := tp.(map[string]any)
+			learned[m["name"].(string)] = m["learned"]
+			if m["name"] == "Garden" && (m["examples"] != float64(1) || m["note"] == nil) {
+				t.Errorf("garden: %v", m)
+			}
+		}
+		if learned["Taxes"] != true || learned["Health"] != true || learned["Garden"] != false {
+			t.Fatalf("learned: %v", learned)
+		}
+
+		if err := svc.ClassifyDocument(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		d = c.must(200, "GET", "/api/documents/"+doc, nil)["document"].(map[string]any)
+		if cl := d["classification"].(map[string]any); cl["state"] != "done" || cl["at"] == nil {
+			t.Fatalf("classification: %v", d)
+		}
+		cands, _ := d["candidates"].([]any)
+		if len(cands) == 0 {
+			t.Fatalf("no candidates: %v", d)
+		}
+		best := cands[0].(map[string]any)
+		if best["topic_id"] != taxes || best["name"] != "Taxes" || best["confidence"].(float64) <= 0 {
+			t.Fatalf("best candidate: %v", cands)
+		}
+		for i := 1; i < len(cands); i++ {
+			if cands[i].(map[string]any)["confidence"].(float64) > cands[i-1].(map[string]any)["confidence"].(float64) {
+				t.Fatalf("candidates not best first: %v", cands)
+			}
+		}
+		// One click accepts a candidate: it becomes the user's own topic, and a label.
+		d = c.must(200, "PATCH", "/api/documents/"+doc, map[string]any{"topic_ids": []string{health}})["document"].(map[string]any)
+		if tps := d["topics"].([]any); len(tps) != 1 || tps[0].(map[string]any)["source"] != "user" {
+			t.Fatalf("after accepting: %v", d)
+		}
+		if s := c.must(200, "GET", "/api/classifier", nil); s["stale"] != true {
+			t.Fatalf("a new label leaves the model current: %v", s)
+		}
+		// Another user sees none of this.
+		c2 := e.client(t)
+		c2.register("bob@x.test")
+		if s := c2.must(200, "GET", "/api/classifier", nil); len(s["topics"].([]any)) != 0 || s["documents_used"] != float64(0) {
+			t.Fatalf("bob's classifier: %v", s)
 		}
 	})
 }

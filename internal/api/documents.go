@@ -74,6 +74,9 @@ type documentJSON struct {
 	UpdatedAt        time.Time      `json:"updated_at"`
 	Snippet          string         `json:"snippet,omitempty"`
 	Score            *float64       `json:"score,omitempty"`
+	// Classification says whether classification ran; Candidates are its ranked answer.
+	Classification *classificationJSON `json:"classification,omitempty"`
+	Candidates     []candidateJSON     `json:"candidates,omitempty"`
 }
 
 // sourceJSON says where a document came from: kind is upload, consume,
@@ -308,6 +311,10 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Princi
 	for i, d := range docs {
 		items[i] = toDocumentJSON(d)
 	}
+	if err := s.addClassification(r.Context(), p.UserID, items); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, newList(items, next))
 }
 
@@ -317,7 +324,17 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *Principa
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"document": toDocumentJSON(d)})
+	s.writeDocument(w, r, p, d)
+}
+
+// writeDocument answers {document} with its classification.
+func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, p *Principal, d *store.Document) {
+	items := []documentJSON{toDocumentJSON(d)}
+	if err := s.addClassification(r.Context(), p.UserID, items); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"document": items[0]})
 }
 
 func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -334,7 +351,7 @@ func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request, p *Princi
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"document": toDocumentJSON(d)})
+	s.writeDocument(w, r, p, d)
 }
 
 func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, p *Principal) {

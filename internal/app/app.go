@@ -179,6 +179,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Model: cfg.DefaultAIModel, AnthropicKey: cfg.AnthropicAPIKey, OpenAIKey: cfg.OpenAIAPIKey,
 		AnthropicURL: cfg.AnthropicBaseURL, OpenAIURL: cfg.OpenAIBaseURL, OllamaURL: cfg.OllamaBaseURL, LMStudioURL: cfg.LMStudioBaseURL},
 		a.Guard.Client(2*time.Minute), a.Log)
+	a.ClassifySvc.SetEnqueuer(enqueuer{a.Jobs})
 	a.Classifier = a.ClassifySvc
 	if o.RunWorkers {
 		a.Extractor, err = extract.New(extract.Config{CacheDir: filepath.Join(cfg.CacheDir(), "wazero"), Workers: cfg.Workers,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/classify/local"
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
@@ -29,6 +30,18 @@ type classifyArgs struct {
 }
 
 func (classifyArgs) Kind() string { return "document.classify" }
+
+// trainArgs trains one user's local classifier now (POST /api/classifier/train).
+type trainArgs struct {
+	UserID string `json:"user_id"`
+}
+
+func (trainArgs) Kind() string { return "classifier.train" }
+
+// trainDueArgs trains every user whose labels changed and then settled (classify.TrainDelay).
+type trainDueArgs struct{}
+
+func (trainDueArgs) Kind() string { return jobs.PeriodicTrainDue }
 
 type cleanupArgs struct{}
 
@@ -75,6 +88,44 @@ func (q enqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id strin
 	}
 	_, err = q.e.EnqueueTx(ctx, tx, classifyArgs{DocumentID: id}, &jobs.Opts{Priority: n + 1})
 	return err
+}
+
+// EnqueueTrain queues a training of the user's local classifier.
+func (q enqueuer) EnqueueTrain(ctx context.Context, userID string) error {
+	_, err := q.e.Enqueue(ctx, trainArgs{UserID: userID}, nil)
+	return err
+}
+
+// Trainer trains users' local classifiers (the classify package provides it).
+type Trainer interface {
+	Train(ctx context.Context, userID string) (*local.Model, error)
+	TrainDue(ctx context.Context, now time.Time) (int, error)
+}
+
+func train(t Trainer) func(context.Context, *jobs.Job[trainArgs]) error {
+	return func(ctx context.Context, job *jobs.Job[trainArgs]) error {
+		_, err := t.Train(ctx, job.Args.UserID)
+		return err
+	}
+}
+
+func trainDue(t Trainer) func(context.Context, *jobs.Job[trainDueArgs]) error {
+	return func(ctx context.Context, _ *jobs.Job[trainDueArgs]) error {
+		_, err := t.TrainDue(ctx, time.Now())
+		return err
+	}
+}
+
+// trainDueTick queues a training run only when someone's labels settled
+// since their last training, so the 5-second schedule leaves no job rows
+// behind when nothing changed.
+func (a *App) trainDueTick() jobs.Args {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if due, err := a.ClassifySvc.TrainingDue(ctx, time.Now()); err == nil && !due {
+		return nil
+	}
+	return trainDueArgs{}
 }
 
 // process extracts a document. A hostile or broken file is a permanent
@@ -173,6 +224,8 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 	add := []error{
 		jobs.Register(e, processSpec, process(a.Pipeline)),
 		jobs.Register(e, classifySpec, classifyJob(a.Classifier)),
+		jobs.Register(e, jobs.Spec{MaxAttempts: 3, Timeout: 10 * time.Minute, UniqueWhilePending: true}, train(a.ClassifySvc)),
+		jobs.Register(e, jobs.Spec{MaxAttempts: 1, Timeout: 30 * time.Minute, UniqueWhilePending: true}, trainDue(a.ClassifySvc)),
 		jobs.Register(e, jobs.Spec{MaxAttempts: 3}, cleanup(a.Documents, a.Blobs)),
 		jobs.Register(e, jobs.Spec{MaxAttempts: 3}, purge(a.Documents, a.Audit, a.purges)),
 		jobs.Register(e, jobs.Spec{MaxAttempts: 10}, auditExport(a.Audit)),
@@ -181,6 +234,7 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 		cloud.RegisterJobs(e, a.Cloud),
 		e.AddPeriodic(jobs.PeriodicCleanupUploads, jobs.Every(30*time.Minute), func() jobs.Args { return cleanupArgs{} }, false),
 		e.AddPeriodic(jobs.PeriodicPurge, jobs.Every(time.Hour), func() jobs.Args { return purgeArgs{} }, true),
+		e.AddPeriodic(jobs.PeriodicTrainDue, jobs.Every(5*time.Second), a.trainDueTick, true),
 		e.AddPeriodic(jobs.PeriodicAuditExport, jobs.DailyUTC(), func() jobs.Args { return auditExportArgs{} }, true),
 	}
 	add = append(add, a.registerMailJobs(e)...)

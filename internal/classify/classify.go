@@ -46,9 +46,13 @@ type Request struct {
 	Topics []Topic
 }
 
-// Result is a classification: assignments only ever name a topic of the request.
+// Result is a classification: assignments (the topics applied) and candidates only ever name a topic
+// of the request.
 type Result struct {
 	Assignments []Assignment
+	// Candidates ranks every topic above the provider's own cut for candidates, best first; nil means
+	// the assignments are the candidates (outside providers answer only above their cut).
+	Candidates  []Assignment
 	Suggestions []Suggestion
 }
 

@@ -50,8 +50,12 @@ func (s *Service) HealthOf(ctx context.Context, userID string, in SettingsInput)
 		return HealthResult{}, err
 	}
 	if cfg.Name == "local" {
-		if cfg.LocalModel, err = s.model(ctx, userID); err != nil {
+		cm, err := s.model(ctx, userID)
+		if err != nil {
 			return HealthResult{}, err
+		}
+		if cm != nil {
+			cfg.LocalModel = cm.model
 		}
 	}
 	p, err := New(cfg)

@@ -18,7 +18,8 @@ type Local struct {
 // Suggest works without one.
 func NewLocal(m *local.Model) *Local { return &Local{model: m} }
 
-// Classify assigns the request's topics that the model learned and scores at or above its threshold.
+// Classify assigns the request's topics that the model learned and scores at or above their calibrated
+// cut, and ranks the best candidates (at most 5, confidence at least 0.05).
 // Text is not cut to MaxOutboundChars (it never leaves the process); the model reads its own limit.
 func (l *Local) Classify(ctx context.Context, req Request) (Result, error) {
 	if err := ctx.Err(); err != nil {
@@ -35,10 +36,16 @@ func (l *Local) Classify(ctx context.Context, req Request) (Result, error) {
 	if req.Title != "" {
 		text = req.Title + "\n" + text
 	}
-	var res Result
-	for _, s := range l.model.Assign(text) {
+	applied, cands := l.model.Classify(text, candidateFloor, maxCandidates)
+	res := Result{Candidates: []Assignment{}}
+	for _, s := range applied {
 		if want[s.TopicID] {
 			res.Assignments = append(res.Assignments, Assignment{TopicID: s.TopicID, Confidence: clamp01(s.Confidence)})
+		}
+	}
+	for _, s := range cands {
+		if want[s.TopicID] {
+			res.Candidates = append(res.Candidates, Assignment{TopicID: s.TopicID, Confidence: clamp01(s.Confidence)})
 		}
 	}
 	return res, nil

@@ -45,21 +45,77 @@ const (
 	DefaultLMStudioModel  = "gemma-4-e4b-it"
 )
 
+// providerSpec is one provider: building it, listing it and checking its configuration all loop over
+// the one table, providers.
+type providerSpec struct {
+	name         string
+	defaultModel string
+	// needsKey: anthropic and openai need an API key.
+	needsKey bool
+	// localServer: ollama and lmstudio have no address of their own; the operator or the user names one.
+	localServer bool
+	// operator returns the system key and endpoint the operator set for it.
+	operator func(Defaults) (key, baseURL string)
+	build    func(ProviderConfig) (Provider, error)
+}
+
+// providers is every provider, in the order users see them.
+var providers = []providerSpec{
+	{name: "local", defaultModel: LocalModelName,
+		operator: func(Defaults) (string, string) { return "", "" },
+		build:    func(cfg ProviderConfig) (Provider, error) { return NewLocal(cfg.LocalModel), nil }},
+	{name: "anthropic", defaultModel: DefaultAnthropicModel, needsKey: true,
+		operator: func(d Defaults) (string, string) { return d.AnthropicKey, d.AnthropicURL },
+		build:    func(cfg ProviderConfig) (Provider, error) { return newAnthropic(cfg) }},
+	{name: "openai", defaultModel: DefaultOpenAIModel, needsKey: true,
+		operator: func(d Defaults) (string, string) { return d.OpenAIKey, d.OpenAIURL },
+		build:    func(cfg ProviderConfig) (Provider, error) { return newOpenAI(cfg, "openai", DefaultOpenAIModel, true) }},
+	{name: "ollama", defaultModel: DefaultOllamaModel, localServer: true,
+		operator: func(d Defaults) (string, string) { return "", d.OllamaURL },
+		build:    func(cfg ProviderConfig) (Provider, error) { return newOpenAI(cfg, "ollama", DefaultOllamaModel, false) }},
+	{name: "lmstudio", defaultModel: DefaultLMStudioModel, localServer: true,
+		operator: func(d Defaults) (string, string) { return "", d.LMStudioURL },
+		build: func(cfg ProviderConfig) (Provider, error) {
+			return newOpenAI(cfg, "lmstudio", DefaultLMStudioModel, false)
+		}},
+}
+
+// Providers are the names a user may choose.
+var Providers = func() []string {
+	out := make([]string, len(providers))
+	for i, p := range providers {
+		out[i] = p.name
+	}
+	return out
+}()
+
+// LookupProvider reports whether name is a provider, and whether it is a server with no address of its
+// own (ollama, lmstudio: the operator's <NAME>_BASE_URL or the user's base URL names it). Configuration
+// checks loop over Providers with it.
+func LookupProvider(name string) (known, localServer bool) {
+	p, ok := spec(name)
+	return ok && name != "", p.localServer
+}
+
+// spec returns the provider called name ("" is local).
+func spec(name string) (providerSpec, bool) {
+	if name == "" {
+		name = "local"
+	}
+	for _, p := range providers {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return providerSpec{}, false
+}
+
 // New builds the provider cfg names. It returns ErrUnknownProvider for an unknown name and
 // ErrNotConfigured when anthropic or openai lack an API key or ollama or lmstudio a BaseURL.
 func New(cfg ProviderConfig) (Provider, error) {
-	switch cfg.Name {
-	case "local", "":
-		return NewLocal(cfg.LocalModel), nil
-	case "anthropic":
-		return newAnthropic(cfg)
-	case "openai":
-		return newOpenAI(cfg, "openai", DefaultOpenAIModel, true)
-	case "ollama":
-		return newOpenAI(cfg, "ollama", DefaultOllamaModel, false)
-	case "lmstudio":
-		return newOpenAI(cfg, "lmstudio", DefaultLMStudioModel, false)
-	default:
+	p, ok := spec(cfg.Name)
+	if !ok {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownProvider, cfg.Name)
 	}
+	return p.build(cfg)
 }

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -41,23 +42,16 @@ type Defaults struct {
 
 // operator returns the system key and the endpoint the operator set for a provider.
 func (d Defaults) operator(name string) (key, baseURL string) {
-	switch name {
-	case "anthropic":
-		return d.AnthropicKey, d.AnthropicURL
-	case "openai":
-		return d.OpenAIKey, d.OpenAIURL
-	case "ollama":
-		return "", d.OllamaURL
-	case "lmstudio":
-		return "", d.LMStudioURL
+	if p, ok := spec(name); ok {
+		return p.operator(d)
 	}
 	return "", ""
 }
 
 // needsKey reports whether a provider needs an API key; localServer whether
 // it is a server with no address of its own, which the operator names.
-func needsKey(name string) bool    { return name == "anthropic" || name == "openai" }
-func localServer(name string) bool { return name == "ollama" || name == "lmstudio" }
+func needsKey(name string) bool    { p, _ := spec(name); return p.needsKey }
+func localServer(name string) bool { p, _ := spec(name); return p.localServer }
 
 // urlVariable names the setting of a local server's address, for messages.
 func urlVariable(name string) string { return strings.ToUpper(name) + "_BASE_URL" }
@@ -75,6 +69,72 @@ type Service struct {
 	timeout time.Duration
 
 	trainMu sync.Map // user id -> *sync.Mutex: one training per user at a time
+	models  modelCache
+	jobs    Enqueuer
+	// afterExamples, when set (tests), runs between reading the training examples and saving the model.
+	afterExamples func()
+}
+
+// Enqueuer queues the service's background work; without one (tests, tools) training runs in the
+// caller and nothing is reclassified after it.
+type Enqueuer interface {
+	EnqueueClassify(ctx context.Context, tx *store.Store, documentID string) error
+	EnqueueTrain(ctx context.Context, userID string) error
+}
+
+// SetEnqueuer sets where trainings and reclassifications are queued.
+func (s *Service) SetEnqueuer(e Enqueuer) { s.jobs = e }
+
+// modelCacheSize is how many users' decoded models a node keeps (a model of 10,000 documents holds
+// about 10 MB); the least recently used one goes first.
+const modelCacheSize = 32
+
+// modelCache keeps the most recently used users' models.
+type modelCache struct {
+	mu    sync.Mutex
+	order *list.List // of *cacheEntry, most recent first
+	byID  map[string]*list.Element
+}
+
+type cacheEntry struct {
+	userID string
+	model  *cachedModel
+}
+
+func (c *modelCache) get(userID string) *cachedModel {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.byID[userID]; ok {
+		c.order.MoveToFront(e)
+		return e.Value.(*cacheEntry).model
+	}
+	return nil
+}
+
+func (c *modelCache) put(userID string, m *cachedModel) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.order, c.byID = list.New(), map[string]*list.Element{}
+	}
+	if e, ok := c.byID[userID]; ok {
+		e.Value.(*cacheEntry).model = m
+		c.order.MoveToFront(e)
+		return
+	}
+	c.byID[userID] = c.order.PushFront(&cacheEntry{userID: userID, model: m})
+	for c.order.Len() > modelCacheSize {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.byID, last.Value.(*cacheEntry).userID)
+	}
+}
+
+// cachedModel is a user's decoded model as stored at version; model is nil when there was nothing to
+// learn from.
+type cachedModel struct {
+	version, generation int64
+	model               *local.Model
 }
 
 // NewService builds the service.
@@ -88,16 +148,9 @@ func NewService(st *store.Store, sealer Sealer, d Defaults, guarded *http.Client
 	return &Service{store: st, sealer: sealer, defaults: d, guarded: guarded, log: log, timeout: DefaultTimeout}
 }
 
-// Providers are the names a user may choose.
-var Providers = []string{"local", "anthropic", "openai", "ollama", "lmstudio"}
-
 func knownProvider(name string) bool {
-	for _, p := range Providers {
-		if p == name {
-			return true
-		}
-	}
-	return false
+	_, ok := spec(name)
+	return ok && name != ""
 }
 
 // Settings is a user's choice as shown to them (the key never leaves).
@@ -133,7 +186,7 @@ type SettingsInput struct {
 // PutSettings validates and stores the user's choice, sealing the key.
 func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInput) (Settings, error) {
 	if !knownProvider(in.Provider) {
-		return Settings{}, apperr.Fields("Choose a provider.", map[string]string{"provider": "Choose one of local, anthropic, openai, ollama or lmstudio."})
+		return Settings{}, apperr.Fields("Choose a provider.", map[string]string{"provider": "Choose one of " + strings.Join(Providers, ", ") + "."})
 	}
 	if len(in.Model) > 200 {
 		return Settings{}, apperr.Fields("The model name is too long.", map[string]string{"model": "The model name must be at most 200 characters."})
@@ -186,9 +239,16 @@ func checkBaseURL(raw string) error {
 
 // ProviderFor builds the user's provider (name "" means their own choice).
 func (s *Service) ProviderFor(ctx context.Context, userID, name string) (Provider, error) {
+	p, _, err := s.providerFor(ctx, userID, name)
+	return p, err
+}
+
+// providerFor builds the provider and, for the local one, returns the cached model it uses (nil
+// when none was ever stored).
+func (s *Service) providerFor(ctx context.Context, userID, name string) (Provider, *cachedModel, error) {
 	set, err := s.Settings(ctx, userID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg := ProviderConfig{Name: set.Provider, Model: set.Model, BaseURL: set.BaseURL, Timeout: s.timeout}
 	if name != "" && name != set.Provider {
@@ -202,22 +262,25 @@ func (s *Service) ProviderFor(ctx context.Context, userID, name string) (Provide
 		if a, err := s.store.AISettings(ctx, userID); err == nil && len(a.APIKey) > 0 {
 			key, err := s.sealer.Open(userID, sealPurpose, userID, a.APIKey)
 			if err != nil {
-				return nil, fmt.Errorf("open api key: %w", err)
+				return nil, nil, fmt.Errorf("open api key: %w", err)
 			}
 			userKey = string(key)
 		}
 	}
 	if err := s.route(&cfg, userKey); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var cm *cachedModel
 	if cfg.Name == "local" || cfg.Name == "" {
-		m, err := s.model(ctx, userID)
-		if err != nil {
-			return nil, err
+		if cm, err = s.model(ctx, userID); err != nil {
+			return nil, nil, err
 		}
-		cfg.LocalModel = m
+		if cm != nil {
+			cfg.LocalModel = cm.model
+		}
 	}
-	return New(cfg)
+	p, err := New(cfg)
+	return p, cm, err
 }
 
 // route sets where cfg's requests go, with which key and client. A base URL
@@ -246,114 +309,340 @@ func (s *Service) route(cfg *ProviderConfig, userKey string) error {
 	return nil
 }
 
-// model returns the user's local model, training it first when it is
-// missing or stale. nil means there is nothing to learn from yet.
-func (s *Service) model(ctx context.Context, userID string) (*local.Model, error) {
+// TrainDelay is how long a user's labels must stay unchanged before their model is retrained: a
+// burst of uploads or re-filings costs one training, run when it is over.
+const TrainDelay = 10 * time.Second
+
+// Candidates of the local model: at most maxCandidates topics with at least candidateFloor confidence.
+const (
+	maxCandidates  = 5
+	candidateFloor = 0.05
+)
+
+// model returns the user's stored model, decoded once and kept in memory: each use costs one cheap
+// query for the stored version, and a newer model saved by any node replaces the cached one. It never
+// trains (TrainDue and RequestTraining do); nil means no model was ever stored.
+func (s *Service) model(ctx context.Context, userID string) (*cachedModel, error) {
+	v, err := s.store.ClassifierModelVersion(ctx, userID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c := s.models.get(userID); c != nil && c.version == v {
+		return c, nil
+	}
+	stored, err := s.store.ClassifierModel(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	c := &cachedModel{version: stored.Version, generation: stored.Generation}
+	if len(stored.Data) > 0 {
+		var m local.Model
+		if err := m.UnmarshalBinary(stored.Data); err != nil {
+			// Unreadable (e.g. from a newer build): count it as changed labels so it is retrained.
+			s.log.Warn("stored classifier model unreadable; retraining", "user", userID, "error", err)
+			if err := s.store.BumpLabelGeneration(ctx, userID); err != nil {
+				return nil, err
+			}
+		} else {
+			c.model = &m
+		}
+	}
+	s.models.put(userID, c)
+	return c, nil
+}
+
+// TrainDue trains every user whose labels changed since their model was trained and have not changed
+// for TrainDelay before now; it returns how many it trained. The jobs engine runs it every few
+// seconds on one node.
+func (s *Service) TrainDue(ctx context.Context, now time.Time) (int, error) {
+	users, err := s.store.DueTrainings(ctx, now.Add(-TrainDelay))
+	if err != nil {
+		return 0, err
+	}
+	for i, u := range users {
+		if _, err := s.Train(ctx, u); err != nil {
+			return i, fmt.Errorf("train %s: %w", u, err)
+		}
+	}
+	return len(users), nil
+}
+
+// TrainingDue reports whether TrainDue(now) would train anyone (a cheap check before queueing it).
+func (s *Service) TrainingDue(ctx context.Context, now time.Time) (bool, error) {
+	users, err := s.store.DueTrainings(ctx, now.Add(-TrainDelay))
+	return len(users) > 0, err
+}
+
+// RequestTraining trains the user's model now: queued when the service has an Enqueuer, else at once.
+func (s *Service) RequestTraining(ctx context.Context, userID string) error {
+	if s.jobs != nil {
+		return s.jobs.EnqueueTrain(ctx, userID)
+	}
+	_, err := s.Train(ctx, userID)
+	return err
+}
+
+// Train fits the user's local classifier on every labelled, processed document and stores it with
+// the label generation it read (read before the examples, so a label changed while it trains leaves
+// the model stale). Documents waiting for a model, or answered by an older one, are queued for
+// classification again. It returns nil, nil when the user labelled nothing.
+func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error) {
 	mu, _ := s.trainMu.LoadOrStore(userID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
-	stored, err := s.store.ClassifierModel(ctx, userID)
-	if err == nil && !stored.Stale {
-		var m local.Model
-		if err := m.UnmarshalBinary(stored.Data); err == nil {
-			return &m, nil
-		}
-		s.log.Warn("stored classifier model unreadable; retraining", "user", userID)
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+	gen, _, err := s.store.LabelGeneration(ctx, userID)
+	if err != nil {
 		return nil, err
 	}
-	return s.Train(ctx, userID)
-}
-
-// Train fits the user's local classifier on the documents they filed
-// themselves and stores it. It returns nil, nil when they filed none.
-func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error) {
 	ex, err := s.store.TrainingExamples(ctx, userID, 64<<10)
 	if err != nil {
 		return nil, err
 	}
-	if len(ex) == 0 {
-		return nil, nil
-	}
-	in := make([]local.Example, len(ex))
-	for i, e := range ex {
-		in[i] = local.Example{Text: e.Text, TopicIDs: e.TopicIDs}
+	if s.afterExamples != nil {
+		s.afterExamples()
 	}
 	start := time.Now()
-	m, err := local.Train(in)
-	if err != nil {
-		return nil, fmt.Errorf("train classifier: %w", err)
+	var m *local.Model
+	var data []byte
+	if len(ex) > 0 {
+		in := make([]local.Example, len(ex))
+		for i, e := range ex {
+			in[i] = local.Example{Text: e.Text, TopicIDs: e.TopicIDs}
+		}
+		if m, err = local.Train(in); err != nil {
+			return nil, fmt.Errorf("train classifier: %w", err)
+		}
+		if data, err = m.MarshalBinary(); err != nil {
+			return nil, err
+		}
 	}
-	data, err := m.MarshalBinary()
+	saved, err := s.store.SaveClassifierModel(ctx, userID, data, len(ex), gen)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.SaveClassifierModel(ctx, userID, data, len(ex)); err != nil {
-		return nil, err
+	s.log.Info("classifier trained", "user", userID, "documents", len(ex), "generation", gen, "saved", saved,
+		"duration", time.Since(start))
+	if saved && s.jobs != nil {
+		ids, err := s.store.DocumentsToReclassify(ctx, userID, gen)
+		if err != nil {
+			return nil, err
+		}
+		err = s.store.WithTx(ctx, func(tx *store.Store) error {
+			for _, id := range ids {
+				if err := s.jobs.EnqueueClassify(ctx, tx, id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
-	s.log.Info("classifier trained", "user", userID, "documents", len(ex), "duration", time.Since(start))
 	return m, nil
 }
 
-// ClassifyDocument assigns topics to one ready document with its owner's
-// provider. A provider failure is written on the document (which stays
-// ready); temporary failures are returned so the job retries.
+// ClassifyDocument assigns topics to one ready document with its owner's provider and records on the
+// document whether classification ran (done), waits for a model (waiting), had nothing to go on
+// (declined) or failed, with the ranked candidates. Temporary provider failures are returned so the
+// job retries.
 func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error {
-	d, err := s.store.DocumentForJob(ctx, documentID)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	waitedOn, err := s.classifyOnce(ctx, documentID)
+	if err != nil || waitedOn < 0 {
 		return err
 	}
+	// Waiting: a training that finished while this ran queued the documents waiting before this one
+	// was recorded; if a model was saved meanwhile, classify with it now.
+	if v, err := s.store.ClassifierModelVersion(ctx, s.ownerOf(ctx, documentID)); err == nil && v != waitedOn {
+		_, err = s.classifyOnce(ctx, documentID)
+		return err
+	}
+	return nil
+}
+
+// ownerOf returns the document's owner ("" when it is gone).
+func (s *Service) ownerOf(ctx context.Context, documentID string) string {
+	if d, err := s.store.DocumentForJob(ctx, documentID); err == nil {
+		return d.OwnerID
+	}
+	return ""
+}
+
+// classifyOnce classifies the document; when it was left waiting for a model it returns the version
+// of the model it saw (0: none), else -1.
+func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, error) {
+	waitedOn := int64(-1)
+	d, err := s.store.DocumentForJob(ctx, documentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return -1, nil
+	}
+	if err != nil {
+		return -1, err
+	}
 	if d.Status != store.StatusReady || d.DeletedAt != nil {
-		return nil
+		return -1, nil
 	}
 	topics, err := s.store.ListTopics(ctx, d.OwnerID)
 	if err != nil {
-		return err
+		return -1, err
 	}
-	text, err := s.store.RawDocumentText(ctx, d.ID)
-	if err != nil {
-		return err
+	p, cm, err := s.providerFor(ctx, d.OwnerID, "")
+	c := store.Classification{State: store.ClassificationDone}
+	if p != nil {
+		c.Provider = p.Name()
 	}
-	p, err := s.ProviderFor(ctx, d.OwnerID, "")
-	if err == nil && len(topics) > 0 {
+	switch {
+	case err != nil:
+	case len(topics) == 0:
+		c.State, c.Reason = store.ClassificationDeclined, "you have no topics yet"
+	case c.Provider == "local" && (cm == nil || cm.model == nil || len(cm.model.Topics()) == 0):
+		gen, _, gerr := s.store.LabelGeneration(ctx, d.OwnerID)
+		if gerr != nil {
+			return -1, gerr
+		}
+		c.State, c.Reason = store.ClassificationDeclined, "no topic is learned yet: a topic needs at least 3 documents filed under it, and 3 under other topics"
+		modelGen := int64(0)
+		if cm != nil {
+			modelGen = cm.generation
+		}
+		if gen > modelGen {
+			c.State, c.Reason = store.ClassificationWaiting, "the classifier trains once your topic changes settle; this document is classified then"
+			waitedOn = 0
+			if cm != nil {
+				waitedOn = cm.version
+			}
+		}
+		if cm != nil {
+			c.ModelGeneration = cm.generation
+		}
+	default:
+		text, terr := s.store.RawDocumentText(ctx, d.ID)
+		if terr != nil {
+			return -1, terr
+		}
 		req := Request{Title: d.Title, Text: text}
 		for _, t := range topics {
 			req.Topics = append(req.Topics, Topic{ID: t.ID, Name: t.Name, Description: t.Description})
 		}
 		var res Result
-		res, err = p.Classify(ctx, req)
-		if err == nil {
-			as := make([]store.AITopic, len(res.Assignments))
-			for i, a := range res.Assignments {
-				as[i] = store.AITopic{TopicID: a.TopicID, Confidence: a.Confidence}
-			}
-			if err := s.store.SetAITopics(ctx, d.ID, as); err != nil {
-				return err
-			}
-			if err := s.addSuggestions(ctx, d.OwnerID, d.ID, res.Suggestions); err != nil {
-				return err
-			}
+		if res, err = p.Classify(ctx, req); err != nil {
+			break
+		}
+		if cm != nil {
+			c.ModelGeneration = cm.generation
+		}
+		as := make([]store.AITopic, len(res.Assignments))
+		for i, a := range res.Assignments {
+			as[i] = store.AITopic{TopicID: a.TopicID, Confidence: a.Confidence}
+		}
+		cands := res.Candidates
+		if cands == nil {
+			cands = res.Assignments // an outside model answers only above its own cut
+		}
+		for _, a := range cands {
+			c.Candidates = append(c.Candidates, store.AITopic{TopicID: a.TopicID, Confidence: a.Confidence})
+		}
+		if len(as) == 0 {
+			c.Reason = "no topic reached its cut"
+		}
+		if err := s.store.SetAITopics(ctx, d.ID, as); err != nil {
+			return -1, err
+		}
+		if err := s.addSuggestions(ctx, d.OwnerID, d.ID, res.Suggestions); err != nil {
+			return -1, err
 		}
 	}
 	if err != nil {
+		c.State, c.Reason = store.ClassificationFailed, err.Error()
 		msg := "classification failed: " + err.Error()
 		if ctx.Err() != nil {
 			msg = "classification failed: it took longer than the job's time limit"
 		}
 		// Written even when the job's time is up, so the document says why.
-		if serr := s.store.SetDocumentError(context.WithoutCancel(ctx), d.ID, msg); serr != nil {
-			return serr
+		wctx := context.WithoutCancel(ctx)
+		if serr := s.store.SetClassification(wctx, d.ID, c); serr != nil {
+			return -1, serr
+		}
+		if serr := s.store.SetDocumentError(wctx, d.ID, msg); serr != nil {
+			return -1, serr
 		}
 		if errors.Is(err, ErrRateLimited) || errors.Is(err, ErrUnavailable) {
-			return err // retried by the job with backoff
+			return -1, err // retried by the job with backoff
 		}
 		s.log.Warn("classification failed", "document", d.ID, "error", err)
-		return nil
+		return -1, nil
 	}
-	return s.store.SetDocumentError(ctx, d.ID, "")
+	if err := s.store.SetClassification(ctx, d.ID, c); err != nil {
+		return -1, err
+	}
+	return waitedOn, s.store.SetDocumentError(ctx, d.ID, "")
+}
+
+// State is the local classifier's state for a user, as GET /api/classifier shows it.
+type State struct {
+	Provider      string
+	TrainedAt     *time.Time
+	DocumentsUsed int
+	Topics        []TopicState
+	Stale         bool
+}
+
+// TopicState says how many labelled documents a topic had at the last training and whether the
+// model learned it (Note says why not).
+type TopicState struct {
+	ID, Name string
+	Examples int
+	Learned  bool
+	Note     string
+}
+
+// ClassifierState returns the user's provider and their local model's state.
+func (s *Service) ClassifierState(ctx context.Context, userID string) (State, error) {
+	set, err := s.Settings(ctx, userID)
+	if err != nil {
+		return State{}, err
+	}
+	st := State{Provider: set.Provider, Topics: []TopicState{}}
+	topics, err := s.store.ListTopics(ctx, userID)
+	if err != nil {
+		return State{}, err
+	}
+	reports := map[string]local.TopicReport{}
+	stored, err := s.store.ClassifierModel(ctx, userID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		gen, _, gerr := s.store.LabelGeneration(ctx, userID)
+		if gerr != nil {
+			return State{}, gerr
+		}
+		st.Stale = gen > 0
+	case err != nil:
+		return State{}, err
+	default:
+		t := stored.TrainedAt
+		st.TrainedAt, st.DocumentsUsed, st.Stale = &t, stored.ExampleCount, stored.Stale
+		cm, err := s.model(ctx, userID)
+		if err != nil {
+			return State{}, err
+		}
+		if cm != nil && cm.model != nil {
+			for _, r := range cm.model.Report().Topics {
+				reports[r.TopicID] = r
+			}
+		}
+	}
+	for _, t := range topics {
+		r := reports[t.ID]
+		ts := TopicState{ID: t.ID, Name: t.Name, Examples: r.Examples, Learned: r.Trained, Note: r.Note}
+		if r.TopicID == "" {
+			ts.Note = "no labelled document at the last training"
+		}
+		st.Topics = append(st.Topics, ts)
+	}
+	return st, nil
 }
 
 func (s *Service) addSuggestions(ctx context.Context, owner, docID string, sugs []Suggestion) error {
@@ -417,7 +706,7 @@ func (s *Service) AcceptSuggestion(ctx context.Context, userID, name string) (*s
 				return err
 			}
 		}
-		return tx.MarkClassifierStale(ctx, userID)
+		return tx.BumpLabelGeneration(ctx, userID)
 	})
 	if err != nil {
 		return nil, err
@@ -473,20 +762,9 @@ func (s *Service) ProviderList(ctx context.Context, userID string) (string, []Pr
 		return "", nil, err
 	}
 	var out []ProviderInfo
-	for _, name := range Providers {
-		info := ProviderInfo{Name: name, Configured: true}
-		switch name {
-		case "local":
-			info.Model = LocalModelName
-		case "anthropic":
-			info.Model = DefaultAnthropicModel
-		case "openai":
-			info.Model = DefaultOpenAIModel
-		case "ollama":
-			info.Model = DefaultOllamaModel
-		case "lmstudio":
-			info.Model = DefaultLMStudioModel
-		}
+	for _, p := range providers {
+		name := p.name
+		info := ProviderInfo{Name: name, Configured: true, Model: p.defaultModel}
 		mine := name == set.Provider && !set.Default
 		sysKey, sysURL := s.defaults.operator(name)
 		switch {

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/classify"
 )
 
 // Config is every setting of a DocuVault process.
@@ -316,17 +318,20 @@ func (c *Config) validate(l *loader) {
 			l.fail(name, "must be an absolute http(s) URL")
 		}
 	}
-	switch c.DefaultAIProvider {
-	case "local", "anthropic", "openai", "ollama", "lmstudio":
-	default:
-		l.fail("DEFAULT_AI_PROVIDER", "must be one of local, anthropic, openai, ollama, lmstudio")
+	if known, _ := classify.LookupProvider(c.DefaultAIProvider); !known {
+		l.fail("DEFAULT_AI_PROVIDER", "must be one of "+strings.Join(classify.Providers, ", "))
 	}
-	aiURLs := []struct{ name, provider, v string }{{"ANTHROPIC_BASE_URL", "anthropic", c.AnthropicBaseURL},
-		{"OPENAI_BASE_URL", "openai", c.OpenAIBaseURL}, {"OLLAMA_BASE_URL", "ollama", c.OllamaBaseURL},
-		{"LMSTUDIO_BASE_URL", "lmstudio", c.LMStudioBaseURL}}
-	for _, a := range aiURLs {
+	// Every provider but local has a <NAME>_BASE_URL (classify's provider table).
+	baseURLs := map[string]string{"anthropic": c.AnthropicBaseURL, "openai": c.OpenAIBaseURL, "ollama": c.OllamaBaseURL,
+		"lmstudio": c.LMStudioBaseURL}
+	for _, provider := range classify.Providers {
+		if provider == "local" {
+			continue
+		}
+		a := struct{ name, provider, v string }{strings.ToUpper(provider) + "_BASE_URL", provider, baseURLs[provider]}
+		_, localServer := classify.LookupProvider(provider)
 		if a.v == "" {
-			if a.provider == c.DefaultAIProvider && (a.provider == "ollama" || a.provider == "lmstudio") {
+			if a.provider == c.DefaultAIProvider && localServer {
 				l.fail(a.name, "required with DEFAULT_AI_PROVIDER="+a.provider)
 			}
 			continue

@@ -12,6 +12,7 @@ const (
 	PeriodicCleanupUploads = "cleanup-abandoned-uploads" // Every(30 * time.Minute)
 	PeriodicAuditExport    = "audit-log-daily-export"    // DailyUTC()
 	PeriodicPurge          = "purge-expired"             // Every(time.Hour)
+	PeriodicTrainDue       = "classifier-train-due"      // Every(5 * time.Second)
 )
 
 // AddPeriodic registers a periodic job under a unique name. River runs the

@@ -47,39 +47,199 @@ func (s *Store) PutAISettings(ctx context.Context, a *AISettings) error {
 
 // ClassifierModel is a user's trained local model.
 type ClassifierModel struct {
-	Data         []byte
+	Data         []byte // empty: there was nothing to learn from
 	ExampleCount int
 	TrainedAt    time.Time
-	Stale        bool // assignments changed since training
+	// Generation is the label generation the training read; Version grows with every save.
+	Generation, Version int64
+	// Stale says labels changed after the training read them (the user's generation is newer).
+	Stale bool
 }
 
 // ClassifierModel returns the user's model, or ErrNotFound.
 func (s *Store) ClassifierModel(ctx context.Context, userID string) (*ClassifierModel, error) {
 	var m ClassifierModel
-	err := s.r.QueryRowContext(ctx, `SELECT model, example_count, trained_at, stale FROM classifier_models WHERE user_id = $1`, userID).
-		Scan(&m.Data, &m.ExampleCount, &m.TrainedAt, &m.Stale)
+	err := s.r.QueryRowContext(ctx, `SELECT m.model, m.example_count, m.trained_at, m.generation, m.version,
+			COALESCE(l.generation, 0) > m.generation
+		FROM classifier_models m LEFT JOIN classifier_labels l ON l.user_id = m.user_id WHERE m.user_id = $1`, userID).
+		Scan(&m.Data, &m.ExampleCount, &m.TrainedAt, &m.Generation, &m.Version, &m.Stale)
 	if err != nil {
 		return nil, fmt.Errorf("classifier model: %w", normalize(err))
 	}
 	return &m, nil
 }
 
-// SaveClassifierModel stores a freshly trained model.
-func (s *Store) SaveClassifierModel(ctx context.Context, userID string, data []byte, examples int) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO classifier_models (user_id, model, example_count, trained_at, stale)
-		VALUES ($1, $2, $3, $4, FALSE)
-		ON CONFLICT (user_id) DO UPDATE SET model = EXCLUDED.model, example_count = EXCLUDED.example_count,
-			trained_at = EXCLUDED.trained_at, stale = FALSE`, userID, data, examples, now())
+// ClassifierModelVersion returns the version of the user's stored model without reading it (a cache
+// compares it to the one it holds), or ErrNotFound.
+func (s *Store) ClassifierModelVersion(ctx context.Context, userID string) (int64, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, `SELECT version FROM classifier_models WHERE user_id = $1`, userID).Scan(&v)
 	if err != nil {
-		return fmt.Errorf("save classifier model: %w", normalize(err))
+		return 0, fmt.Errorf("classifier model version: %w", normalize(err))
+	}
+	return v, nil
+}
+
+// SaveClassifierModel stores a model trained on the labels of generation. A model trained on an
+// older generation than the stored one is not saved (it reports false): a slower, older training never
+// replaces a newer one. Saving never touches the labels' generation, so labels changed during the
+// training leave the model stale.
+func (s *Store) SaveClassifierModel(ctx context.Context, userID string, data []byte, examples int, generation int64) (bool, error) {
+	if data == nil {
+		data = []byte{}
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO classifier_models (user_id, model, example_count, trained_at, stale, generation, version)
+		VALUES ($1, $2, $3, $4, FALSE, $5, 1)
+		ON CONFLICT (user_id) DO UPDATE SET model = EXCLUDED.model, example_count = EXCLUDED.example_count,
+			trained_at = EXCLUDED.trained_at, generation = EXCLUDED.generation, version = classifier_models.version + 1
+		WHERE classifier_models.generation <= EXCLUDED.generation`, userID, data, examples, now(), generation)
+	if err != nil {
+		return false, fmt.Errorf("save classifier model: %w", normalize(err))
+	}
+	n, err := res.RowsAffected()
+	return n > 0, normalize(err)
+}
+
+// BumpLabelGeneration notes that the user's labels changed.
+func (s *Store) BumpLabelGeneration(ctx context.Context, userID string) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO classifier_labels (user_id, generation, changed_at) VALUES ($1, 1, $2)
+		ON CONFLICT (user_id) DO UPDATE SET generation = classifier_labels.generation + 1, changed_at = EXCLUDED.changed_at`,
+		userID, now())
+	if err != nil {
+		return fmt.Errorf("bump label generation: %w", normalize(err))
 	}
 	return nil
 }
 
-// MarkClassifierStale notes that the user's assignments changed.
-func (s *Store) MarkClassifierStale(ctx context.Context, userID string) error {
-	_, err := s.w.ExecContext(ctx, `UPDATE classifier_models SET stale = TRUE WHERE user_id = $1`, userID)
-	return normalize(err)
+// LabelGeneration returns the user's label generation and when it last changed (0 and the zero time
+// when their labels never changed).
+func (s *Store) LabelGeneration(ctx context.Context, userID string) (int64, time.Time, error) {
+	var g int64
+	var at time.Time
+	err := s.r.QueryRowContext(ctx, `SELECT generation, changed_at FROM classifier_labels WHERE user_id = $1`, userID).Scan(&g, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, nil
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("label generation: %w", normalize(err))
+	}
+	return g, at, nil
+}
+
+// DueTrainings lists the users whose labels are newer than their model and have not changed since
+// settledBefore.
+func (s *Store) DueTrainings(ctx context.Context, settledBefore time.Time) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT l.user_id FROM classifier_labels l
+		LEFT JOIN classifier_models m ON m.user_id = l.user_id
+		WHERE l.generation > COALESCE(m.generation, 0) AND l.changed_at <= $1 ORDER BY l.changed_at`, settledBefore)
+	if err != nil {
+		return nil, fmt.Errorf("due trainings: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, normalize(err)
+		}
+		out = append(out, id)
+	}
+	return out, normalize(rows.Err())
+}
+
+// Classification states of a document.
+const (
+	ClassificationDone     = "done"
+	ClassificationWaiting  = "waiting"
+	ClassificationDeclined = "declined"
+	ClassificationFailed   = "failed"
+)
+
+// Classification says whether classification ran on a document and what it proposed.
+type Classification struct {
+	State    string // ClassificationDone, ...
+	Reason   string
+	Provider string
+	// ModelGeneration is the label generation of the local model that answered.
+	ModelGeneration int64
+	Candidates      []AITopic // best first
+	At              time.Time
+}
+
+// SetClassification records the outcome of classifying a document.
+func (s *Store) SetClassification(ctx context.Context, docID string, c Classification) error {
+	if c.Candidates == nil {
+		c.Candidates = []AITopic{}
+	}
+	cands, err := json.Marshal(c.Candidates)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO document_classifications (document_id, state, reason, provider, model_generation, candidates, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (document_id) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, provider = EXCLUDED.provider,
+			model_generation = EXCLUDED.model_generation, candidates = EXCLUDED.candidates, at = EXCLUDED.at`,
+		docID, c.State, truncate(c.Reason, 2000), c.Provider, c.ModelGeneration, string(cands), now())
+	if err != nil {
+		return fmt.Errorf("set classification: %w", normalize(err))
+	}
+	return nil
+}
+
+// Classifications returns the recorded classification of each of the owner's documents in ids that
+// has one.
+func (s *Store) Classifications(ctx context.Context, ownerID string, ids []string) (map[string]*Classification, error) {
+	out := map[string]*Classification{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{ownerID}
+	ph := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		ph[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.document_id, c.state, c.reason, c.provider, c.model_generation, c.candidates, c.at
+		FROM document_classifications c JOIN documents d ON d.id = c.document_id
+		WHERE d.owner_id = $1 AND c.document_id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("classifications: %w", normalize(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, cands string
+		var c Classification
+		if err := rows.Scan(&id, &c.State, &c.Reason, &c.Provider, &c.ModelGeneration, &cands, &c.At); err != nil {
+			return nil, normalize(err)
+		}
+		_ = json.Unmarshal([]byte(cands), &c.Candidates)
+		out[id] = &c
+	}
+	return out, normalize(rows.Err())
+}
+
+// DocumentsToReclassify lists the owner's ready documents without topics of their own whose
+// classification waits for a model, or was answered by a local model older than generation.
+func (s *Store) DocumentsToReclassify(ctx context.Context, ownerID string, generation int64) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT d.id FROM documents d
+		LEFT JOIN document_classifications c ON c.document_id = d.id
+		WHERE d.owner_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
+		  AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.source = 'user')
+		  AND (c.state = 'waiting' OR (c.state IN ('done', 'declined') AND c.provider = 'local' AND c.model_generation < $2))
+		ORDER BY d.id`, ownerID, generation)
+	if err != nil {
+		return nil, fmt.Errorf("documents to reclassify: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, normalize(err)
+		}
+		out = append(out, id)
+	}
+	return out, normalize(rows.Err())
 }
 
 // TrainingExample is a document the user filed under topics themselves.
@@ -117,10 +277,10 @@ func (s *Store) TrainingExamples(ctx context.Context, userID string, maxText int
 	return out, normalize(rows.Err())
 }
 
-// AITopic is a classifier's assignment.
+// AITopic is a classifier's assignment or candidate.
 type AITopic struct {
-	TopicID    string
-	Confidence float64
+	TopicID    string  `json:"topic_id"`
+	Confidence float64 `json:"confidence"`
 }
 
 // SetAITopics replaces the document's classifier assignments. Topics the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -69,9 +70,13 @@ func TestClassificationStorage(t *testing.T) {
 				t.Fatalf("unexpected topic %+v", tp)
 			}
 		}
-		// Models: saved, then stale when the user's assignments change.
-		if err := s.SaveClassifierModel(ctx, a.ID, []byte("model"), 1); err != nil {
-			t.Fatal(err)
+		// Models: saved with the generation trained on, then stale when the user's assignments change.
+		gen, _, err := s.LabelGeneration(ctx, a.ID)
+		if err != nil || gen == 0 {
+			t.Fatalf("generation after labelling: %d %v", gen, err)
+		}
+		if ok, err := s.SaveClassifierModel(ctx, a.ID, []byte("model"), 1, gen); err != nil || !ok {
+			t.Fatal(ok, err)
 		}
 		if m, err := s.ClassifierModel(ctx, a.ID); err != nil || m.Stale || string(m.Data) != "model" {
 			t.Fatalf("model: %+v %v", m, err)
@@ -81,6 +86,47 @@ func TestClassificationStorage(t *testing.T) {
 		}
 		if m, _ := s.ClassifierModel(ctx, a.ID); !m.Stale {
 			t.Fatal("model not marked stale after the user changed topics")
+		}
+		// A training that read the older generation saves, but the model stays stale; an even older
+		// one never replaces it.
+		if ok, err := s.SaveClassifierModel(ctx, a.ID, []byte("model2"), 1, gen); err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		if m, _ := s.ClassifierModel(ctx, a.ID); !m.Stale || m.Version != 2 || string(m.Data) != "model2" {
+			t.Fatalf("model saved on an old generation: %+v", m)
+		}
+		if ok, err := s.SaveClassifierModel(ctx, a.ID, []byte("older"), 1, gen-1); err != nil || ok {
+			t.Fatalf("older training replaced the model: %v %v", ok, err)
+		}
+		if due, err := s.DueTrainings(ctx, time.Now().Add(time.Minute)); err != nil || len(due) != 1 || due[0] != a.ID {
+			t.Fatalf("due: %v %v", due, err)
+		}
+		if due, _ := s.DueTrainings(ctx, time.Now().Add(-time.Minute)); len(due) != 0 {
+			t.Fatalf("due before labels settled: %v", due)
+		}
+		// A document with topics given at upload counts once it is ready.
+		up := mkDoc(t, s, a.ID, "upload", 10)
+		if err := s.SetUserTopics(ctx, a.ID, up.ID, []string{taxes.ID}); err != nil {
+			t.Fatal(err)
+		}
+		g1, _, _ := s.LabelGeneration(ctx, a.ID)
+		if err := s.SaveExtraction(ctx, up.ID, store.Extraction{Text: "tax", PageCount: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if g2, _, _ := s.LabelGeneration(ctx, a.ID); g2 != g1+1 {
+			t.Fatalf("generation %d -> %d when a labelled upload became ready", g1, g2)
+		}
+		// Classification records.
+		if err := s.SetClassification(ctx, up.ID, store.Classification{State: store.ClassificationDone, Provider: "local",
+			ModelGeneration: 1, Candidates: []store.AITopic{{TopicID: taxes.ID, Confidence: 0.8}}}); err != nil {
+			t.Fatal(err)
+		}
+		cs, err := s.Classifications(ctx, a.ID, []string{up.ID, d.ID})
+		if err != nil || len(cs) != 1 || cs[up.ID].State != "done" || len(cs[up.ID].Candidates) != 1 || cs[up.ID].Candidates[0].Confidence != 0.8 {
+			t.Fatalf("classifications: %+v %v", cs, err)
+		}
+		if other, _ := s.Classifications(ctx, b.ID, []string{up.ID}); len(other) != 0 {
+			t.Fatal("classification of another owner's document")
 		}
 		// Suggestions merge by name, hide other owners' documents, and are taken once.
 		if err := s.AddSuggestions(ctx, a.ID, []store.TopicSuggestion{{Name: "Insurance", Reason: "policy, premium", DocumentIDs: []string{d.ID}},
@@ -105,6 +151,48 @@ func TestClassificationStorage(t *testing.T) {
 		}
 		if _, err := s.TakeSuggestion(ctx, a.ID, "Insurance"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatal("a suggestion is taken once")
+		}
+	})
+}
+
+// Every change to what the classifier learns from bumps the label generation: filing a ready document,
+// trashing and restoring a labelled one, deleting a topic.
+func TestLabelGenerationBumps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := mkUser(t, s, "a@x.test", 0, 0)
+		tp := &store.Topic{OwnerID: a.ID, Name: "Taxes"}
+		if err := s.CreateTopic(ctx, tp); err != nil {
+			t.Fatal(err)
+		}
+		d := mkDoc(t, s, a.ID, "return", 10)
+		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "tax", PageCount: 1}); err != nil {
+			t.Fatal(err)
+		}
+		gen := func() int64 {
+			g, _, err := s.LabelGeneration(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		steps := []struct {
+			name string
+			do   func() error
+		}{
+			{"file", func() error { return s.SetUserTopics(ctx, a.ID, d.ID, []string{tp.ID}) }},
+			{"trash", func() error { return s.TrashDocument(ctx, a.ID, d.ID) }},
+			{"restore", func() error { return s.RestoreDocument(ctx, a.ID, d.ID) }},
+			{"delete topic", func() error { return s.DeleteTopic(ctx, a.ID, tp.ID) }},
+		}
+		for _, st := range steps {
+			before := gen()
+			if err := st.do(); err != nil {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			if after := gen(); after != before+1 {
+				t.Errorf("%s: generation %d -> %d", st.name, before, after)
+			}
 		}
 	})
 }

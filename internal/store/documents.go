@@ -384,21 +384,49 @@ func (s *Store) SetUserTopics(ctx context.Context, ownerID, docID string, topicI
 	if _, err := s.w.ExecContext(ctx, `UPDATE documents SET updated_at = $1 WHERE id = $2`, t, docID); err != nil {
 		return normalize(err)
 	}
-	// The local classifier learns from these assignments: retrain it.
-	return s.MarkClassifierStale(ctx, ownerID)
+	// The local classifier learns from a ready document's assignments: its labels changed.
+	var status string
+	if err := s.w.QueryRowContext(ctx, `SELECT status FROM documents WHERE id = $1`, docID).Scan(&status); err != nil {
+		return fmt.Errorf("set topics: %w", normalize(err))
+	}
+	if status != StatusReady {
+		return nil // counted when it becomes ready (SaveExtraction)
+	}
+	return s.BumpLabelGeneration(ctx, ownerID)
+}
+
+// bumpIfLabelled bumps the owner's label generation when the ready document has topics of the user's:
+// its text, or whether it counts, changed.
+func (s *Store) bumpIfLabelled(ctx context.Context, docID string) error {
+	var owner string
+	err := s.w.QueryRowContext(ctx, `SELECT d.owner_id FROM documents d WHERE d.id = $1 AND d.status = 'ready'
+		AND EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.source = 'user')`, docID).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("label generation: %w", normalize(err))
+	}
+	return s.BumpLabelGeneration(ctx, owner)
 }
 
 // TrashDocument moves the owner's document to the trash.
 func (s *Store) TrashDocument(ctx context.Context, ownerID, id string) error {
 	t := now()
-	return s.execOne(ctx, "trash document", `UPDATE documents SET deleted_at = $1, updated_at = $1
-		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NULL`, t, ownerID, id)
+	if err := s.execOne(ctx, "trash document", `UPDATE documents SET deleted_at = $1, updated_at = $1
+		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NULL`, t, ownerID, id); err != nil {
+		return err
+	}
+	return s.bumpIfLabelled(ctx, id)
 }
 
 // RestoreDocument takes the owner's document out of the trash.
 func (s *Store) RestoreDocument(ctx context.Context, ownerID, id string) error {
-	return s.execOne(ctx, "restore document", `UPDATE documents SET deleted_at = NULL, updated_at = $1
-		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NOT NULL`, now(), ownerID, id)
+	if err := s.execOne(ctx, "restore document", `UPDATE documents SET deleted_at = NULL, updated_at = $1
+		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NOT NULL`, now(), ownerID, id); err != nil {
+		return err
+	}
+	return s.bumpIfLabelled(ctx, id)
 }
 
 // DeleteDocumentRow removes the document row for good and gives its usage

@@ -34,7 +34,11 @@ func (s *Store) SaveExtraction(ctx context.Context, id string, x Extraction) err
 		if _, err := tx.w.ExecContext(ctx, `INSERT INTO document_texts (document_id, body) VALUES ($1, $2)`, id, x.Text); err != nil {
 			return fmt.Errorf("save text: %w", normalize(err))
 		}
-		return tx.IndexDocument(ctx, id)
+		if err := tx.IndexDocument(ctx, id); err != nil {
+			return err
+		}
+		// Topics given at upload become labels now that the document is ready.
+		return tx.bumpIfLabelled(ctx, id)
 	})
 }
 

@@ -137,5 +137,9 @@ func (s *Store) UpdateTopic(ctx context.Context, ownerID, id string, up TopicUpd
 
 // DeleteTopic removes the owner's topic and its assignments.
 func (s *Store) DeleteTopic(ctx context.Context, ownerID, id string) error {
-	return s.execOne(ctx, "delete topic", `DELETE FROM topics WHERE owner_id = $1 AND id = $2`, ownerID, id)
+	if err := s.execOne(ctx, "delete topic", `DELETE FROM topics WHERE owner_id = $1 AND id = $2`, ownerID, id); err != nil {
+		return err
+	}
+	// Its documents are no longer labels for it: the classifier retrains without it.
+	return s.BumpLabelGeneration(ctx, ownerID)
 }

@@ -210,11 +210,13 @@ func eachStanza(tb testing.TB, path string, fn func(map[string]string)) {
 	}
 }
 
-// evaluation holds single-label results: top-1 accuracy and per-class F1.
+// evaluation scores what users get: the topics the model applies (Assign, each topic at its own cut),
+// per class precision, recall and F1 over the applied sets, and how many documents got no topic. Top1
+// is the accuracy of the best candidate alone, for comparison.
 type evaluation struct {
-	Accuracy, MacroF1 float64
-	F1                map[string]float64
-	Train, Test       int
+	MacroF1, Top1, NoTopic, Multi float64
+	F1                            map[string]float64
+	Train, Test                   int
 }
 
 func (e evaluation) String() string {
@@ -224,7 +226,8 @@ func (e evaluation) String() string {
 	}
 	sort.Strings(secs)
 	var b strings.Builder
-	fmt.Fprintf(&b, "train=%d test=%d accuracy=%.4f macro-F1=%.4f\n", e.Train, e.Test, e.Accuracy, e.MacroF1)
+	fmt.Fprintf(&b, "train=%d test=%d applied macro-F1=%.4f no-topic=%.4f several=%.4f (best candidate top-1 accuracy=%.4f)\n",
+		e.Train, e.Test, e.MacroF1, e.NoTopic, e.Multi, e.Top1)
 	for _, s := range secs {
 		fmt.Fprintf(&b, "  %-12s F1=%.4f\n", s, e.F1[s])
 	}
@@ -234,22 +237,34 @@ func (e evaluation) String() string {
 func evaluate(m *Model, test []debianDoc) evaluation {
 	tp, fp, fn := map[string]int{}, map[string]int{}, map[string]int{}
 	classes := map[string]bool{}
-	correct := 0
+	var top1, none, multi int
 	for _, d := range test {
 		classes[d.Section] = true
-		pred := ""
-		if s := m.Scores(d.Text); len(s) > 0 {
-			pred = s[0].TopicID
+		if s := m.Scores(d.Text); len(s) > 0 && s[0].TopicID == d.Section {
+			top1++
 		}
-		if pred == d.Section {
-			correct++
-			tp[pred]++
-		} else {
-			fp[pred]++
+		applied := m.Assign(d.Text)
+		switch {
+		case len(applied) == 0:
+			none++
+		case len(applied) > 1:
+			multi++
+		}
+		hit := false
+		for _, a := range applied {
+			if a.TopicID == d.Section {
+				tp[a.TopicID]++
+				hit = true
+			} else {
+				fp[a.TopicID]++
+			}
+		}
+		if !hit {
 			fn[d.Section]++
 		}
 	}
-	e := evaluation{F1: map[string]float64{}, Test: len(test), Accuracy: float64(correct) / float64(len(test))}
+	n := float64(len(test))
+	e := evaluation{F1: map[string]float64{}, Test: len(test), Top1: float64(top1) / n, NoTopic: float64(none) / n, Multi: float64(multi) / n}
 	for c := range classes {
 		p, r := 0.0, 0.0
 		if tp[c]+fp[c] > 0 {
@@ -278,7 +293,8 @@ func splitDebian(docs []debianDoc) (train []Example, test []debianDoc) {
 	return train, test
 }
 
-// TestDebianSections trains on 80% of the Debian corpus and requires macro-F1 >= 0.85 on the rest.
+// TestDebianSections trains on 80% of the Debian corpus and requires macro-F1 >= 0.87 on the rest, as
+// applied (the topics users get, not the best candidate).
 func TestDebianSections(t *testing.T) {
 	docs := debianCorpus(t)
 	train, test := splitDebian(docs)
@@ -292,7 +308,8 @@ func TestDebianSections(t *testing.T) {
 	e := evaluate(m, test)
 	e.Train = len(train)
 	t.Logf("Debian sections, descriptions with >= %d words:\n%s", debianMinWords, e)
-	if e.MacroF1 < 0.85 {
-		t.Errorf("macro-F1 %.4f < 0.85", e.MacroF1)
+	if e.MacroF1 < 0.87 {
+		t.Errorf("applied macro-F1 %.4f < 0.87", e.MacroF1)
 	}
+	logFixedCut(t, train, test)
 }

@@ -10,13 +10,15 @@ import (
 // Serialised models start with modelMagic and a version byte; a decoder refuses other versions.
 const (
 	modelMagic   = "DVLOCAL"
-	modelVersion = 1
+	modelVersion = 2
 	// MaxModelBytes bounds what UnmarshalBinary accepts.
 	MaxModelBytes = 256 << 20
 )
 
-// wireModel is version 1 of the serialised model (gob after the header).
+// wireModel is the serialised model (gob after the header). Version 2 added Cuts; a version 1 model
+// decodes with none (every topic cut at Threshold).
 type wireModel struct {
+	Cuts      []float64
 	Terms     []string
 	IDF       []float32
 	Topics    []string
@@ -33,7 +35,7 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	buf.WriteString(modelMagic)
 	buf.WriteByte(modelVersion)
 	w := wireModel{Terms: m.terms, IDF: m.idf, Topics: m.topics, Weights: m.weights, Bias: m.bias,
-		Threshold: m.threshold, MaxText: m.maxText, Report: m.report}
+		Threshold: m.threshold, Cuts: m.cuts, MaxText: m.maxText, Report: m.report}
 	if err := gob.NewEncoder(&buf).Encode(&w); err != nil {
 		return nil, fmt.Errorf("local: encode model: %w", err)
 	}
@@ -49,7 +51,7 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if len(data) < len(modelMagic)+1 || string(data[:len(modelMagic)]) != modelMagic {
 		return fmt.Errorf("%w: missing header", ErrBadModel)
 	}
-	if v := data[len(modelMagic)]; v != modelVersion {
+	if v := data[len(modelMagic)]; v != modelVersion && v != 1 {
 		return fmt.Errorf("%w: version %d, this build reads %d", ErrBadModel, v, modelVersion)
 	}
 	var w wireModel
@@ -67,6 +69,14 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 	if !(w.Threshold > 0 && w.Threshold < 1) || math.IsNaN(w.Threshold) || w.MaxText <= 0 {
 		return fmt.Errorf("%w: bad threshold or text limit", ErrBadModel)
 	}
+	if len(w.Cuts) != 0 && len(w.Cuts) != len(w.Topics) {
+		return fmt.Errorf("%w: %d cuts for %d topics", ErrBadModel, len(w.Cuts), len(w.Topics))
+	}
+	for _, c := range w.Cuts {
+		if !(c > 0 && c < 1) {
+			return fmt.Errorf("%w: bad cut", ErrBadModel)
+		}
+	}
 	vocab := make(map[string]int32, len(w.Terms))
 	for j, t := range w.Terms {
 		if _, dup := vocab[t]; dup {
@@ -75,6 +85,6 @@ func (m *Model) UnmarshalBinary(data []byte) error {
 		vocab[t] = int32(j)
 	}
 	*m = Model{vocab: vocab, terms: w.Terms, idf: w.IDF, topics: w.Topics, weights: w.Weights, bias: w.Bias,
-		threshold: w.Threshold, maxText: w.MaxText, report: w.Report}
+		threshold: w.Threshold, cuts: w.Cuts, maxText: w.MaxText, report: w.Report}
 	return nil
 }

@@ -68,8 +68,10 @@ type Model struct {
 	weights   [][]float32 // [topic][feature]
 	bias      []float32
 	threshold float64
-	maxText   int
-	report    Report
+	// cuts are the per-topic thresholds calibrated by cross-validation (nil: threshold for all).
+	cuts    []float64
+	maxText int
+	report  Report
 }
 
 // Topics returns the IDs of the topics the model learned.
@@ -78,21 +80,38 @@ func (m *Model) Topics() []string { return append([]string(nil), m.topics...) }
 // Report returns the training report: per-topic example counts and untrained topics.
 func (m *Model) Report() Report { return m.report }
 
-// Threshold returns the confidence a topic needs before Assign returns it.
+// Threshold returns the default cut: the confidence a topic needs when it has no calibrated cut.
 func (m *Model) Threshold() float64 { return m.threshold }
 
-// SetThreshold changes the assignment threshold; it must lie in (0,1).
+// Cut returns the confidence topic needs before Assign applies it: its calibrated cut, or Threshold.
+func (m *Model) Cut(topic string) float64 {
+	for k, id := range m.topics {
+		if id == topic && k < len(m.cuts) {
+			return m.cuts[k]
+		}
+	}
+	return m.threshold
+}
+
+// SetThreshold makes t the cut of every topic, dropping calibrated cuts; it must lie in (0,1).
 func (m *Model) SetThreshold(t float64) error {
 	if !(t > 0 && t < 1) {
 		return fmt.Errorf("local: threshold %v outside (0,1)", t)
 	}
-	m.threshold = t
+	m.threshold, m.cuts = t, nil
 	return nil
 }
 
 // Scores returns the confidence of every learned topic for text, highest first. A text with no known
 // term gets confidence 0 everywhere: there is no evidence for any topic.
 func (m *Model) Scores(text string) []Score {
+	out := m.score(text)
+	sortScores(out)
+	return out
+}
+
+// score returns the confidences in the order of m.topics.
+func (m *Model) score(text string) []Score {
 	if len(text) > m.maxText {
 		text = text[:m.maxText]
 	}
@@ -104,18 +123,41 @@ func (m *Model) Scores(text string) []Score {
 			out[k].Confidence = sigmoid(dot(m.weights[k], x) + float64(m.bias[k]))
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
 	return out
 }
 
-// Assign returns the topics whose confidence is at least the model's threshold, highest first.
+func sortScores(s []Score) {
+	sort.SliceStable(s, func(i, j int) bool { return s[i].Confidence > s[j].Confidence })
+}
+
+// Assign returns the topics whose confidence reaches their cut (see Cut), highest first.
 func (m *Model) Assign(text string) []Score {
-	all := m.Scores(text)
-	n := 0
-	for n < len(all) && all[n].Confidence >= m.threshold {
-		n++
+	applied, _ := m.Classify(text, 0, 0)
+	return applied
+}
+
+// Classify returns the applied topics (confidence at least the topic's cut, highest first) and the
+// candidates: at most maxCandidates topics (all when <= 0) with confidence at least floor, highest first.
+func (m *Model) Classify(text string, floor float64, maxCandidates int) (applied, candidates []Score) {
+	all := m.score(text)
+	for k, s := range all {
+		cut := m.threshold
+		if k < len(m.cuts) {
+			cut = m.cuts[k]
+		}
+		if s.Confidence >= cut {
+			applied = append(applied, s)
+		}
 	}
-	return all[:n]
+	sortScores(applied)
+	sortScores(all)
+	for _, s := range all {
+		if s.Confidence < floor || (maxCandidates > 0 && len(candidates) == maxCandidates) {
+			break
+		}
+		candidates = append(candidates, s)
+	}
+	return applied, candidates
 }
 
 // sparse is an L2-normalised TF-IDF vector.

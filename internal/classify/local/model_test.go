@@ -123,7 +123,7 @@ func TestTrainMultiLabelAndReport(t *testing.T) {
 }
 
 func TestThreshold(t *testing.T) {
-	m, err := Config{Threshold: 0.5}.Train(synthExamples(60, 2))
+	m, err := Config{Threshold: 0.5, Folds: -1}.Train(synthExamples(60, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,5 +266,87 @@ func TestSuggest(t *testing.T) {
 	}
 	if s := Suggest(nil, 3); s != nil {
 		t.Errorf("no documents: %v", s)
+	}
+}
+
+// With examples of only one topic nothing tells that topic apart: it is reported as not learned and
+// applied to nothing (before, it landed on every document).
+func TestSingleTopicModelAppliesNothing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	var ex []Example
+	for range 20 {
+		ex = append(ex, Example{Text: synthDoc(rng, "invoices"), TopicIDs: []string{"invoices"}})
+	}
+	m, err := Train(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Topics()) != 0 {
+		t.Fatalf("learned %v from one topic", m.Topics())
+	}
+	un := m.Report().Untrained()
+	if len(un) != 1 || un[0].Examples != 20 || !strings.Contains(un[0].Note, "outside it") {
+		t.Errorf("report = %+v", m.Report())
+	}
+	for _, text := range []string{synthDoc(rng, "invoices"), synthDoc(rng, "health")} {
+		if got := m.Assign(text); len(got) != 0 {
+			t.Errorf("Assign(%q) = %v", text, got)
+		}
+	}
+}
+
+// The calibrated rule: a topic whose scores run low (few examples among many) gets a cut below 0.5 from
+// cross-validation, so its documents get it where one fixed cut of 0.5 left them with no topic.
+func TestCalibratedCuts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	var ex []Example
+	for i := range 150 {
+		tp := []string{"invoices", "health"}[i%2]
+		ex = append(ex, Example{Text: synthDoc(rng, tp), TopicIDs: []string{tp}})
+	}
+	// travel: few examples, and they share much vocabulary with the others
+	for range 6 {
+		text := synthDoc(rng, "travel") + " " + synthDoc(rng, "invoices") + " " + synthDoc(rng, "health")
+		ex = append(ex, Example{Text: text, TopicIDs: []string{"travel"}})
+	}
+	cal, err := Train(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed, err := Config{Folds: -1}.Train(ex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range cal.Topics() {
+		if c := cal.Cut(id); c < minCut || c > maxCut {
+			t.Errorf("cut of %s = %v outside [%v,%v]", id, c, minCut, maxCut)
+		}
+		if fixed.Cut(id) != 0.5 {
+			t.Errorf("uncalibrated cut of %s = %v", id, fixed.Cut(id))
+		}
+	}
+	// held-out documents: count how many get their own topic applied under each rule
+	hits := func(m *Model) (n int) {
+		r := rand.New(rand.NewPCG(22, 22))
+		for range 30 {
+			text := synthDoc(r, "travel") + " " + synthDoc(r, "invoices") + " " + synthDoc(r, "health")
+			for _, s := range m.Assign(text) {
+				if s.TopicID == "travel" {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	hc, hf := hits(cal), hits(fixed)
+	t.Logf("travel cut calibrated %.3f: %d/30 applied; fixed 0.5: %d/30", cal.Cut("travel"), hc, hf)
+	if hc <= hf || hc < 10 {
+		t.Errorf("calibrated rule applies travel to %d/30 documents, fixed cut %d/30", hc, hf)
+	}
+	// the cuts survive a round trip
+	data, _ := cal.MarshalBinary()
+	var back Model
+	if err := back.UnmarshalBinary(data); err != nil || back.Cut("travel") != cal.Cut("travel") {
+		t.Errorf("round trip: %v cut %v", err, back.Cut("travel"))
 	}
 }

@@ -13,8 +13,11 @@ import (
 type Config struct {
 	// MinExamples is how many labelled documents a topic needs before it is learned (default 3).
 	MinExamples int
-	// Threshold is the confidence a topic needs to be assigned (default 0.5).
+	// Threshold is the confidence a topic needs to be assigned when it has no calibrated cut (default 0.5).
 	Threshold float64
+	// Folds of the cross-validation on the training set that calibrates each topic's cut (default 3;
+	// negative: no calibration, every topic is cut at Threshold).
+	Folds int
 	// MinDF drops terms seen in fewer documents (default 2; 1 when there are fewer than 500 examples).
 	MinDF int
 	// MaxFeatures caps the vocabulary, keeping the most frequent terms (default 200,000).
@@ -37,6 +40,9 @@ func (c Config) withDefaults(n int) Config {
 	}
 	if c.Threshold <= 0 || c.Threshold >= 1 {
 		c.Threshold = 0.5
+	}
+	if c.Folds == 0 {
+		c.Folds = 3
 	}
 	if c.MinDF <= 0 {
 		c.MinDF = 2
@@ -118,38 +124,142 @@ func (c Config) Train(examples []Example) (*Model, error) {
 	}
 	sort.Strings(ids)
 	m.report = Report{Documents: len(examples), Features: len(m.terms), MinExamples: c.MinExamples}
+	// A topic is learned from at least MinExamples documents under it and as many outside it: with
+	// examples of one topic only, nothing tells it apart and it would land on every document.
 	for _, id := range ids {
-		tr := TopicReport{TopicID: id, Examples: counts[id], Trained: counts[id] >= c.MinExamples}
-		if !tr.Trained {
+		neg := len(examples) - counts[id]
+		tr := TopicReport{TopicID: id, Examples: counts[id], Trained: counts[id] >= c.MinExamples && neg >= c.MinExamples}
+		switch {
+		case counts[id] < c.MinExamples:
 			tr.Note = fmt.Sprintf("needs at least %d examples, has %d", c.MinExamples, counts[id])
-		} else {
+		case !tr.Trained:
+			tr.Note = fmt.Sprintf("needs at least %d documents outside it (under other topics), has %d", c.MinExamples, neg)
+		default:
 			m.topics = append(m.topics, id)
 		}
 		m.report.Topics = append(m.report.Topics, tr)
 	}
 
-	m.weights = make([][]float32, len(m.topics))
-	m.bias = make([]float32, len(m.topics))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	labels := make([][]bool, len(m.topics))
 	for k, id := range m.topics {
-		labels := make([]bool, len(examples))
+		labels[k] = make([]bool, len(examples))
 		for i, ex := range examples {
 			for _, t := range ex.TopicIDs {
 				if t == id {
-					labels[i] = true
+					labels[k][i] = true
 				}
 			}
+		}
+	}
+	all := make([]int, len(xs))
+	for i := range all {
+		all[i] = i
+	}
+	m.weights, m.bias = fitTopics(xs, all, labels, len(m.terms), c)
+	if c.Folds > 1 && len(m.topics) > 0 && len(examples) >= 2*c.Folds {
+		m.cuts = calibrate(xs, labels, len(m.terms), c)
+	}
+	return m, nil
+}
+
+// fitTopics fits one logistic regression per topic on the examples at rows, topics in parallel.
+func fitTopics(xs []sparse, rows []int, labels [][]bool, dim int, c Config) ([][]float32, []float32) {
+	weights := make([][]float32, len(labels))
+	bias := make([]float32, len(labels))
+	sub := make([]sparse, len(rows))
+	for n, i := range rows {
+		sub[n] = xs[i]
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for k := range labels {
+		y := make([]bool, len(rows))
+		for n, i := range rows {
+			y[n] = labels[k][i]
 		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			m.weights[k], m.bias[k] = fitLogistic(xs, labels, len(m.terms), c, c.Seed+uint64(k))
+			weights[k], bias[k] = fitLogistic(sub, y, dim, c, c.Seed+uint64(k))
 		}()
 	}
 	wg.Wait()
-	return m, nil
+	return weights, bias
+}
+
+// Cut calibration bounds: a cut never goes below minCut (a topic the model barely believes in is
+// not applied) nor above maxCut.
+const (
+	minCut = 0.15
+	maxCut = 0.9
+)
+
+// calibrate cross-validates on the training set: each fold is scored by models fitted on the other
+// folds, and each topic gets the cut that maximises its F1 on these out-of-fold scores.
+func calibrate(xs []sparse, labels [][]bool, dim int, c Config) []float64 {
+	scores := make([][]float64, len(labels))
+	for k := range scores {
+		scores[k] = make([]float64, len(xs))
+	}
+	for f := range c.Folds {
+		var train, held []int
+		for i := range xs {
+			if i%c.Folds == f {
+				held = append(held, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		w, b := fitTopics(xs, train, labels, dim, c)
+		for k := range labels {
+			for _, i := range held {
+				if len(xs[i].idx) > 0 {
+					scores[k][i] = sigmoid(dot(w[k], xs[i]) + float64(b[k]))
+				}
+			}
+		}
+	}
+	cuts := make([]float64, len(labels))
+	for k := range labels {
+		cuts[k] = bestCut(scores[k], labels[k], c.Threshold)
+	}
+	return cuts
+}
+
+// bestCut returns the cut in [minCut, maxCut] with the best F1 for these scores (fallback when no
+// positive scores above minCut): halfway between the lowest applied score and the next one below.
+func bestCut(scores []float64, labels []bool, fallback float64) float64 {
+	order := make([]int, len(scores))
+	pos := 0
+	for i := range order {
+		order[i] = i
+		if labels[i] {
+			pos++
+		}
+	}
+	sort.Slice(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
+	best, cut, tp := 0.0, fallback, 0
+	for n, i := range order {
+		if scores[i] < minCut {
+			break
+		}
+		if labels[i] {
+			tp++
+		}
+		if n+1 < len(order) && scores[order[n+1]] == scores[i] {
+			continue // a cut cannot split equal scores
+		}
+		f1 := 2 * float64(tp) / float64(n+1+pos)
+		if f1 > best {
+			next := 0.0
+			if n+1 < len(order) {
+				next = scores[order[n+1]]
+			}
+			best, cut = f1, (scores[i]+next)/2
+		}
+	}
+	return math.Min(maxCut, math.Max(minCut, cut))
 }
 
 func (m *Model) buildVocab(df map[string]int, n int, c Config) {

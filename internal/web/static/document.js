@@ -39,6 +39,15 @@ DV.ready.then(async (me) => {
     $("doc-topics").replaceChildren(...doc.topics.map((t) => DV.el("li", { class: "chip" },
       t.name, DV.el("span", { class: "hint" }, t.source === "ai" ? " suggested" + (t.confidence ? " " + Math.round(t.confidence * 100) + "%" : "") : " yours"),
       DV.el("button", { type: "button", "aria-label": "Remove topic " + t.name, onclick: () => setTopics(doc.topics.filter((x) => x.id !== t.id).map((x) => x.id)) }, "×"))));
+    // Whether classification ran, and its ranked candidates: one click files the document under one.
+    const cl = doc.classification;
+    const words = { done: "Classified", waiting: "Waiting for the classifier", declined: "Not classified", failed: "Classification failed" };
+    $("classification").textContent = cl ? words[cl.state] + (cl.at ? " " + DV.date(cl.at) : "") + (cl.reason ? ": " + cl.reason : "") : "";
+    const mine = doc.topics.filter((t) => t.source === "user").map((t) => t.id);
+    const cands = (doc.candidates || []).filter((c) => !mine.includes(c.topic_id));
+    $("candidates").hidden = cands.length === 0;
+    $("candidates").replaceChildren("Suggested: ", ...cands.map((c) => DV.el("button", { type: "button", class: "chip",
+      title: "File under " + c.name, onclick: () => setTopics(mine.concat(c.topic_id)) }, c.name + " " + c.confidence.toFixed(2))));
     const sel = $("add-topic");
     sel.replaceChildren(...topics.filter((t) => !doc.topics.some((x) => x.id === t.id)).map((t) => DV.el("option", { value: t.id }, t.name)));
     $("topics-form").hidden = sel.options.length === 0;

@@ -337,3 +337,26 @@ DV.ready.then(async (me) => {
     $("clouds-empty").textContent = e.status === 503 || e.code === "unavailable" ? "Cloud drives are not available on this server." : "Could not load your drives: " + e.message;
   });
 });
+
+// The built-in classifier's state (GET /api/classifier) and "Train now".
+DV.ready.then((me) => {
+  if (!me) return;
+  const $ = (id) => document.getElementById(id);
+  const show = (c) => {
+    const learned = c.topics.filter((t) => t.learned).length;
+    const facts = [["Trained", c.trained_at ? DV.date(c.trained_at) : "not yet"], ["Documents used", c.documents_used],
+      ["Topics learned", learned + " of " + c.topics.length],
+      ["Up to date", c.stale ? "no: your topics changed since; it trains again in a moment" : "yes"]];
+    if (c.provider !== "local") facts.unshift(["In use", "no: your provider is " + c.provider]);
+    $("classifier-facts").replaceChildren(...facts.flatMap(([k, v]) => [DV.el("dt", {}, k), DV.el("dd", {}, String(v))]));
+    $("classifier-topics").replaceChildren(...c.topics.map((t) => DV.el("li", {}, DV.el("strong", {}, t.name),
+      DV.el("span", { class: "hint" }, " " + t.examples + " example" + (t.examples === 1 ? "" : "s") + ", " +
+        (t.learned ? "learned" : "not learned" + (t.note ? ": " + t.note : ""))))));
+  };
+  const load = () => DV.api("GET", "/api/classifier").then(show).catch((e) =>
+    $("classifier-facts").replaceChildren(DV.el("dd", {}, "Could not load the classifier's state: " + e.message)));
+  $("classifier-train").addEventListener("click", async () => {
+    try { await DV.api("POST", "/api/classifier/train"); DV.flash("Training started."); setTimeout(load, 2000); } catch (e) { DV.flash(e.message, true); }
+  });
+  load();
+});
