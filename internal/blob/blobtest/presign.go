@@ -109,8 +109,15 @@ func testPresign(t *testing.T, s blob.Store) {
 			t.Fatalf("PresignPut headers %v, want Content-Length: 10", h)
 		}
 		for _, n := range []int{11, 1 << 20, 9} {
-			if code := do(t, http.MethodPut, u, h, bytes.Repeat([]byte("x"), n)); code != http.StatusForbidden {
+			// A server may also answer 403 and close the connection before
+			// reading a large body: the client then sees the reset. Either
+			// way nothing may be stored.
+			code, err := tryDo(http.MethodPut, u, h, bytes.Repeat([]byte("x"), n))
+			if err == nil && code != http.StatusForbidden {
 				t.Errorf("PUT of %d bytes on a URL signed for 10: status %d, want 403", n, code)
+			}
+			if err != nil && n < 1<<20 {
+				t.Errorf("PUT of %d bytes on a URL signed for 10: %v", n, err)
 			}
 			wantNotFound(t, s, k)
 		}
@@ -163,20 +170,29 @@ func fetch(t *testing.T, u string) response {
 
 func do(t *testing.T, method, u string, hdr http.Header, body []byte) int {
 	t.Helper()
+	code, err := tryDo(method, u, hdr, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
+	return code
+}
+
+// tryDo sends the request and returns the status, or the transport error.
+func tryDo(method, u string, hdr http.Header, body []byte) (int, error) {
 	req, err := http.NewRequest(method, u, bytes.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return 0, err
 	}
 	for k, vs := range hdr {
 		req.Header[k] = vs
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
+	return resp.StatusCode, nil
 }
 
 // flipSignature changes one character of the X-Amz-Signature parameter.
