@@ -34,7 +34,7 @@ import (
 
 var (
 	workerStartedRE = regexp.MustCompile(`msg="worker started"`)
-	riverClientRE   = regexp.MustCompile(`msg="River client started" component=river client_id=(\S+)`)
+	riverClientRE   = regexp.MustCompile(`msg="jobs started" component=jobs database=\S+ client_id=(\S+)`)
 )
 
 // startWorker runs `docuvault worker` with env and waits for its
@@ -93,7 +93,7 @@ func (p *proc) riverClientID(t *testing.T) string {
 			return m[1]
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no %q line in the process log\n%s", "River client started", p.logs)
+			t.Fatalf("no %q line in the process log\n%s", "jobs started", p.logs)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

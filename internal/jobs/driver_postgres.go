@@ -37,6 +37,7 @@ func (postgresDriver) clients(e *Engine, rc *river.Config, cfg Config) error {
 			return fmt.Errorf("jobs: postgres worker client: %w", err)
 		}
 		e.start, e.stop, e.cancel, e.periodic = c.Start, c.Stop, c.StopAndCancel, c.PeriodicJobs()
+		e.clientID = c.ID
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ func (sqliteDriver) clients(e *Engine, rc *river.Config, cfg Config) error {
 	e.inserter = c
 	if cfg.RunWorkers {
 		e.start, e.stop, e.cancel, e.periodic = c.Start, c.Stop, c.StopAndCancel, c.PeriodicJobs()
+		e.clientID = c.ID
 		e.beforeStart = e.requeueCrashed
 	}
 	return nil

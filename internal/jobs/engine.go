@@ -94,6 +94,9 @@ type Engine struct {
 	// processes; PostgreSQL working engines only.
 	live *liveness
 
+	// clientID is the working client's id; set with start.
+	clientID func() string
+
 	mu      sync.Mutex
 	started bool
 	specs   map[string]Spec // by kind, from Register
@@ -243,7 +246,9 @@ func (e *Engine) Start(ctx context.Context) error {
 		}
 		return fmt.Errorf("jobs: start: %w", err)
 	}
-	e.log.Info("jobs started", "database", string(e.store.Dialect()))
+	// client_id is what the job rows this process works record in
+	// attempted_by (operators and the crash tests find a process's jobs by it).
+	e.log.Info("jobs started", "database", string(e.store.Dialect()), "client_id", e.clientID())
 	return nil
 }
 
