@@ -98,7 +98,13 @@ func mailKillSuite(t *testing.T, env []string) {
 	// One more poll after everything moved imports nothing.
 	before := lastPoll(c, id)
 	c.json("POST", "/api/mail/accounts/"+id+"/poll", nil, 202)
+	// A poll cut by the kill may wait as a retryable job (River's backoff),
+	// and "poll now" is deduplicated against it until it has run.
+	deadline := time.Now().Add(4 * time.Minute)
 	for lastPoll(c, id) == before {
+		if time.Now().After(deadline) {
+			t.Fatalf("the last poll never ran: %s\n%s", before, tail(withoutHTTP(p.logs.String()), 40))
+		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	docs := allDocuments(c, "&source=mail")
