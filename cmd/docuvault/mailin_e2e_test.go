@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,7 +105,12 @@ func mailKillSuite(t *testing.T, env []string) {
 	deadline := time.Now().Add(4 * time.Minute)
 	for lastPoll(c, id) == before {
 		if time.Now().After(deadline) {
-			t.Fatalf("the last poll never ran: %s\n%s", before, tail(withoutHTTP(p.logs.String()), 40))
+			jobs := jobsDump(t, env, "mail.poll", "mail-poll")
+			buf := make([]byte, 1<<22)
+			buf = buf[:runtime.Stack(buf, true)]
+			t.Fatalf("the last poll never ran: %s\njobs:\n%s\nserver log:\n%s\nserver goroutines about mail:\n%s\nIMAP server goroutines:\n%s",
+				before, jobs, tail(withoutHTTP(p.logs.String()), 40), stacksAbout(p.goroutines(t), "mailin", "imap"),
+				stacksAbout(string(buf), "imapserver", "imapmemserver"))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -141,4 +148,19 @@ func lastPoll(c *client, id string) string {
 	}
 	c.t.Fatalf("account %s gone", id)
 	return ""
+}
+
+// stacksAbout keeps the goroutines of a dump whose stack mentions one of
+// words.
+func stacksAbout(dump string, words ...string) string {
+	var b strings.Builder
+	for _, g := range strings.Split(dump, "\n\n") {
+		for _, w := range words {
+			if strings.Contains(g, w) {
+				b.WriteString(g + "\n\n")
+				break
+			}
+		}
+	}
+	return b.String()
 }

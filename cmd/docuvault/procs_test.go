@@ -497,3 +497,62 @@ func orphanedJobs(t *testing.T, env []string, live ...string) []string {
 	}
 	return out
 }
+
+// jobsDump lists the jobs of kinds (all kinds when none) straight from the
+// database of env, for a failure message.
+func jobsDump(t *testing.T, env []string, kinds ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	m := map[string]string{}
+	for _, kv := range append(os.Environ(), env...) {
+		k, val, _ := strings.Cut(kv, "=")
+		m[k] = val
+	}
+	cfg, err := config.Load(func(k string) string { return m[k] })
+	if err != nil {
+		return err.Error()
+	}
+	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	if err != nil {
+		return err.Error()
+	}
+	defer st.Close()
+	rows, err := st.DB().QueryContext(ctx, `SELECT id, kind, CAST(state AS TEXT), attempt, max_attempts, queue,
+		CAST(scheduled_at AS TEXT), CAST(attempted_by AS TEXT), CAST(errors AS TEXT) FROM river_job ORDER BY id`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	want := map[string]bool{}
+	for _, k := range kinds {
+		want[k] = true
+	}
+	var b strings.Builder
+	for rows.Next() {
+		var id int64
+		var attempt, maxAttempts int
+		var kind, state, queue string
+		var sched, by, errs sql.NullString
+		if err := rows.Scan(&id, &kind, &state, &attempt, &maxAttempts, &queue, &sched, &by, &errs); err != nil {
+			return err.Error()
+		}
+		if len(want) > 0 && !want[kind] {
+			continue
+		}
+		fmt.Fprintf(&b, "job %d %s %s attempt %d/%d queue %s scheduled %s by %s errors %.300s\n",
+			id, kind, state, attempt, maxAttempts, queue, sched.String, by.String, errs.String)
+	}
+	return b.String()
+}
+
+// goroutines asks the process for a goroutine dump (SIGQUIT: the Go runtime
+// prints every goroutine's stack and exits) and returns its log.
+func (p *proc) goroutines(t *testing.T) string {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-p.done:
+	case <-time.After(20 * time.Second):
+	}
+	return p.logs.String()
+}

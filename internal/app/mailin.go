@@ -30,8 +30,10 @@ const periodicMailPoll = "mail-poll"
 // mailQueue implements mailin.Jobs on the engine.
 type mailQueue struct{ e *jobs.Engine }
 
+// EnqueuePoll makes sure a poll of the account starts after the call
+// ("poll now"): one already running is followed by one more.
 func (q mailQueue) EnqueuePoll(ctx context.Context, accountID string) error {
-	_, err := q.e.Enqueue(ctx, mailPollArgs{AccountID: accountID}, nil)
+	_, err := q.e.EnqueueFresh(ctx, mailPollArgs{AccountID: accountID})
 	return err
 }
 
@@ -70,7 +72,8 @@ func (a *App) registerMailJobs(e *jobs.Engine) []error {
 					return err
 				}
 				for _, id := range ids {
-					if err := (mailQueue{e}).EnqueuePoll(ctx, id); err != nil {
+					// A poll running now is enough for the periodic round.
+					if _, err := e.Enqueue(ctx, mailPollArgs{AccountID: id}, nil); err != nil {
 						return err
 					}
 				}

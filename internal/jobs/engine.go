@@ -126,6 +126,9 @@ func New(s *store.Store, cfg Config) (*Engine, error) {
 	if err := d.clients(e, rc, cfg); err != nil {
 		return nil, err
 	}
+	if err := registerFollow(e); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
