@@ -454,7 +454,7 @@ const maxSuggestions = 3
 func (s *Server) suggest(r *http.Request, p *Principal, text string, q *searchquery.Query) ([]string, error) {
 	alts := map[string][]string{}
 	for _, word := range q.Words() {
-		vocab, err := s.deps.Store.OwnerWords(r.Context(), p.UserID, word, searchquery.MaxDistance(word))
+		vocab, err := s.deps.Store.OwnerWords(r.Context(), p.UserID, r.URL.Query().Get("space_id"), word, searchquery.MaxDistance(word))
 		if err != nil {
 			return nil, err
 		}
