@@ -69,10 +69,10 @@ type searchSQL struct {
 	s      *Store
 	user   string   // whose spaces
 	spaces []string // the spaces searched (the index's owner column holds the space)
-	q     SearchQuery
-	f     DocumentFilter
-	args  []any
-	win   *ftsWindow // SQLite: the window, once read
+	q      SearchQuery
+	f      DocumentFilter
+	args   []any
+	win    *ftsWindow // SQLite: the window, once read
 }
 
 // begin starts a query's arguments.
