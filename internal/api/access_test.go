@@ -1121,3 +1121,73 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 		}
 	})
 }
+
+// A member removed from a space loses access on the very next request:
+// the document, its download, thumbnail, page image and text, search
+// results, lists and an upload started before. A member may leave.
+func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newAccessEnv(t, st)
+		owner, ownerID := e.user("owner@r.test")
+		member, memberID := e.user("member@r.test")
+		space := owner.must(201, "POST", "/api/spaces", map[string]any{"name": "Team"})["space"].(map[string]any)["id"].(string)
+		owner.must(201, "POST", "/api/spaces/"+space+"/members", map[string]any{"email": "member@r.test", "role": "editor"})
+		doc, _, _ := e.spaceObjects(t, owner, ownerID, space)
+		up := member.must(201, "POST", "/api/uploads", map[string]any{"filename": "a.pdf", "size": 10, "space_id": space})["upload_id"].(string)
+		reads := []string{"/api/documents/" + doc, "/api/documents/" + doc + "/download", "/api/documents/" + doc + "/thumbnail",
+			"/api/documents/" + doc + "/pages/1", "/api/documents/" + doc + "/text", "/api/spaces/" + space}
+		for _, p := range reads {
+			if status, _, raw := e.raw(member, "GET", p, nil, ""); status != 200 {
+				t.Fatalf("member GET %s: %d %s", p, status, raw)
+			}
+		}
+		listed := func() (list, search int) {
+			list = len(member.must(200, "GET", "/api/documents", nil)["items"].([]any))
+			search = len(member.must(200, "GET", "/api/documents?q=zanzibar", nil)["items"].([]any))
+			return
+		}
+		if l, s := listed(); l != 1 || s != 1 {
+			t.Fatalf("member lists %d, finds %d", l, s)
+		}
+		owner.must(204, "DELETE", "/api/spaces/"+space+"/members/"+memberID, nil)
+		for _, p := range reads {
+			status, hdr, raw := e.raw(member, "GET", p, nil, "")
+			problem(t, "removed member GET "+p, status, hdr, raw, 404, "not_found")
+		}
+		if l, s := listed(); l != 0 || s != 0 {
+			t.Fatalf("removed member lists %d, finds %d", l, s)
+		}
+		if status, _ := member.do("GET", "/api/documents?space_id="+space, nil); status != 404 {
+			t.Fatalf("removed member lists the space: %d", status)
+		}
+		if status, _ := member.do("POST", "/api/uploads/"+up+"/complete", map[string]any{}); status != 404 {
+			t.Fatalf("removed member completes an upload: %d", status)
+		}
+		// Leaving: a viewer removes themself; the owner cannot.
+		owner.must(201, "POST", "/api/spaces/"+space+"/members", map[string]any{"email": "member@r.test", "role": "viewer"})
+		member.must(204, "DELETE", "/api/spaces/"+space+"/members/"+memberID, nil)
+		if status, _ := owner.do("DELETE", "/api/spaces/"+space+"/members/"+ownerID, nil); status != 422 {
+			t.Fatalf("owner leaves: %d", status)
+		}
+		if status, out := owner.do("POST", "/api/spaces/"+space+"/members", map[string]any{"email": "nobody@r.test", "role": "viewer"}); status != 422 ||
+			out["errors"].(map[string]any)["email"] == nil {
+			t.Fatalf("unknown email: %d %v", status, out)
+		}
+		if status, _ := owner.do("POST", "/api/spaces/"+ownerID+"/members", map[string]any{"email": "member@r.test", "role": "viewer"}); status != 422 {
+			t.Fatalf("personal space gains a member: %d", status)
+		}
+		if status, _ := owner.do("POST", "/api/spaces/"+space+"/members", map[string]any{"email": "member@r.test", "role": "owner"}); status != 422 {
+			t.Fatalf("added as owner: %d", status)
+		}
+		// The audit log has the space actions.
+		var actions []string
+		for _, it := range owner.must(200, "GET", "/api/audit?limit=200", nil)["items"].([]any) {
+			actions = append(actions, it.(map[string]any)["action"].(string))
+		}
+		for _, want := range []string{"space.create", "space.member_add", "space.member_remove"} {
+			if !slices.Contains(actions, want) {
+				t.Errorf("audit lacks %s: %v", want, actions)
+			}
+		}
+	})
+}
