@@ -114,7 +114,7 @@ func localBlobs(t *testing.T) blob.Store {
 
 type snapshot struct {
 	users, topics, docs, audit, spaces []string
-	blobs                      map[string]string
+	blobs                              map[string]string
 }
 
 func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
