@@ -385,3 +385,21 @@ func (s *Store) MoveDocument(ctx context.Context, d *Document, target *Space) er
 		return tx.IndexDocument(ctx, d.ID)
 	})
 }
+
+// SpaceProblems lists, for `docuvault check`, spaces without exactly one
+// owner member (or whose owner row is not spaces.owner_id), and documents
+// and topics whose space is gone or whose owner_id is not the space's owner.
+func (s *Store) SpaceProblems(ctx context.Context) ([]string, error) {
+	return s.queryIDs(ctx, `SELECT 'space ' || sp.id || ': ' || CAST(COUNT(m.user_id) AS TEXT) || ' owner rows' FROM spaces sp
+			LEFT JOIN space_members m ON m.space_id = sp.id AND m.role = 'owner' AND m.user_id = sp.owner_id
+			GROUP BY sp.id HAVING COUNT(m.user_id) <> 1
+		UNION ALL
+		SELECT 'space ' || m.space_id || ': extra owner ' || m.user_id FROM space_members m JOIN spaces sp ON sp.id = m.space_id
+			WHERE m.role = 'owner' AND m.user_id <> sp.owner_id
+		UNION ALL
+		SELECT 'document ' || d.id || ': space ' || COALESCE(d.space_id, '(none)') || ' missing or of another owner' FROM documents d
+			LEFT JOIN spaces sp ON sp.id = d.space_id WHERE sp.id IS NULL OR sp.owner_id <> d.owner_id
+		UNION ALL
+		SELECT 'topic ' || t.id || ': space ' || t.space_id || ' missing or of another owner' FROM topics t
+			LEFT JOIN spaces sp ON sp.id = t.space_id WHERE sp.id IS NULL OR sp.owner_id <> t.owner_id`)
+}
