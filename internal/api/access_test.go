@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -219,6 +220,7 @@ func routePath(pattern, id string) (method, path string) {
 	path = strings.ReplaceAll(path, "{id}", id)
 	path = strings.ReplaceAll(path, "{date}", "2024-02-29")
 	path = strings.ReplaceAll(path, "{n}", "1")
+	path = strings.ReplaceAll(path, "{user_id}", id)
 	return method, path
 }
 
@@ -907,6 +909,285 @@ func TestHostileJSONBodies(t *testing.T) {
 		}
 		if d, _ := st.Document(ctx, annID, doc); d.Title != "a" {
 			t.Errorf("title %q", d.Title)
+		}
+	})
+}
+
+// spaceWorld is one shared space of an owner with an admin, an editor, a
+// viewer and a spare viewer (the target of member changes), holding a live
+// document (ready, with a thumbnail), a trashed one and a topic; plus the
+// owner's personal space with the same objects, which the others cannot see.
+type spaceWorld struct {
+	space, doc, trashed, topic                         string
+	personalDoc, personalTrashed, personalTopic, owner string
+	spare                                              string
+}
+
+// spaceCast is the people of TestSpaceRolesOnEveryRoute.
+type spaceCast struct {
+	owner, admin, editor, viewer, outsider *client
+	ownerID, adminID, editorID, viewerID   string
+	spareID, extraEmail                    string
+}
+
+func (e *accessEnv) spaceObjects(t *testing.T, c *client, ownerID, space string) (doc, trashed, topic string) {
+	ctx := context.Background()
+	mk := func(name string) string {
+		status, out := e.upload(c, name+".txt", "zanzibar "+name+" "+store.NewID(), "space_id", space)
+		if status != 201 {
+			t.Fatalf("upload into %s: %d %v", space, status, out)
+		}
+		return out["document"].(map[string]any)["id"].(string)
+	}
+	doc = mk("live")
+	thumb := ownerID + "/" + doc + "/thumb.png"
+	if _, err := e.blobs.Put(ctx, thumb, strings.NewReader("\x89PNG\r\n\x1a\nzz"), 10, "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SaveExtraction(ctx, doc, store.Extraction{Text: "zanzibar live", PageCount: 1, Language: "en", ThumbnailKey: thumb}); err != nil {
+		t.Fatal(err)
+	}
+	trashed = mk("trashed")
+	c.must(204, "DELETE", "/api/documents/"+trashed, nil)
+	topic = c.must(201, "POST", "/api/topics", map[string]any{"name": "T " + store.NewID(), "space_id": space})["topic"].(map[string]any)["id"].(string)
+	return doc, trashed, topic
+}
+
+func (e *accessEnv) newSpaceWorld(t *testing.T, c spaceCast) spaceWorld {
+	w := spaceWorld{owner: c.ownerID, spare: c.spareID}
+	w.space = c.owner.must(201, "POST", "/api/spaces", map[string]any{"name": "Household"})["space"].(map[string]any)["id"].(string)
+	for _, m := range []struct{ email, role string }{{"admin@s.test", "admin"}, {"editor@s.test", "editor"},
+		{"viewer@s.test", "viewer"}, {"spare@s.test", "viewer"}} {
+		c.owner.must(201, "POST", "/api/spaces/"+w.space+"/members", map[string]any{"email": m.email, "role": m.role})
+	}
+	w.doc, w.trashed, w.topic = e.spaceObjects(t, c.owner, c.ownerID, w.space)
+	w.personalDoc, w.personalTrashed, w.personalTopic = e.spaceObjects(t, c.owner, c.ownerID, c.ownerID)
+	return w
+}
+
+// Every document, topic and space route, for each kind of caller: the
+// owner, an admin, an editor and a viewer of a shared space, someone who is
+// not a member, and a member of the shared space reaching into the owner's
+// personal space. A member with a role too low gets 403; a non-member and
+// the personal space get exactly the 404 of a missing id. The table must
+// name every such route (a new one fails until it is added here).
+func TestSpaceRolesOnEveryRoute(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newAccessEnv(t, st)
+		var c spaceCast
+		c.owner, c.ownerID = e.user("owner@s.test")
+		c.admin, c.adminID = e.user("admin@s.test")
+		c.editor, c.editorID = e.user("editor@s.test")
+		c.viewer, c.viewerID = e.user("viewer@s.test")
+		c.outsider, _ = e.user("outsider@s.test")
+		_, c.spareID = e.user("spare@s.test")
+		_, _ = e.user("extra@s.test")
+		c.extraEmail = "extra@s.test"
+
+		// obj picks the probed id from a world: the shared one, or (personal) the owner's personal one.
+		type target func(w spaceWorld, personal bool) string
+		doc := func(w spaceWorld, p bool) string { return map[bool]string{false: w.doc, true: w.personalDoc}[p] }
+		trashed := func(w spaceWorld, p bool) string {
+			return map[bool]string{false: w.trashed, true: w.personalTrashed}[p]
+		}
+		topic := func(w spaceWorld, p bool) string { return map[bool]string{false: w.topic, true: w.personalTopic}[p] }
+		space := func(w spaceWorld, p bool) string { return map[bool]string{false: w.space, true: w.owner}[p] }
+		type row struct {
+			route string
+			need  store.SpaceRole
+			ok    int
+			id    target
+			// path and body from the probed id (and the caller's own id, for moves to their personal space)
+			path func(id string) string
+			body func(id, me string) any
+			raw  bool // body is a multipart upload into the space id
+		}
+		p1 := func(prefix, suffix string) func(string) string {
+			return func(id string) string { return prefix + id + suffix }
+		}
+		fixed := func(path string) func(string) string { return func(string) string { return path } }
+		rows := []row{
+			{"GET /api/documents", store.RoleViewer, 200, space, p1("/api/documents?space_id=", ""), nil, false},
+			{"POST /api/documents", store.RoleEditor, 201, space, fixed("/api/documents"), nil, true},
+			{"GET /api/documents/{id}", store.RoleViewer, 200, doc, p1("/api/documents/", ""), nil, false},
+			{"PATCH /api/documents/{id}", store.RoleEditor, 200, doc, p1("/api/documents/", ""), func(string, string) any { return map[string]any{"title": "renamed"} }, false},
+			{"DELETE /api/documents/{id}", store.RoleEditor, 204, doc, p1("/api/documents/", ""), nil, false},
+			{"GET /api/documents/{id}/download", store.RoleViewer, 200, doc, p1("/api/documents/", "/download"), nil, false},
+			{"GET /api/documents/{id}/thumbnail", store.RoleViewer, 200, doc, p1("/api/documents/", "/thumbnail"), nil, false},
+			{"GET /api/documents/{id}/pages/{n}", store.RoleViewer, 200, doc, p1("/api/documents/", "/pages/1"), nil, false},
+			{"GET /api/documents/{id}/text", store.RoleViewer, 200, doc, p1("/api/documents/", "/text"), nil, false},
+			{"POST /api/documents/{id}/reprocess", store.RoleEditor, 202, doc, p1("/api/documents/", "/reprocess"), func(string, string) any { return map[string]any{} }, false},
+			{"POST /api/documents/{id}/classify", store.RoleEditor, 202, doc, p1("/api/documents/", "/classify"), func(string, string) any { return map[string]any{} }, false},
+			{"POST /api/documents/{id}/move", store.RoleEditor, 200, doc, p1("/api/documents/", "/move"), func(_, me string) any { return map[string]any{"space_id": me} }, false},
+			{"GET /api/trash", store.RoleViewer, 200, space, p1("/api/trash?space_id=", ""), nil, false},
+			{"POST /api/trash/{id}/restore", store.RoleEditor, 200, trashed, p1("/api/trash/", "/restore"), func(string, string) any { return map[string]any{} }, false},
+			{"DELETE /api/trash/{id}", store.RoleAdmin, 204, trashed, p1("/api/trash/", ""), nil, false},
+			{"POST /api/uploads", store.RoleEditor, 201, space, fixed("/api/uploads"), func(id, _ string) any {
+				return map[string]any{"filename": "a.pdf", "size": 10, "space_id": id}
+			}, false},
+			{"GET /api/topics", store.RoleViewer, 200, space, p1("/api/topics?space_id=", ""), nil, false},
+			{"POST /api/topics", store.RoleEditor, 201, space, fixed("/api/topics"), func(id, _ string) any {
+				return map[string]any{"name": "New " + store.NewID(), "space_id": id}
+			}, false},
+			{"PATCH /api/topics/{id}", store.RoleEditor, 200, topic, p1("/api/topics/", ""), func(string, string) any { return map[string]any{"color": "#123456"} }, false},
+			{"DELETE /api/topics/{id}", store.RoleEditor, 204, topic, p1("/api/topics/", ""), nil, false},
+			{"GET /api/spaces/{id}", store.RoleViewer, 200, space, p1("/api/spaces/", ""), nil, false},
+			{"PATCH /api/spaces/{id}", store.RoleOwner, 200, space, p1("/api/spaces/", ""), func(string, string) any { return map[string]any{"name": "Renamed"} }, false},
+			{"DELETE /api/spaces/{id}", store.RoleOwner, 409, space, p1("/api/spaces/", ""), nil, false}, // not empty; the empty case is below
+			{"GET /api/spaces/{id}/members", store.RoleViewer, 200, space, p1("/api/spaces/", "/members"), nil, false},
+			{"POST /api/spaces/{id}/members", store.RoleAdmin, 201, space, p1("/api/spaces/", "/members"), func(string, string) any {
+				return map[string]any{"email": c.extraEmail, "role": "viewer"}
+			}, false},
+			{"PATCH /api/spaces/{id}/members/{user_id}", store.RoleAdmin, 200, space, p1("/api/spaces/", "/members/"+c.spareID), func(string, string) any {
+				return map[string]any{"role": "editor"}
+			}, false},
+			{"DELETE /api/spaces/{id}/members/{user_id}", store.RoleAdmin, 204, space, p1("/api/spaces/", "/members/"+c.spareID), nil, false},
+		}
+		// Every document, topic, trash, upload-start and space route is in the table.
+		covered := map[string]bool{}
+		for _, r := range rows {
+			covered[r.route] = true
+		}
+		for _, r := range e.api.Routes() {
+			_, p, _ := strings.Cut(r, " ")
+			if (strings.HasPrefix(p, "/api/documents") || strings.HasPrefix(p, "/api/topics/{") || p == "/api/topics" ||
+				strings.HasPrefix(p, "/api/trash") || strings.HasPrefix(p, "/api/spaces/") || r == "POST /api/uploads") && !covered[r] {
+				t.Errorf("route %s is not in the spaces access table", r)
+			}
+		}
+
+		callers := []struct {
+			name     string
+			c        *client
+			me       string
+			role     store.SpaceRole
+			personal bool // probe the owner's personal space instead
+		}{
+			{"owner", c.owner, c.ownerID, store.RoleOwner, false},
+			{"admin", c.admin, c.adminID, store.RoleAdmin, false},
+			{"editor", c.editor, c.editorID, store.RoleEditor, false},
+			{"viewer", c.viewer, c.viewerID, store.RoleViewer, false},
+			{"non-member", c.outsider, "", store.RoleNone, false},
+			{"other user's personal space", c.editor, c.editorID, store.RoleNone, true},
+		}
+		send := func(cl *client, r row, id, me string) (int, http.Header, []byte) {
+			method, _, _ := strings.Cut(r.route, " ")
+			if r.raw {
+				var buf bytes.Buffer
+				mw := multipart.NewWriter(&buf)
+				_ = mw.WriteField("space_id", id)
+				fw, _ := mw.CreateFormFile("file", "new.txt")
+				_, _ = io.WriteString(fw, "new words "+store.NewID())
+				mw.Close()
+				return e.raw(cl, method, r.path(id), &buf, mw.FormDataContentType())
+			}
+			var body io.Reader
+			ct := ""
+			if r.body != nil {
+				b, _ := json.Marshal(r.body(id, me))
+				body, ct = bytes.NewReader(b), "application/json"
+			}
+			return e.raw(cl, method, r.path(id), body, ct)
+		}
+		for _, r := range rows {
+			for _, who := range callers {
+				w := e.newSpaceWorld(t, c)
+				id := r.id(w, who.personal)
+				status, hdr, raw := send(who.c, r, id, who.me)
+				what := fmt.Sprintf("%s as %s", r.route, who.name)
+				switch {
+				case who.role == store.RoleNone:
+					problem(t, what, status, hdr, raw, 404, "not_found")
+					// Exactly the answer for an id that does not exist.
+					fresh := store.NewID()
+					_, _, missing := send(who.c, r, fresh, who.me)
+					if normalized(t, raw, id) != normalized(t, missing, fresh) {
+						t.Errorf("%s: %s differs from a missing id's %s", what, raw, missing)
+					}
+				case who.role < r.need:
+					problem(t, what, status, hdr, raw, 403, "forbidden")
+				default:
+					if status != r.ok {
+						t.Errorf("%s: %d %s, want %d", what, status, raw, r.ok)
+					}
+				}
+			}
+		}
+		// The owner deletes an empty shared space; a personal space cannot be deleted.
+		empty := c.owner.must(201, "POST", "/api/spaces", map[string]any{"name": "Empty"})["space"].(map[string]any)["id"].(string)
+		c.owner.must(204, "DELETE", "/api/spaces/"+empty, nil)
+		if status, _ := c.owner.do("DELETE", "/api/spaces/"+c.ownerID, nil); status != 422 {
+			t.Errorf("delete a personal space: %d", status)
+		}
+	})
+}
+
+// A member removed from a space loses access on the very next request:
+// the document, its download, thumbnail, page image and text, search
+// results, lists and an upload started before. A member may leave.
+func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newAccessEnv(t, st)
+		owner, ownerID := e.user("owner@r.test")
+		member, memberID := e.user("member@r.test")
+		space := owner.must(201, "POST", "/api/spaces", map[string]any{"name": "Team"})["space"].(map[string]any)["id"].(string)
+		owner.must(201, "POST", "/api/spaces/"+space+"/members", map[string]any{"email": "member@r.test", "role": "editor"})
+		doc, _, _ := e.spaceObjects(t, owner, ownerID, space)
+		up := member.must(201, "POST", "/api/uploads", map[string]any{"filename": "a.pdf", "size": 10, "space_id": space})["upload_id"].(string)
+		reads := []string{"/api/documents/" + doc, "/api/documents/" + doc + "/download", "/api/documents/" + doc + "/thumbnail",
+			"/api/documents/" + doc + "/pages/1", "/api/documents/" + doc + "/text", "/api/spaces/" + space}
+		for _, p := range reads {
+			if status, _, raw := e.raw(member, "GET", p, nil, ""); status != 200 {
+				t.Fatalf("member GET %s: %d %s", p, status, raw)
+			}
+		}
+		listed := func() (list, search int) {
+			list = len(member.must(200, "GET", "/api/documents", nil)["items"].([]any))
+			search = len(member.must(200, "GET", "/api/documents?q=zanzibar", nil)["items"].([]any))
+			return
+		}
+		if l, s := listed(); l != 1 || s != 1 {
+			t.Fatalf("member lists %d, finds %d", l, s)
+		}
+		owner.must(204, "DELETE", "/api/spaces/"+space+"/members/"+memberID, nil)
+		for _, p := range reads {
+			status, hdr, raw := e.raw(member, "GET", p, nil, "")
+			problem(t, "removed member GET "+p, status, hdr, raw, 404, "not_found")
+		}
+		if l, s := listed(); l != 0 || s != 0 {
+			t.Fatalf("removed member lists %d, finds %d", l, s)
+		}
+		if status, _ := member.do("GET", "/api/documents?space_id="+space, nil); status != 404 {
+			t.Fatalf("removed member lists the space: %d", status)
+		}
+		if status, _ := member.do("POST", "/api/uploads/"+up+"/complete", map[string]any{}); status != 404 {
+			t.Fatalf("removed member completes an upload: %d", status)
+		}
+		// Leaving: a viewer removes themself; the owner cannot.
+		owner.must(201, "POST", "/api/spaces/"+space+"/members", map[string]any{"email": "member@r.test", "role": "viewer"})
+		member.must(204, "DELETE", "/api/spaces/"+space+"/members/"+memberID, nil)
+		if status, _ := owner.do("DELETE", "/api/spaces/"+space+"/members/"+ownerID, nil); status != 422 {
+			t.Fatalf("owner leaves: %d", status)
+		}
+		if status, out := owner.do("POST", "/api/spaces/"+space+"/members", map[string]any{"email": "nobody@r.test", "role": "viewer"}); status != 422 ||
+			out["errors"].(map[string]any)["email"] == nil {
+			t.Fatalf("unknown email: %d %v", status, out)
+		}
+		if status, _ := owner.do("POST", "/api/spaces/"+ownerID+"/members", map[string]any{"email": "member@r.test", "role": "viewer"}); status != 422 {
+			t.Fatalf("personal space gains a member: %d", status)
+		}
+		if status, _ := owner.do("POST", "/api/spaces/"+space+"/members", map[string]any{"email": "member@r.test", "role": "owner"}); status != 422 {
+			t.Fatalf("added as owner: %d", status)
+		}
+		// The audit log has the space actions.
+		var actions []string
+		for _, it := range owner.must(200, "GET", "/api/audit?limit=200", nil)["items"].([]any) {
+			actions = append(actions, it.(map[string]any)["action"].(string))
+		}
+		for _, want := range []string{"space.create", "space.member_add", "space.member_remove"} {
+			if !slices.Contains(actions, want) {
+				t.Errorf("audit lacks %s: %v", want, actions)
+			}
 		}
 	})
 }

@@ -29,6 +29,7 @@ func (s *Server) registerDocuments() {
 	s.handleFunc("GET /api/documents/{id}/text", s.authed(s.documentText))
 	s.handleFunc("POST /api/documents/{id}/reprocess", s.authed(s.reprocessDocument))
 	s.handleFunc("POST /api/documents/{id}/classify", s.authed(s.classifyDocument))
+	s.handleFunc("POST /api/documents/{id}/move", s.authed(s.moveDocument))
 	s.handleFunc("GET /api/trash", s.authed(s.listTrash))
 	s.handleFunc("POST /api/trash/{id}/restore", s.authed(s.restoreDocument))
 	s.handleFunc("DELETE /api/trash/{id}", s.authed(s.purgeDocument))
@@ -54,6 +55,8 @@ type topicRefJSON struct {
 
 type documentJSON struct {
 	ID               string         `json:"id"`
+	SpaceID          string         `json:"space_id"`
+	CreatedBy        *userRefJSON   `json:"created_by"`
 	Title            string         `json:"title"`
 	OriginalFilename string         `json:"original_filename"`
 	MIMEType         string         `json:"mime_type"`
@@ -115,6 +118,10 @@ func toDocumentJSON(d *store.Document) documentJSON {
 		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
 		Source:    toSourceJSON(d),
 		DeletedAt: d.DeletedAt, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}
+	out.SpaceID = d.SpaceID
+	if d.CreatedBy != "" {
+		out.CreatedBy = &userRefJSON{ID: d.CreatedBy, DisplayName: d.CreatedByName}
+	}
 	for _, t := range d.Topics {
 		out.Topics = append(out.Topics, topicRefJSON{ID: t.TopicID, Name: t.Name, Source: t.Source, Confidence: t.Confidence})
 	}
@@ -203,6 +210,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 		return
 	}
 	a := actor(r, p)
+	spaceID := ""
 	var staged *document.Staged
 	opts := document.CommitOptions{AllowDuplicate: allowDup}
 	if p.Via == "api_token" {
@@ -233,12 +241,29 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 		}
 		switch part.FormName() {
 		case "file":
+			if a.SpaceID == "" {
+				if a, err = s.actorIn(r, p, "", store.RoleEditor); err != nil {
+					fail(err)
+					return
+				}
+			}
 			if staged != nil {
 				fail(apperr.New(apperr.Invalid, "send one file per request"))
 				return
 			}
 			staged, err = docs.Stage(r.Context(), a, part.FileName(), part, -1)
 			if err != nil {
+				fail(err)
+				return
+			}
+		case "space_id":
+			v, err := io.ReadAll(io.LimitReader(part, 200))
+			if err != nil || staged != nil {
+				fail(apperr.Fields("send space_id before the file", map[string]string{"space_id": "must come before the file part"}))
+				return
+			}
+			spaceID = strings.TrimSpace(string(v))
+			if a, err = s.actorIn(r, p, spaceID, store.RoleEditor); err != nil {
 				fail(err)
 				return
 			}
@@ -275,13 +300,17 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 var documentSources = []string{store.SourceUpload, store.SourceConsume, store.SourceImport, store.SourceAPI, store.SourceMail}
 
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r, "q", "topic_id", "status", "sort", "prefix_last", "source")
+	pg, err := pageFrom(r, "q", "topic_id", "status", "sort", "prefix_last", "source", "space_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	q := r.URL.Query()
 	f := store.DocumentFilter{TopicID: q.Get("topic_id"), Status: q.Get("status"), Sort: q.Get("sort"), Source: q.Get("source")}
+	if f.SpaceID, err = s.spaceFilter(r, p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if f.Source != "" && !slices.Contains(documentSources, f.Source) {
 		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown source " + strconv.Quote(f.Source),
 			Fields: map[string]string{"source": strings.Join(documentSources, ", ")}})
@@ -319,7 +348,7 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Princi
 }
 
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.deps.Store.Document(r.Context(), p.UserID, r.PathValue("id"))
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -346,7 +375,12 @@ func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request, p *Princi
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.deps.Documents.Update(r.Context(), actor(r, p), r.PathValue("id"), document.Update{Title: body.Title, TopicIDs: body.TopicIDs})
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err = s.deps.Documents.Update(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID, document.Update{Title: body.Title, TopicIDs: body.TopicIDs})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -355,7 +389,12 @@ func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request, p *Princi
 }
 
 func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if err := s.deps.Documents.Trash(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.deps.Documents.Trash(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -363,12 +402,17 @@ func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, p *Princ
 }
 
 func (s *Server) listTrash(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r)
+	pg, err := pageFrom(r, "space_id")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	docs, next, err := s.deps.Store.ListDocuments(r.Context(), p.UserID, store.DocumentFilter{Trashed: true}, pg)
+	space, err := s.spaceFilter(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	docs, next, err := s.deps.Store.ListDocuments(r.Context(), p.UserID, store.DocumentFilter{Trashed: true, SpaceID: space}, pg)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -381,7 +425,12 @@ func (s *Server) listTrash(w http.ResponseWriter, r *http.Request, p *Principal)
 }
 
 func (s *Server) restoreDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.deps.Documents.Restore(r.Context(), actor(r, p), r.PathValue("id"))
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err = s.deps.Documents.Restore(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -390,7 +439,12 @@ func (s *Server) restoreDocument(w http.ResponseWriter, r *http.Request, p *Prin
 }
 
 func (s *Server) purgeDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if err := s.deps.Documents.Purge(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleAdmin, true)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.deps.Documents.Purge(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -454,7 +508,7 @@ const maxSuggestions = 3
 func (s *Server) suggest(r *http.Request, p *Principal, text string, q *searchquery.Query) ([]string, error) {
 	alts := map[string][]string{}
 	for _, word := range q.Words() {
-		vocab, err := s.deps.Store.OwnerWords(r.Context(), p.UserID, word, searchquery.MaxDistance(word))
+		vocab, err := s.deps.Store.OwnerWords(r.Context(), p.UserID, r.URL.Query().Get("space_id"), word, searchquery.MaxDistance(word))
 		if err != nil {
 			return nil, err
 		}
@@ -482,7 +536,12 @@ func (s *Server) suggest(r *http.Request, p *Principal, text string, q *searchqu
 }
 
 func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Principal) {
-	rc, size, err := s.deps.Documents.Thumbnail(r.Context(), p.UserID, r.PathValue("id"))
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc, size, err := s.deps.Documents.Thumbnail(r.Context(), d.SpaceID, d.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -517,11 +576,16 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		width = n
 	}
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 {
-		n = 0 // not a page: answered like a page beyond the last, after the ownership check
+		n = 0 // not a page: answered like a page beyond the last, after the access check
 	}
-	pg, err := s.deps.Documents.Page(r.Context(), p.UserID, r.PathValue("id"), n, width)
+	pg, err := s.deps.Documents.Page(r.Context(), d.SpaceID, d.ID, n, width)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -538,7 +602,12 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, p *Princip
 }
 
 func (s *Server) documentText(w http.ResponseWriter, r *http.Request, p *Principal) {
-	text, err := s.deps.Store.DocumentText(r.Context(), p.UserID, r.PathValue("id"))
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	text, err := s.deps.Store.DocumentText(r.Context(), d.SpaceID, d.ID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -549,7 +618,12 @@ func (s *Server) documentText(w http.ResponseWriter, r *http.Request, p *Princip
 }
 
 func (s *Server) reprocessDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if err := s.deps.Documents.Reprocess(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.deps.Documents.Reprocess(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -557,7 +631,12 @@ func (s *Server) reprocessDocument(w http.ResponseWriter, r *http.Request, p *Pr
 }
 
 func (s *Server) classifyDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if err := s.deps.Documents.Classify(r.Context(), actor(r, p), r.PathValue("id")); err != nil {
+	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.deps.Documents.Classify(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -11,11 +11,12 @@ import (
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/store"
 )
 
 // downloadDocument streams the original bytes with ETag and single-range
 // support; with ?redirect=true and a presigning store it answers 302 to a
-// URL valid for 5 minutes.
+// URL valid for 1 minute (short, so a member removed from the space cannot use one for long).
 func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -24,13 +25,13 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, p *Pri
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.deps.Store.Document(ctx, p.UserID, id)
+	d, err := s.documentAccess(r, p, id, store.RoleViewer, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if redirect {
-		u, err := s.deps.Documents.PresignDownload(ctx, d, 5*time.Minute)
+		u, err := s.deps.Documents.PresignDownload(ctx, d, time.Minute)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -68,7 +69,7 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, p *Pri
 			h.Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, d.SizeBytes))
 		}
 	}
-	rc, _, err := s.deps.Documents.Open(ctx, p.UserID, id, rng)
+	rc, _, err := s.deps.Documents.Open(ctx, d.SpaceID, id, rng)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -10,6 +10,7 @@ import (
 
 type topicJSON struct {
 	ID            string    `json:"id"`
+	SpaceID       string    `json:"space_id"`
 	Name          string    `json:"name"`
 	Description   string    `json:"description"`
 	Color         string    `json:"color"`
@@ -19,7 +20,7 @@ type topicJSON struct {
 }
 
 func toTopicJSON(t *store.Topic) topicJSON {
-	return topicJSON{ID: t.ID, Name: t.Name, Description: t.Description, Color: t.Color,
+	return topicJSON{ID: t.ID, SpaceID: t.SpaceID, Name: t.Name, Description: t.Description, Color: t.Color,
 		DocumentCount: t.DocumentCount, CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}
 }
 
@@ -30,7 +31,16 @@ type topicBody struct {
 }
 
 func (s *Server) listTopics(w http.ResponseWriter, r *http.Request, p *Principal) {
-	ts, err := s.deps.Store.ListTopics(r.Context(), p.UserID)
+	if _, err := pageFrom(r, "space_id"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	space, err := s.spaceFilter(r, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ts, err := s.deps.Store.MemberTopics(r.Context(), p.UserID, space)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -43,12 +53,22 @@ func (s *Server) listTopics(w http.ResponseWriter, r *http.Request, p *Principal
 }
 
 func (s *Server) createTopic(w http.ResponseWriter, r *http.Request, p *Principal) {
-	var body topicBody
+	var body struct {
+		Name        *string `json:"name"`
+		Description *string `json:"description"`
+		Color       *string `json:"color"`
+		SpaceID     string  `json:"space_id"`
+	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.deps.Documents.CreateTopic(r.Context(), actor(r, p), document.TopicInput(body))
+	a, err := s.actorIn(r, p, body.SpaceID, store.RoleEditor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.deps.Documents.CreateTopic(r.Context(), a, document.TopicInput{Name: body.Name, Description: body.Description, Color: body.Color})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -62,7 +82,12 @@ func (s *Server) patchTopic(w http.ResponseWriter, r *http.Request, p *Principal
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.deps.Documents.UpdateTopic(r.Context(), actor(r, p), r.PathValue("id"), document.TopicInput(body))
+	t, err := s.topicAccess(r, p, r.PathValue("id"), store.RoleEditor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err = s.deps.Documents.UpdateTopic(r.Context(), s.inSpace(r, p, t.SpaceID, t.OwnerID), t.ID, document.TopicInput(body))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -71,7 +96,12 @@ func (s *Server) patchTopic(w http.ResponseWriter, r *http.Request, p *Principal
 }
 
 func (s *Server) deleteTopic(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if err := s.deps.Store.DeleteTopic(r.Context(), p.UserID, r.PathValue("id")); err != nil {
+	t, err := s.topicAccess(r, p, r.PathValue("id"), store.RoleEditor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.deps.Store.DeleteTopic(r.Context(), t.SpaceID, t.ID); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

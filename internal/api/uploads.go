@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/store"
 )
 
 func (s *Server) startUpload(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -14,12 +15,18 @@ func (s *Server) startUpload(w http.ResponseWriter, r *http.Request, p *Principa
 		Size        int64  `json:"size"`
 		ContentType string `json:"content_type"`
 		SHA256      string `json:"sha256"`
+		SpaceID     string `json:"space_id"`
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.deps.Documents.StartUpload(r.Context(), actor(r, p), document.StartRequest{Filename: body.Filename,
+	a, err := s.actorIn(r, p, body.SpaceID, store.RoleEditor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.deps.Documents.StartUpload(r.Context(), a, document.StartRequest{Filename: body.Filename,
 		Title: body.Title, Size: body.Size, ContentType: body.ContentType, SHA256: body.SHA256, BaseURL: requestBase(r)})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -47,7 +54,18 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, p *Princ
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.deps.Documents.CompleteUpload(r.Context(), actor(r, p), r.PathValue("id"), allowDup)
+	// Still an editor of the upload's space (a member removed since the
+	// start cannot complete it).
+	up, err := s.deps.Store.Upload(r.Context(), p.UserID, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.authorize(r.Context(), p.UserID, up.SpaceID, store.RoleEditor); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.deps.Documents.CompleteUpload(r.Context(), actor(r, p), up.ID, allowDup)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

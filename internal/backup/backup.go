@@ -23,11 +23,15 @@ const (
 
 // Manifest is manifest.json.
 type Manifest struct {
-	Format    string      `json:"format"`
-	Version   int         `json:"version"`
-	CreatedAt time.Time   `json:"created_at"`
-	Source    Source      `json:"source"`
-	Users     []User      `json:"users"`
+	Format    string    `json:"format"`
+	Version   int       `json:"version"`
+	CreatedAt time.Time `json:"created_at"`
+	Source    Source    `json:"source"`
+	Users     []User    `json:"users"`
+	// Spaces are every space with its members (personal ones too, whose
+	// id is their user's); a backup from before spaces has none, and its
+	// topics and documents go to their owner's personal space.
+	Spaces    []Space     `json:"spaces,omitempty"`
 	Topics    []Topic     `json:"topics"`
 	Documents []Document  `json:"documents"`
 	Audit     []AuditLine `json:"audit"`
@@ -75,11 +79,29 @@ type User struct {
 type Topic struct {
 	ID          string    `json:"id"`
 	OwnerID     string    `json:"owner_id"`
+	SpaceID     string    `json:"space_id,omitempty"`
 	Name        string    `json:"name"`
 	Description string    `json:"description"`
 	Color       string    `json:"color"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Space is a space and its members.
+type Space struct {
+	ID        string        `json:"id"`
+	Name      string        `json:"name"`
+	Kind      string        `json:"kind"`
+	OwnerID   string        `json:"owner_id"`
+	CreatedAt time.Time     `json:"created_at"`
+	Members   []SpaceMember `json:"members"`
+}
+
+// SpaceMember is one member of a space (the owner included, role owner).
+type SpaceMember struct {
+	UserID  string    `json:"user_id"`
+	Role    string    `json:"role"`
+	AddedAt time.Time `json:"added_at"`
 }
 
 // Assignment is a document's topic.
@@ -92,7 +114,9 @@ type Assignment struct {
 // Document is a document's row; its bytes are in Blob, its text in Text.
 type Document struct {
 	ID               string       `json:"id"`
-	OwnerID          string       `json:"owner_id"`
+	OwnerID          string       `json:"owner_id"` // the owner of its space, whose quota it uses
+	SpaceID          string       `json:"space_id,omitempty"`
+	CreatedBy        string       `json:"created_by,omitempty"`
 	Title            string       `json:"title"`
 	OriginalFilename string       `json:"original_filename"`
 	MIMEType         string       `json:"mime_type"`

@@ -68,6 +68,40 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 			t.Fatal(err)
 		}
 	}
+	// A shared space of Alice's with Bob as editor, its own topic (named
+	// like Alice's personal one) and a document Bob added there.
+	alice, _ := st.UserByEmail(ctx, "alice@x.test")
+	bob, _ := st.UserByEmail(ctx, "bob@x.test")
+	sp := &store.Space{Name: "Household", OwnerID: alice.ID}
+	if err := st.CreateSpace(ctx, sp); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.AddSpaceMember(ctx, sp.ID, bob.ID, store.RoleEditor); err != nil {
+		t.Fatal(err)
+	}
+	topic := &store.Topic{SpaceID: sp.ID, Name: "Invoices"}
+	if err := st.CreateTopic(ctx, topic); err != nil {
+		t.Fatal(err)
+	}
+	content := []byte("the shared lease")
+	sum := sha256.Sum256(content)
+	d := &store.Document{ID: store.NewID(), OwnerID: alice.ID, SpaceID: sp.ID, CreatedBy: bob.ID, Title: "Lease",
+		OriginalFilename: "lease.txt", MIMEType: "text/plain", SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
+	d.BlobKey = alice.ID + "/" + d.ID + "/blob.txt"
+	if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), int64(len(content)), ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.ChargeUsage(ctx, alice.ID, d.SizeBytes, 1); err != nil {
+			return err
+		}
+		if err := tx.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+		return tx.SetUserTopics(ctx, sp.ID, d.ID, []string{topic.ID})
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func localBlobs(t *testing.T) blob.Store {
@@ -79,8 +113,8 @@ func localBlobs(t *testing.T) blob.Store {
 }
 
 type snapshot struct {
-	users, topics, docs, audit []string
-	blobs                      map[string]string
+	users, topics, docs, audit, spaces []string
+	blobs                              map[string]string
 }
 
 func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
@@ -92,9 +126,18 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 	for _, u := range users {
 		s.users = append(s.users, fmt.Sprintf("%s %s %s %s %v %d %d %d %s", u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Disabled,
 			u.QuotaBytes, u.UsedBytes, u.DocumentCount, u.CreatedAt.Format("2006-01-02T15:04:05.000000")))
-		ts, _ := st.ListTopics(ctx, u.ID)
+	}
+	sps, _ := st.AllSpaces(ctx)
+	for _, sp := range sps {
+		members, _ := st.SpaceMembers(ctx, sp.ID)
+		line := fmt.Sprintf("%s %s %s %s %s", sp.ID, sp.Name, sp.Kind, sp.OwnerID, sp.CreatedAt.Format("2006-01-02T15:04:05.000000"))
+		for _, m := range members {
+			line += fmt.Sprintf(" %s:%s:%s", m.UserID, m.Role, m.AddedAt.Format("2006-01-02T15:04:05.000000"))
+		}
+		s.spaces = append(s.spaces, line)
+		ts, _ := st.ListTopics(ctx, sp.ID)
 		for _, tp := range ts {
-			s.topics = append(s.topics, fmt.Sprintf("%s %s %s %s %d", tp.ID, tp.OwnerID, tp.Name, tp.Color, tp.DocumentCount))
+			s.topics = append(s.topics, fmt.Sprintf("%s %s %s %s %s %d", tp.ID, tp.OwnerID, tp.SpaceID, tp.Name, tp.Color, tp.DocumentCount))
 		}
 	}
 	_ = st.AllDocuments(ctx, func(d *store.Document) error {
@@ -103,7 +146,7 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 		for _, tp := range d.Topics {
 			topics += tp.TopicID + ":" + tp.Source + ","
 		}
-		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %d %s %s %v %s %s %d", d.ID, d.OwnerID, d.Title, d.Status, d.SizeBytes,
+		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %s %s %s %d %s %s %v %s %s %d", d.ID, d.OwnerID, d.SpaceID, d.CreatedBy, d.CreatedByName, d.Title, d.Status, d.SizeBytes,
 			d.SHA256, topics, d.DeletedAt != nil, d.Language, d.CreatedAt.Format("2006-01-02T15:04:05.000000"), len(text)))
 		rc, _, err := blobs.Get(ctx, d.BlobKey, nil)
 		if err != nil {
@@ -134,7 +177,7 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Users) != 2 || len(m.Documents) != 6 || len(m.Audit) != 2 || !strings.Contains(progress.String(), "6/6") {
+	if len(m.Users) != 2 || len(m.Documents) != 7 || len(m.Spaces) != 3 || len(m.Audit) != 2 || !strings.Contains(progress.String(), "7/7") {
 		t.Fatalf("manifest: %d users %d docs %d audit; progress %q", len(m.Users), len(m.Documents), len(m.Audit), progress.String())
 	}
 	// Exporting again resumes: the files are verified and kept.

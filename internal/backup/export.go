@@ -77,19 +77,34 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		}
 		for _, u := range users {
 			m.Users = append(m.Users, userToBackup(u))
-			topics, err := st.ListTopics(ctx, u.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range topics {
-				m.Topics = append(m.Topics, Topic{ID: t.ID, OwnerID: t.OwnerID, Name: t.Name, Description: t.Description,
-					Color: t.Color, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})
-			}
 		}
 		if next == "" {
 			break
 		}
 		cursor = next
+	}
+	spaces, err := st.AllSpaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sp := range spaces {
+		bs := Space{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, OwnerID: sp.OwnerID, CreatedAt: sp.CreatedAt, Members: []SpaceMember{}}
+		members, err := st.SpaceMembers(ctx, sp.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, mb := range members {
+			bs.Members = append(bs.Members, SpaceMember{UserID: mb.UserID, Role: mb.Role.String(), AddedAt: mb.AddedAt})
+		}
+		m.Spaces = append(m.Spaces, bs)
+		topics, err := st.ListTopics(ctx, sp.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range topics {
+			m.Topics = append(m.Topics, Topic{ID: t.ID, OwnerID: t.OwnerID, SpaceID: t.SpaceID, Name: t.Name, Description: t.Description,
+				Color: t.Color, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})
+		}
 	}
 	var docs []*store.Document
 	if err := st.AllDocuments(ctx, func(d *store.Document) error { docs = append(docs, d); return nil }); err != nil {
@@ -97,7 +112,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 	}
 	prog := NewProgress(progress, "exported", len(docs))
 	for _, d := range docs {
-		bd := Document{ID: d.ID, OwnerID: d.OwnerID, Title: d.Title, OriginalFilename: d.OriginalFilename,
+		bd := Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
 			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey,
 			Blob: "blobs/" + d.SHA256, Text: "texts/" + d.ID + ".txt", Status: d.Status, Error: d.Error,
 			PageCount: d.PageCount, Language: d.Language, Notes: d.Notes, DeletedAt: d.DeletedAt,

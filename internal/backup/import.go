@@ -77,8 +77,22 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 			return nil, fmt.Errorf("user %s: %w", u.Email, err)
 		}
 	}
+	for _, sp := range m.Spaces {
+		ss := &store.Space{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, OwnerID: sp.OwnerID, CreatedAt: sp.CreatedAt}
+		var members []*store.SpaceMember
+		for _, mb := range sp.Members {
+			role, ok := store.ParseSpaceRole(mb.Role)
+			if !ok {
+				return nil, fmt.Errorf("space %s: member %s has the unknown role %q", sp.ID, mb.UserID, mb.Role)
+			}
+			members = append(members, &store.SpaceMember{UserID: mb.UserID, Role: role, AddedAt: mb.AddedAt})
+		}
+		if err := skip(st.ImportSpace(ctx, ss, members)); err != nil {
+			return nil, fmt.Errorf("space %s: %w", sp.ID, err)
+		}
+	}
 	for _, t := range m.Topics {
-		if err := skip(st.ImportTopic(ctx, &store.Topic{ID: t.ID, OwnerID: t.OwnerID, Name: t.Name, Description: t.Description,
+		if err := skip(st.ImportTopic(ctx, &store.Topic{ID: t.ID, OwnerID: t.OwnerID, SpaceID: t.SpaceID, Name: t.Name, Description: t.Description,
 			Color: t.Color, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})); err != nil {
 			return nil, fmt.Errorf("topic %s: %w", t.ID, err)
 		}
@@ -103,7 +117,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		if err != nil {
 			return nil, fmt.Errorf("document %s text: %w", d.ID, err)
 		}
-		sd := &store.Document{ID: d.ID, OwnerID: d.OwnerID, Title: d.Title, OriginalFilename: d.OriginalFilename,
+		sd := &store.Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
 			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey, Status: d.Status,
 			Error: d.Error, PageCount: d.PageCount, Language: d.Language, ThumbnailKey: d.ThumbnailKey,
 			StorageBackend: "system", StorageState: "stored", Notes: d.Notes, DeletedAt: d.DeletedAt,

@@ -485,7 +485,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 	if d.Status != store.StatusReady || d.DeletedAt != nil {
 		return -1, nil
 	}
-	topics, err := s.store.ListTopics(ctx, d.OwnerID)
+	topics, err := s.store.ListTopics(ctx, d.SpaceID)
 	if err != nil {
 		return -1, err
 	}

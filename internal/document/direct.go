@@ -80,13 +80,13 @@ func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*
 	if len(ext) > 8 || blob.ValidateKey("x"+ext) != nil {
 		ext = ""
 	}
-	up := &store.Upload{OwnerID: a.UserID, DocumentID: docID, Filename: name, Title: strings.TrimSpace(req.Title),
+	up := &store.Upload{OwnerID: a.owner(), SpaceID: a.space(), CreatedBy: a.UserID, DocumentID: docID, Filename: name, Title: strings.TrimSpace(req.Title),
 		SizeBytes: req.Size, ContentType: req.ContentType, SHA256: req.SHA256,
-		BlobKey: objectKey(a.UserID, docID, ext), ExpiresAt: time.Now().Add(s.cfg.UploadTTL)}
+		BlobKey: objectKey(a.owner(), docID, ext), ExpiresAt: time.Now().Add(s.cfg.UploadTTL)}
 	err := s.store.CreateUpload(ctx, up, s.cfg.MaxPendingUploads)
 	if errors.Is(err, store.ErrQuota) || errors.Is(err, store.ErrTooManyPending) {
 		// Expired uploads reserve nothing: drop them and try once more.
-		if reaped, rerr := s.reapExpiredUploads(ctx, a.UserID); rerr != nil {
+		if reaped, rerr := s.reapExpiredUploads(ctx, a.owner()); rerr != nil {
 			return nil, rerr
 		} else if reaped {
 			err = s.store.CreateUpload(ctx, up, s.cfg.MaxPendingUploads)
@@ -127,7 +127,7 @@ func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*
 // uploads started and not completed; Retry-After is when the first expires.
 func (s *Service) tooManyPending(ctx context.Context, a Actor) error {
 	wait := s.cfg.UploadTTL
-	if t, err := s.store.OldestPendingExpiry(ctx, a.UserID); err == nil {
+	if t, err := s.store.OldestPendingExpiry(ctx, a.owner()); err == nil {
 		wait = time.Until(t)
 	}
 	return &apperr.Error{Kind: apperr.RateLimited, RetryAfter: max(wait, time.Second), Message: fmt.Sprintf(
@@ -187,6 +187,8 @@ func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, 
 	if err != nil {
 		return nil, err
 	}
+	// The document goes to the space the upload was started for.
+	a.SpaceID, a.SpaceOwner = up.SpaceID, up.OwnerID
 	if time.Now().After(up.ExpiresAt) {
 		// Its reservation is released on expiry, so it can no longer count.
 		if _, err := s.removeUpload(ctx, up); err != nil {
@@ -230,7 +232,7 @@ func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, 
 		s.abandon(ctx, up)
 		return nil, apperr.New(apperr.Unsupported, "%q is not a supported document type", up.Filename)
 	}
-	st := &Staged{OwnerID: a.UserID, DocumentID: up.DocumentID, Filename: up.Filename, MIMEType: mt, BlobKey: up.BlobKey,
+	st := &Staged{OwnerID: up.OwnerID, DocumentID: up.DocumentID, Filename: up.Filename, MIMEType: mt, BlobKey: up.BlobKey,
 		Size: info.Size, SHA256: sum}
 	d, err := s.commit(ctx, a, st, CommitOptions{Title: up.Title, AllowDuplicate: allowDuplicate}, func(tx *store.Store) error {
 		return tx.DeleteUpload(ctx, up.ID)

@@ -43,11 +43,33 @@ type Config struct {
 	PageCacheDir      string        // rendered pages (DATA_DIR/cache/pages); "" renders every time
 }
 
-// Actor is who does something, for quota and audit.
+// Actor is who does something, for quota and audit, and in which space.
+// The caller (the API's access check) has already decided that UserID may
+// act in SpaceID; SpaceID "" is UserID's personal space.
 type Actor struct {
 	UserID    string
 	IP        string
 	UserAgent string
+	// SpaceID is the space acted in; SpaceOwner its owner, whose quota and
+	// storage new documents use ("" for both: the personal space).
+	SpaceID    string
+	SpaceOwner string
+}
+
+// space is the space the actor acts in.
+func (a Actor) space() string {
+	if a.SpaceID != "" {
+		return a.SpaceID
+	}
+	return a.UserID
+}
+
+// owner is the owner of that space, whose quota documents count against.
+func (a Actor) owner() string {
+	if a.SpaceOwner != "" {
+		return a.SpaceOwner
+	}
+	return a.UserID
 }
 
 // Service runs the document lifecycle.

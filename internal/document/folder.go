@@ -105,7 +105,7 @@ func (s *Service) importFile(ctx context.Context, a Actor, path, source string) 
 	if size, err = io.Copy(h, f); err != nil {
 		return false, 0, err
 	}
-	if _, err := s.store.DocumentByHash(ctx, a.UserID, hex.EncodeToString(h.Sum(nil))); err == nil {
+	if _, err := s.store.DocumentByHash(ctx, a.space(), hex.EncodeToString(h.Sum(nil))); err == nil {
 		return true, size, nil
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return false, 0, err

@@ -32,16 +32,16 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*s
 		up.Title = &t
 	}
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.Document(ctx, a.UserID, id); err != nil {
+		if _, err := tx.Document(ctx, a.space(), id); err != nil {
 			return err
 		}
 		if up.Title != nil {
-			if err := tx.UpdateDocumentTitle(ctx, a.UserID, id, *up.Title); err != nil {
+			if err := tx.UpdateDocumentTitle(ctx, a.space(), id, *up.Title); err != nil {
 				return err
 			}
 		}
 		if up.TopicIDs != nil {
-			if err := tx.SetUserTopics(ctx, a.UserID, id, *up.TopicIDs); err != nil {
+			if err := tx.SetUserTopics(ctx, a.space(), id, *up.TopicIDs); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return apperr.Fields("unknown topic", map[string]string{"topic_ids": "one of the topics does not exist"})
 				}
@@ -53,13 +53,13 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*s
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Document(ctx, a.UserID, id)
+	return s.store.Document(ctx, a.space(), id)
 }
 
 // Reprocess runs extraction and classification again.
 func (s *Service) Reprocess(ctx context.Context, a Actor, id string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		d, err := tx.Document(ctx, a.UserID, id)
+		d, err := tx.Document(ctx, a.space(), id)
 		if err != nil {
 			return err
 		}
@@ -76,7 +76,7 @@ func (s *Service) Reprocess(ctx context.Context, a Actor, id string) error {
 // Classify runs classification alone again.
 func (s *Service) Classify(ctx context.Context, a Actor, id string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		d, err := tx.Document(ctx, a.UserID, id)
+		d, err := tx.Document(ctx, a.space(), id)
 		if err != nil {
 			return err
 		}
@@ -106,7 +106,7 @@ func (s *Service) Thumbnail(ctx context.Context, ownerID, id string) (io.ReadClo
 // Trash moves a document to the trash.
 func (s *Service) Trash(ctx context.Context, a Actor, id string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		if err := tx.TrashDocument(ctx, a.UserID, id); err != nil {
+		if err := tx.TrashDocument(ctx, a.space(), id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "document.delete", id, nil)
@@ -116,7 +116,7 @@ func (s *Service) Trash(ctx context.Context, a Actor, id string) error {
 // Restore takes a document out of the trash.
 func (s *Service) Restore(ctx context.Context, a Actor, id string) (*store.Document, error) {
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
-		if err := tx.RestoreDocument(ctx, a.UserID, id); err != nil {
+		if err := tx.RestoreDocument(ctx, a.space(), id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "document.restore", id, nil)
@@ -124,14 +124,14 @@ func (s *Service) Restore(ctx context.Context, a Actor, id string) (*store.Docum
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Document(ctx, a.UserID, id)
+	return s.store.Document(ctx, a.space(), id)
 }
 
 // Purge deletes a trashed document for good: the row (and its usage) in one
 // transaction, then its blobs. A blob left behind by a crash is an orphan
 // that SweepOrphans removes.
 func (s *Service) Purge(ctx context.Context, a Actor, id string) error {
-	d, err := s.store.TrashedDocument(ctx, a.UserID, id)
+	d, err := s.store.TrashedDocument(ctx, a.space(), id)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (s *Service) PresignDownload(ctx context.Context, d *store.Document, ttl ti
 	if !ok || placed(d) {
 		return "", nil
 	}
-	return p.PresignGet(ctx, d.BlobKey, min(ttl, 5*time.Minute), d.OriginalFilename)
+	return p.PresignGet(ctx, d.BlobKey, min(ttl, time.Minute), d.OriginalFilename)
 }
 
 // RemoveUserData deletes every blob of a user about to be deleted; the

@@ -60,7 +60,7 @@ func (s *Service) CreateTopic(ctx context.Context, a Actor, in TopicInput) (*sto
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
-	t := &store.Topic{OwnerID: a.UserID, Name: *in.Name}
+	t := &store.Topic{OwnerID: a.owner(), SpaceID: a.space(), Name: *in.Name}
 	if in.Description != nil {
 		t.Description = *in.Description
 	}
@@ -78,7 +78,7 @@ func (s *Service) UpdateTopic(ctx context.Context, a Actor, id string, in TopicI
 	if err := in.validate(false); err != nil {
 		return nil, err
 	}
-	t, err := s.store.UpdateTopic(ctx, a.UserID, id, store.TopicUpdate{Name: in.Name, Description: in.Description, Color: in.Color})
+	t, err := s.store.UpdateTopic(ctx, a.space(), id, store.TopicUpdate{Name: in.Name, Description: in.Description, Color: in.Color})
 	if err != nil {
 		name := ""
 		if in.Name != nil {

@@ -42,16 +42,16 @@ func (s *Service) errTooLarge() error {
 // bytes and one document would exceed the owner's quota, counting what
 // pending direct uploads reserve. Commit checks again, atomically.
 func (s *Service) checkQuotaFor(ctx context.Context, a Actor, size int64) error {
-	u, err := s.store.UserByID(ctx, a.UserID)
+	u, err := s.store.UserByID(ctx, a.owner())
 	if err != nil {
 		return err
 	}
 	if !fits(u, size) && u.PendingUploads > 0 {
 		// Expired direct uploads reserve nothing: drop them and look again.
-		if reaped, err := s.reapExpiredUploads(ctx, a.UserID); err != nil {
+		if reaped, err := s.reapExpiredUploads(ctx, a.owner()); err != nil {
 			return err
 		} else if reaped {
-			if u, err = s.store.UserByID(ctx, a.UserID); err != nil {
+			if u, err = s.store.UserByID(ctx, a.owner()); err != nil {
 				return err
 			}
 		}
@@ -72,12 +72,12 @@ func fits(u *store.User, size int64) bool {
 func (s *Service) quotaExceeded(ctx context.Context, a Actor, u *store.User, size int64) error {
 	if u == nil {
 		var err error
-		if u, err = s.store.UserByID(ctx, a.UserID); err != nil {
+		if u, err = s.store.UserByID(ctx, a.owner()); err != nil {
 			return err
 		}
 	}
 	if err := s.store.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "quota.exceeded", TargetType: "user",
-		TargetID: a.UserID, IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{
+		TargetID: a.owner(), IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{
 			"size_bytes": size, "used_bytes": u.UsedBytes, "quota_bytes": u.QuotaBytes,
 			"document_count": u.DocumentCount, "quota_documents": u.QuotaDocuments,
 			"reserved_bytes": u.ReservedBytes, "pending_uploads": u.PendingUploads}}); err != nil {
@@ -112,8 +112,8 @@ func (s *Service) Stage(ctx context.Context, a Actor, filename string, r io.Read
 	if mt == "" {
 		return nil, apperr.New(apperr.Unsupported, "%q is not a supported document type (PDF, images, office documents, RTF, HTML, text, Markdown, CSV or email)", filename)
 	}
-	st := &Staged{OwnerID: a.UserID, DocumentID: store.NewID(), Filename: filename, MIMEType: mt}
-	st.BlobKey = objectKey(a.UserID, st.DocumentID, ext)
+	st := &Staged{OwnerID: a.owner(), DocumentID: store.NewID(), Filename: filename, MIMEType: mt}
+	st.BlobKey = objectKey(a.owner(), st.DocumentID, ext)
 	h := sha256.New()
 	lr := &limitReader{r: all, left: s.cfg.MaxUploadBytes}
 	info, err := s.blobs.Put(ctx, st.BlobKey, io.TeeReader(lr, h), -1, mt)
@@ -177,7 +177,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 		return nil, err
 	}
 	if !o.AllowDuplicate {
-		existing, err := s.store.DocumentByHash(ctx, a.UserID, st.SHA256)
+		existing, err := s.store.DocumentByHash(ctx, a.space(), st.SHA256)
 		if err == nil {
 			where := ""
 			if existing.DeletedAt != nil {
@@ -191,7 +191,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 			return nil, err
 		}
 	}
-	d := &store.Document{ID: st.DocumentID, OwnerID: a.UserID, Title: title, TitleAuto: auto, OriginalFilename: st.Filename,
+	d := &store.Document{ID: st.DocumentID, OwnerID: a.owner(), SpaceID: a.space(), CreatedBy: a.UserID, Title: title, TitleAuto: auto, OriginalFilename: st.Filename,
 		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey,
 		SourceKind: o.SourceKind, SourceDetail: o.SourceDetail}
 	insert := func(tx *store.Store) error {
@@ -202,7 +202,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 				return err
 			}
 		}
-		if err := tx.ChargeUsage(ctx, a.UserID, st.Size, 1); err != nil {
+		if err := tx.ChargeUsage(ctx, a.owner(), st.Size, 1); err != nil {
 			return err
 		}
 		if err := tx.CreateDocument(ctx, d); err != nil {
@@ -214,7 +214,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 			}
 		}
 		if len(o.TopicIDs) > 0 {
-			if err := tx.SetUserTopics(ctx, a.UserID, d.ID, o.TopicIDs); err != nil {
+			if err := tx.SetUserTopics(ctx, a.space(), d.ID, o.TopicIDs); err != nil {
 				if errors.Is(err, store.ErrNotFound) {
 					return apperr.Fields("unknown topic", map[string]string{"topic_ids": "one of the topics does not exist"})
 				}
@@ -229,7 +229,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 	err := s.store.WithTx(ctx, insert)
 	if errors.Is(err, store.ErrQuota) {
 		// Expired direct uploads reserve nothing: drop them and try again.
-		if reaped, rerr := s.reapExpiredUploads(ctx, a.UserID); rerr != nil {
+		if reaped, rerr := s.reapExpiredUploads(ctx, a.owner()); rerr != nil {
 			return nil, rerr
 		} else if reaped {
 			err = s.store.WithTx(ctx, insert)
@@ -241,7 +241,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Document(ctx, a.UserID, d.ID)
+	return s.store.Document(ctx, a.space(), d.ID)
 }
 
 func validTitle(title string) error {

@@ -67,12 +67,16 @@ type Report struct {
 	Unindexed        []string
 	StuckDocuments   []string
 	StuckJobs        []string
-	Repaired         []string
+	// SpaceProblems are spaces without exactly one owner member, and
+	// documents or topics whose space is gone or whose owner_id is not
+	// their space's owner (whose quota they count against).
+	SpaceProblems []string
+	Repaired      []string
 }
 
 // Problems counts what is wrong and was not repaired.
 func (r *Report) Problems() int {
-	n := len(r.MissingBlobs) + len(r.SizeMismatches) + len(r.ChecksumMismatch) + len(r.StuckJobs)
+	n := len(r.MissingBlobs) + len(r.SizeMismatches) + len(r.ChecksumMismatch) + len(r.StuckJobs) + len(r.SpaceProblems)
 	if !r.repairedAny("orphan") {
 		n += len(r.Orphans)
 	}
@@ -127,6 +131,7 @@ func (r *Report) Write(w io.Writer) {
 	list("documents missing from the search index", r.Unindexed)
 	list("documents stuck in processing", r.StuckDocuments)
 	list("jobs running too long", r.StuckJobs)
+	list("spaces and their members or objects that do not agree", r.SpaceProblems)
 	list("repaired", r.Repaired)
 	if n := r.Problems(); n == 0 {
 		fmt.Fprintln(w, "OK: nothing is lost or inconsistent")
@@ -174,6 +179,9 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Re
 		return nil, err
 	}
 	if r.Unindexed, err = st.Unindexed(ctx); err != nil {
+		return nil, err
+	}
+	if r.SpaceProblems, err = st.SpaceProblems(ctx); err != nil {
 		return nil, err
 	}
 	if r.StuckDocuments, err = st.StuckProcessing(ctx, time.Now().Add(-o.StuckAfter)); err != nil {

@@ -49,6 +49,17 @@ func TestCheckFindsAndRepairs(t *testing.T) {
 		if err != nil || clean.Problems() != 0 || clean.Documents != 4 || clean.BlobsChecked != 4 {
 			t.Fatalf("clean instance: %+v %v", clean, err)
 		}
+		// A document whose owner_id is not its space's owner is found.
+		if _, err := st.DB().ExecContext(ctx, `DELETE FROM space_members WHERE space_id = $1`, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := integrity.Run(ctx, st, blobs, integrity.Options{Quick: true, OrphanGrace: time.Hour}); err != nil || len(r.SpaceProblems) != 1 || r.Problems() != 1 {
+			t.Fatalf("space without its owner row: %+v %v", r, err)
+		}
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO space_members (space_id, user_id, role, added_at) VALUES ($1, $1, 'owner', $2)`,
+			u.ID, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
 		// Damage: a lost blob, a same-size corruption, an orphan, drifted usage.
 		_ = blobs.Delete(ctx, docs[0].BlobKey)
 		_, _ = blobs.Put(ctx, docs[1].BlobKey, strings.NewReader(strings.Repeat("X", int(docs[1].SizeBytes))), -1, "")

@@ -102,6 +102,18 @@ func (s *Store) SaveClassifierModel(ctx context.Context, userID string, data []b
 
 // BumpLabelGeneration notes that the user's labels changed.
 func (s *Store) BumpLabelGeneration(ctx context.Context, userID string) error {
+	// Labels are learned per user over their personal space (whose id is
+	// the user's): documents of shared spaces do not count.
+	var kind string
+	if err := s.w.QueryRowContext(ctx, `SELECT kind FROM spaces WHERE id = $1`, userID).Scan(&kind); err != nil {
+		if errors.Is(normalize(err), ErrNotFound) {
+			return nil
+		}
+		return fmt.Errorf("bump label generation: %w", normalize(err))
+	}
+	if kind != SpacePersonal {
+		return nil
+	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO classifier_labels (user_id, generation, changed_at) VALUES ($1, 1, $2)
 		ON CONFLICT (user_id) DO UPDATE SET generation = classifier_labels.generation + 1, changed_at = EXCLUDED.changed_at`,
 		userID, now())
@@ -201,7 +213,7 @@ func (s *Store) Classifications(ctx context.Context, ownerID string, ids []strin
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT c.document_id, c.state, c.reason, c.provider, c.model_generation, c.candidates, c.at
 		FROM document_classifications c JOIN documents d ON d.id = c.document_id
-		WHERE d.owner_id = $1 AND c.document_id IN (`+strings.Join(ph, ", ")+`)`, args...)
+		WHERE `+memberSpaces("d.space_id", "$1")+` AND c.document_id IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("classifications: %w", normalize(err))
 	}
@@ -223,7 +235,7 @@ func (s *Store) Classifications(ctx context.Context, ownerID string, ids []strin
 func (s *Store) DocumentsToReclassify(ctx context.Context, ownerID string, generation int64) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT d.id FROM documents d
 		LEFT JOIN document_classifications c ON c.document_id = d.id
-		WHERE d.owner_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
+		WHERE d.space_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
 		  AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.source = 'user')
 		  AND (c.state = 'waiting' OR (c.state IN ('done', 'declined') AND c.provider = 'local' AND c.model_generation < $2))
 		ORDER BY d.id`, ownerID, generation)
@@ -256,7 +268,7 @@ func (s *Store) TrainingExamples(ctx context.Context, userID string, maxText int
 		FROM documents d
 		JOIN document_topics dt ON dt.document_id = d.id AND dt.source = 'user'
 		LEFT JOIN document_texts t ON t.document_id = d.id
-		WHERE d.owner_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
+		WHERE d.space_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
 		ORDER BY d.id`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("training examples: %w", normalize(err))
@@ -288,8 +300,8 @@ type AITopic struct {
 // document owner's are ignored.
 func (s *Store) SetAITopics(ctx context.Context, docID string, topics []AITopic) error {
 	return s.WithTx(ctx, func(tx *Store) error {
-		var owner string
-		if err := tx.w.QueryRowContext(ctx, `SELECT owner_id FROM documents WHERE id = $1`, docID).Scan(&owner); err != nil {
+		var space string
+		if err := tx.w.QueryRowContext(ctx, `SELECT space_id FROM documents WHERE id = $1`, docID).Scan(&space); err != nil {
 			return fmt.Errorf("set ai topics: %w", normalize(err))
 		}
 		if _, err := tx.w.ExecContext(ctx, `DELETE FROM document_topics WHERE document_id = $1 AND source = 'ai'`, docID); err != nil {
@@ -298,8 +310,8 @@ func (s *Store) SetAITopics(ctx context.Context, docID string, topics []AITopic)
 		t := now()
 		for _, a := range topics {
 			_, err := tx.w.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, confidence, created_at)
-				SELECT $1, id, 'ai', $3, $4 FROM topics WHERE id = $2 AND owner_id = $5
-				ON CONFLICT (document_id, topic_id) DO NOTHING`, docID, a.TopicID, a.Confidence, t, owner)
+				SELECT $1, id, 'ai', $3, $4 FROM topics WHERE id = $2 AND space_id = $5
+				ON CONFLICT (document_id, topic_id) DO NOTHING`, docID, a.TopicID, a.Confidence, t, space)
 			if err != nil {
 				return fmt.Errorf("set ai topics: %w", normalize(err))
 			}
@@ -410,7 +422,7 @@ func (s *Store) TakeSuggestion(ctx context.Context, ownerID, name string) (*Topi
 // keeping the document's other topics.
 func (s *Store) AddUserTopic(ctx context.Context, ownerID, docID, topicID string) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, created_at)
-		SELECT d.id, $3, 'user', $4 FROM documents d WHERE d.id = $2 AND d.owner_id = $1
+		SELECT d.id, $3, 'user', $4 FROM documents d WHERE d.id = $2 AND d.space_id = $1
 		ON CONFLICT (document_id, topic_id) DO UPDATE SET source = 'user', confidence = NULL`, ownerID, docID, topicID, now())
 	return normalize(err)
 }
@@ -441,7 +453,7 @@ type UnfiledDoc struct {
 func (s *Store) UnfiledDocuments(ctx context.Context, ownerID string, limit, maxText int) ([]UnfiledDoc, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.title, COALESCE(t.body, '') FROM documents d
 		LEFT JOIN document_texts t ON t.document_id = d.id
-		WHERE d.owner_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
+		WHERE d.space_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
 		  AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id)
 		ORDER BY d.created_at DESC LIMIT $2`, ownerID, limit)
 	if err != nil {

@@ -18,8 +18,14 @@ const (
 
 // Document is one stored file of one owner.
 type Document struct {
-	ID               string
+	ID string
+	// OwnerID is the owner of the document's space, whose quota and
+	// storage it uses; SpaceID is the space; CreatedBy is who added it
+	// ("" once that account is deleted) and CreatedByName their display name.
 	OwnerID          string
+	SpaceID          string
+	CreatedBy        string
+	CreatedByName    string
 	Title            string
 	OriginalFilename string
 	MIMEType         string
@@ -73,7 +79,8 @@ const (
 // ErrQuota is returned when a change would take an owner past a quota.
 var ErrQuota = errors.New("store: quota exceeded")
 
-const documentColumns = `d.id, d.owner_id, d.title, d.original_filename, d.mime_type, d.size_bytes, d.sha256,
+const documentColumns = `d.id, d.owner_id, d.space_id, COALESCE(d.created_by, ''),
+	COALESCE((SELECT cu.display_name FROM users cu WHERE cu.id = d.created_by), ''), d.title, d.original_filename, d.mime_type, d.size_bytes, d.sha256,
 	d.blob_key, d.status, d.error, d.page_count, d.language, d.thumbnail_key, d.storage_backend,
 	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.source_kind, d.source_detail, d.deleted_at, d.created_at, d.updated_at`
 
@@ -81,7 +88,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var d Document
 	var pages sql.NullInt64
 	var deleted sql.NullTime
-	err := row.Scan(&d.ID, &d.OwnerID, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
+	err := row.Scan(&d.ID, &d.OwnerID, &d.SpaceID, &d.CreatedBy, &d.CreatedByName, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
 		&d.BlobKey, &d.Status, &d.Error, &pages, &d.Language, &d.ThumbnailKey, &d.StorageBackend,
 		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &d.SourceKind, &d.SourceDetail, &deleted, &d.CreatedAt, &d.UpdatedAt)
 	if err != nil {
@@ -99,11 +106,18 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	return &d, nil
 }
 
-// CreateDocument inserts d (ID, times and status filled when empty). Call it
-// in the transaction that charges the owner's usage and enqueues processing.
+// CreateDocument inserts d (ID, times and status filled when empty; SpaceID
+// and CreatedBy default to OwnerID, the personal space). Call it in the
+// transaction that charges the owner's usage and enqueues processing.
 func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 	if d.ID == "" {
 		d.ID = NewID()
+	}
+	if d.SpaceID == "" {
+		d.SpaceID = d.OwnerID
+	}
+	if d.CreatedBy == "" {
+		d.CreatedBy = d.OwnerID
 	}
 	if d.Status == "" {
 		d.Status = StatusProcessing
@@ -120,13 +134,13 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 	d.CreatedAt = now()
 	d.UpdatedAt = d.CreatedAt
 	cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status,
-		storage_backend, storage_state, created_at, updated_at, title_auto, source_kind, source_detail`
-	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16`
+		storage_backend, storage_state, created_at, updated_at, title_auto, source_kind, source_detail, space_id, created_by`
+	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18`
 	extraCols, extraVals := s.search.documentInsert()
 	cols, vals = cols+extraCols, vals+extraVals
 	_, err := s.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
 		d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status,
-		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt, d.TitleAuto, d.SourceKind, d.SourceDetail)
+		d.StorageBackend, d.StorageState, d.CreatedAt, d.UpdatedAt, d.TitleAuto, d.SourceKind, d.SourceDetail, d.SpaceID, d.CreatedBy)
 	if err != nil {
 		return fmt.Errorf("create document: %w", normalize(err))
 	}
@@ -166,14 +180,16 @@ func (s *Store) ReleaseUsage(ctx context.Context, ownerID string, bytes, docs in
 	return nil
 }
 
-// Document returns the owner's document (not in the trash), or ErrNotFound.
-func (s *Store) Document(ctx context.Context, ownerID, id string) (*Document, error) {
-	return s.documentWhere(ctx, "d.owner_id = $1 AND d.id = $2 AND d.deleted_at IS NULL", ownerID, id)
+// Document returns the space's document (not in the trash), or ErrNotFound.
+// A personal space's id is its user's, so Document(ctx, userID, id) is the
+// user's own document.
+func (s *Store) Document(ctx context.Context, spaceID, id string) (*Document, error) {
+	return s.documentWhere(ctx, "d.space_id = $1 AND d.id = $2 AND d.deleted_at IS NULL", spaceID, id)
 }
 
-// TrashedDocument returns the owner's document in the trash, or ErrNotFound.
-func (s *Store) TrashedDocument(ctx context.Context, ownerID, id string) (*Document, error) {
-	return s.documentWhere(ctx, "d.owner_id = $1 AND d.id = $2 AND d.deleted_at IS NOT NULL", ownerID, id)
+// TrashedDocument returns the space's document in the trash, or ErrNotFound.
+func (s *Store) TrashedDocument(ctx context.Context, spaceID, id string) (*Document, error) {
+	return s.documentWhere(ctx, "d.space_id = $1 AND d.id = $2 AND d.deleted_at IS NOT NULL", spaceID, id)
 }
 
 // DocumentForJob returns a document by id whatever its owner, for background
@@ -193,10 +209,10 @@ func (s *Store) documentWhere(ctx context.Context, where string, args ...any) (*
 	return d, nil
 }
 
-// DocumentByHash finds the owner's document (trash included) with that SHA-256.
-func (s *Store) DocumentByHash(ctx context.Context, ownerID, sha string) (*Document, error) {
+// DocumentByHash finds the space's document (trash included) with that SHA-256.
+func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*Document, error) {
 	d, err := scanDocument(s.r.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents d
-		WHERE d.owner_id = $1 AND d.sha256 = $2 ORDER BY d.deleted_at IS NOT NULL, d.created_at LIMIT 1`, ownerID, sha))
+		WHERE d.space_id = $1 AND d.sha256 = $2 ORDER BY d.deleted_at IS NOT NULL, d.created_at LIMIT 1`, spaceID, sha))
 	if err != nil {
 		return nil, fmt.Errorf("document by hash: %w", err)
 	}
@@ -210,13 +226,20 @@ type DocumentFilter struct {
 	Source  string // a source kind, e.g. SourceMail
 	Sort    string // "created_at" (default newest first is "-created_at"), "title", "-title"
 	Trashed bool   // list the trash instead
+	// SpaceID narrows to one space (of the caller's); "" is every space
+	// the caller belongs to.
+	SpaceID string
 }
 
-// ListDocuments pages through the owner's documents.
-func (s *Store) ListDocuments(ctx context.Context, ownerID string, f DocumentFilter, p Page) ([]*Document, string, error) {
-	args := []any{ownerID}
+// ListDocuments pages through the documents of the spaces userID belongs
+// to (membership read now, so a removed member sees nothing more).
+func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page) ([]*Document, string, error) {
+	args := []any{userID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	where := []string{"d.owner_id = $1"}
+	where := []string{memberSpaces("d.space_id", "$1")}
+	if f.SpaceID != "" {
+		where = append(where, "d.space_id = "+arg(f.SpaceID))
+	}
 	if f.Trashed {
 		where = append(where, "d.deleted_at IS NOT NULL")
 	} else {
@@ -347,11 +370,11 @@ func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
 	return normalize(rows.Err())
 }
 
-// UpdateDocumentTitle renames the owner's document.
-func (s *Store) UpdateDocumentTitle(ctx context.Context, ownerID, id, title string) error {
+// UpdateDocumentTitle renames the space's document.
+func (s *Store) UpdateDocumentTitle(ctx context.Context, spaceID, id, title string) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		if err := tx.execOne(ctx, "update document", `UPDATE documents SET title = $1, title_auto = false, updated_at = $2
-			WHERE owner_id = $3 AND id = $4 AND deleted_at IS NULL`, title, now(), ownerID, id); err != nil {
+			WHERE space_id = $3 AND id = $4 AND deleted_at IS NULL`, title, now(), spaceID, id); err != nil {
 			return err
 		}
 		return tx.IndexDocument(ctx, id)
@@ -360,10 +383,10 @@ func (s *Store) UpdateDocumentTitle(ctx context.Context, ownerID, id, title stri
 
 // SetUserTopics makes topicIDs the document's topics, all with source
 // "user": listed topics are kept or added, the others removed. The topics
-// must be the owner's (ErrNotFound otherwise).
-func (s *Store) SetUserTopics(ctx context.Context, ownerID, docID string, topicIDs []string) error {
+// must be the space's (ErrNotFound otherwise).
+func (s *Store) SetUserTopics(ctx context.Context, spaceID, docID string, topicIDs []string) error {
 	if len(topicIDs) > 0 {
-		ts, err := s.TopicsByIDs(ctx, ownerID, topicIDs)
+		ts, err := s.TopicsByIDs(ctx, spaceID, topicIDs)
 		if err != nil {
 			return err
 		}
@@ -392,14 +415,14 @@ func (s *Store) SetUserTopics(ctx context.Context, ownerID, docID string, topicI
 	if status != StatusReady {
 		return nil // counted when it becomes ready (SaveExtraction)
 	}
-	return s.BumpLabelGeneration(ctx, ownerID)
+	return s.BumpLabelGeneration(ctx, spaceID)
 }
 
 // bumpIfLabelled bumps the owner's label generation when the ready document has topics of the user's:
 // its text, or whether it counts, changed.
 func (s *Store) bumpIfLabelled(ctx context.Context, docID string) error {
 	var owner string
-	err := s.w.QueryRowContext(ctx, `SELECT d.owner_id FROM documents d WHERE d.id = $1 AND d.status = 'ready'
+	err := s.w.QueryRowContext(ctx, `SELECT d.space_id FROM documents d WHERE d.id = $1 AND d.status = 'ready'
 		AND EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.source = 'user')`, docID).Scan(&owner)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -410,20 +433,20 @@ func (s *Store) bumpIfLabelled(ctx context.Context, docID string) error {
 	return s.BumpLabelGeneration(ctx, owner)
 }
 
-// TrashDocument moves the owner's document to the trash.
-func (s *Store) TrashDocument(ctx context.Context, ownerID, id string) error {
+// TrashDocument moves the space's document to the trash.
+func (s *Store) TrashDocument(ctx context.Context, spaceID, id string) error {
 	t := now()
 	if err := s.execOne(ctx, "trash document", `UPDATE documents SET deleted_at = $1, updated_at = $1
-		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NULL`, t, ownerID, id); err != nil {
+		WHERE space_id = $2 AND id = $3 AND deleted_at IS NULL`, t, spaceID, id); err != nil {
 		return err
 	}
 	return s.bumpIfLabelled(ctx, id)
 }
 
-// RestoreDocument takes the owner's document out of the trash.
-func (s *Store) RestoreDocument(ctx context.Context, ownerID, id string) error {
+// RestoreDocument takes the space's document out of the trash.
+func (s *Store) RestoreDocument(ctx context.Context, spaceID, id string) error {
 	if err := s.execOne(ctx, "restore document", `UPDATE documents SET deleted_at = NULL, updated_at = $1
-		WHERE owner_id = $2 AND id = $3 AND deleted_at IS NOT NULL`, now(), ownerID, id); err != nil {
+		WHERE space_id = $2 AND id = $3 AND deleted_at IS NOT NULL`, now(), spaceID, id); err != nil {
 		return err
 	}
 	return s.bumpIfLabelled(ctx, id)

@@ -10,8 +10,17 @@ import (
 // The Import* methods insert rows exactly as a backup describes them (ids
 // and times kept), for `docuvault import` into an empty instance.
 
-// ImportUser inserts u as it is.
+// ImportUser inserts u as it is, with its personal space.
 func (s *Store) ImportUser(ctx context.Context, u *User) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		if err := tx.importUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.createPersonalSpace(ctx, u.ID, u.CreatedAt.UTC())
+	})
+}
+
+func (s *Store) importUser(ctx context.Context, u *User) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Role, u.Disabled, u.TOTPSecret, u.TOTPEnabled,
@@ -24,8 +33,11 @@ func (s *Store) ImportUser(ctx context.Context, u *User) error {
 
 // ImportTopic inserts t as it is.
 func (s *Store) ImportTopic(ctx context.Context, t *Topic) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO topics (id, owner_id, name, name_key, description, color, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, t.ID, t.OwnerID, t.Name, TopicKey(t.Name), t.Description, t.Color,
+	if t.SpaceID == "" {
+		t.SpaceID = t.OwnerID // a backup from before spaces
+	}
+	_, err := s.w.ExecContext(ctx, `INSERT INTO topics (id, owner_id, space_id, name, name_key, description, color, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, t.ID, t.OwnerID, t.SpaceID, t.Name, TopicKey(t.Name), t.Description, t.Color,
 		t.CreatedAt.UTC(), t.UpdatedAt.UTC())
 	if err != nil {
 		return fmt.Errorf("restore topic: %w", normalize(err))
@@ -44,20 +56,29 @@ func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) er
 		if source == "" {
 			source = SourceUpload
 		}
+		if d.SpaceID == "" {
+			d.SpaceID = d.OwnerID // a backup from before spaces
+		}
+		var createdBy any
+		if d.CreatedBy != "" {
+			createdBy = d.CreatedBy
+		} else if d.SpaceID == d.OwnerID {
+			createdBy = d.OwnerID
+		}
 		var pages any
 		if d.PageCount != nil {
 			pages = *d.PageCount
 		}
 		cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status, error,
 			page_count, language, thumbnail_key, storage_backend, storage_state, storage_ref, storage_error, notes,
-			deleted_at, created_at, updated_at, source_kind, source_detail`
-		vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23`
+			deleted_at, created_at, updated_at, source_kind, source_detail, space_id, created_by`
+		vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25`
 		extraCols, extraVals := tx.search.documentInsert()
 		cols, vals = cols+extraCols, vals+extraVals
 		_, err := tx.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
 			d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status, d.Error,
 			pages, d.Language, d.ThumbnailKey, d.StorageBackend, d.StorageState, d.StorageRef, d.StorageError, d.Notes,
-			deleted, d.CreatedAt.UTC(), d.UpdatedAt.UTC(), source, d.SourceDetail)
+			deleted, d.CreatedAt.UTC(), d.UpdatedAt.UTC(), source, d.SourceDetail, d.SpaceID, createdBy)
 		if err != nil {
 			return fmt.Errorf("restore document: %w", normalize(err))
 		}

@@ -20,7 +20,7 @@ const maxIndexedBytes = 512 << 10
 func (s *Store) IndexDocument(ctx context.Context, id string) error {
 	var owner, title, body string
 	var created time.Time
-	err := s.w.QueryRowContext(ctx, `SELECT d.owner_id, d.title, COALESCE(t.body, ''), d.created_at FROM documents d
+	err := s.w.QueryRowContext(ctx, `SELECT d.space_id, d.title, COALESCE(t.body, ''), d.created_at FROM documents d
 		LEFT JOIN document_texts t ON t.document_id = d.id WHERE d.id = $1`, id).Scan(&owner, &title, &body, &created)
 	if err != nil {
 		return fmt.Errorf("index document: %w", normalize(err))
@@ -59,7 +59,7 @@ type searchIndex interface {
 	// ownerWords is the query, with its arguments, of OwnerWords: words of
 	// the owner's entries in [lo, hi) with minLen to maxLen letters, and
 	// the number of the owner's documents holding each, most first.
-	ownerWords(ownerID, lo, hi string, minLen, maxLen int) (string, []any)
+	ownerWords(spaces []string, lo, hi string, minLen, maxLen int) (string, []any)
 
 	// window is SearchWindow: how many of the newest matches are ranked.
 	window() int
@@ -113,12 +113,17 @@ const PostgresRankWindow = 500
 // SearchWindow is RankWindow or PostgresRankWindow, by engine.
 func (s *Store) SearchWindow() int { return s.search.window() }
 
-// SearchDocuments finds the owner's documents (trash excluded) matching q,
+// SearchDocuments finds the documents of userID's spaces (or of f.SpaceID
+// alone) (trash excluded) matching q,
 // filtered by f, ranked by relevance (f.Sort "" or "relevance", within the
 // newest SearchWindow matches) or sorted by f.Sort. The cursor is opaque. It
 // returns ErrInvalid for a bad sort, cursor or query.
-func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQuery, f DocumentFilter, p Page) ([]SearchHit, string, error) {
-	sq := &searchSQL{s: s, owner: ownerID, q: q, f: f}
+func (s *Store) SearchDocuments(ctx context.Context, userID string, q SearchQuery, f DocumentFilter, p Page) ([]SearchHit, string, error) {
+	spaces, err := s.searchSpaces(ctx, userID, f.SpaceID)
+	if err != nil || len(spaces) == 0 {
+		return nil, "", err
+	}
+	sq := &searchSQL{s: s, user: userID, spaces: spaces, q: q, f: f}
 	var cur searchCursor
 	if p.Cursor != "" {
 		var err error
@@ -129,7 +134,6 @@ func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQue
 	limit := p.limit()
 	var hits []SearchHit
 	var next string
-	var err error
 	switch f.Sort {
 	case "", "relevance":
 		hits, next, err = sq.relevance(ctx, cur, limit)
@@ -156,6 +160,21 @@ func (s *Store) SearchDocuments(ctx context.Context, ownerID string, q SearchQue
 		return nil, "", err
 	}
 	return hits, next, nil
+}
+
+// searchSpaces is the spaces a search of userID covers: all of theirs, or
+// only spaceID when not "" (none when they are not a member of it).
+func (s *Store) searchSpaces(ctx context.Context, userID, spaceID string) ([]string, error) {
+	ids, err := s.MemberSpaceIDs(ctx, userID)
+	if err != nil || spaceID == "" {
+		return ids, err
+	}
+	for _, id := range ids {
+		if id == spaceID {
+			return []string{id}, nil
+		}
+	}
+	return nil, nil
 }
 
 // snippetSources is the start of each document's text, enough for a

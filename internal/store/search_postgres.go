@@ -3,10 +3,11 @@ package store
 import (
 	"context"
 	"strconv"
+	"strings"
 )
 
 // tsvectorIndex is PostgreSQL's full-text index: the table document_search,
-// one row per document with its owner, created_at and a weighted tsvector
+// one row per document with its space (column owner_id), created_at and a weighted tsvector
 // (title A, body B). Its tail order is created_at and id.
 type tsvectorIndex struct{}
 
@@ -16,7 +17,7 @@ func (tsvectorIndex) documentInsert() (cols, vals string) { return "", "" }
 func (tsvectorIndex) index(ctx context.Context, s *Store, e indexEntry) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO document_search (document_id, owner_id, title, body, tsv, created_at)
 			VALUES ($1, $2, $3, $4, setweight(to_tsvector('simple', $3), 'A') || setweight(to_tsvector('simple', $4), 'B'), $5)
-			ON CONFLICT (document_id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, tsv = EXCLUDED.tsv,
+			ON CONFLICT (document_id) DO UPDATE SET owner_id = EXCLUDED.owner_id, title = EXCLUDED.title, body = EXCLUDED.body, tsv = EXCLUDED.tsv,
 				created_at = EXCLUDED.created_at`,
 		e.id, e.owner, e.title, e.body, e.created)
 	return err
@@ -34,12 +35,13 @@ func (tsvectorIndex) orphansSQL() string {
 func (tsvectorIndex) optimize(context.Context, *Store) error { return nil }
 
 // ownerWords runs ts_stat over the owner's newest suggestDocs entries.
-func (tsvectorIndex) ownerWords(ownerID, lo, hi string, minLen, maxLen int) (string, []any) {
+func (tsvectorIndex) ownerWords(spaces []string, lo, hi string, minLen, maxLen int) (string, []any) {
+	// Ids are UUIDs: an array literal needs no quoting.
 	return `SELECT word, ndoc FROM ts_stat(format(
-				'SELECT tsv FROM document_search WHERE owner_id = %L ORDER BY created_at DESC LIMIT %s', $5::text, $6::int))
+				'SELECT tsv FROM document_search WHERE owner_id = ANY(%L::text[]) ORDER BY created_at DESC LIMIT %s', $5::text, $6::int))
 			WHERE word COLLATE "C" >= $1 AND word COLLATE "C" < $2 AND length(word) BETWEEN $3 AND $4
 			ORDER BY ndoc DESC LIMIT $7`,
-		[]any{lo, hi, minLen, maxLen, ownerID, suggestDocs, suggestWords}
+		[]any{lo, hi, minLen, maxLen, "{" + strings.Join(spaces, ",") + "}", suggestDocs, suggestWords}
 }
 
 func (tsvectorIndex) window() int { return PostgresRankWindow }
@@ -55,7 +57,7 @@ func (x tsvectorIndex) ranked(ctx context.Context, sq *searchSQL, offset, n int)
 	tq := tsquery(sq)
 	query := `SELECT ` + documentColumns + `, ts_rank_cd(c.tsv, ` + tq + `) AS score FROM (
 			SELECT ds.document_id, ds.tsv FROM document_search ds
-			WHERE ds.owner_id = $1 AND ds.tsv @@ ` + tq + `
+			WHERE ds.owner_id IN (` + sq.spaceList() + `) AND ds.tsv @@ ` + tq + `
 			ORDER BY ds.created_at DESC, ds.document_id DESC LIMIT ` + strconv.Itoa(x.window()) + `) c
 			JOIN documents d ON d.id = c.document_id WHERE ` + sq.where() +
 		` ORDER BY score DESC, d.id LIMIT ` + sq.arg(n) + ` OFFSET ` + sq.arg(offset)
@@ -68,7 +70,7 @@ func (x tsvectorIndex) boundary(ctx context.Context, sq *searchSQL) (tailKey, bo
 	var k tailKey
 	tq := tsquery(sq)
 	err := sq.s.r.QueryRowContext(ctx, `SELECT ds.created_at, ds.document_id FROM document_search ds
-			WHERE ds.owner_id = $1 AND ds.tsv @@ `+tq+`
+			WHERE ds.owner_id IN (`+sq.spaceList()+`) AND ds.tsv @@ `+tq+`
 			ORDER BY ds.created_at DESC, ds.document_id DESC OFFSET `+strconv.Itoa(x.window())+` - 1 LIMIT 1`, sq.args...).Scan(&k.at, &k.id)
 	if normalize(err) == ErrNotFound {
 		return k, false, nil

@@ -18,8 +18,15 @@ type ftsIndex struct{}
 // Migration 00016 computes the same in SQL ('o' || lower(hex(owner_id))).
 func ownerToken(ownerID string) string { return "o" + hex.EncodeToString([]byte(ownerID)) }
 
-// ownerMatch is the FTS5 expression of all the owner's entries.
-func ownerMatch(ownerID string) string { return `owner_id : "` + ownerToken(ownerID) + `"` }
+// ownerMatch is the FTS5 expression of all the entries of the spaces (the
+// index's owner_id column holds the document's space, see IndexDocument).
+func ownerMatch(spaces []string) string {
+	parts := make([]string, len(spaces))
+	for i, id := range spaces {
+		parts[i] = `owner_id : "` + ownerToken(id) + `"`
+	}
+	return "(" + strings.Join(parts, " OR ") + ")"
+}
 
 // bm25Score ranks a title match ten times a body match.
 const bm25Score = `-bm25(document_search, 0.0, 10.0, 1.0)`
@@ -62,13 +69,13 @@ func (ftsIndex) optimize(ctx context.Context, s *Store) error {
 
 // ownerWords reads the fts5vocab table over the index, for the owner's
 // entries only.
-func (ftsIndex) ownerWords(ownerID, lo, hi string, minLen, maxLen int) (string, []any) {
+func (ftsIndex) ownerWords(spaces []string, lo, hi string, minLen, maxLen int) (string, []any) {
 	return `SELECT v.term, COUNT(DISTINCT v.doc) FROM document_search_vocab v
 			WHERE v.term >= $1 AND v.term < $2 AND v.col IN ('title', 'body')
 			  AND length(v.term) BETWEEN $3 AND $4
 			  AND v.doc IN (SELECT rowid FROM document_search WHERE document_search MATCH $5)
 			GROUP BY v.term ORDER BY COUNT(DISTINCT v.doc) DESC LIMIT $6`,
-		[]any{lo, hi, minLen, maxLen, ownerMatch(ownerID), suggestWords}
+		[]any{lo, hi, minLen, maxLen, ownerMatch(spaces), suggestWords}
 }
 
 func (ftsIndex) window() int { return RankWindow }
@@ -78,7 +85,7 @@ func (ftsIndex) window() int { return RankWindow }
 // phrase's whole list once per statement, and the owner's token is in all
 // of the owner's documents, so scores come from a statement without it.
 func (ftsIndex) match(sq *searchSQL) string {
-	return sq.arg(ownerMatch(sq.owner) + ` AND ` + anyMatchExpr(sq))
+	return sq.arg(ownerMatch(sq.spaces) + ` AND ` + anyMatchExpr(sq))
 }
 
 func anyMatchExpr(sq *searchSQL) string { return `({title body} : (` + sq.q.FTS5 + `))` }

@@ -66,16 +66,26 @@ func tailCursor(k tailKey) string {
 
 // searchSQL builds and runs the queries of one search.
 type searchSQL struct {
-	s     *Store
-	owner string
-	q     SearchQuery
-	f     DocumentFilter
-	args  []any
-	win   *ftsWindow // SQLite: the window, once read
+	s      *Store
+	user   string   // whose spaces
+	spaces []string // the spaces searched (the index's owner column holds the space)
+	q      SearchQuery
+	f      DocumentFilter
+	args   []any
+	win    *ftsWindow // SQLite: the window, once read
 }
 
-// begin starts a query's arguments: $1 is always the owner.
-func (sq *searchSQL) begin() { sq.args = []any{sq.owner} }
+// begin starts a query's arguments.
+func (sq *searchSQL) begin() { sq.args = nil }
+
+// spaceList is the searched spaces as arguments, for an IN list.
+func (sq *searchSQL) spaceList() string {
+	ph := make([]string, len(sq.spaces))
+	for i, id := range sq.spaces {
+		ph[i] = sq.arg(id)
+	}
+	return strings.Join(ph, ", ")
+}
 
 func (sq *searchSQL) arg(v any) string {
 	sq.args = append(sq.args, v)
@@ -84,7 +94,10 @@ func (sq *searchSQL) arg(v any) string {
 
 // where is the owner's live documents with the filter's status and topic.
 func (sq *searchSQL) where() string {
-	w := []string{"d.owner_id = $1", "d.deleted_at IS NULL"}
+	w := []string{memberSpaces("d.space_id", sq.arg(sq.user)), "d.deleted_at IS NULL"}
+	if sq.f.SpaceID != "" {
+		w = append(w, "d.space_id = "+sq.arg(sq.f.SpaceID))
+	}
 	if sq.f.Status != "" {
 		w = append(w, "d.status = "+sq.arg(sq.f.Status))
 	}

@@ -21,15 +21,21 @@ const (
 // vocabulary "did you mean" draws from. Only the owner's documents are
 // read, never another user's. SQLite reads the fts5vocab table over the
 // index; PostgreSQL runs ts_stat over the owner's newest documents.
-func (s *Store) OwnerWords(ctx context.Context, ownerID, word string, maxDist int) ([]searchquery.Candidate, error) {
+//
+// With spaces, "the owner" is userID's spaces (or spaceID alone when not "").
+func (s *Store) OwnerWords(ctx context.Context, userID, spaceID, word string, maxDist int) ([]searchquery.Candidate, error) {
 	first, _ := utf8.DecodeRuneInString(word)
 	if word == "" || first == utf8.RuneError {
 		return nil, nil
 	}
+	spaces, err := s.searchSpaces(ctx, userID, spaceID)
+	if err != nil || len(spaces) == 0 {
+		return nil, err
+	}
 	lo, hi := string(first), string(first+1)
 	n := utf8.RuneCountInString(word)
 	minLen, maxLen := max(1, n-maxDist), n+maxDist
-	query, args := s.search.ownerWords(ownerID, lo, hi, minLen, maxLen)
+	query, args := s.search.ownerWords(spaces, lo, hi, minLen, maxLen)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("owner words: %w", normalize(err))

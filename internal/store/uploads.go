@@ -14,7 +14,9 @@ var ErrTooManyPending = errors.New("store: too many pending uploads")
 // Upload is a direct upload that was started and not yet completed.
 type Upload struct {
 	ID          string
-	OwnerID     string
+	OwnerID     string // the space owner, whose quota holds the reservation
+	SpaceID     string // where the document goes (default OwnerID's personal space)
+	CreatedBy   string // who started it (default OwnerID)
 	DocumentID  string // the id the document will get
 	Filename    string
 	Title       string
@@ -26,12 +28,13 @@ type Upload struct {
 	CreatedAt   time.Time
 }
 
-const uploadColumns = `id, owner_id, document_id, filename, title, size_bytes, content_type, sha256, blob_key, expires_at, created_at`
+const uploadColumns = `id, owner_id, document_id, filename, title, size_bytes, content_type, sha256, blob_key, expires_at, created_at,
+	space_id, created_by`
 
 func scanUpload(row interface{ Scan(...any) error }) (*Upload, error) {
 	var u Upload
 	if err := row.Scan(&u.ID, &u.OwnerID, &u.DocumentID, &u.Filename, &u.Title, &u.SizeBytes, &u.ContentType, &u.SHA256,
-		&u.BlobKey, &u.ExpiresAt, &u.CreatedAt); err != nil {
+		&u.BlobKey, &u.ExpiresAt, &u.CreatedAt, &u.SpaceID, &u.CreatedBy); err != nil {
 		return nil, normalize(err)
 	}
 	u.ExpiresAt, u.CreatedAt = u.ExpiresAt.UTC(), u.CreatedAt.UTC()
@@ -49,6 +52,12 @@ func scanUpload(row interface{ Scan(...any) error }) (*Upload, error) {
 func (s *Store) CreateUpload(ctx context.Context, u *Upload, maxPending int) error {
 	if u.ID == "" {
 		u.ID = NewID()
+	}
+	if u.SpaceID == "" {
+		u.SpaceID = u.OwnerID
+	}
+	if u.CreatedBy == "" {
+		u.CreatedBy = u.OwnerID
 	}
 	u.CreatedAt = now()
 	u.ExpiresAt = u.ExpiresAt.UTC().Truncate(time.Microsecond)
@@ -76,8 +85,9 @@ func (s *Store) CreateUpload(ctx context.Context, u *Upload, maxPending int) err
 			}
 			return ErrQuota
 		}
-		_, err = tx.w.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			u.ID, u.OwnerID, u.DocumentID, u.Filename, u.Title, u.SizeBytes, u.ContentType, u.SHA256, u.BlobKey, u.ExpiresAt, u.CreatedAt)
+		_, err = tx.w.ExecContext(ctx, `INSERT INTO uploads (`+uploadColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			u.ID, u.OwnerID, u.DocumentID, u.Filename, u.Title, u.SizeBytes, u.ContentType, u.SHA256, u.BlobKey, u.ExpiresAt, u.CreatedAt,
+			u.SpaceID, u.CreatedBy)
 		if err != nil {
 			return fmt.Errorf("create upload: %w", normalize(err))
 		}
@@ -96,9 +106,9 @@ func (s *Store) OldestPendingExpiry(ctx context.Context, ownerID string) (time.T
 	return t.UTC(), nil
 }
 
-// Upload returns the owner's pending upload, or ErrNotFound.
-func (s *Store) Upload(ctx context.Context, ownerID, id string) (*Upload, error) {
-	u, err := scanUpload(s.r.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE owner_id = $1 AND id = $2`, ownerID, id))
+// Upload returns the pending upload userID started, or ErrNotFound.
+func (s *Store) Upload(ctx context.Context, userID, id string) (*Upload, error) {
+	u, err := scanUpload(s.r.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE created_by = $1 AND id = $2`, userID, id))
 	if err != nil {
 		return nil, fmt.Errorf("upload: %w", err)
 	}

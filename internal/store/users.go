@@ -64,14 +64,17 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 	}
 	u.CreatedAt = now()
 	u.UpdatedAt = u.CreatedAt
-	_, err := s.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Role, u.Disabled, u.TOTPSecret, u.TOTPEnabled,
-		u.QuotaBytes, u.QuotaDocuments, u.UsedBytes, u.DocumentCount, u.StorageBackend, u.CreatedAt, u.UpdatedAt)
-	if err != nil {
-		return fmt.Errorf("create user: %w", normalize(err))
-	}
-	return nil
+	// The personal space (id = the user's) is created with the account.
+	return s.WithTx(ctx, func(tx *Store) error {
+		_, err := tx.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Role, u.Disabled, u.TOTPSecret, u.TOTPEnabled,
+			u.QuotaBytes, u.QuotaDocuments, u.UsedBytes, u.DocumentCount, u.StorageBackend, u.CreatedAt, u.UpdatedAt)
+		if err != nil {
+			return fmt.Errorf("create user: %w", normalize(err))
+		}
+		return tx.createPersonalSpace(ctx, u.ID, u.CreatedAt)
+	})
 }
 
 // UserByID returns the user, or ErrNotFound.
