@@ -57,9 +57,10 @@ DV.ready.then(async (me) => {
   // Notes: newest first, a page at a time; the author or the document's
   // owner may delete one (the server decides; a refusal is flashed).
   let notesCursor = null;
+  const author = (a) => (!a ? "a former member" : a.id === me.id ? "You" : a.display_name || "another member");
   const noteItem = (n) => DV.el("li", { class: "note", "data-note": n.id },
     DV.el("p", { class: "note-body" }, n.body),
-    DV.el("span", { class: "hint" }, (n.author ? n.author.display_name || "someone" : "a former member") + " · " + DV.date(n.created_at)),
+    DV.el("span", { class: "hint" }, author(n.author) + " · " + DV.date(n.created_at)),
     DV.el("button", { type: "button", class: "danger", "aria-label": "Delete this note", onclick: async () => {
       if (!confirm("Delete this note?")) return;
       try {
