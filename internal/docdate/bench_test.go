@@ -18,3 +18,12 @@ func BenchmarkFind64K(b *testing.B) {
 		Find(text, Options{Now: now})
 	}
 }
+
+// BenchmarkFindOneLine is the worst layout: 64 KB of dates on one line.
+func BenchmarkFindOneLine(b *testing.B) {
+	text := strings.Repeat("05.03.2024 ", MaxScan/11)
+	b.SetBytes(MaxScan)
+	for b.Loop() {
+		Find(text, Options{Now: now})
+	}
+}

@@ -121,6 +121,7 @@ func head(s string, n int) string {
 // candidate is one date found in the text.
 type candidate struct {
 	start, end int // byte offsets of the match
+	line, eol  int // byte offsets of its line's start and end
 	date       time.Time
 	score      int
 	discard    bool // a due date, a birth date, a validity end: never the document's date
@@ -130,12 +131,13 @@ type candidate struct {
 func candidates(text string, opt Options) []candidate {
 	var out []candidate
 	lo, hi := Earliest, Latest(opt.Now)
+	var line, eol int
 	add := func(start, end, y, m, d int) {
 		t, ok := makeDate(y, m, d)
 		if !ok || t.Before(lo) || t.After(hi) {
 			return
 		}
-		out = append(out, candidate{start: start, end: end, date: t})
+		out = append(out, candidate{start: line + start, end: line + end, line: line, eol: eol, date: t})
 	}
 	// A date never spans lines, and a line without a digit holds none: the
 	// regular expressions only see the lines that may (most of a letter's
@@ -147,11 +149,11 @@ func candidates(text string, opt Options) []candidate {
 		} else {
 			end += base
 		}
-		if line := text[base:end]; strings.ContainsAny(line, "0123456789") {
-			at := func(start, stop, y, m, d int) { add(base+start, base+stop, y, m, d) }
-			findISO(line, opt, at)
-			findNumeric(line, opt, at)
-			findWritten(line, opt, at)
+		if s := text[base:end]; strings.ContainsAny(s, "0123456789") {
+			line, eol = base, end
+			findISO(s, opt, add)
+			findNumeric(s, opt, add)
+			findWritten(s, opt, add)
 		}
 		base = end + 1
 	}

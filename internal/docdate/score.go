@@ -64,11 +64,7 @@ func score(text string, cands []candidate) {
 		case c.start < nearTop:
 			c.score += wNearTop
 		}
-		lineStart := strings.LastIndexByte(text[:c.start], '\n') + 1
-		lineEnd := len(text)
-		if j := strings.IndexByte(text[c.end:], '\n'); j >= 0 {
-			lineEnd = c.end + j
-		}
+		lineStart, lineEnd := c.line, c.eol
 		// What stands before the date on its line, since the previous date.
 		from := max(lineStart, c.start-labelWindow)
 		if i > 0 && cands[i-1].end > from {
