@@ -114,6 +114,23 @@ func TestDocumentNotes(t *testing.T) {
 			t.Fatalf("note on a missing document: %d", got)
 		}
 
+		// A note by someone else (as a member of a shared space will
+		// write): listed with their name, and the document's owner may
+		// delete it.
+		_, benID := e.user("ben@x.test")
+		if _, err := st.UpdateUser(context.Background(), benID, store.UserUpdate{DisplayName: ptr("Ben")}); err != nil {
+			t.Fatal(err)
+		}
+		bens := &store.Note{DocumentID: id, AuthorID: benID, Body: "Ben was here"}
+		if err := st.CreateNote(context.Background(), bens); err != nil {
+			t.Fatal(err)
+		}
+		top := ann.must(200, "GET", base+"?limit=1", nil)["items"].([]any)[0].(map[string]any)
+		if a := top["author"].(map[string]any); top["id"] != bens.ID || a["id"] != benID || a["display_name"] != "Ben" {
+			t.Fatalf("another author's note: %v", top)
+		}
+		ann.must(204, "DELETE", base+"/"+bens.ID, nil)
+
 		// A trashed document's notes are gone with it (404) until restored.
 		ann.must(204, "DELETE", "/api/documents/"+id, nil)
 		if got, _ := ann.do("GET", base, nil); got != 404 {
@@ -138,13 +155,15 @@ func TestDocumentNotes(t *testing.T) {
 				creates++
 			case "note.delete":
 				deletes++
-				if m["target_id"] != first["id"] || m["target_type"] != "note" || m["details"].(map[string]any)["document_id"] != id {
+				if m["target_type"] != "note" || m["details"].(map[string]any)["document_id"] != id {
 					t.Errorf("note.delete entry %v", m)
 				}
 			}
 		}
-		if creates != 3 || deletes != 1 {
+		if creates != 3 || deletes != 2 {
 			t.Fatalf("audit: %d note.create, %d note.delete", creates, deletes)
 		}
 	})
 }
+
+func ptr[T any](v T) *T { return &v }
