@@ -221,6 +221,7 @@ func routePath(pattern, id string) (method, path string) {
 	path = strings.ReplaceAll(path, "{date}", "2024-02-29")
 	path = strings.ReplaceAll(path, "{n}", "1")
 	path = strings.ReplaceAll(path, "{user_id}", id)
+	path = strings.ReplaceAll(path, "{note_id}", id)
 	return method, path
 }
 
@@ -375,12 +376,13 @@ type aliceObjects struct {
 	doc, trashed, topic, upload, token, tokenID, session string
 	account, suggestion                                  string
 	mailAccount, mailRule                                string
+	note                                                 string
 }
 
 // secrets that must never reach another user.
 func (a aliceObjects) secrets() []string {
 	return []string{a.userID, a.email, a.doc, a.trashed, a.topic, a.upload, a.tokenID, a.token, a.session, a.account,
-		a.suggestion, a.mailAccount, a.mailRule, "AliceMailRule", "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
+		a.suggestion, a.mailAccount, a.mailRule, a.note, "wombat", "AliceMailRule", "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
 }
 
 func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
@@ -408,6 +410,7 @@ func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
 	alice.must(204, "DELETE", "/api/documents/"+a.trashed, nil)
 	a.topic = alice.must(201, "POST", "/api/topics", map[string]any{"name": "AliceTopic Quokka"})["topic"].(map[string]any)["id"].(string)
 	alice.must(200, "PATCH", "/api/documents/"+a.doc, map[string]any{"topic_ids": []string{a.topic}})
+	a.note = alice.must(201, "POST", "/api/documents/"+a.doc+"/notes", map[string]any{"body": "the wombat clause"})["note"].(map[string]any)["id"].(string)
 	a.upload = alice.must(201, "POST", "/api/uploads", map[string]any{"filename": "pending.pdf", "size": 100})["upload_id"].(string)
 	tok := alice.must(201, "POST", "/api/tokens", map[string]any{"name": "alice-scanner"})
 	a.token, a.tokenID = tok["token"].(string), tok["id"].(string)
@@ -487,6 +490,11 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			nf("GET", "/api/documents/"+a.doc+"/text", "", a.doc),
 			nf("POST", "/api/documents/"+a.doc+"/reprocess", "", a.doc),
 			nf("POST", "/api/documents/"+a.doc+"/classify", "", a.doc),
+			nf("GET", "/api/documents/"+a.doc+"/notes", "", a.doc),
+			nf("POST", "/api/documents/"+a.doc+"/notes", `{"body":"pwned"}`, a.doc),
+			nf("DELETE", "/api/documents/"+a.doc+"/notes/"+a.note, "", a.doc),
+			// Alice's note named under Mallory's own document is not found.
+			nf("DELETE", "/api/documents/"+mine+"/notes/"+a.note, "", a.note),
 			nf("GET", "/api/documents/"+a.trashed, "", a.trashed),
 			nf("POST", "/api/trash/"+a.trashed+"/restore", "", a.trashed),
 			nf("DELETE", "/api/trash/"+a.trashed, "", a.trashed),
@@ -570,6 +578,7 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			{"/api/documents?q=zanzibar", a.doc},
 			{"/api/documents?q=quokka&sort=relevance", a.doc},
 			{"/api/documents?q=quok&prefix_last=true", a.doc},
+			{"/api/documents?q=wombat", a.doc},        // a word of Alice's note
 			{"/api/documents?q=zanzibaq", "zanzibar"}, // Alice's suggestion; Mallory's must not name her words
 			{"/api/documents?topic_id=" + a.topic, a.doc},
 			{"/api/trash", a.trashed},
@@ -634,7 +643,7 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			t.Errorf("alice's download: %d %q", code, b)
 		}
 		doc := alice.must(200, "GET", "/api/documents/"+a.doc, nil)["document"].(map[string]any)
-		if doc["title"] != "Alice Secret Title" || len(doc["topics"].([]any)) != 1 {
+		if doc["title"] != "Alice Secret Title" || len(doc["topics"].([]any)) != 1 || doc["notes_count"] != float64(1) {
 			t.Errorf("alice's document changed: %v", doc)
 		}
 		if code, hdr, _ := e.raw(alice, "GET", "/api/documents/"+a.doc+"/thumbnail", nil, ""); code != 200 || hdr.Get("Content-Type") != "image/png" {

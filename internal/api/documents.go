@@ -68,6 +68,7 @@ type documentJSON struct {
 	PageCount        *int           `json:"page_count,omitempty"`
 	Language         string         `json:"language,omitempty"`
 	Topics           []topicRefJSON `json:"topics"`
+	NotesCount       int            `json:"notes_count"`
 	Storage          storageJSON    `json:"storage"`
 	Source           sourceJSON     `json:"source"`
 	HasThumbnail     bool           `json:"has_thumbnail"`
@@ -114,7 +115,7 @@ func toDocumentJSON(d *store.Document) documentJSON {
 	out := documentJSON{ID: d.ID, Title: d.Title, OriginalFilename: d.OriginalFilename, MIMEType: d.MIMEType,
 		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error,
 		ErrorSummary: document.FailureSummary(d.MIMEType, d.Error), PageCount: d.PageCount,
-		Language: d.Language, Topics: []topicRefJSON{}, HasThumbnail: d.ThumbnailKey != "", Notes: d.Notes,
+		Language: d.Language, Topics: []topicRefJSON{}, NotesCount: d.NoteCount, HasThumbnail: d.ThumbnailKey != "", Notes: d.Notes,
 		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
 		Source:    toSourceJSON(d),
 		DeletedAt: d.DeletedAt, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC()}

@@ -115,6 +115,7 @@ func (s *Server) register() {
 	s.handleFunc("GET /api/openapi.json", s.handleOpenAPI)
 	s.registerAuth()
 	s.registerDocuments()
+	s.registerNotes()
 	s.registerAudit()
 	s.registerClassify()
 	s.registerJobs()

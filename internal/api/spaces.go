@@ -23,6 +23,8 @@ func (s *Server) registerSpaces() {
 	s.handleFunc("DELETE /api/spaces/{id}/members/{user_id}", s.authed(s.removeSpaceMember))
 }
 
+// userRefJSON names a person; the email only where the API lists it
+// (space members).
 type userRefJSON struct {
 	ID          string `json:"id"`
 	Email       string `json:"email,omitempty"`

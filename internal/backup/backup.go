@@ -139,10 +139,22 @@ type Document struct {
 	CreatedAt        time.Time    `json:"created_at"`
 	UpdatedAt        time.Time    `json:"updated_at"`
 	Topics           []Assignment `json:"topics"`
+	// UserNotes are the notes people wrote on the document, oldest first
+	// (Notes above are processing notes).
+	UserNotes []Note `json:"user_notes,omitempty"`
 	// PlacedIn is the cloud account id the original lived in when it was
 	// exported ("" for system storage). Cloud accounts are not part of a
 	// backup: an import puts every original into system storage.
 	PlacedIn string `json:"placed_in,omitempty"`
+}
+
+// Note is a note someone wrote on a document; AuthorID is "" when the
+// author's account was gone at export.
+type Note struct {
+	ID        string    `json:"id"`
+	AuthorID  string    `json:"author_id,omitempty"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // AuditLine is one audit entry.

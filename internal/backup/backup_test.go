@@ -58,6 +58,11 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 			if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1, Language: "en"}); err != nil {
 				t.Fatal(err)
 			}
+			if j == 0 {
+				if err := st.CreateNote(ctx, &store.Note{DocumentID: d.ID, AuthorID: u.ID, Body: "zebrafinch note\nof " + email}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if j == 2 {
 				if err := st.TrashDocument(ctx, u.ID, d.ID); err != nil {
 					t.Fatal(err)
@@ -146,8 +151,13 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 		for _, tp := range d.Topics {
 			topics += tp.TopicID + ":" + tp.Source + ","
 		}
-		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %s %s %s %d %s %s %v %s %s %d", d.ID, d.OwnerID, d.SpaceID, d.CreatedBy, d.CreatedByName, d.Title, d.Status, d.SizeBytes,
-			d.SHA256, topics, d.DeletedAt != nil, d.Language, d.CreatedAt.Format("2006-01-02T15:04:05.000000"), len(text)))
+		notes := ""
+		_ = st.AllNotes(ctx, d.ID, func(n *store.Note) error {
+			notes += fmt.Sprintf("%s:%s:%q:%s,", n.ID, n.AuthorID, n.Body, n.CreatedAt.Format("2006-01-02T15:04:05.000000"))
+			return nil
+		})
+		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %s %s %s %d %s %s %v %s %s %d %s", d.ID, d.OwnerID, d.SpaceID, d.CreatedBy, d.CreatedByName, d.Title, d.Status, d.SizeBytes,
+			d.SHA256, topics, d.DeletedAt != nil, d.Language, d.CreatedAt.Format("2006-01-02T15:04:05.000000"), len(text), notes))
 		rc, _, err := blobs.Get(ctx, d.BlobKey, nil)
 		if err != nil {
 			t.Errorf("blob of %s: %v", d.ID, err)
@@ -195,6 +205,17 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 			got := snap(t, dst, dstBlobs)
 			if fmt.Sprint(got) != fmt.Sprint(want) {
 				t.Fatalf("round trip differs:\n got  %v\n want %v", got, want)
+			}
+			if !strings.Contains(fmt.Sprint(got.docs), "zebrafinch") {
+				t.Fatal("the notes did not come along")
+			}
+			// The imported notes are searchable.
+			users, _, _ := dst.ListUsers(ctx, store.Page{})
+			q := store.SearchQuery{FTS5: `"zebrafinch"`, TSQuery: "zebrafinch", Terms: []string{"zebrafinch"}}
+			for _, u := range users {
+				if hits, _, err := dst.SearchDocuments(ctx, u.ID, q, store.DocumentFilter{}, store.Page{}); err != nil || len(hits) != 1 {
+					t.Fatalf("search for a note's word as %s: %d hits, %v", u.Email, len(hits), err)
+				}
 			}
 			if _, err := backup.Import(ctx, dst, dstBlobs, dir, false, nil); !errors.Is(err, backup.ErrNotEmpty) {
 				t.Fatalf("second import: %v", err)

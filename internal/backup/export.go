@@ -121,6 +121,13 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		for _, t := range d.Topics {
 			bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
 		}
+		err := st.AllNotes(ctx, d.ID, func(n *store.Note) error {
+			bd.UserNotes = append(bd.UserNotes, Note{ID: n.ID, AuthorID: n.AuthorID, Body: n.Body, CreatedAt: n.CreatedAt})
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 		if d.StorageState != store.StoragePlaced {
 			err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes)
 			if errors.Is(err, blob.ErrNotFound) {

@@ -125,7 +125,24 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		for _, a := range d.Topics {
 			sd.Topics = append(sd.Topics, store.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})
 		}
-		if err := skip(st.ImportDocument(ctx, sd, string(text))); err != nil {
+		// The document, its notes and its full-text entry (notes included)
+		// commit together.
+		err = st.WithTx(ctx, func(tx *store.Store) error {
+			if err := tx.ImportDocument(ctx, sd, string(text)); err != nil {
+				return err
+			}
+			if len(d.UserNotes) == 0 {
+				return nil
+			}
+			for _, n := range d.UserNotes {
+				if err := tx.ImportNote(ctx, &store.Note{ID: n.ID, DocumentID: d.ID, AuthorID: n.AuthorID, Body: n.Body,
+					CreatedAt: n.CreatedAt}); err != nil {
+					return err
+				}
+			}
+			return tx.IndexDocument(ctx, d.ID)
+		})
+		if err := skip(err); err != nil {
 			return nil, fmt.Errorf("document %s: %w", d.ID, err)
 		}
 		prog.Add(d.SizeBytes)

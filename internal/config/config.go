@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/classify"
+	"github.com/docuvault/docuvault/internal/docdate"
 )
 
 // Config is every setting of a DocuVault process.
@@ -93,6 +94,7 @@ type Config struct {
 	Workers               int           // concurrent document jobs per process
 	ProcessTimeout        time.Duration // PROCESS_TIMEOUT: one document's processing job, and its classification job
 	MaxTextBytes          int           // MAX_TEXT_BYTES: extracted text kept and indexed per document
+	DateOrder             docdate.Order // DATE_ORDER: how 05/03/2024 in a document's text is read when its date is looked for
 	ShutdownTimeout       time.Duration
 	LogLevel              string
 	LogFormat             string        // "text" or "json"
@@ -162,6 +164,7 @@ var Variables = []Variable{
 	{"WORKERS", "number of CPUs", "concurrent document jobs per process"},
 	{"PROCESS_TIMEOUT", "5m", "time one document's processing may take before it fails"},
 	{"MAX_TEXT_BYTES", "4194304", "extracted text kept and indexed per document"},
+	{"DATE_ORDER", "DMY", "how a document date like 05/03/2024 is read: DMY (5 March) or MDY (May 3)"},
 	{"SHUTDOWN_TIMEOUT", "30s", "time to finish requests and jobs on SIGTERM"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"LOG_FORMAT", "text", "text or json"},
@@ -259,6 +262,11 @@ func Load(getenv Getenv) (*Config, error) {
 	}
 	c.FrontendURL = strings.TrimRight(c.FrontendURL, "/")
 	c.BackendURL = strings.TrimRight(c.BackendURL, "/")
+	if order, err := docdate.ParseOrder(l.str("DATE_ORDER", "DMY")); err != nil {
+		l.fail("DATE_ORDER", err.Error())
+	} else {
+		c.DateOrder = order
+	}
 	c.validate(&l)
 	if len(l.errs) > 0 {
 		return nil, fmt.Errorf("invalid configuration:\n  %w", errors.Join(l.errs...))

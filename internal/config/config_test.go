@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/docdate"
 )
 
 func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
@@ -30,6 +32,9 @@ func TestDefaults(t *testing.T) {
 	if c.ProcessTimeout != 5*time.Minute || c.MaxTextBytes != 4<<20 {
 		t.Fatalf("processing limits: %v, %d bytes", c.ProcessTimeout, c.MaxTextBytes)
 	}
+	if c.DateOrder != docdate.DMY {
+		t.Fatalf("date order: %v", c.DateOrder)
+	}
 	if c.MailPollInterval != 10*time.Minute || c.MailCAFile != "" {
 		t.Fatalf("mail intake: every %v, CA file %q", c.MailPollInterval, c.MailCAFile)
 	}
@@ -52,11 +57,12 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"PROCESS_TIMEOUT":     "0s",
 		"MAX_TEXT_BYTES":      "1000",
 		"MAIL_POLL_INTERVAL":  "5s",
+		"DATE_ORDER":          "YMD",
 	}))
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES", "MAIL_POLL_INTERVAL"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES", "MAIL_POLL_INTERVAL", "DATE_ORDER"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
@@ -74,6 +80,17 @@ func TestDefaultLocalAIProviderNeedsItsURL(t *testing.T) {
 		if err != nil || c.OllamaBaseURL+c.LMStudioBaseURL != "http://gpu-box:8000/v1" {
 			t.Errorf("DEFAULT_AI_PROVIDER=%s with %s: %+v %v", p.provider, p.variable, c, err)
 		}
+	}
+}
+
+func TestDateOrder(t *testing.T) {
+	c, err := Load(env(map[string]string{"DATE_ORDER": "mdy"}))
+	if err != nil || c.DateOrder != docdate.MDY {
+		t.Fatalf("DATE_ORDER=mdy: %v %v", c, err)
+	}
+	_, err = Load(env(map[string]string{"DATE_ORDER": "day-month-year"}))
+	if err == nil || !strings.Contains(err.Error(), "DATE_ORDER:") || !strings.Contains(err.Error(), "use DMY") {
+		t.Fatalf("DATE_ORDER=day-month-year: %v", err)
 	}
 }
 

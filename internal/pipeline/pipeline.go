@@ -1,6 +1,7 @@
 // Package pipeline processes a stored document until it is ready: it reads
 // the original from the blob store, extracts text, pages, language and a
-// thumbnail, saves them with the search index, and queues classification.
+// thumbnail, saves them with the search index, queues classification, and
+// records the document's own date found in its text (internal/docdate).
 // Every step is idempotent, so a job that runs twice changes nothing more.
 package pipeline
 
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/docdate"
 	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/store"
 )
@@ -30,6 +32,21 @@ type Extractor interface {
 // transaction that marks it ready; nil skips classification.
 type Classifier interface {
 	EnqueueClassify(ctx context.Context, tx *store.Store, documentID string) error
+}
+
+// DateSink records the date found in a document's text (the store's
+// SetFoundDocumentDate, which keeps a date the user set). It is called
+// just before the extraction is saved; a document purged meanwhile may
+// answer store.ErrNotFound, which is ignored.
+type DateSink interface {
+	SetFoundDocumentDate(ctx context.Context, documentID string, d time.Time) error
+}
+
+// Dates configures the search for a document's own date in its text.
+type Dates struct {
+	Sink  DateSink         // nil: no date is looked for
+	Order docdate.Order    // DATE_ORDER
+	Now   func() time.Time // nil means time.Now; dates more than a year after it are ignored
 }
 
 // Limits bound one processing job, so a hostile file costs its owner one
@@ -55,6 +72,7 @@ type Pipeline struct {
 	log      *slog.Logger
 	tmpDir   string
 	lim      Limits
+	dates    Dates
 }
 
 // New builds a Pipeline; tmpDir holds a document's bytes while it is read.
@@ -71,6 +89,10 @@ func New(st *store.Store, blobs blob.Store, ex Extractor, cl Classifier, log *sl
 	}
 	return &Pipeline{store: st, blobs: blobs, extract: ex, classify: cl, log: log, tmpDir: tmpDir, lim: lim}
 }
+
+// FindDates makes every processed document's text searched for its date,
+// which is handed to d.Sink. Call it before the first Process.
+func (p *Pipeline) FindDates(d Dates) { p.dates = d }
 
 // errTimeout is the cause of a job's context when Limits.Timeout ends it.
 var errTimeout = errors.New("pipeline: processing timed out")
@@ -134,6 +156,9 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 	}
 	x := store.Extraction{Text: text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
 		Notes: strings.Join(res.Notes, "\n"), Title: res.Title}
+	if err := p.saveDate(ctx, d.ID, text); err != nil {
+		return err
+	}
 	return p.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.SaveExtraction(ctx, d.ID, x); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -146,6 +171,29 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 		}
 		return p.classify.EnqueueClassify(ctx, tx, d.ID)
 	})
+}
+
+// saveDate looks for the document's own date in its text and records it.
+// It runs before the transaction that marks the document ready, not inside
+// it (the sink is the store itself, and SQLite's one writer is busy inside
+// a transaction), so a failure here is retried with the whole job and a
+// ready document already has its date.
+func (p *Pipeline) saveDate(ctx context.Context, documentID, text string) error {
+	if p.dates.Sink == nil {
+		return nil
+	}
+	now := time.Now()
+	if p.dates.Now != nil {
+		now = p.dates.Now()
+	}
+	date, ok := docdate.Find(text, docdate.Options{Order: p.dates.Order, Now: now})
+	if !ok {
+		return nil
+	}
+	if err := p.dates.Sink.SetFoundDocumentDate(ctx, documentID, date); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("save document date: %w", err)
+	}
+	return nil
 }
 
 // MarkFailed records a failure after the last retry.

@@ -56,7 +56,8 @@ type Document struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 
-	Topics []DocumentTopic // filled by the list and get methods
+	Topics    []DocumentTopic // filled by the list and get methods
+	NoteCount int             // people's notes on it (document_notes); filled with Topics
 }
 
 // DocumentTopic is one topic assignment of a document.
@@ -333,7 +334,8 @@ func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*D
 	return out, nil
 }
 
-// loadTopics fills Topics of each document with one query.
+// loadTopics fills Topics of each document with one query, and NoteCount
+// with another.
 func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
 	if len(docs) == 0 {
 		return nil
@@ -346,6 +348,9 @@ func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
 		d.Topics = []DocumentTopic{}
 		args = append(args, d.ID)
 		ph = append(ph, fmt.Sprintf("$%d", len(args)))
+	}
+	if err := s.loadNoteCounts(ctx, byID, args, ph); err != nil {
+		return err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT dt.document_id, dt.topic_id, t.name, dt.source, dt.confidence
 		FROM document_topics dt JOIN topics t ON t.id = dt.topic_id

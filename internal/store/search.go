@@ -14,8 +14,8 @@ import (
 // (PostgreSQL's tsvector holds at most 1 MB).
 const maxIndexedBytes = 512 << 10
 
-// IndexDocument rebuilds the document's full-text entry from its title and
-// extracted text. Both engines index the same normalised words: lower case,
+// IndexDocument rebuilds the document's full-text entry from its title,
+// its notes and its extracted text. Both engines index the same normalised words: lower case,
 // diacritics removed, split at every character that is not a letter or digit.
 func (s *Store) IndexDocument(ctx context.Context, id string) error {
 	var owner, title, body string
@@ -25,8 +25,13 @@ func (s *Store) IndexDocument(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("index document: %w", normalize(err))
 	}
+	// People's notes come first, so the cap on the text never drops them.
+	notes, err := s.noteBodies(ctx, id)
+	if err != nil {
+		return fmt.Errorf("index document: %w", err)
+	}
 	e := indexEntry{id: id, owner: owner, created: created,
-		title: SearchNormalize(title), body: SearchNormalize(truncate(body, maxIndexedBytes))}
+		title: SearchNormalize(title), body: SearchNormalize(truncate(notes+body, maxIndexedBytes))}
 	if err := s.search.index(ctx, s, e); err != nil {
 		return fmt.Errorf("index document: %w", normalize(err))
 	}
@@ -204,6 +209,23 @@ func (s *Store) snippetSources(ctx context.Context, docs []*Document) (map[strin
 		out[id] = body
 	}
 	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("snippet: %w", normalize(err))
+	}
+	// A document found by a word of a note shows that note in its snippet.
+	notes, err := s.r.QueryContext(ctx, `SELECT document_id, SUBSTR(body, 1, 20000) FROM document_notes
+		WHERE document_id IN (`+strings.Join(ph, ", ")+`) ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("snippet: %w", normalize(err))
+	}
+	defer notes.Close()
+	for notes.Next() {
+		var id, body string
+		if err := notes.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("snippet: %w", normalize(err))
+		}
+		out[id] += "\n" + body
+	}
+	if err := notes.Err(); err != nil {
 		return nil, fmt.Errorf("snippet: %w", normalize(err))
 	}
 	return out, nil

@@ -34,7 +34,7 @@ DV.ready.then(async (me) => {
     const facts = [["File", doc.original_filename], ["Type", doc.mime_type], ["Size", DV.size(doc.size_bytes)],
       ["Pages", doc.page_count], ["Language", doc.language], ["Uploaded", DV.date(doc.created_at)],
       ["Stored in", storedIn()],
-      ["Notes", doc.notes], ["SHA-256", doc.sha256]];
+      ["Processing notes", doc.notes], ["SHA-256", doc.sha256]];
     $("facts").replaceChildren(...facts.filter((f) => f[1]).flatMap(([k, v]) => [DV.el("dt", {}, k), DV.el("dd", {}, v)]));
     $("doc-topics").replaceChildren(...doc.topics.map((t) => DV.el("li", { class: "chip" },
       t.name, DV.el("span", { class: "hint" }, t.source === "ai" ? " suggested" + (t.confidence ? " " + Math.round(t.confidence * 100) + "%" : "") : " yours"),
@@ -51,7 +51,49 @@ DV.ready.then(async (me) => {
     const sel = $("add-topic");
     sel.replaceChildren(...topics.filter((t) => !doc.topics.some((x) => x.id === t.id)).map((t) => DV.el("option", { value: t.id }, t.name)));
     $("topics-form").hidden = sel.options.length === 0;
+    $("notes-count").textContent = doc.notes_count ? "(" + doc.notes_count + ")" : "";
   };
+
+  // Notes: newest first, a page at a time; the author or the document's
+  // owner may delete one (the server decides; a refusal is flashed).
+  let notesCursor = null;
+  const author = (a) => (!a ? "a former member" : a.id === me.id ? "You" : a.display_name || "another member");
+  const noteItem = (n) => DV.el("li", { class: "note", "data-note": n.id },
+    DV.el("p", { class: "note-body" }, n.body),
+    DV.el("span", { class: "hint" }, author(n.author) + " · " + DV.date(n.created_at)),
+    DV.el("button", { type: "button", class: "danger", "aria-label": "Delete this note", onclick: async () => {
+      if (!confirm("Delete this note?")) return;
+      try {
+        await DV.api("DELETE", base + "/notes/" + encodeURIComponent(n.id));
+        doc.notes_count = Math.max(0, (doc.notes_count || 1) - 1);
+        await loadNotes(true);
+        render();
+        DV.flash("Note deleted.");
+      } catch (e) { DV.flash(e.message, true); }
+    } }, "Delete"));
+  const loadNotes = async (fresh) => {
+    if (fresh) notesCursor = null;
+    const r = await DV.api("GET", base + "/notes?limit=50" + (notesCursor ? "&cursor=" + encodeURIComponent(notesCursor) : ""));
+    const items = r.items.map(noteItem);
+    if (fresh) $("note-list").replaceChildren(...items); else $("note-list").append(...items);
+    if (fresh && !items.length) $("note-list").replaceChildren(DV.el("li", { class: "hint empty-notes" }, "No notes yet."));
+    notesCursor = r.next_cursor;
+    $("notes-more").hidden = !notesCursor;
+  };
+  $("notes-more").addEventListener("click", () => loadNotes(false).catch((e) => DV.flash(e.message, true)));
+  $("note-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const body = $("note-body").value;
+    if (!body.trim()) return DV.flash("Write something first.", true);
+    try {
+      await DV.api("POST", base + "/notes", { body });
+      $("note-body").value = "";
+      doc.notes_count = (doc.notes_count || 0) + 1;
+      await loadNotes(true);
+      render();
+      DV.flash("Note added.");
+    } catch (e) { DV.flash(e.fields && e.fields.body ? e.fields.body : e.message, true); }
+  });
 
 
   // The viewer: one page at a time, drawn by the server at the width the
@@ -165,6 +207,7 @@ DV.ready.then(async (me) => {
   try {
     topics = (await DV.api("GET", "/api/topics")).items;
     await load();
+    await loadNotes(true);
     const sug = await DV.api("GET", "/api/topics/suggestions?document_id=" + encodeURIComponent(id)).catch(() => ({ items: [] }));
     if (sug.items && sug.items.length) {
       $("suggestions").replaceChildren(DV.el("h3", {}, "Suggested new topics"), DV.el("ul", { class: "rows" }, sug.items.map((s) =>

@@ -1,0 +1,109 @@
+package document
+
+import (
+	"context"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// MaxNoteChars is the longest note body, in characters.
+const MaxNoteChars = 10000
+
+// Access is what a caller wants to do with a document.
+type Access int
+
+const (
+	// Read is listing, reading, searching and downloading (a space's viewer).
+	Read Access = iota
+	// Edit is changing metadata and writing or deleting notes (an editor).
+	Edit
+)
+
+// access is the one decision whether the actor may read or edit a document,
+// and returns it. Today a document belongs to one owner, who may do both;
+// for anyone else it does not exist (store.ErrNotFound, 404). When
+// documents move to shared spaces this is where a member's role is checked:
+// no membership stays ErrNotFound, a role below need becomes apperr.Forbidden.
+func (s *Service) access(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*store.Document, error) {
+	_ = need // every owner may read and edit their own documents
+	return st.Document(ctx, a.UserID, documentID)
+}
+
+// validateNote trims a note's body and checks it: not empty, at most
+// MaxNoteChars characters, no control characters but line breaks and tabs.
+func validateNote(body *string) (string, error) {
+	if body == nil || strings.TrimSpace(*body) == "" {
+		return "", apperr.Fields("The note is empty.", map[string]string{"body": "Write something."})
+	}
+	b := strings.TrimSpace(*body)
+	switch {
+	case utf8.RuneCountInString(b) > MaxNoteChars:
+		return "", apperr.Fields("The note is too long.", map[string]string{"body": "A note may be at most 10000 characters."})
+	case !utf8.ValidString(b) || strings.ContainsFunc(b, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' }):
+		return "", apperr.Fields("The note has characters that cannot be stored.", map[string]string{"body": "Remove control characters."})
+	}
+	return b, nil
+}
+
+// Notes pages through a document's notes, newest first.
+func (s *Service) Notes(ctx context.Context, a Actor, documentID string, p store.Page) ([]*store.Note, string, error) {
+	if _, err := s.access(ctx, s.store, a, documentID, Read); err != nil {
+		return nil, "", err
+	}
+	return s.store.ListNotes(ctx, documentID, p)
+}
+
+// AddNote writes a note on a document as the actor; the document becomes
+// findable by the note's words at once. Audited as note.create (without the
+// text).
+func (s *Service) AddNote(ctx context.Context, a Actor, documentID string, body *string) (*store.Note, error) {
+	text, err := validateNote(body)
+	if err != nil {
+		return nil, err
+	}
+	n := &store.Note{DocumentID: documentID, AuthorID: a.UserID, Body: text}
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		if _, err := s.access(ctx, tx, a, documentID, Edit); err != nil {
+			return err
+		}
+		if err := tx.CreateNote(ctx, n); err != nil {
+			return err
+		}
+		return s.noteAudit(ctx, tx, a, "note.create", n)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.store.Note(ctx, documentID, n.ID)
+}
+
+// DeleteNote removes a note: its author or the document's owner may, other
+// editors get apperr.Forbidden. Audited as note.delete (without the text).
+func (s *Service) DeleteNote(ctx context.Context, a Actor, documentID, noteID string) error {
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		d, err := s.access(ctx, tx, a, documentID, Edit)
+		if err != nil {
+			return err
+		}
+		n, err := tx.Note(ctx, documentID, noteID)
+		if err != nil {
+			return err
+		}
+		if n.AuthorID != a.UserID && d.OwnerID != a.UserID {
+			return apperr.New(apperr.Forbidden, "only the note's author or the document's owner may delete it")
+		}
+		if err := tx.DeleteNote(ctx, documentID, noteID); err != nil {
+			return err
+		}
+		return s.noteAudit(ctx, tx, a, "note.delete", n)
+	})
+}
+
+func (s *Service) noteAudit(ctx context.Context, tx *store.Store, a Actor, action string, n *store.Note) error {
+	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "note",
+		TargetID: n.ID, IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{"document_id": n.DocumentID}})
+}
