@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/url"
 	"regexp"
@@ -82,7 +83,7 @@ func (s *Service) CreateField(ctx context.Context, a Actor, in FieldInput) (*sto
 	name, err := cleanName(in.Name, "field")
 	if err != nil {
 		var ae *apperr.Error
-		if !asAppErr(err, &ae) {
+		if !errors.As(err, &ae) {
 			return nil, err
 		}
 		fields["name"] = ae.Fields["name"]
@@ -112,14 +113,6 @@ func (s *Service) CreateField(ctx context.Context, a Actor, in FieldInput) (*sto
 		return nil, nameConflict(err, "field", name)
 	}
 	return s.store.FieldByID(ctx, f.ID)
-}
-
-func asAppErr(err error, target **apperr.Error) bool {
-	e, ok := err.(*apperr.Error)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 // field is a custom field the user may act on with role need.
