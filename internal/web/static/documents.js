@@ -204,7 +204,8 @@ DV.ready.then(async (me) => {
   };
   $("bulk-action").addEventListener("change", param);
   $("select-all").addEventListener("change", (e) => {
-    for (const b of list.querySelectorAll("input.pick")) { b.checked = e.target.checked; b.dispatchEvent(new Event("change")); }
+    const on = e.target.checked;
+    for (const b of list.querySelectorAll("input.pick")) { b.checked = on; b.dispatchEvent(new Event("change")); }
   });
   $("bulk-clear").addEventListener("click", () => { selected.clear(); list.querySelectorAll("input.pick").forEach((b) => (b.checked = false)); bulkBar(); });
   $("bulk-apply").addEventListener("click", async () => {
