@@ -91,6 +91,9 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		}
 		cursor = next
 	}
+	if err := exportMetadata(ctx, st, m); err != nil {
+		return nil, err
+	}
 	var docs []*store.Document
 	if err := st.AllDocuments(ctx, func(d *store.Document) error { docs = append(docs, d); return nil }); err != nil {
 		return nil, err
@@ -105,6 +108,11 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Topics: []Assignment{}}
 		for _, t := range d.Topics {
 			bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
+		}
+		bd.DocumentDate, bd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
+		bd.CorrespondentID, bd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
+		for _, v := range d.Fields {
+			bd.Fields = append(bd.Fields, FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}
 		if d.StorageState != store.StoragePlaced {
 			err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes)

@@ -184,3 +184,52 @@ func (s *Store) updateDocuments(ctx context.Context, what, set string, setArgs [
 func (s *Store) SetDocumentsProcessing(ctx context.Context, docIDs []string) error {
 	return s.updateDocuments(ctx, "reprocess documents", "status = 'processing', error = ''", nil, docIDs)
 }
+
+// foreignMetadata selects (document id, what) for every reference of a
+// document to metadata of another space, and every document_link value
+// whose document is gone or in another space.
+const foreignMetadata = `SELECT d.id, 'correspondent ' || c.id FROM documents d JOIN correspondents c ON c.id = d.correspondent_id WHERE c.space_id <> ` + docSpace + `
+	UNION ALL SELECT d.id, 'document type ' || t.id FROM documents d JOIN document_types t ON t.id = d.document_type_id WHERE t.space_id <> ` + docSpace + `
+	UNION ALL SELECT d.id, 'custom field ' || f.id FROM document_field_values v JOIN custom_fields f ON f.id = v.field_id
+		JOIN documents d ON d.id = v.document_id WHERE f.space_id <> ` + docSpace + `
+	UNION ALL SELECT d.id, 'link to ' || v.value FROM document_field_values v JOIN custom_fields f ON f.id = v.field_id
+		JOIN documents d ON d.id = v.document_id WHERE f.type = 'document_link'
+		AND NOT EXISTS (SELECT 1 FROM documents l WHERE l.id = v.value AND l.owner_id = d.owner_id)`
+
+// ForeignMetadata lists documents that refer to a correspondent, type or
+// field of another space, or link to a document that is gone or in
+// another space: "document <id>: <what>".
+func (s *Store) ForeignMetadata(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, foreignMetadata+` ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("foreign metadata: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id, what string
+		if err := rows.Scan(&id, &what); err != nil {
+			return nil, fmt.Errorf("foreign metadata: %w", normalize(err))
+		}
+		out = append(out, "document "+id+": "+what)
+	}
+	return out, normalize(rows.Err())
+}
+
+// ClearForeignMetadata removes the references ForeignMetadata lists.
+func (s *Store) ClearForeignMetadata(ctx context.Context) error {
+	return s.WithTx(ctx, func(tx *Store) error {
+		for _, q := range []string{
+			`UPDATE documents AS d SET correspondent_id = NULL WHERE EXISTS (SELECT 1 FROM correspondents c WHERE c.id = d.correspondent_id AND c.space_id <> ` + docSpace + `)`,
+			`UPDATE documents AS d SET document_type_id = NULL WHERE EXISTS (SELECT 1 FROM document_types t WHERE t.id = d.document_type_id AND t.space_id <> ` + docSpace + `)`,
+			`DELETE FROM document_field_values WHERE EXISTS (SELECT 1 FROM custom_fields f, documents d WHERE f.id = document_field_values.field_id
+				AND d.id = document_field_values.document_id AND (f.space_id <> ` + docSpace + ` OR (f.type = 'document_link'
+				AND NOT EXISTS (SELECT 1 FROM documents l WHERE l.id = document_field_values.value AND l.owner_id = d.owner_id))))`,
+		} {
+			if _, err := tx.w.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("clear foreign metadata: %w", normalize(err))
+			}
+		}
+		return nil
+	})
+}
