@@ -529,7 +529,8 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 	}
 	out := searchList{listJSON: newList(items, next)}
 	if len(hits) == 0 && pg.Cursor == "" {
-		if out.Suggestions, err = s.suggest(r, p, text, q); err != nil {
+		// Corrections keep the search box's field terms: they replace words of the whole text.
+		if out.Suggestions, err = s.suggest(r, p, r.URL.Query().Get("q"), q); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
