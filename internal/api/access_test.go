@@ -377,12 +377,13 @@ type aliceObjects struct {
 	account, suggestion                                  string
 	mailAccount, mailRule                                string
 	note                                                 string
+	correspondent, docType, field, view                  string
 }
 
 // secrets that must never reach another user.
 func (a aliceObjects) secrets() []string {
 	return []string{a.userID, a.email, a.doc, a.trashed, a.topic, a.upload, a.tokenID, a.token, a.session, a.account,
-		a.suggestion, a.mailAccount, a.mailRule, a.note, "wombat", "AliceMailRule", "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
+		a.suggestion, a.mailAccount, a.mailRule, a.note, a.correspondent, a.docType, a.field, a.view, "AliceCorrespondent", "AliceType", "AliceField", "AliceView", "wombat", "AliceMailRule", "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
 }
 
 func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
@@ -426,6 +427,12 @@ func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
 		"security": "tls", "username": e.imap.User, "password": e.imap.Pass})["id"].(string)
 	a.mailRule = alice.must(201, "POST", "/api/mail/rules", map[string]any{"account_id": a.mailAccount, "name": "AliceMailRule",
 		"folder": "INBOX", "consume": "attachments", "after": "mark_read", "topic_ids": []string{a.topic}, "enabled": true, "order": 1})["id"].(string)
+	a.correspondent = alice.must(201, "POST", "/api/correspondents", map[string]any{"name": "AliceCorrespondent"})["correspondent"].(map[string]any)["id"].(string)
+	a.docType = alice.must(201, "POST", "/api/document-types", map[string]any{"name": "AliceType"})["document_type"].(map[string]any)["id"].(string)
+	a.field = alice.must(201, "POST", "/api/custom-fields", map[string]any{"name": "AliceField", "type": "text"})["custom_field"].(map[string]any)["id"].(string)
+	a.view = alice.must(201, "POST", "/api/views", map[string]any{"name": "AliceView", "query": map[string]any{"q": "quokka"}})["view"].(map[string]any)["id"].(string)
+	alice.must(200, "PATCH", "/api/documents/"+a.doc, map[string]any{"correspondent_id": a.correspondent, "document_type_id": a.docType,
+		"custom_fields": []any{map[string]any{"field_id": a.field, "value": "zanzibar field"}}})
 	a.suggestion = "AliceSuggestion Zanzibar"
 	if err := e.st.AddSuggestions(ctx, id, []store.TopicSuggestion{{Name: a.suggestion, Reason: "quokka papers",
 		DocumentIDs: []string{a.doc}}}); err != nil {
@@ -521,6 +528,28 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			nf("DELETE", "/api/mail/rules/"+a.mailRule, "", a.mailRule),
 			// Alice's topic in a rule of Mallory's own account is not found.
 			nf("POST", "/api/mail/rules", `{"account_id":"`+myMail+`","name":"x","folder":"INBOX","consume":"attachments","after":"mark_read","topic_ids":["`+a.topic+`"],"enabled":true,"order":0}`, a.topic),
+			nf("PATCH", "/api/correspondents/"+a.correspondent, `{"name":"pwned"}`, a.correspondent),
+			nf("DELETE", "/api/correspondents/"+a.correspondent, "", a.correspondent),
+			nf("PATCH", "/api/document-types/"+a.docType, `{"name":"pwned"}`, a.docType),
+			nf("DELETE", "/api/document-types/"+a.docType, "", a.docType),
+			nf("PATCH", "/api/custom-fields/"+a.field, `{"name":"pwned"}`, a.field),
+			nf("DELETE", "/api/custom-fields/"+a.field, "", a.field),
+			nf("PATCH", "/api/views/"+a.view, `{"name":"pwned"}`, a.view),
+			nf("DELETE", "/api/views/"+a.view, "", a.view),
+			nf("GET", "/api/correspondents?space_id="+a.userID, "", a.userID),
+			nf("GET", "/api/document-types?space_id="+a.userID, "", a.userID),
+			nf("GET", "/api/custom-fields?space_id="+a.userID, "", a.userID),
+			nf("GET", "/api/views?space_id="+a.userID, "", a.userID),
+			nf("POST", "/api/correspondents", `{"name":"x","space_id":"`+a.userID+`"}`, a.userID),
+			nf("POST", "/api/custom-fields", `{"name":"x","type":"text","space_id":"`+a.userID+`"}`, a.userID),
+			nf("POST", "/api/documents/bulk", `{"document_ids":["`+a.doc+`"],"action":"trash"}`, a.doc),
+			nf("POST", "/api/documents/bulk", `{"document_ids":["`+mine+`","`+a.doc+`"],"action":"set_date","document_date":"2024-01-01"}`, a.doc),
+			// Alice's objects on Mallory's own document are not found.
+			nf("PATCH", "/api/documents/"+mine, `{"correspondent_id":"`+a.correspondent+`"}`, a.correspondent),
+			nf("PATCH", "/api/documents/"+mine, `{"document_type_id":"`+a.docType+`"}`, a.docType),
+			nf("PATCH", "/api/documents/"+mine, `{"custom_fields":[{"field_id":"`+a.field+`","value":"x"}]}`, a.field),
+			nf("POST", "/api/documents/bulk", `{"document_ids":["`+mine+`"],"action":"add_topics","topic_ids":["`+a.topic+`"]}`, a.topic),
+			nf("POST", "/api/documents/bulk", `{"document_ids":["`+mine+`"],"action":"set_correspondent","correspondent_id":"`+a.correspondent+`"}`, a.correspondent),
 			// Alice's topic on Mallory's own document is refused like a missing topic.
 			{"PATCH", "/api/documents/" + mine, `{"topic_ids":["` + a.topic + `"]}`, a.topic, 422, "invalid_input"},
 		}
@@ -597,6 +626,13 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			{"/api/settings/ai", `"provider"`},
 			{"/api/ai/providers", `"local"`},
 			{"/api/classifier", a.topic},
+			{"/api/correspondents", a.correspondent},
+			{"/api/document-types", a.docType},
+			{"/api/custom-fields", a.field},
+			{"/api/views", a.view},
+			{"/api/documents?correspondent_id=" + a.correspondent, a.doc},
+			{"/api/documents?q=correspondent:alicecorrespondent", a.doc},
+			{"/api/documents?field=" + a.field + ":contains:zanzibar", a.doc},
 		}
 		for _, l := range lists {
 			code, _, b := e.raw(alice, "GET", l.path, nil, "")

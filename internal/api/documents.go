@@ -81,6 +81,53 @@ type documentJSON struct {
 	// Classification says whether classification ran; Candidates are its ranked answer.
 	Classification *classificationJSON `json:"classification,omitempty"`
 	Candidates     []candidateJSON     `json:"candidates,omitempty"`
+	// Metadata: null when unset.
+	DocumentDate       *string          `json:"document_date"`
+	DocumentDateSource string           `json:"document_date_source,omitempty"`
+	Correspondent      *refJSON         `json:"correspondent"`
+	DocumentType       *refJSON         `json:"document_type"`
+	CustomFields       []fieldValueJSON `json:"custom_fields"`
+}
+
+type refJSON struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type fieldValueJSON struct {
+	FieldID string `json:"field_id"`
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Value   any    `json:"value"`
+}
+
+// fieldValue is a stored value in its JSON type: numbers as numbers,
+// booleans as booleans, everything else (monetary "EUR12.50") as text.
+func fieldValue(v store.FieldValue) any {
+	switch {
+	case v.Type == "number" && v.Num != nil:
+		return *v.Num
+	case v.Type == "boolean":
+		return v.Value == "true"
+	}
+	return v.Value
+}
+
+func addMetadataJSON(out *documentJSON, d *store.Document) {
+	if d.DocumentDate != "" {
+		date := d.DocumentDate
+		out.DocumentDate, out.DocumentDateSource = &date, d.DocumentDateSource
+	}
+	if d.CorrespondentID != "" {
+		out.Correspondent = &refJSON{ID: d.CorrespondentID, Name: d.CorrespondentName}
+	}
+	if d.DocumentTypeID != "" {
+		out.DocumentType = &refJSON{ID: d.DocumentTypeID, Name: d.DocumentTypeName}
+	}
+	out.CustomFields = make([]fieldValueJSON, len(d.Fields))
+	for i, v := range d.Fields {
+		out.CustomFields[i] = fieldValueJSON{FieldID: v.FieldID, Name: v.Name, Type: v.Type, Value: fieldValue(v)}
+	}
 }
 
 // sourceJSON says where a document came from: kind is upload, consume,
@@ -126,6 +173,7 @@ func toDocumentJSON(d *store.Document) documentJSON {
 	for _, t := range d.Topics {
 		out.Topics = append(out.Topics, topicRefJSON{ID: t.TopicID, Name: t.Name, Source: t.Source, Confidence: t.Confidence})
 	}
+	addMetadataJSON(&out, d)
 	return out
 }
 
@@ -168,9 +216,6 @@ func pageFrom(r *http.Request, filters ...string) (store.Page, error) {
 	}
 	return p, nil
 }
-
-// documentSorts are the orders GET /api/documents takes.
-var documentSorts = []string{"relevance", "created_at", "-created_at", "title", "-title"}
 
 func boolQuery(r *http.Request, name string) (bool, error) {
 	v := r.URL.Query().Get(name)
@@ -298,39 +343,31 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 	writeJSON(w, http.StatusCreated, map[string]any{"document": toDocumentJSON(d)})
 }
 
-var documentSources = []string{store.SourceUpload, store.SourceConsume, store.SourceImport, store.SourceAPI, store.SourceMail}
-
 func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Principal) {
-	pg, err := pageFrom(r, "q", "topic_id", "status", "sort", "prefix_last", "source", "space_id")
+	pg, err := pageFrom(r, append([]string{"sort", "prefix_last", "space_id"}, documentFilters...)...)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	q := r.URL.Query()
-	f := store.DocumentFilter{TopicID: q.Get("topic_id"), Status: q.Get("status"), Sort: q.Get("sort"), Source: q.Get("source")}
-	if f.SpaceID, err = s.spaceFilter(r, p); err != nil {
+	dq, err := s.parseDocumentQuery(r.Context(), p.UserID, r.URL.Query())
+	if err == nil {
+		dq.f.SpaceID, err = s.spaceFilter(r, p)
+	}
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if f.Source != "" && !slices.Contains(documentSources, f.Source) {
-		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown source " + strconv.Quote(f.Source),
-			Fields: map[string]string{"source": strings.Join(documentSources, ", ")}})
+	f := dq.f
+	if strings.TrimSpace(dq.text) != "" {
+		s.searchDocuments(w, r, p, dq.text, f, pg)
 		return
 	}
-	switch f.Status {
-	case "", store.StatusProcessing, store.StatusReady, store.StatusFailed:
-	default:
-		s.writeError(w, r, apperr.Fields("invalid status", map[string]string{"status": "processing, ready or failed"}))
-		return
-	}
-	if f.Sort != "" && !slices.Contains(documentSorts, f.Sort) {
-		s.writeError(w, r, &apperr.Error{Kind: apperr.Invalid, Message: "unknown sort " + strconv.Quote(f.Sort),
-			Fields: map[string]string{"sort": strings.Join(documentSorts, ", ")}})
-		return
-	}
-	if text := q.Get("q"); text != "" || f.Sort == "relevance" {
-		s.searchDocuments(w, r, p, text, f, pg)
-		return
+	if f.Sort == "relevance" {
+		if r.URL.Query().Get("q") == "" {
+			s.searchDocuments(w, r, p, "", f, pg) // refused there: a relevance sort needs words
+			return
+		}
+		f.Sort = "" // field terms alone: newest first
 	}
 	docs, next, err := s.deps.Store.ListDocuments(r.Context(), p.UserID, f, pg)
 	if err != nil {
@@ -369,24 +406,76 @@ func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, p *Princi
 
 func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var body struct {
-		Title    *string   `json:"title"`
-		TopicIDs *[]string `json:"topic_ids"`
+		Title           *string         `json:"title"`
+		TopicIDs        *[]string       `json:"topic_ids"`
+		DocumentDate    json.RawMessage `json:"document_date"`
+		CorrespondentID json.RawMessage `json:"correspondent_id"`
+		DocumentTypeID  json.RawMessage `json:"document_type_id"`
+		CustomFields    *[]struct {
+			FieldID string          `json:"field_id"`
+			Value   json.RawMessage `json:"value"`
+		} `json:"custom_fields"`
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	up := document.Update{Title: body.Title, TopicIDs: body.TopicIDs}
 	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	d, err = s.deps.Documents.Update(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID, document.Update{Title: body.Title, TopicIDs: body.TopicIDs})
+	if up.Meta.SetDate, up.Meta.Date, err = nullableString(body.DocumentDate, "document_date"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if up.Meta.SetCorrespondent, up.Meta.CorrespondentID, err = nullableString(body.CorrespondentID, "correspondent_id"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if up.Meta.SetDocumentType, up.Meta.DocumentTypeID, err = nullableString(body.DocumentTypeID, "document_type_id"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.CustomFields != nil {
+		if len(*body.CustomFields) > 100 {
+			s.writeError(w, r, apperr.Fields("Too many fields.", map[string]string{"custom_fields": "At most 100 fields at once."}))
+			return
+		}
+		for _, f := range *body.CustomFields {
+			if f.FieldID == "" {
+				s.writeError(w, r, apperr.Fields("Name the field.", map[string]string{"custom_fields": "Every entry needs a field_id."}))
+				return
+			}
+			up.Meta.Fields = append(up.Meta.Fields, document.FieldSet{FieldID: f.FieldID, Value: f.Value})
+		}
+	}
+	d, err = s.deps.Documents.Update(r.Context(), s.inSpace(r, p, d.SpaceID, d.OwnerID), d.ID, up)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.writeDocument(w, r, p, d)
+}
+
+// nullableString reads a member that is absent (set false), null (set,
+// "") or a string; another JSON type is 400 naming it.
+func nullableString(raw json.RawMessage, name string) (set bool, v string, err error) {
+	if raw == nil {
+		return false, "", nil
+	}
+	if string(raw) == "null" {
+		return true, "", nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return false, "", &apperr.Error{Kind: apperr.Invalid, Message: name + " must be a string or null", Fields: map[string]string{name: "a string or null"}}
+	}
+	if v == "" {
+		return false, "", &apperr.Error{Kind: apperr.Invalid, Message: name + " must not be empty; send null to clear it",
+			Fields: map[string]string{name: "not empty; null clears it"}, Status: 422}
+	}
+	return true, v, nil
 }
 
 func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -493,7 +582,8 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 	}
 	out := searchList{listJSON: newList(items, next)}
 	if len(hits) == 0 && pg.Cursor == "" {
-		if out.Suggestions, err = s.suggest(r, p, text, q); err != nil {
+		// Corrections keep the search box's field terms: they replace words of the whole text.
+		if out.Suggestions, err = s.suggest(r, p, r.URL.Query().Get("q"), q); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

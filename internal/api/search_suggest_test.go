@@ -108,6 +108,10 @@ func TestSearchSuggestionsAreOwnerScoped(t *testing.T) {
 		if strings.Contains(raw, "zebra") || strings.Contains(raw, "graphviz") || !strings.Contains(raw, "graphvix") {
 			t.Fatalf("mallory's suggestions: %s", raw)
 		}
+		// Field terms stay in the corrected query.
+		if a, raw := e.search(alice, "q="+url.QueryEscape("date:2024 zebrq")); len(a.Suggestions) == 0 || a.Suggestions[0] != "date:2024 zebra" {
+			t.Fatalf("suggestions with a field term: %s", raw)
+		}
 		// A search with results, or with only known words, proposes nothing.
 		if a, raw := e.search(alice, "q=zebra"); len(a.Items) != 2 || len(a.Suggestions) != 0 {
 			t.Fatalf("q=zebra: %s", raw)

@@ -122,6 +122,7 @@ func (s *Server) register() {
 	s.registerCloud()
 	s.registerMail()
 	s.registerSpaces()
+	s.registerMetadata()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

@@ -199,6 +199,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 		}
 		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, placingEnqueuer{enqueuer{a.Jobs}, a.Cloud}, a.Log, filepath.Join(cfg.DataDir, "tmp"),
 			pipeline.Limits{Timeout: cfg.ProcessTimeout, MaxTextBytes: cfg.MaxTextBytes})
+		// The document's own date, found in its text (unless the user set one).
+		a.Pipeline.FindDates(pipeline.Dates{Sink: a.Store, Order: cfg.DateOrder})
 	}
 	// Every mode: an insert-only engine (CLI commands, serve without
 	// workers) refuses job kinds it does not know; its workers never run.

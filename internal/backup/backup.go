@@ -1,5 +1,6 @@
 // Package backup writes and reads complete, versioned DocuVault backups: a
-// JSON manifest of users, topics, documents with their topic assignments and
+// JSON manifest of users, topics, correspondents, document types, custom
+// fields, saved views, documents with their topic assignments, metadata and
 // the audit log, plus every original (and thumbnail) with its SHA-256 and
 // every extracted text. Export streams and resumes; Import verifies every
 // checksum and works across databases (SQLite to PostgreSQL).
@@ -35,6 +36,11 @@ type Manifest struct {
 	Topics    []Topic     `json:"topics"`
 	Documents []Document  `json:"documents"`
 	Audit     []AuditLine `json:"audit"`
+	// Metadata of the spaces (absent in older backups).
+	Correspondents []Label       `json:"correspondents,omitempty"`
+	DocumentTypes  []Label       `json:"document_types,omitempty"`
+	CustomFields   []CustomField `json:"custom_fields,omitempty"`
+	Views          []View        `json:"views,omitempty"`
 	// Skipped lists documents left out because their cloud drive could not
 	// be read (export with SkipUnreachable); the backup is not complete.
 	Skipped []Skipped `json:"skipped,omitempty"`
@@ -104,6 +110,46 @@ type SpaceMember struct {
 	AddedAt time.Time `json:"added_at"`
 }
 
+// Label is a correspondent or a document type of a space.
+type Label struct {
+	ID        string    `json:"id"`
+	SpaceID   string    `json:"space_id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// CustomField is a custom field of a space.
+type CustomField struct {
+	ID        string    `json:"id"`
+	SpaceID   string    `json:"space_id"`
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	Options   []string  `json:"options,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// View is a saved view; Query is its JSON object of list filters.
+type View struct {
+	ID              string    `json:"id"`
+	SpaceID         string    `json:"space_id"`
+	CreatedBy       string    `json:"created_by"`
+	Name            string    `json:"name"`
+	Query           string    `json:"query"`
+	Sort            string    `json:"sort,omitempty"`
+	ShowOnDashboard bool      `json:"show_on_dashboard,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// FieldValue is a document's value of a custom field.
+type FieldValue struct {
+	FieldID string   `json:"field_id"`
+	Value   string   `json:"value"`
+	Num     *float64 `json:"num,omitempty"`
+}
+
 // Assignment is a document's topic.
 type Assignment struct {
 	TopicID    string   `json:"topic_id"`
@@ -142,6 +188,12 @@ type Document struct {
 	// UserNotes are the notes people wrote on the document, oldest first
 	// (Notes above are processing notes).
 	UserNotes []Note `json:"user_notes,omitempty"`
+	// Metadata (absent in older backups).
+	DocumentDate       string       `json:"document_date,omitempty"`
+	DocumentDateSource string       `json:"document_date_source,omitempty"`
+	CorrespondentID    string       `json:"correspondent_id,omitempty"`
+	DocumentTypeID     string       `json:"document_type_id,omitempty"`
+	Fields             []FieldValue `json:"custom_fields,omitempty"`
 	// PlacedIn is the cloud account id the original lived in when it was
 	// exported ("" for system storage). Cloud accounts are not part of a
 	// backup: an import puts every original into system storage.

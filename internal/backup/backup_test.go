@@ -34,6 +34,26 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 		if err := st.CreateTopic(ctx, topic); err != nil {
 			t.Fatal(err)
 		}
+		corr := &store.Label{SpaceID: u.ID, Name: "Acme " + email}
+		typ := &store.Label{SpaceID: u.ID, Name: "Bill"}
+		field := &store.CustomField{SpaceID: u.ID, Name: "Kind", Type: "select", Options: []string{"a", "b"}}
+		amount := 12.5
+		if err := st.CreateLabel(ctx, store.Correspondents, corr); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateLabel(ctx, store.DocumentTypes, typ); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateField(ctx, field); err != nil {
+			t.Fatal(err)
+		}
+		money := &store.CustomField{SpaceID: u.ID, Name: "Amount", Type: "monetary"}
+		if err := st.CreateField(ctx, money); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateView(ctx, &store.SavedView{SpaceID: u.ID, CreatedBy: u.ID, Name: "Bills", Query: `{"q":"type:bill"}`, Sort: "-document_date"}); err != nil {
+			t.Fatal(err)
+		}
 		for j := range 3 {
 			content := []byte(fmt.Sprintf("document %d of %s\n%s", j, email, strings.Repeat("x", j*1000)))
 			sum := sha256.Sum256(content)
@@ -50,7 +70,26 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 				if err := tx.CreateDocument(ctx, d); err != nil {
 					return err
 				}
-				return tx.SetUserTopics(ctx, u.ID, d.ID, []string{topic.ID})
+				if err := tx.SetUserTopics(ctx, u.ID, d.ID, []string{topic.ID}); err != nil {
+					return err
+				}
+				if j == 1 {
+					return nil
+				}
+				one := []string{d.ID}
+				if err := tx.SetDocumentsLabel(ctx, store.Correspondents, one, corr.ID); err != nil {
+					return err
+				}
+				if err := tx.SetDocumentsLabel(ctx, store.DocumentTypes, one, typ.ID); err != nil {
+					return err
+				}
+				if err := tx.SetDocumentsDate(ctx, one, fmt.Sprintf("2024-03-0%d", j+1)); err != nil {
+					return err
+				}
+				if err := tx.SetDocumentsField(ctx, one, field.ID, &store.FieldValue{Value: "b"}); err != nil {
+					return err
+				}
+				return tx.SetDocumentsField(ctx, one, money.ID, &store.FieldValue{Value: "EUR12.50", Num: &amount})
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -118,8 +157,8 @@ func localBlobs(t *testing.T) blob.Store {
 }
 
 type snapshot struct {
-	users, topics, docs, audit, spaces []string
-	blobs                              map[string]string
+	users, topics, docs, audit, spaces, meta []string
+	blobs                                    map[string]string
 }
 
 func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
@@ -131,6 +170,20 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 	for _, u := range users {
 		s.users = append(s.users, fmt.Sprintf("%s %s %s %s %v %d %d %d %s", u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Disabled,
 			u.QuotaBytes, u.UsedBytes, u.DocumentCount, u.CreatedAt.Format("2006-01-02T15:04:05.000000")))
+		for _, k := range []store.LabelKind{store.Correspondents, store.DocumentTypes} {
+			ls, _ := st.ListLabels(ctx, k, []string{u.ID})
+			for _, l := range ls {
+				s.meta = append(s.meta, fmt.Sprintf("label %s %s %s %d", l.ID, l.SpaceID, l.Name, l.DocumentCount))
+			}
+		}
+		fs, _ := st.ListFields(ctx, []string{u.ID})
+		for _, f := range fs {
+			s.meta = append(s.meta, fmt.Sprintf("field %s %s %s %s %v", f.ID, f.SpaceID, f.Name, f.Type, f.Options))
+		}
+		vs, _ := st.ListViews(ctx, []string{u.ID})
+		for _, v := range vs {
+			s.meta = append(s.meta, fmt.Sprintf("view %s %s %s %s %s", v.ID, v.SpaceID, v.Name, v.Query, v.Sort))
+		}
 	}
 	sps, _ := st.AllSpaces(ctx)
 	for _, sp := range sps {
@@ -156,8 +209,16 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 			notes += fmt.Sprintf("%s:%s:%q:%s,", n.ID, n.AuthorID, n.Body, n.CreatedAt.Format("2006-01-02T15:04:05.000000"))
 			return nil
 		})
-		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %s %s %s %d %s %s %v %s %s %d %s", d.ID, d.OwnerID, d.SpaceID, d.CreatedBy, d.CreatedByName, d.Title, d.Status, d.SizeBytes,
-			d.SHA256, topics, d.DeletedAt != nil, d.Language, d.CreatedAt.Format("2006-01-02T15:04:05.000000"), len(text), notes))
+		fields := ""
+		for _, v := range d.Fields {
+			fields += v.FieldID + "=" + v.Value + ","
+			if v.Num != nil {
+				fields += fmt.Sprint(*v.Num) + ","
+			}
+		}
+		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %s %s %s %d %s %s %v %s %s %d %s | %s %s %s %s %s", d.ID, d.OwnerID, d.SpaceID, d.CreatedBy, d.CreatedByName, d.Title, d.Status, d.SizeBytes,
+			d.SHA256, topics, d.DeletedAt != nil, d.Language, d.CreatedAt.Format("2006-01-02T15:04:05.000000"), len(text), notes,
+			d.DocumentDate, d.DocumentDateSource, d.CorrespondentName, d.DocumentTypeName, fields))
 		rc, _, err := blobs.Get(ctx, d.BlobKey, nil)
 		if err != nil {
 			t.Errorf("blob of %s: %v", d.ID, err)
@@ -187,6 +248,9 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(m.Correspondents) != 2 || len(m.DocumentTypes) != 2 || len(m.CustomFields) != 4 || len(m.Views) != 2 {
+		t.Fatalf("manifest metadata: %d correspondents %d types %d fields %d views", len(m.Correspondents), len(m.DocumentTypes), len(m.CustomFields), len(m.Views))
+	}
 	if len(m.Users) != 2 || len(m.Documents) != 7 || len(m.Spaces) != 3 || len(m.Audit) != 2 || !strings.Contains(progress.String(), "7/7") {
 		t.Fatalf("manifest: %d users %d docs %d audit; progress %q", len(m.Users), len(m.Documents), len(m.Audit), progress.String())
 	}
@@ -195,6 +259,9 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := snap(t, src, srcBlobs)
+	if len(want.meta) != 10 || !strings.Contains(fmt.Sprint(want.docs), "2024-03-01 user Acme alice@x.test Bill") || !strings.Contains(fmt.Sprint(want.docs), "=EUR12.50,12.5,") {
+		t.Fatalf("the seed has no metadata to compare: %v %v", want.meta, want.docs)
+	}
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {
 		t.Run("into "+string(d), func(t *testing.T) {
 			dst := storetest.Open(t, d)

@@ -106,6 +106,9 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 				Color: t.Color, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})
 		}
 	}
+	if err := exportMetadata(ctx, st, m); err != nil {
+		return nil, err
+	}
 	var docs []*store.Document
 	if err := st.AllDocuments(ctx, func(d *store.Document) error { docs = append(docs, d); return nil }); err != nil {
 		return nil, err
@@ -127,6 +130,11 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		})
 		if err != nil {
 			return nil, err
+		}
+		bd.DocumentDate, bd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
+		bd.CorrespondentID, bd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
+		for _, v := range d.Fields {
+			bd.Fields = append(bd.Fields, FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}
 		if d.StorageState != store.StoragePlaced {
 			err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes)

@@ -97,6 +97,9 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 			return nil, fmt.Errorf("topic %s: %w", t.ID, err)
 		}
 	}
+	if err := importMetadata(ctx, st, m, skip); err != nil {
+		return nil, err
+	}
 	prog := NewProgress(progress, "imported", len(m.Documents))
 	for _, d := range m.Documents {
 		if resume {
@@ -124,6 +127,11 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 			SourceKind: d.Source, SourceDetail: d.SourceDetail, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 		for _, a := range d.Topics {
 			sd.Topics = append(sd.Topics, store.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})
+		}
+		sd.DocumentDate, sd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
+		sd.CorrespondentID, sd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
+		for _, v := range d.Fields {
+			sd.Fields = append(sd.Fields, store.FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}
 		// The document, its notes and its full-text entry (notes included)
 		// commit together.

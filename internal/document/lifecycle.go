@@ -17,6 +17,7 @@ import (
 type Update struct {
 	Title    *string
 	TopicIDs *[]string
+	Meta     MetaUpdate
 }
 
 // Update changes the title and/or the user-assigned topics.
@@ -32,8 +33,21 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*s
 		up.Title = &t
 	}
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
-		if _, err := tx.Document(ctx, a.space(), id); err != nil {
+		d, err := tx.Document(ctx, a.space(), id)
+		if err != nil {
 			return err
+		}
+		if !up.Meta.empty() {
+			space := documentSpace(d)
+			if err := s.access(ctx, a.UserID, space, store.RoleEditor); err != nil {
+				return err
+			}
+			if err := s.applyMeta(ctx, tx, a, space, []string{id}, up.Meta); err != nil {
+				return err
+			}
+			if err := s.audit(ctx, tx, a, "document.metadata", id, up.Meta.changed()); err != nil {
+				return err
+			}
 		}
 		if up.Title != nil {
 			if err := tx.UpdateDocumentTitle(ctx, a.space(), id, *up.Title); err != nil {

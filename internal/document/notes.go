@@ -23,14 +23,31 @@ const (
 	Edit
 )
 
-// access is the one decision whether the actor may read or edit a document,
-// and returns it. Today a document belongs to one owner, who may do both;
-// for anyone else it does not exist (store.ErrNotFound, 404). When
-// documents move to shared spaces this is where a member's role is checked:
-// no membership stays ErrNotFound, a role below need becomes apperr.Forbidden.
-func (s *Service) access(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*store.Document, error) {
-	_ = need // every owner may read and edit their own documents
-	return st.Document(ctx, a.UserID, documentID)
+// noteAccess decides whether the actor may read (a viewer of the
+// document's space) or edit (an editor) a document's notes, and returns the
+// document. A document in a space the actor is not a member of, or in the
+// trash, does not exist for them (store.ErrNotFound, 404); a role below
+// need is apperr.Forbidden.
+func (s *Service) noteAccess(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*store.Document, store.SpaceRole, error) {
+	d, err := st.DocumentForJob(ctx, documentID)
+	if err != nil {
+		return nil, store.RoleNone, err
+	}
+	role, err := st.SpaceRoleOf(ctx, d.SpaceID, a.UserID)
+	if err != nil {
+		return nil, role, err
+	}
+	if role == store.RoleNone || d.DeletedAt != nil {
+		return nil, role, store.ErrNotFound
+	}
+	want := store.RoleViewer
+	if need == Edit {
+		want = store.RoleEditor
+	}
+	if role < want {
+		return nil, role, apperr.New(apperr.Forbidden, "this needs the %s role in the space; you are %s", want, role)
+	}
+	return d, role, nil
 }
 
 // validateNote trims a note's body and checks it: not empty, at most
@@ -51,7 +68,7 @@ func validateNote(body *string) (string, error) {
 
 // Notes pages through a document's notes, newest first.
 func (s *Service) Notes(ctx context.Context, a Actor, documentID string, p store.Page) ([]*store.Note, string, error) {
-	if _, err := s.access(ctx, s.store, a, documentID, Read); err != nil {
+	if _, _, err := s.noteAccess(ctx, s.store, a, documentID, Read); err != nil {
 		return nil, "", err
 	}
 	return s.store.ListNotes(ctx, documentID, p)
@@ -67,7 +84,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, documentID string, body 
 	}
 	n := &store.Note{DocumentID: documentID, AuthorID: a.UserID, Body: text}
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
-		if _, err := s.access(ctx, tx, a, documentID, Edit); err != nil {
+		if _, _, err := s.noteAccess(ctx, tx, a, documentID, Edit); err != nil {
 			return err
 		}
 		if err := tx.CreateNote(ctx, n); err != nil {
@@ -81,11 +98,12 @@ func (s *Service) AddNote(ctx context.Context, a Actor, documentID string, body 
 	return s.store.Note(ctx, documentID, n.ID)
 }
 
-// DeleteNote removes a note: its author or the document's owner may, other
-// editors get apperr.Forbidden. Audited as note.delete (without the text).
+// DeleteNote removes a note: its author (an editor) or an admin of the
+// document's space may, other editors get apperr.Forbidden. Audited as
+// note.delete (without the text).
 func (s *Service) DeleteNote(ctx context.Context, a Actor, documentID, noteID string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		d, err := s.access(ctx, tx, a, documentID, Edit)
+		_, role, err := s.noteAccess(ctx, tx, a, documentID, Edit)
 		if err != nil {
 			return err
 		}
@@ -93,8 +111,8 @@ func (s *Service) DeleteNote(ctx context.Context, a Actor, documentID, noteID st
 		if err != nil {
 			return err
 		}
-		if n.AuthorID != a.UserID && d.OwnerID != a.UserID {
-			return apperr.New(apperr.Forbidden, "only the note's author or the document's owner may delete it")
+		if n.AuthorID != a.UserID && role < store.RoleAdmin {
+			return apperr.New(apperr.Forbidden, "only the note's author or an admin of the space may delete it")
 		}
 		if err := tx.DeleteNote(ctx, documentID, noteID); err != nil {
 			return err

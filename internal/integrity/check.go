@@ -1,6 +1,7 @@
 // Package integrity proves that nothing was lost: every document row has its
 // blob with the right size and checksum, no blob is an orphan, the search
-// index and usage counters match the rows, and no document or job is stuck.
+// index and usage counters match the rows, no document refers to metadata
+// of another space, and no document or job is stuck.
 // With Repair it fixes what can be fixed safely and reports the rest.
 package integrity
 
@@ -71,7 +72,10 @@ type Report struct {
 	// documents or topics whose space is gone or whose owner_id is not
 	// their space's owner (whose quota they count against).
 	SpaceProblems []string
-	Repaired      []string
+	// ForeignMetadata: documents referring to a correspondent, type or
+	// field of another space, or linking to a document that is gone.
+	ForeignMetadata []string
+	Repaired        []string
 }
 
 // Problems counts what is wrong and was not repaired.
@@ -88,6 +92,9 @@ func (r *Report) Problems() int {
 	}
 	if !r.repairedAny("requeue") {
 		n += len(r.StuckDocuments)
+	}
+	if !r.repairedAny("metadata") {
+		n += len(r.ForeignMetadata)
 	}
 	return n
 }
@@ -132,6 +139,7 @@ func (r *Report) Write(w io.Writer) {
 	list("documents stuck in processing", r.StuckDocuments)
 	list("jobs running too long", r.StuckJobs)
 	list("spaces and their members or objects that do not agree", r.SpaceProblems)
+	list("documents with metadata of another space or a broken link", r.ForeignMetadata)
 	list("repaired", r.Repaired)
 	if n := r.Problems(); n == 0 {
 		fmt.Fprintln(w, "OK: nothing is lost or inconsistent")
@@ -185,6 +193,9 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Re
 		return nil, err
 	}
 	if r.StuckDocuments, err = st.StuckProcessing(ctx, time.Now().Add(-o.StuckAfter)); err != nil {
+		return nil, err
+	}
+	if r.ForeignMetadata, err = st.ForeignMetadata(ctx); err != nil {
 		return nil, err
 	}
 	if o.StuckJobs != nil {
@@ -326,6 +337,12 @@ func repair(ctx context.Context, st *store.Store, blobs blob.Store, o Options, r
 	}
 	if len(r.Unindexed) > 0 {
 		r.Repaired = append(r.Repaired, fmt.Sprintf("index: reindexed %d documents", len(r.Unindexed)))
+	}
+	if len(r.ForeignMetadata) > 0 {
+		if err := st.ClearForeignMetadata(ctx); err != nil {
+			return err
+		}
+		r.Repaired = append(r.Repaired, fmt.Sprintf("metadata: cleared %d references across spaces or to gone documents", len(r.ForeignMetadata)))
 	}
 	if len(r.StuckDocuments) > 0 && o.Requeue != nil {
 		if err := o.Requeue(ctx, r.StuckDocuments); err != nil {

@@ -8,6 +8,10 @@
 // without a star. Upper-case AND, NOT and NEAR, colons, carets, parentheses
 // and quotes inside words carry no meaning: they are text.
 //
+// Field terms (correspondent:NAME, type:NAME, tag:TOPIC, date:2024 or
+// date:2024-03 or date:2024-03-05, a quoted NAME for spaces) are taken out
+// by ExtractFields before Parse; the caller turns them into list filters.
+//
 // Text is compared in the form Normalize gives it: NFKD, combining marks
 // removed, lower case, every run of characters that are neither letters nor
 // digits a single space. Index documents in that form, SQLite with

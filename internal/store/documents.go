@@ -56,7 +56,16 @@ type Document struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 
+	// DocumentDate is the document's own date, YYYY-MM-DD ("" when none);
+	// DocumentDateSource is DateFound (from the content) or DateUser.
+	DocumentDate       string
+	DocumentDateSource string
+	// The correspondent and document type ("" when none), with their names.
+	CorrespondentID, CorrespondentName string
+	DocumentTypeID, DocumentTypeName   string
+
 	Topics    []DocumentTopic // filled by the list and get methods
+	Fields    []FieldValue    // custom field values, filled with Topics
 	NoteCount int             // people's notes on it (document_notes); filled with Topics
 }
 
@@ -83,18 +92,29 @@ var ErrQuota = errors.New("store: quota exceeded")
 const documentColumns = `d.id, d.owner_id, d.space_id, COALESCE(d.created_by, ''),
 	COALESCE((SELECT cu.display_name FROM users cu WHERE cu.id = d.created_by), ''), d.title, d.original_filename, d.mime_type, d.size_bytes, d.sha256,
 	d.blob_key, d.status, d.error, d.page_count, d.language, d.thumbnail_key, d.storage_backend,
-	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.source_kind, d.source_detail, d.deleted_at, d.created_at, d.updated_at`
+	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.source_kind, d.source_detail, d.deleted_at, d.created_at, d.updated_at,
+	d.document_date, d.document_date_source, d.correspondent_id, (SELECT c.name FROM correspondents c WHERE c.id = d.correspondent_id),
+	d.document_type_id, (SELECT dty.name FROM document_types dty WHERE dty.id = d.document_type_id)`
 
 func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var d Document
 	var pages sql.NullInt64
 	var deleted sql.NullTime
+	var date, corrID, corrName, typeID, typeName sql.NullString
 	err := row.Scan(&d.ID, &d.OwnerID, &d.SpaceID, &d.CreatedBy, &d.CreatedByName, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
 		&d.BlobKey, &d.Status, &d.Error, &pages, &d.Language, &d.ThumbnailKey, &d.StorageBackend,
-		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &d.SourceKind, &d.SourceDetail, &deleted, &d.CreatedAt, &d.UpdatedAt)
+		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &d.SourceKind, &d.SourceDetail, &deleted, &d.CreatedAt, &d.UpdatedAt,
+		&date, &d.DocumentDateSource, &corrID, &corrName, &typeID, &typeName)
 	if err != nil {
 		return nil, normalize(err)
 	}
+	// SQLite holds the date as text, PostgreSQL as a DATE that arrives as
+	// an RFC 3339 time: the first ten characters are the date in both.
+	if date.Valid && len(date.String) >= 10 {
+		d.DocumentDate = date.String[:10]
+	}
+	d.CorrespondentID, d.CorrespondentName = corrID.String, corrName.String
+	d.DocumentTypeID, d.DocumentTypeName = typeID.String, typeName.String
 	if pages.Valid {
 		n := int(pages.Int64)
 		d.PageCount = &n
@@ -220,80 +240,43 @@ func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*Docum
 	return d, nil
 }
 
-// DocumentFilter narrows ListDocuments.
-type DocumentFilter struct {
-	TopicID string
-	Status  string
-	Source  string // a source kind, e.g. SourceMail
-	Sort    string // "created_at" (default newest first is "-created_at"), "title", "-title"
-	Trashed bool   // list the trash instead
-	// SpaceID narrows to one space (of the caller's); "" is every space
-	// the caller belongs to.
-	SpaceID string
-}
-
 // ListDocuments pages through the documents of the spaces userID belongs
 // to (membership read now, so a removed member sees nothing more).
 func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page) ([]*Document, string, error) {
 	args := []any{userID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	where := []string{memberSpaces("d.space_id", "$1")}
-	if f.SpaceID != "" {
-		where = append(where, "d.space_id = "+arg(f.SpaceID))
+	where := append([]string{memberSpaces("d.space_id", "$1")}, filterSQL(f, arg)...)
+	sortName := f.Sort
+	if sortName == "" {
+		sortName = "-created_at"
 	}
-	if f.Trashed {
-		where = append(where, "d.deleted_at IS NOT NULL")
-	} else {
-		where = append(where, "d.deleted_at IS NULL")
-	}
-	if f.Status != "" {
-		where = append(where, "d.status = "+arg(f.Status))
-	}
-	if f.Source != "" {
-		where = append(where, "d.source_kind = "+arg(f.Source))
-	}
-	if f.TopicID != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(f.TopicID)+")")
-	}
-	col, desc := "created_at", true
-	switch f.Sort {
-	case "", "-created_at":
-	case "created_at":
-		desc = false
-	case "title":
-		col, desc = "title", false
-	case "-title":
-		col = "title"
-	default:
-		return nil, "", fmt.Errorf("%w: sort must be created_at, -created_at, title or -title", ErrInvalid)
+	srt, ok := documentSorts[sortName]
+	if !ok {
+		return nil, "", errBadSort()
 	}
 	if p.Cursor != "" {
 		key, id, err := parseKeyCursor(p.Cursor)
 		if err != nil {
 			return nil, "", err
 		}
-		var kv any = key
-		if col == "created_at" {
-			t, err := time.Parse(time.RFC3339Nano, key)
-			if err != nil {
-				return nil, "", ErrBadCursor
-			}
-			kv = t
+		kv, err := srt.parse(key)
+		if err != nil {
+			return nil, "", err
 		}
 		op := ">"
-		if desc {
+		if srt.desc {
 			op = "<"
 		}
 		k := arg(kv)
-		where = append(where, fmt.Sprintf("(d.%s %s %s OR (d.%s = %s AND d.id %s %s))", col, op, k, col, k, op, arg(id)))
+		where = append(where, fmt.Sprintf("(%s %s %s OR (%s = %s AND d.id %s %s))", srt.expr, op, k, srt.expr, k, op, arg(id)))
 	}
 	dir := "ASC"
-	if desc {
+	if srt.desc {
 		dir = "DESC"
 	}
 	limit := p.limit()
 	q := `SELECT ` + documentColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(" ORDER BY d.%s %s, d.id %s LIMIT %s", col, dir, dir, arg(limit+1))
+		fmt.Sprintf(" ORDER BY %s %s, d.id %s LIMIT %s", srt.expr, dir, dir, arg(limit+1))
 	docs, err := s.queryDocuments(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
@@ -302,11 +285,7 @@ func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilt
 	if len(docs) > limit {
 		docs = docs[:limit]
 		last := docs[limit-1]
-		key := last.Title
-		if col == "created_at" {
-			key = last.CreatedAt.Format(time.RFC3339Nano)
-		}
-		next = keyCursor(key, last.ID)
+		next = keyCursor(srt.key(last), last.ID)
 	}
 	if err := s.loadTopics(ctx, docs); err != nil {
 		return nil, "", err
@@ -372,7 +351,11 @@ func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
 		}
 		byID[docID].Topics = append(byID[docID].Topics, dt)
 	}
-	return normalize(rows.Err())
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("document topics: %w", normalize(err))
+	}
+	rows.Close()
+	return s.loadFields(ctx, byID, ph, args)
 }
 
 // UpdateDocumentTitle renames the space's document.

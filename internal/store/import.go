@@ -95,6 +95,9 @@ func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) er
 				return fmt.Errorf("restore assignment: %w", normalize(err))
 			}
 		}
+		if err := tx.importDocumentMeta(ctx, d); err != nil {
+			return err
+		}
 		return tx.IndexDocument(ctx, d.ID)
 	})
 }

@@ -142,10 +142,11 @@ func (s *Store) SearchDocuments(ctx context.Context, userID string, q SearchQuer
 	switch f.Sort {
 	case "", "relevance":
 		hits, next, err = sq.relevance(ctx, cur, limit)
-	case "-created_at", "created_at", "title", "-title":
-		hits, next, err = s.search.sorted(ctx, sq, cur, limit)
 	default:
-		return nil, "", fmt.Errorf("%w: sort must be relevance, created_at, -created_at, title or -title", ErrInvalid)
+		if _, ok := documentSorts[f.Sort]; !ok {
+			return nil, "", fmt.Errorf("%w: sort must be relevance or one of %s", ErrInvalid, strings.Join(DocumentSorts(), ", "))
+		}
+		hits, next, err = s.search.sorted(ctx, sq, cur, limit)
 	}
 	if err != nil {
 		return nil, "", err

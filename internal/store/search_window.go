@@ -92,22 +92,9 @@ func (sq *searchSQL) arg(v any) string {
 	return fmt.Sprintf("$%d", len(sq.args))
 }
 
-// where is the owner's live documents with the filter's status and topic.
+// where is the owner's documents matching the filter.
 func (sq *searchSQL) where() string {
-	w := []string{memberSpaces("d.space_id", sq.arg(sq.user)), "d.deleted_at IS NULL"}
-	if sq.f.SpaceID != "" {
-		w = append(w, "d.space_id = "+sq.arg(sq.f.SpaceID))
-	}
-	if sq.f.Status != "" {
-		w = append(w, "d.status = "+sq.arg(sq.f.Status))
-	}
-	if sq.f.Source != "" {
-		w = append(w, "d.source_kind = "+sq.arg(sq.f.Source))
-	}
-	if sq.f.TopicID != "" {
-		w = append(w, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+sq.arg(sq.f.TopicID)+")")
-	}
-	return strings.Join(w, " AND ")
+	return strings.Join(append([]string{memberSpaces("d.space_id", sq.arg(sq.user))}, filterSQL(sq.f, sq.arg)...), " AND ")
 }
 
 // relevance is one page of a relevance search: the ranked window from
@@ -151,12 +138,10 @@ func (sq *searchSQL) sortedPage(ctx context.Context, cur searchCursor, limit int
 		return nil, "", ErrBadCursor
 	}
 	offset := cur.offset
-	order := map[string]string{
-		"-created_at": "d.created_at DESC, d.id DESC",
-		"created_at":  "d.created_at, d.id",
-		"title":       "d.title, d.id",
-		"-title":      "d.title DESC, d.id DESC",
-	}[sq.f.Sort]
+	order, ok := sortOrder(sq.f.Sort)
+	if !ok {
+		return nil, "", errBadSort()
+	}
 	sq.begin()
 	from, score := sq.s.search.sortedFrom(sq)
 	query := `SELECT ` + documentColumns + `, ` + score + ` AS score FROM ` + from + ` WHERE ` + sq.where() +

@@ -155,6 +155,10 @@ func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User
 
 // DeleteUser removes the user row; rows that reference it go by cascade.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	// The personal space's metadata goes with it (its documents cascade).
+	if err := s.deleteSpaceMetadata(ctx, id); err != nil {
+		return err
+	}
 	res, err := s.w.ExecContext(ctx, `DELETE FROM users WHERE id = $1`, id)
 	if err != nil {
 		return fmt.Errorf("delete user: %w", normalize(err))

@@ -43,6 +43,7 @@ var Pages = []Page{
 	{Path: "/documents/{id}", Name: "document", Title: "Document"},
 	{Path: "/trash", Name: "trash", Title: "Trash"},
 	{Path: "/topics", Name: "topics", Title: "Topics"},
+	{Path: "/metadata", Name: "metadata", Title: "Metadata"},
 	{Path: "/settings", Name: "settings", Title: "Settings"},
 	{Path: "/admin", Name: "admin", Title: "Administration", Admin: true},
 }

@@ -167,11 +167,70 @@ DV.ready.then(async (me) => {
   const load = async () => {
     doc = (await DV.api("GET", base)).document;
     render();
+    renderMeta();
     viewer.reset();
     if (doc.status === "ready") $("text").textContent = (await DV.api("GET", base + "/text", undefined, { text: true })) || "(no text was found in this document)";
     else $("text").textContent = doc.status === "processing" ? "The text appears when processing finishes." : "";
     if (doc.status === "processing") setTimeout(() => load().catch(() => {}), 2500);
   };
+
+  // Details: date, correspondent, type and custom fields, saved together.
+  let corrs = [], types = [], fields = [];
+  const fieldInputs = new Map();
+  const fieldInput = (f, value) => {
+    const a = { id: "field-" + f.id, "aria-label": f.name };
+    if (f.type === "boolean" || f.type === "select") {
+      const choices = f.type === "boolean" ? [["true", "Yes"], ["false", "No"]] : f.options.map((o) => [o, o]);
+      return DV.el("select", a, DV.el("option", { value: "" }, "—"), choices.map(([v, t]) => {
+        const o = DV.el("option", { value: v }, t);
+        if (value !== null && value !== undefined && String(value) === v) o.selected = true;
+        return o;
+      }));
+    }
+    const type = { number: "number", date: "date", url: "url" }[f.type] || "text";
+    const placeholder = { monetary: "EUR12.50", document_link: "document id" }[f.type] || "";
+    return DV.el("input", Object.assign(a, { type, placeholder, step: f.type === "number" ? "any" : undefined,
+      value: value === null || value === undefined ? "" : String(value) }));
+  };
+  const renderMeta = () => {
+    $("doc-date").value = doc.document_date || "";
+    $("doc-date-source").textContent = doc.document_date_source === "found" ? "(found in the document)" : "";
+    const opts = (items, cur, none) => [DV.el("option", { value: "" }, none)].concat(items.map((x) => {
+      const o = DV.el("option", { value: x.id }, x.name);
+      if (cur && cur.id === x.id) o.selected = true;
+      return o;
+    }));
+    $("doc-corr").replaceChildren(...opts(corrs, doc.correspondent, "None"));
+    $("doc-type").replaceChildren(...opts(types, doc.document_type, "None"));
+    fieldInputs.clear();
+    const values = Object.fromEntries((doc.custom_fields || []).map((v) => [v.field_id, v.value]));
+    $("doc-fields").replaceChildren(...fields.map((f) => {
+      const input = fieldInput(f, values[f.id]);
+      fieldInputs.set(f.id, { f, input });
+      return DV.el("div", {}, DV.el("label", { for: input.id }, f.name), input);
+    }));
+  };
+  $("meta-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    $("meta-error").textContent = "";
+    const body = { document_date: $("doc-date").value || null, correspondent_id: $("doc-corr").value || null,
+      document_type_id: $("doc-type").value || null, custom_fields: [] };
+    for (const [id, { f, input }] of fieldInputs) {
+      let v = input.value.trim();
+      if (v === "") v = null;
+      else if (f.type === "number") v = Number(v);
+      else if (f.type === "boolean") v = v === "true";
+      body.custom_fields.push({ field_id: id, value: v });
+    }
+    try {
+      doc = (await DV.api("PATCH", base, body)).document;
+      render(); renderMeta(); DV.flash("Details saved.");
+    } catch (e) {
+      const errs = (e.problem && e.problem.errors) || {};
+      const named = Object.entries(errs).map(([k, why]) => ((fieldInputs.get(k) || {}).f || { name: k }).name + ": " + why);
+      $("meta-error").textContent = named.length ? named.join(" ") : e.message;
+    }
+  });
 
   const setTopics = async (ids) => {
     try { doc = (await DV.api("PATCH", base, { topic_ids: ids })).document; render(); } catch (e) { DV.flash(e.message, true); }
@@ -206,6 +265,8 @@ DV.ready.then(async (me) => {
 
   try {
     topics = (await DV.api("GET", "/api/topics")).items;
+    [corrs, types, fields] = await Promise.all(["/api/correspondents", "/api/document-types", "/api/custom-fields"]
+      .map((p) => DV.api("GET", p).then((r) => r.items).catch(() => [])));
     await load();
     await loadNotes(true);
     const sug = await DV.api("GET", "/api/topics/suggestions?document_id=" + encodeURIComponent(id)).catch(() => ({ items: [] }));

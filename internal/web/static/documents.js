@@ -38,6 +38,23 @@ DV.ready.then(async (me) => {
 
   const statusText = (d) => d.status === "failed" ? "Failed: " + (d.error || "unknown error") : d.status === "processing" ? "Processing…" : "Ready";
 
+  // Selection for bulk changes: a checkbox beside each row.
+  const selected = new Set();
+  const bulkBar = () => {
+    $("bulk-bar").hidden = selected.size === 0;
+    $("bulk-count").textContent = selected.size + " selected";
+    const boxes = list.querySelectorAll("input.pick");
+    $("select-all").checked = boxes.length > 0 && [...boxes].every((b) => b.checked);
+  };
+  const wrap = (d) => {
+    const box = DV.el("input", { type: "checkbox", class: "pick", "aria-label": "Select " + d.title, onchange: (e) => {
+      if (e.target.checked) selected.add(d.id); else selected.delete(d.id);
+      bulkBar();
+    } });
+    box.checked = selected.has(d.id);
+    return DV.el("div", { class: "doc-row" }, box, row(d));
+  };
+
   const row = (d) => DV.el("a", { class: "doc", href: "/documents/" + encodeURIComponent(d.id), "data-id": d.id },
     thumb(d),
     DV.el("div", { class: "info" },
@@ -51,8 +68,16 @@ DV.ready.then(async (me) => {
   // so Back, reload and links show the same list. sort is in the URL only
   // when the user chose one; while searching the default is best match.
   let sortChosen = false, pages = 1;
+  // Filters without a control of their own (from a saved view or a link of
+  // the Metadata page) ride along in the URL and the query.
+  const EXTRA = ["correspondent_id", "document_type_id", "no_topic", "date_from", "date_to", "created_from", "created_to", "mime_type", "field"];
+  let extras = [];
   const fromURL = () => {
     const u = new URLSearchParams(location.search);
+    extras = [...u.entries()].filter(([k]) => EXTRA.includes(k));
+    $("extra-filters").hidden = extras.length === 0;
+    $("extra-filters").replaceChildren("More filters apply: " + extras.map(([k, v]) => k + " " + v).join(", ") + " ",
+      DV.el("button", { type: "button", class: "link", onclick: () => { extras = []; $("extra-filters").hidden = true; toURL(true); load(false); } }, "Remove them"));
     $("q").value = u.get("q") || "";
     $("topic").value = u.get("topic_id") || "";
     $("status").value = u.get("status") || "";
@@ -67,6 +92,7 @@ DV.ready.then(async (me) => {
     if (q) u.set("q", q);
     if ($("topic").value) u.set("topic_id", $("topic").value);
     if ($("status").value) u.set("status", $("status").value);
+    for (const [k, v] of extras) u.append(k, v);
     if (sortChosen) u.set("sort", $("sort").value);
     if (pages > 1) u.set("pages", String(pages));
     const next = location.pathname + (u.toString() ? "?" + u : "");
@@ -81,6 +107,7 @@ DV.ready.then(async (me) => {
     if (q) { p.set("q", q); p.set("prefix_last", "true"); }
     if ($("topic").value) p.set("topic_id", $("topic").value);
     if ($("status").value) p.set("status", $("status").value);
+    for (const [k, v] of extras) p.append(k, v);
     let sort = $("sort").value;
     if (!sortChosen) sort = q ? "relevance" : "-created_at";
     if (sort === "relevance" && !q) sort = "-created_at";
@@ -110,7 +137,8 @@ DV.ready.then(async (me) => {
         const res = await DV.api("GET", "/api/documents?" + p);
         if (mine !== seq) return;
         if (!append && i === 0) list.replaceChildren();
-        res.items.forEach((d) => list.append(row(d)));
+        res.items.forEach((d) => list.append(wrap(d)));
+        bulkBar();
         cursor = res.next_cursor;
         loaded++;
         if (i === 0 && !append) suggest(res.suggestions);
@@ -163,8 +191,80 @@ DV.ready.then(async (me) => {
     const topics = await DV.api("GET", "/api/topics");
     for (const t of topics.items) $("topic").append(DV.el("option", { value: t.id }, t.name));
   } catch (e) { DV.flash(e.message, true); }
+  // Bulk changes: the action's parameter, then one all-or-nothing request.
+  let corrs = [], types = [], topicItems = [];
+  const param = () => {
+    const a = $("bulk-action").value;
+    const pick = (items, none) => DV.el("select", { id: "bulk-value", "aria-label": "Value" },
+      none ? DV.el("option", { value: "" }, none) : null, items.map((x) => DV.el("option", { value: x.id }, x.name)));
+    const el = { add_topics: () => pick(topicItems), remove_topics: () => pick(topicItems),
+      set_correspondent: () => pick(corrs, "None"), set_document_type: () => pick(types, "None"),
+      set_date: () => DV.el("input", { id: "bulk-value", type: "date", "aria-label": "Date" }) }[a];
+    $("bulk-param").replaceChildren(el ? el() : "");
+  };
+  $("bulk-action").addEventListener("change", param);
+  $("select-all").addEventListener("change", (e) => {
+    const on = e.target.checked;
+    for (const b of list.querySelectorAll("input.pick")) { b.checked = on; b.dispatchEvent(new Event("change")); }
+  });
+  $("bulk-clear").addEventListener("click", () => { selected.clear(); list.querySelectorAll("input.pick").forEach((b) => (b.checked = false)); bulkBar(); });
+  $("bulk-apply").addEventListener("click", async () => {
+    const action = $("bulk-action").value, v = $("bulk-value") ? $("bulk-value").value : "";
+    const body = { document_ids: [...selected], action };
+    if (action === "add_topics" || action === "remove_topics") body.topic_ids = [v];
+    if (action === "set_correspondent") body.correspondent_id = v || null;
+    if (action === "set_document_type") body.document_type_id = v || null;
+    if (action === "set_date") body.document_date = v || null;
+    if (action === "trash" && !confirm("Move " + selected.size + " documents to the trash?")) return;
+    try {
+      const res = await DV.api("POST", "/api/documents/bulk", body);
+      DV.flash(res.updated + " documents changed.");
+      selected.clear();
+      load(false);
+    } catch (e) { DV.flash(e.message, true); }
+  });
+
+  // Saved views: links to their lists; the current list can be saved as one.
+  const viewURL = (v) => {
+    const u = new URLSearchParams();
+    for (const [k, val] of Object.entries(v.query || {})) for (const x of [].concat(val)) u.append(k, x);
+    if (v.sort) u.set("sort", v.sort);
+    return "/documents?" + u;
+  };
+  const loadViews = async () => {
+    const res = await DV.api("GET", "/api/views");
+    $("view-list-items").replaceChildren(...(res.items.length ? res.items.flatMap((v) => [DV.el("a", { href: viewURL(v) }, v.name),
+      DV.el("button", { type: "button", class: "link", "aria-label": "Delete view " + v.name, onclick: async () => {
+        if (!confirm("Delete the view “" + v.name + "”?")) return;
+        await DV.api("DELETE", "/api/views/" + encodeURIComponent(v.id)); loadViews();
+      } }, "×"), " "]) : [DV.el("span", { class: "hint" }, "none yet")]));
+  };
+  $("save-view").addEventListener("click", async () => {
+    const name = prompt("Name of the view");
+    if (!name) return;
+    const query = {};
+    const q = $("q").value.trim();
+    if (q) query.q = q;
+    if ($("topic").value) query.topic_id = [$("topic").value];
+    if ($("status").value) query.status = $("status").value;
+    for (const [k, v] of extras) {
+      if (k === "topic_id" || k === "field") (query[k] = query[k] || []).push(v);
+      else query[k] = v;
+    }
+    try {
+      await DV.api("POST", "/api/views", { name, query, sort: sortChosen ? $("sort").value : "" });
+      DV.flash("View saved."); loadViews();
+    } catch (e) { DV.flash(e.message, true); }
+  });
+
   fromURL();
   await load(false);
+  try {
+    [corrs, types] = await Promise.all(["/api/correspondents", "/api/document-types"].map((p) => DV.api("GET", p).then((r) => r.items)));
+    topicItems = Array.from($("topic").options).filter((o) => o.value).map((o) => ({ id: o.value, name: o.textContent }));
+    param();
+    await loadViews();
+  } catch (e) { DV.flash(e.message, true); }
 
   // Uploads: each file goes straight to storage (a presigned URL, or this
   // server's own signed URL), with its own progress bar, then is completed.

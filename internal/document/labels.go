@@ -1,0 +1,108 @@
+package document
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// labelNoun is how messages name a label kind.
+func labelNoun(k store.LabelKind) string {
+	if k == store.DocumentTypes {
+		return "document type"
+	}
+	return "correspondent"
+}
+
+// cleanName checks a name of a correspondent, document type or field.
+func cleanName(name *string, what string) (string, error) {
+	if name == nil {
+		return "", apperr.Fields("Some fields need attention.", map[string]string{"name": "Give the " + what + " a name."})
+	}
+	n := strings.TrimSpace(*name)
+	reason := ""
+	switch {
+	case n == "":
+		reason = "Give the " + what + " a name."
+	case utf8.RuneCountInString(n) > 128:
+		reason = "The name must be at most 128 characters."
+	case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		reason = "The name must not contain control characters."
+	}
+	if reason != "" {
+		return "", apperr.Fields("Some fields need attention.", map[string]string{"name": reason})
+	}
+	return n, nil
+}
+
+func nameConflict(err error, what, name string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return apperr.New(apperr.Conflict, "this space already has a %s named %q", what, name)
+	}
+	return err
+}
+
+// ListLabels lists the correspondents or document types of the user's
+// spaces (or of spaceID alone).
+func (s *Service) ListLabels(ctx context.Context, a Actor, k store.LabelKind, spaceID string) ([]*store.Label, error) {
+	spaces, err := s.VisibleSpaces(ctx, a.UserID, spaceID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListLabels(ctx, k, spaces)
+}
+
+// CreateLabel adds a correspondent or document type; editors and above.
+func (s *Service) CreateLabel(ctx context.Context, a Actor, k store.LabelKind, name *string, spaceID string) (*store.Label, error) {
+	n, err := cleanName(name, labelNoun(k))
+	if err != nil {
+		return nil, err
+	}
+	space, err := s.targetSpace(ctx, a.UserID, spaceID, store.RoleEditor)
+	if err != nil {
+		return nil, err
+	}
+	l := &store.Label{SpaceID: space, Name: n}
+	if err := s.store.CreateLabel(ctx, k, l); err != nil {
+		return nil, nameConflict(err, labelNoun(k), n)
+	}
+	return l, nil
+}
+
+// label is a label the user may act on with role need.
+func (s *Service) label(ctx context.Context, a Actor, k store.LabelKind, id string, need store.SpaceRole) (*store.Label, error) {
+	l, err := s.store.LabelByID(ctx, k, id)
+	if err != nil {
+		return nil, err
+	}
+	return l, s.access(ctx, a.UserID, l.SpaceID, need)
+}
+
+// RenameLabel renames a correspondent or document type.
+func (s *Service) RenameLabel(ctx context.Context, a Actor, k store.LabelKind, id string, name *string) (*store.Label, error) {
+	if _, err := s.label(ctx, a, k, id, store.RoleEditor); err != nil {
+		return nil, err
+	}
+	if name == nil {
+		return s.store.LabelByID(ctx, k, id)
+	}
+	n, err := cleanName(name, labelNoun(k))
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.store.RenameLabel(ctx, k, id, n)
+	return l, nameConflict(err, labelNoun(k), n)
+}
+
+// DeleteLabel removes a correspondent or document type from its space and
+// its documents.
+func (s *Service) DeleteLabel(ctx context.Context, a Actor, k store.LabelKind, id string) error {
+	if _, err := s.label(ctx, a, k, id, store.RoleEditor); err != nil {
+		return err
+	}
+	return s.store.DeleteLabel(ctx, k, id)
+}

@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// CustomField is a typed field of a space's documents.
+type CustomField struct {
+	ID        string
+	SpaceID   string
+	Name      string
+	Type      string   // text, number, monetary, date, boolean, url, select, document_link
+	Options   []string // select only
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// FieldValue is one document's value of a custom field: Value in its
+// normalised text form, Num the number or monetary amount.
+type FieldValue struct {
+	FieldID string
+	Name    string
+	Type    string
+	Value   string
+	Num     *float64
+}
+
+const fieldColumns = `f.id, f.space_id, f.name, f.type, f.options, f.created_at, f.updated_at`
+
+func scanField(row interface{ Scan(...any) error }) (*CustomField, error) {
+	var f CustomField
+	var opts string
+	if err := row.Scan(&f.ID, &f.SpaceID, &f.Name, &f.Type, &opts, &f.CreatedAt, &f.UpdatedAt); err != nil {
+		return nil, normalize(err)
+	}
+	f.Options = []string{}
+	if err := json.Unmarshal([]byte(opts), &f.Options); err != nil {
+		return nil, fmt.Errorf("custom field %s: options: %w", f.ID, err)
+	}
+	f.CreatedAt, f.UpdatedAt = f.CreatedAt.UTC(), f.UpdatedAt.UTC()
+	return &f, nil
+}
+
+func optionsJSON(opts []string) string {
+	if opts == nil {
+		opts = []string{}
+	}
+	b, _ := json.Marshal(opts)
+	return string(b)
+}
+
+// CreateField inserts f; a name the space already uses is ErrConflict.
+func (s *Store) CreateField(ctx context.Context, f *CustomField) error {
+	if f.ID == "" {
+		f.ID = NewID()
+	}
+	f.CreatedAt = now()
+	f.UpdatedAt = f.CreatedAt
+	_, err := s.w.ExecContext(ctx, `INSERT INTO custom_fields (id, space_id, name, name_key, type, options, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ID, f.SpaceID, f.Name, NameKey(f.Name), f.Type, optionsJSON(f.Options), f.CreatedAt, f.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("create custom field: %w", normalize(err))
+	}
+	return nil
+}
+
+// FieldByID returns the field whatever its space, or ErrNotFound.
+func (s *Store) FieldByID(ctx context.Context, id string) (*CustomField, error) {
+	f, err := scanField(s.r.QueryRowContext(ctx, `SELECT `+fieldColumns+` FROM custom_fields f WHERE f.id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("custom field: %w", err)
+	}
+	return f, nil
+}
+
+// ListFields returns the fields of the spaces, by name.
+func (s *Store) ListFields(ctx context.Context, spaceIDs []string) ([]*CustomField, error) {
+	if len(spaceIDs) == 0 {
+		return []*CustomField{}, nil
+	}
+	in, args := inList(spaceIDs, 0)
+	return s.queryFields(ctx, `SELECT `+fieldColumns+` FROM custom_fields f WHERE f.space_id IN (`+in+`) ORDER BY f.name_key, f.id`, args...)
+}
+
+// FieldsByIDs returns those of ids that are fields of the space.
+func (s *Store) FieldsByIDs(ctx context.Context, spaceID string, ids []string) ([]*CustomField, error) {
+	ids = dedupe(ids)
+	if len(ids) == 0 {
+		return []*CustomField{}, nil
+	}
+	in, args := inList(ids, 1)
+	return s.queryFields(ctx, `SELECT `+fieldColumns+` FROM custom_fields f WHERE f.space_id = $1 AND f.id IN (`+in+`)`,
+		append([]any{spaceID}, args...)...)
+}
+
+func (s *Store) queryFields(ctx context.Context, q string, args ...any) ([]*CustomField, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("custom fields: %w", normalize(err))
+	}
+	defer rows.Close()
+	out := []*CustomField{}
+	for rows.Next() {
+		f, err := scanField(rows)
+		if err != nil {
+			return nil, fmt.Errorf("custom fields: %w", err)
+		}
+		out = append(out, f)
+	}
+	return out, normalize(rows.Err())
+}
+
+// UpdateField renames the field and/or replaces its options. Values that
+// are no longer one of a select field's options are removed.
+func (s *Store) UpdateField(ctx context.Context, id string, name *string, options []string) (*CustomField, error) {
+	f, err := s.FieldByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if name != nil {
+		f.Name = *name
+	}
+	if options != nil {
+		f.Options = options
+	}
+	if err := s.execOne(ctx, "update custom field", `UPDATE custom_fields SET name = $1, name_key = $2, options = $3, updated_at = $4 WHERE id = $5`,
+		f.Name, NameKey(f.Name), optionsJSON(f.Options), now(), id); err != nil {
+		return nil, err
+	}
+	if options != nil && f.Type == "select" {
+		in, args := inList(options, 1)
+		if _, err := s.w.ExecContext(ctx, `DELETE FROM document_field_values WHERE field_id = $1 AND value NOT IN (`+in+`)`,
+			append([]any{id}, args...)...); err != nil {
+			return nil, fmt.Errorf("update custom field: %w", normalize(err))
+		}
+	}
+	return s.FieldByID(ctx, id)
+}
+
+// DeleteField removes the field and all its values.
+func (s *Store) DeleteField(ctx context.Context, id string) error {
+	return s.execOne(ctx, "delete custom field", `DELETE FROM custom_fields WHERE id = $1`, id)
+}
+
+// loadFields fills Fields of the documents (byID; ph and args are the ids'
+// placeholders and values) with one query.
+func (s *Store) loadFields(ctx context.Context, byID map[string]*Document, ph []string, args []any) error {
+	for _, d := range byID {
+		d.Fields = []FieldValue{}
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT v.document_id, v.field_id, f.name, f.type, v.value, v.num
+		FROM document_field_values v JOIN custom_fields f ON f.id = v.field_id
+		WHERE v.document_id IN (`+strings.Join(ph, ", ")+`) ORDER BY f.name_key, f.id`, args...)
+	if err != nil {
+		return fmt.Errorf("document fields: %w", normalize(err))
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var docID string
+		var v FieldValue
+		var num sql.NullFloat64
+		if err := rows.Scan(&docID, &v.FieldID, &v.Name, &v.Type, &v.Value, &num); err != nil {
+			return fmt.Errorf("document fields: %w", normalize(err))
+		}
+		if num.Valid {
+			n := num.Float64
+			v.Num = &n
+		}
+		byID[docID].Fields = append(byID[docID].Fields, v)
+	}
+	return normalize(rows.Err())
+}

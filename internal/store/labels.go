@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// LabelKind is a kind of named object of a space that a document has at
+// most one of: a correspondent or a document type.
+type LabelKind int
+
+// The label kinds.
+const (
+	Correspondents LabelKind = iota
+	DocumentTypes
+)
+
+// table and docColumn are the kind's table and its column in documents.
+func (k LabelKind) table() string {
+	if k == DocumentTypes {
+		return "document_types"
+	}
+	return "correspondents"
+}
+
+func (k LabelKind) docColumn() string {
+	if k == DocumentTypes {
+		return "document_type_id"
+	}
+	return "correspondent_id"
+}
+
+// Label is one correspondent or document type.
+type Label struct {
+	ID            string
+	SpaceID       string
+	Name          string
+	DocumentCount int64 // live documents that have it
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// NameKey is the case-insensitive form that makes names unique in a space
+// (correspondents, document types, custom fields).
+func NameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+func labelColumns(k LabelKind) string {
+	return `l.id, l.space_id, l.name, l.created_at, l.updated_at,
+	(SELECT COUNT(*) FROM documents d WHERE d.` + k.docColumn() + ` = l.id AND d.deleted_at IS NULL)`
+}
+
+func scanLabel(row interface{ Scan(...any) error }) (*Label, error) {
+	var l Label
+	if err := row.Scan(&l.ID, &l.SpaceID, &l.Name, &l.CreatedAt, &l.UpdatedAt, &l.DocumentCount); err != nil {
+		return nil, normalize(err)
+	}
+	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	return &l, nil
+}
+
+// CreateLabel inserts l; a name the space already uses (any case) is ErrConflict.
+func (s *Store) CreateLabel(ctx context.Context, k LabelKind, l *Label) error {
+	if l.ID == "" {
+		l.ID = NewID()
+	}
+	l.CreatedAt = now()
+	l.UpdatedAt = l.CreatedAt
+	_, err := s.w.ExecContext(ctx, `INSERT INTO `+k.table()+` (id, space_id, name, name_key, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, l.ID, l.SpaceID, l.Name, NameKey(l.Name), l.CreatedAt, l.UpdatedAt)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", k.table(), normalize(err))
+	}
+	return nil
+}
+
+// LabelByID returns the label whatever its space, or ErrNotFound; the
+// caller decides whether its space is visible.
+func (s *Store) LabelByID(ctx context.Context, k LabelKind, id string) (*Label, error) {
+	l, err := scanLabel(s.r.QueryRowContext(ctx, `SELECT `+labelColumns(k)+` FROM `+k.table()+` l WHERE l.id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", k.table(), err)
+	}
+	return l, nil
+}
+
+// ListLabels returns the labels of the spaces, by name.
+func (s *Store) ListLabels(ctx context.Context, k LabelKind, spaceIDs []string) ([]*Label, error) {
+	if len(spaceIDs) == 0 {
+		return []*Label{}, nil
+	}
+	in, args := inList(spaceIDs, 0)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+labelColumns(k)+` FROM `+k.table()+` l WHERE l.space_id IN (`+in+`)
+		ORDER BY l.name_key, l.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", k.table(), normalize(err))
+	}
+	defer rows.Close()
+	out := []*Label{}
+	for rows.Next() {
+		l, err := scanLabel(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k.table(), err)
+		}
+		out = append(out, l)
+	}
+	return out, normalize(rows.Err())
+}
+
+// RenameLabel renames the label; a name its space already uses is ErrConflict.
+func (s *Store) RenameLabel(ctx context.Context, k LabelKind, id, name string) (*Label, error) {
+	if err := s.execOne(ctx, "rename "+k.table(), `UPDATE `+k.table()+` SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4`,
+		name, NameKey(name), now(), id); err != nil {
+		return nil, err
+	}
+	return s.LabelByID(ctx, k, id)
+}
+
+// DeleteLabel removes the label; its documents keep everything else (the
+// column is cleared by ON DELETE SET NULL).
+func (s *Store) DeleteLabel(ctx context.Context, k LabelKind, id string) error {
+	return s.execOne(ctx, "delete "+k.table(), `DELETE FROM `+k.table()+` WHERE id = $1`, id)
+}
+
+// inList is "$n, $n+1, ..." for the values, numbered after `after` earlier
+// arguments, and the values as arguments.
+func inList(vals []string, after int) (string, []any) {
+	ph := make([]string, len(vals))
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		ph[i] = fmt.Sprintf("$%d", after+i+1)
+		args[i] = v
+	}
+	return strings.Join(ph, ", "), args
+}
