@@ -36,6 +36,7 @@ import (
 	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
+	"github.com/docuvault/docuvault/internal/web"
 )
 
 // publicRoutes are the only routes a caller without credentials may reach,
@@ -135,10 +136,14 @@ func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ui, err := web.New(web.Config{Version: "test"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.api = api.New(api.Deps{Logger: log, Store: st, Blobs: blobs, Accounts: accounts, Documents: docs,
 		Classify: classify.NewService(st, sealer, classify.Defaults{}, nil, log), Cloud: cloudSvc,
 		Audit: audit.New(st, blobs, log, time.Hour), Jobs: eng, Mail: mail,
-		Share: share.New(st, docs, accounts, log, share.Config{FrontendURL: ae.srv.URL})})
+		Share: share.New(st, docs, accounts, log, share.Config{FrontendURL: ae.srv.URL}), SharePages: ui})
 	handler = e.api.Handler()
 	return e
 }
