@@ -31,6 +31,9 @@ type Manifest struct {
 	Topics    []Topic     `json:"topics"`
 	Documents []Document  `json:"documents"`
 	Audit     []AuditLine `json:"audit"`
+	// ShareLinks are the documents' share links, by token hash (the
+	// tokens themselves exist nowhere); absent in older backups.
+	ShareLinks []ShareLink `json:"share_links,omitempty"`
 	// Skipped lists documents left out because their cloud drive could not
 	// be read (export with SkipUnreachable); the backup is not complete.
 	Skipped []Skipped `json:"skipped,omitempty"`
@@ -119,6 +122,21 @@ type Document struct {
 	// exported ("" for system storage). Cloud accounts are not part of a
 	// backup: an import puts every original into system storage.
 	PlacedIn string `json:"placed_in,omitempty"`
+}
+
+// ShareLink is one share link of an exported document: the SHA-256 of its
+// token and the Argon2id hash of its password, never a secret.
+type ShareLink struct {
+	ID            string     `json:"id"`
+	DocumentID    string     `json:"document_id"`
+	TokenHash     string     `json:"token_hash"`
+	PasswordHash  string     `json:"password_hash,omitempty"`
+	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
+	MaxDownloads  *int       `json:"max_downloads,omitempty"`
+	DownloadCount int        `json:"download_count"`
+	CreatedBy     string     `json:"created_by"`
+	CreatedAt     time.Time  `json:"created_at"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
 }
 
 // AuditLine is one audit entry.

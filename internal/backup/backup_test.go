@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/backup"
 	"github.com/docuvault/docuvault/internal/blob"
@@ -58,6 +59,21 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 			if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1, Language: "en"}); err != nil {
 				t.Fatal(err)
 			}
+			if j == 0 {
+				// A share link with every setting, and a revoked one.
+				exp := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+				two := 2
+				revoked := time.Now().UTC().Truncate(time.Microsecond)
+				for _, l := range []*store.ShareLink{
+					{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "live-" + u.ID, PasswordHash: "$argon2id$x", ExpiresAt: &exp,
+						MaxDownloads: &two, DownloadCount: 1},
+					{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "revoked-" + u.ID, RevokedAt: &revoked},
+				} {
+					if err := st.CreateShareLink(ctx, l); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 			if j == 2 {
 				if err := st.TrashDocument(ctx, u.ID, d.ID); err != nil {
 					t.Fatal(err)
@@ -79,7 +95,7 @@ func localBlobs(t *testing.T) blob.Store {
 }
 
 type snapshot struct {
-	users, topics, docs, audit []string
+	users, topics, docs, audit, links []string
 	blobs                      map[string]string
 }
 
@@ -116,6 +132,11 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 		s.blobs[d.BlobKey] = hex.EncodeToString(sum[:])
 		return nil
 	})
+	_ = st.AllShareLinks(ctx, func(l *store.ShareLink) error {
+		s.links = append(s.links, fmt.Sprintf("%s %s %s %s %v %v %d %s %s %v", l.ID, l.DocumentID, l.TokenHash, l.PasswordHash,
+			l.ExpiresAt, maxOr(l.MaxDownloads), l.DownloadCount, l.CreatedBy, l.CreatedAt.Format("2006-01-02T15:04:05.000000"), l.RevokedAt))
+		return nil
+	})
 	_ = st.AllAudit(ctx, func(e *store.AuditEntry) error {
 		s.audit = append(s.audit, fmt.Sprintf("%s %s %s %s", e.ID, e.ActorID, e.Action, e.IP))
 		return nil
@@ -133,6 +154,9 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 	m, err := backup.Export(ctx, src, srcBlobs, dir, backup.ExportOptions{AppVersion: "test", Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(m.ShareLinks) != 4 {
+		t.Fatalf("manifest share links: %+v", m.ShareLinks)
 	}
 	if len(m.Users) != 2 || len(m.Documents) != 6 || len(m.Audit) != 2 || !strings.Contains(progress.String(), "6/6") {
 		t.Fatalf("manifest: %d users %d docs %d audit; progress %q", len(m.Users), len(m.Documents), len(m.Audit), progress.String())
@@ -200,4 +224,11 @@ func TestImportRefusesTamperedFiles(t *testing.T) {
 	if _, err := backup.ReadManifest(t.TempDir()); err == nil {
 		t.Fatal("a folder without manifest must be refused")
 	}
+}
+
+func maxOr(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }

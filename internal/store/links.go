@@ -208,3 +208,39 @@ func (s *Store) RevokeDocumentLinks(ctx context.Context, documentID string) (int
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// AllShareLinks calls fn with every link, revoked ones included (with
+// RevokedAt), in id order, for the backup and the integrity check.
+func (s *Store) AllShareLinks(ctx context.Context, fn func(*ShareLink) error) error {
+	after := ""
+	for {
+		rows, err := s.r.QueryContext(ctx, `SELECT `+shareLinkColumns+` FROM share_links l
+			LEFT JOIN users u ON u.id = l.created_by WHERE l.id > $1 ORDER BY l.id LIMIT 500`, after)
+		if err != nil {
+			return fmt.Errorf("all share links: %w", normalize(err))
+		}
+		var page []*ShareLink
+		for rows.Next() {
+			l, err := scanShareLink(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("all share links: %w", err)
+			}
+			page = append(page, l)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("all share links: %w", normalize(err))
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		for _, l := range page {
+			if err := fn(l); err != nil {
+				return err
+			}
+		}
+		after = page[len(page)-1].ID
+	}
+}
