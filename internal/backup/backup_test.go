@@ -96,7 +96,7 @@ func localBlobs(t *testing.T) blob.Store {
 
 type snapshot struct {
 	users, topics, docs, audit, links []string
-	blobs                      map[string]string
+	blobs                             map[string]string
 }
 
 func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
