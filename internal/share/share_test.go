@@ -26,7 +26,9 @@ func (o opener) Open(ctx context.Context, ownerID, id string, _ *blob.Range) (io
 // plain stores passwords as they are; the real hashing is auth's.
 type plain struct{}
 
-func (plain) HashLinkPassword(_ context.Context, pw string) (string, error) { return "plain:" + pw, nil }
+func (plain) HashLinkPassword(_ context.Context, pw string) (string, error) {
+	return "plain:" + pw, nil
+}
 func (plain) CheckLinkPassword(_ context.Context, _, _, pw, enc string) error {
 	if "plain:"+pw != enc {
 		return errors.New("wrong")
