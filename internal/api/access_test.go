@@ -34,8 +34,10 @@ import (
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/mailin"
 	"github.com/docuvault/docuvault/internal/mailin/imaptest"
+	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
+	"github.com/docuvault/docuvault/internal/web"
 )
 
 // publicRoutes are the only routes a caller without credentials may reach,
@@ -57,6 +59,9 @@ var publicRoutes = map[string]string{
 	"POST /api/setup":                       "the one-time setup token from the serve log; 404 once an admin exists; rate limited",
 	"GET /api/config":                       "what the sign-in page shows; no user data",
 	"POST /api/auth/invite/accept":          "the single-use mailed invitation token; rate limited",
+	"GET /s/{token}":                        "a share link's 256-bit token; only the file's name and size",
+	"GET /s/{token}/download":               "a share link's 256-bit token (and password, rate limited per link and address)",
+	"POST /s/{token}/download":              "a share link's 256-bit token (and password, rate limited per link and address)",
 }
 
 // accessEnv is the whole API over a real store: the real accounts service
@@ -132,9 +137,14 @@ func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ui, err := web.New(web.Config{Version: "test"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	e.api = api.New(api.Deps{Logger: log, Store: st, Blobs: blobs, Accounts: accounts, Documents: docs,
 		Classify: classify.NewService(st, sealer, classify.Defaults{}, nil, log), Cloud: cloudSvc,
-		Audit: audit.New(st, blobs, log, time.Hour), Jobs: eng, Mail: mail})
+		Audit: audit.New(st, blobs, log, time.Hour), Jobs: eng, Mail: mail,
+		Share: share.New(st, docs, accounts, log, share.Config{FrontendURL: ae.srv.URL}), SharePages: ui})
 	handler = e.api.Handler()
 	return e
 }
@@ -222,6 +232,7 @@ func routePath(pattern, id string) (method, path string) {
 	path = strings.ReplaceAll(path, "{n}", "1")
 	path = strings.ReplaceAll(path, "{user_id}", id)
 	path = strings.ReplaceAll(path, "{note_id}", id)
+	path = strings.ReplaceAll(path, "{token}", "t"+id)
 	return method, path
 }
 
@@ -378,12 +389,13 @@ type aliceObjects struct {
 	mailAccount, mailRule                                string
 	note                                                 string
 	correspondent, docType, field, view                  string
+	link, linkURL                                        string
 }
 
 // secrets that must never reach another user.
 func (a aliceObjects) secrets() []string {
 	return []string{a.userID, a.email, a.doc, a.trashed, a.topic, a.upload, a.tokenID, a.token, a.session, a.account,
-		a.suggestion, a.mailAccount, a.mailRule, a.note, a.correspondent, a.docType, a.field, a.view, "AliceCorrespondent", "AliceType", "AliceField", "AliceView", "wombat", "AliceMailRule", "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
+		a.suggestion, a.mailAccount, a.mailRule, a.note, a.link, a.linkURL, a.correspondent, a.docType, a.field, a.view, "AliceCorrespondent", "AliceType", "AliceField", "AliceView", "wombat", "AliceMailRule", "zanzibar", "quokka", "Alice Secret Title", "secret-plans", "AliceTopic", "alice-scanner", "Alice Drive"}
 }
 
 func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
@@ -433,6 +445,8 @@ func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
 	a.view = alice.must(201, "POST", "/api/views", map[string]any{"name": "AliceView", "query": map[string]any{"q": "quokka"}})["view"].(map[string]any)["id"].(string)
 	alice.must(200, "PATCH", "/api/documents/"+a.doc, map[string]any{"correspondent_id": a.correspondent, "document_type_id": a.docType,
 		"custom_fields": []any{map[string]any{"field_id": a.field, "value": "zanzibar field"}}})
+	lk := alice.must(201, "POST", "/api/documents/"+a.doc+"/links", map[string]any{"password": "alice link pass"})["link"].(map[string]any)
+	a.link, a.linkURL = lk["id"].(string), lk["url"].(string)
 	a.suggestion = "AliceSuggestion Zanzibar"
 	if err := e.st.AddSuggestions(ctx, id, []store.TopicSuggestion{{Name: a.suggestion, Reason: "quokka papers",
 		DocumentIDs: []string{a.doc}}}); err != nil {
@@ -526,6 +540,11 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 			nf("POST", "/api/mail/rules", `{"account_id":"`+a.mailAccount+`","name":"x","folder":"INBOX","consume":"attachments","after":"mark_read","enabled":true,"order":0}`, a.mailAccount),
 			nf("PATCH", "/api/mail/rules/"+a.mailRule, `{"name":"pwned"}`, a.mailRule),
 			nf("DELETE", "/api/mail/rules/"+a.mailRule, "", a.mailRule),
+			nf("POST", "/api/documents/"+a.doc+"/links", `{}`, a.doc),
+			nf("POST", "/api/documents/"+a.doc+"/links", `{"password":"mallory's","max_downloads":3}`, a.doc),
+			nf("GET", "/api/documents/"+a.doc+"/links", "", a.doc),
+			nf("DELETE", "/api/links/"+a.link, "", a.link),
+			nf("POST", "/api/documents/"+a.trashed+"/links", `{}`, a.trashed),
 			// Alice's topic in a rule of Mallory's own account is not found.
 			nf("POST", "/api/mail/rules", `{"account_id":"`+myMail+`","name":"x","folder":"INBOX","consume":"attachments","after":"mark_read","topic_ids":["`+a.topic+`"],"enabled":true,"order":0}`, a.topic),
 			nf("PATCH", "/api/correspondents/"+a.correspondent, `{"name":"pwned"}`, a.correspondent),
@@ -693,6 +712,10 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 		}
 		if _, err := st.Upload(context.Background(), a.userID, a.upload); err != nil {
 			t.Errorf("alice's upload: %v", err)
+		}
+		if links := alice.must(200, "GET", "/api/documents/"+a.doc+"/links", nil)["items"].([]any); len(links) != 1 ||
+			links[0].(map[string]any)["id"] != a.link {
+			t.Errorf("alice's links: %v", links)
 		}
 		if sg, _ := st.Suggestions(context.Background(), a.userID, ""); len(sg) != 1 {
 			t.Errorf("alice's suggestions: %v", sg)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apperr"
@@ -107,7 +108,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.log.LogAttrs(ctx, level, "http",
 				slog.String("request_id", id),
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				slog.String("path", loggedPath(r.URL.Path)),
 				slog.String("route", route),
 				slog.Int("status", status),
 				slog.Int64("bytes", sw.bytes),
@@ -130,4 +131,16 @@ func validRequestID(id string) bool {
 		}
 	}
 	return true
+}
+
+// loggedPath is a request path for the access log: a share link's token is
+// a credential and is left out.
+func loggedPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/s/"); ok {
+		if _, tail, found := strings.Cut(rest, "/"); found {
+			return "/s/{token}/" + tail
+		}
+		return "/s/{token}"
+	}
+	return p
 }

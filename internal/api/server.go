@@ -21,6 +21,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/mailin"
+	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -59,6 +60,10 @@ type Deps struct {
 	// X-Forwarded-For and Forwarded headers name the client; empty ignores
 	// those headers.
 	TrustedProxies []netip.Prefix
+	// Share serves share links; nil answers 503 on those routes.
+	Share *share.Service
+	// SharePages renders the public pages of share links (the web UI).
+	SharePages SharePages
 	// Extra mounts more handlers (the web UI) on the same mux.
 	Extra func(mux *http.ServeMux)
 }
@@ -123,6 +128,7 @@ func (s *Server) register() {
 	s.registerMail()
 	s.registerSpaces()
 	s.registerMetadata()
+	s.registerLinks()
 	// Unknown API paths answer problem JSON rather than the mux's plain text.
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

@@ -36,6 +36,7 @@ import (
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/mailin"
 	"github.com/docuvault/docuvault/internal/pipeline"
+	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/web"
 )
@@ -246,6 +247,11 @@ func (a *App) Close() error {
 
 // API builds the HTTP handler.
 func (a *App) API() *api.Server {
+	ui, err := web.New(web.Config{Version: VersionString()}, a.Log)
+	if err != nil {
+		// The templates are embedded and tested; failing here is a build defect.
+		panic(err)
+	}
 	return api.New(api.Deps{
 		Logger:         a.Log,
 		Store:          a.Store,
@@ -261,20 +267,12 @@ func (a *App) API() *api.Server {
 		Audit:          a.Audit,
 		Cloud:          a.Cloud,
 		Mail:           a.Mail,
+		Share:          share.New(a.Store, a.Documents, a.Accounts, a.Log, share.Config{FrontendURL: a.Config.FrontendURL}),
+		SharePages:     ui,
 		MetricsToken:   a.Config.MetricsToken,
 		TrustedProxies: a.Config.TrustedProxies,
-		Extra:          a.mountUI,
+		Extra:          ui.Register,
 	})
-}
-
-// mountUI adds the web UI to the API's mux.
-func (a *App) mountUI(mux *http.ServeMux) {
-	ui, err := web.New(web.Config{Version: VersionString()}, a.Log)
-	if err != nil {
-		// The templates are embedded and tested; failing here is a build defect.
-		panic(err)
-	}
-	ui.Register(mux)
 }
 
 // Serve runs the HTTP server until ctx ends, then shuts down gracefully:

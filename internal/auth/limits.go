@@ -30,6 +30,9 @@ type Limits struct {
 	TOTPPerAccountIP, TOTPPerAccount   Limit // failed second-factor checks (TOTP and backup codes)
 	ResetPerAccount, ResetPerIP        Limit
 	RegisterPerAccount, RegisterPerIP  Limit
+	// Wrong share-link passwords: tightly per (link, address), loosely per
+	// link, so one guesser does not lock a link's other visitors out.
+	LinkPasswordPerLinkIP, LinkPasswordPerLink Limit
 }
 
 // DefaultLimits are the production limits.
@@ -43,6 +46,10 @@ var DefaultLimits = Limits{
 	ResetPerIP:         Limit{20, time.Hour},
 	RegisterPerAccount: Limit{5, time.Hour},
 	RegisterPerIP:      Limit{20, time.Hour},
+	// A link's password is short and shared by mouth; 10 guesses per
+	// quarter hour from one address, 200 over all addresses.
+	LinkPasswordPerLinkIP: Limit{10, 15 * time.Minute},
+	LinkPasswordPerLink:   Limit{200, 15 * time.Minute},
 }
 
 func (l Limits) withDefaults() Limits {
@@ -52,7 +59,8 @@ func (l Limits) withDefaults() Limits {
 		{&l.LoginPerIP, &d.LoginPerIP}, {&l.TOTPPerAccountIP, &d.TOTPPerAccountIP},
 		{&l.TOTPPerAccount, &d.TOTPPerAccount}, {&l.ResetPerAccount, &d.ResetPerAccount},
 		{&l.ResetPerIP, &d.ResetPerIP}, {&l.RegisterPerAccount, &d.RegisterPerAccount},
-		{&l.RegisterPerIP, &d.RegisterPerIP},
+		{&l.RegisterPerIP, &d.RegisterPerIP}, {&l.LinkPasswordPerLinkIP, &d.LinkPasswordPerLinkIP},
+		{&l.LinkPasswordPerLink, &d.LinkPasswordPerLink},
 	} {
 		if p.v.N <= 0 || p.v.Window <= 0 {
 			*p.v = *p.def

@@ -41,6 +41,9 @@ type Manifest struct {
 	DocumentTypes  []Label       `json:"document_types,omitempty"`
 	CustomFields   []CustomField `json:"custom_fields,omitempty"`
 	Views          []View        `json:"views,omitempty"`
+	// ShareLinks are the documents' share links, by token hash (the
+	// tokens themselves exist nowhere); absent in older backups.
+	ShareLinks []ShareLink `json:"share_links,omitempty"`
 	// Skipped lists documents left out because their cloud drive could not
 	// be read (export with SkipUnreachable); the backup is not complete.
 	Skipped []Skipped `json:"skipped,omitempty"`
@@ -207,6 +210,21 @@ type Note struct {
 	AuthorID  string    `json:"author_id,omitempty"`
 	Body      string    `json:"body"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// ShareLink is one share link of an exported document: the SHA-256 of its
+// token and the Argon2id hash of its password, never a secret.
+type ShareLink struct {
+	ID            string     `json:"id"`
+	DocumentID    string     `json:"document_id"`
+	TokenHash     string     `json:"token_hash"`
+	PasswordHash  string     `json:"password_hash,omitempty"`
+	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
+	MaxDownloads  *int       `json:"max_downloads,omitempty"`
+	DownloadCount int        `json:"download_count"`
+	CreatedBy     string     `json:"created_by"`
+	CreatedAt     time.Time  `json:"created_at"`
+	RevokedAt     *time.Time `json:"revoked_at,omitempty"`
 }
 
 // AuditLine is one audit entry.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/backup"
 	"github.com/docuvault/docuvault/internal/blob"
@@ -101,6 +102,19 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 				if err := st.CreateNote(ctx, &store.Note{DocumentID: d.ID, AuthorID: u.ID, Body: "zebrafinch note\nof " + email}); err != nil {
 					t.Fatal(err)
 				}
+				// A share link with every setting, and a revoked one.
+				exp := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
+				two := 2
+				revoked := time.Now().UTC().Truncate(time.Microsecond)
+				for _, l := range []*store.ShareLink{
+					{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "live-" + u.ID, PasswordHash: "$argon2id$x", ExpiresAt: &exp,
+						MaxDownloads: &two, DownloadCount: 1},
+					{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "revoked-" + u.ID, RevokedAt: &revoked},
+				} {
+					if err := st.CreateShareLink(ctx, l); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			if j == 2 {
 				if err := st.TrashDocument(ctx, u.ID, d.ID); err != nil {
@@ -157,8 +171,8 @@ func localBlobs(t *testing.T) blob.Store {
 }
 
 type snapshot struct {
-	users, topics, docs, audit, spaces, meta []string
-	blobs                                    map[string]string
+	users, topics, docs, audit, spaces, meta, links []string
+	blobs                                           map[string]string
 }
 
 func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
@@ -230,6 +244,11 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 		s.blobs[d.BlobKey] = hex.EncodeToString(sum[:])
 		return nil
 	})
+	_ = st.AllShareLinks(ctx, func(l *store.ShareLink) error {
+		s.links = append(s.links, fmt.Sprintf("%s %s %s %s %v %v %d %s %s %v", l.ID, l.DocumentID, l.TokenHash, l.PasswordHash,
+			l.ExpiresAt, maxOr(l.MaxDownloads), l.DownloadCount, l.CreatedBy, l.CreatedAt.Format("2006-01-02T15:04:05.000000"), l.RevokedAt))
+		return nil
+	})
 	_ = st.AllAudit(ctx, func(e *store.AuditEntry) error {
 		s.audit = append(s.audit, fmt.Sprintf("%s %s %s %s", e.ID, e.ActorID, e.Action, e.IP))
 		return nil
@@ -247,6 +266,9 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 	m, err := backup.Export(ctx, src, srcBlobs, dir, backup.ExportOptions{AppVersion: "test", Progress: &progress})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(m.ShareLinks) != 4 {
+		t.Fatalf("manifest share links: %+v", m.ShareLinks)
 	}
 	if len(m.Correspondents) != 2 || len(m.DocumentTypes) != 2 || len(m.CustomFields) != 4 || len(m.Views) != 2 {
 		t.Fatalf("manifest metadata: %d correspondents %d types %d fields %d views", len(m.Correspondents), len(m.DocumentTypes), len(m.CustomFields), len(m.Views))
@@ -331,4 +353,11 @@ func TestImportRefusesTamperedFiles(t *testing.T) {
 	if _, err := backup.ReadManifest(t.TempDir()); err == nil {
 		t.Fatal("a folder without manifest must be refused")
 	}
+}
+
+func maxOr(n *int) int {
+	if n == nil {
+		return 0
+	}
+	return *n
 }

@@ -180,6 +180,21 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		m.Documents = append(m.Documents, bd)
 		prog.Add(d.SizeBytes)
 	}
+	exported := make(map[string]bool, len(m.Documents))
+	for _, d := range m.Documents {
+		exported[d.ID] = true
+	}
+	err = st.AllShareLinks(ctx, func(l *store.ShareLink) error {
+		if exported[l.DocumentID] {
+			m.ShareLinks = append(m.ShareLinks, ShareLink{ID: l.ID, DocumentID: l.DocumentID, TokenHash: l.TokenHash,
+				PasswordHash: l.PasswordHash, ExpiresAt: l.ExpiresAt, MaxDownloads: l.MaxDownloads, DownloadCount: l.DownloadCount,
+				CreatedBy: l.CreatedBy, CreatedAt: l.CreatedAt, RevokedAt: l.RevokedAt})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	err = st.AllAudit(ctx, func(e *store.AuditEntry) error {
 		m.Audit = append(m.Audit, AuditLine{ID: e.ID, At: e.At, ActorID: e.ActorID, Action: e.Action, TargetType: e.TargetType,
 			TargetID: e.TargetID, IP: e.IP, UserAgent: e.UserAgent, Details: e.Details})

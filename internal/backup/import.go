@@ -155,6 +155,14 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		}
 		prog.Add(d.SizeBytes)
 	}
+	for _, l := range m.ShareLinks {
+		sl := &store.ShareLink{ID: l.ID, DocumentID: l.DocumentID, TokenHash: l.TokenHash, PasswordHash: l.PasswordHash,
+			ExpiresAt: l.ExpiresAt, MaxDownloads: l.MaxDownloads, DownloadCount: l.DownloadCount, CreatedBy: l.CreatedBy,
+			CreatedAt: l.CreatedAt, RevokedAt: l.RevokedAt}
+		if err := skip(st.CreateShareLink(ctx, sl)); err != nil {
+			return nil, fmt.Errorf("share link %s: %w", l.ID, err)
+		}
+	}
 	for _, a := range m.Audit {
 		e := &store.AuditEntry{ID: a.ID, At: a.At, ActorID: a.ActorID, Action: a.Action, TargetType: a.TargetType,
 			TargetID: a.TargetID, IP: a.IP, UserAgent: a.UserAgent, Details: a.Details}

@@ -2,6 +2,7 @@ package document
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -32,9 +33,6 @@ type Bulk struct {
 // trashed or not the actor's to edit (404 or 403), one topic, label or
 // field of another space (404), one value of the wrong type (422), and
 // nothing changes. It returns how many documents it updated.
-//
-// Moving between spaces arrives with shared spaces: until then the only
-// target is a document's own (personal) space, a move that changes nothing.
 func (s *Service) Bulk(ctx context.Context, a Actor, b Bulk) (int, error) {
 	ids := dedupe(b.DocumentIDs)
 	switch {
@@ -130,9 +128,23 @@ func (s *Service) bulkSpace(ctx context.Context, tx *store.Store, a Actor, b Bul
 		if err := s.access(ctx, a.UserID, b.SpaceID, store.RoleEditor); err != nil {
 			return err
 		}
-		if b.SpaceID != space {
-			return apperr.Fields("Documents cannot move to another space yet.",
-				map[string]string{"space_id": "Moving documents between spaces arrives with shared spaces."})
+		target, err := tx.SpaceByID(ctx, b.SpaceID)
+		if err != nil {
+			return err
+		}
+		for _, d := range docs {
+			if documentSpace(d) != space {
+				continue
+			}
+			if err := tx.MoveDocument(ctx, d, target); err != nil {
+				switch {
+				case errors.Is(err, store.ErrQuota):
+					return apperr.New(apperr.QuotaExceeded, "the documents do not fit in the quota of the target space's owner")
+				case errors.Is(err, store.ErrPlacedElsewhere):
+					return apperr.New(apperr.Conflict, "a document's original lives in a cloud drive of its space's owner; bring it back to system storage before moving it to a space of someone else")
+				}
+				return err
+			}
 		}
 		return nil
 	}

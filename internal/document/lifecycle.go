@@ -117,10 +117,14 @@ func (s *Service) Thumbnail(ctx context.Context, ownerID, id string) (io.ReadClo
 	return rc, info.Size, nil
 }
 
-// Trash moves a document to the trash.
+// Trash moves a document to the trash and revokes its share links, so that
+// a restore does not bring them back.
 func (s *Service) Trash(ctx context.Context, a Actor, id string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.TrashDocument(ctx, a.space(), id); err != nil {
+			return err
+		}
+		if _, err := tx.RevokeDocumentLinks(ctx, id); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a, "document.delete", id, nil)

@@ -75,12 +75,22 @@ type Report struct {
 	// ForeignMetadata: documents referring to a correspondent, type or
 	// field of another space, or linking to a document that is gone.
 	ForeignMetadata []string
-	Repaired        []string
+	// ShareLinks counts the share links checked. OpenLinksOnTrash are
+	// links not revoked on documents in the trash (the trash revokes
+	// them; repair does it); BadLinks are rows no server writes (a token
+	// hash that is not a SHA-256, more downloads than the limit).
+	ShareLinks       int
+	OpenLinksOnTrash []string
+	BadLinks         []string
+	Repaired         []string
 }
 
 // Problems counts what is wrong and was not repaired.
 func (r *Report) Problems() int {
-	n := len(r.MissingBlobs) + len(r.SizeMismatches) + len(r.ChecksumMismatch) + len(r.StuckJobs) + len(r.SpaceProblems)
+	n := len(r.MissingBlobs) + len(r.SizeMismatches) + len(r.ChecksumMismatch) + len(r.StuckJobs) + len(r.SpaceProblems) + len(r.BadLinks)
+	if !r.repairedAny("links") {
+		n += len(r.OpenLinksOnTrash)
+	}
 	if !r.repairedAny("orphan") {
 		n += len(r.Orphans)
 	}
@@ -140,6 +150,8 @@ func (r *Report) Write(w io.Writer) {
 	list("jobs running too long", r.StuckJobs)
 	list("spaces and their members or objects that do not agree", r.SpaceProblems)
 	list("documents with metadata of another space or a broken link", r.ForeignMetadata)
+	list("share links still open on documents in the trash", r.OpenLinksOnTrash)
+	list("share links that no server writes", r.BadLinks)
 	list("repaired", r.Repaired)
 	if n := r.Problems(); n == 0 {
 		fmt.Fprintln(w, "OK: nothing is lost or inconsistent")
@@ -202,6 +214,9 @@ func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Re
 		if r.StuckJobs, err = o.StuckJobs(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkLinks(ctx, st, r); err != nil {
+		return nil, err
 	}
 	if o.Repair {
 		if err := repair(ctx, st, blobs, o, r); err != nil {
@@ -344,6 +359,19 @@ func repair(ctx context.Context, st *store.Store, blobs blob.Store, o Options, r
 		}
 		r.Repaired = append(r.Repaired, fmt.Sprintf("metadata: cleared %d references across spaces or to gone documents", len(r.ForeignMetadata)))
 	}
+	trashed := map[string]bool{}
+	for _, l := range r.OpenLinksOnTrash {
+		doc, _, _ := strings.Cut(l, " ")
+		if !trashed[doc] {
+			trashed[doc] = true
+			if _, err := st.RevokeDocumentLinks(ctx, doc); err != nil {
+				return err
+			}
+		}
+	}
+	if len(r.OpenLinksOnTrash) > 0 {
+		r.Repaired = append(r.Repaired, fmt.Sprintf("links: revoked %d share links of %d trashed documents", len(r.OpenLinksOnTrash), len(trashed)))
+	}
 	if len(r.StuckDocuments) > 0 && o.Requeue != nil {
 		if err := o.Requeue(ctx, r.StuckDocuments); err != nil {
 			return err
@@ -351,4 +379,32 @@ func repair(ctx context.Context, st *store.Store, blobs blob.Store, o Options, r
 		r.Repaired = append(r.Repaired, fmt.Sprintf("requeue: queued processing of %d documents", len(r.StuckDocuments)))
 	}
 	return nil
+}
+
+// checkLinks finds share links that are open on a trashed document, and
+// rows no server writes.
+func checkLinks(ctx context.Context, st *store.Store, r *Report) error {
+	trashed := map[string]bool{}
+	err := st.AllDocuments(ctx, func(d *store.Document) error {
+		if d.DeletedAt != nil {
+			trashed[d.ID] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return st.AllShareLinks(ctx, func(l *store.ShareLink) error {
+		r.ShareLinks++
+		if _, err := hex.DecodeString(l.TokenHash); err != nil || len(l.TokenHash) != 64 {
+			r.BadLinks = append(r.BadLinks, fmt.Sprintf("%s (document %s): the token hash is not a SHA-256", l.ID, l.DocumentID))
+		}
+		if l.MaxDownloads != nil && l.DownloadCount > *l.MaxDownloads {
+			r.BadLinks = append(r.BadLinks, fmt.Sprintf("%s (document %s): %d downloads counted, %d allowed", l.ID, l.DocumentID, l.DownloadCount, *l.MaxDownloads))
+		}
+		if l.RevokedAt == nil && trashed[l.DocumentID] {
+			r.OpenLinksOnTrash = append(r.OpenLinksOnTrash, l.DocumentID+" (link "+l.ID+")")
+		}
+		return nil
+	})
 }

@@ -101,3 +101,70 @@ func TestCheckFindsAndRepairs(t *testing.T) {
 		}
 	})
 }
+
+// A share link left open on a trashed document (the trash revokes links;
+// a crash or an old import may not have) is found and revoked by repair;
+// a row no server writes is reported.
+func TestCheckShareLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		blobs, _ := blob.NewLocal(filepath.Join(t.TempDir(), "b"))
+		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		if err := st.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		content := []byte("shared content")
+		sum := sha256.Sum256(content)
+		d := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: "t", OriginalFilename: "f", MIMEType: "text/plain",
+			SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
+		d.BlobKey = u.ID + "/" + d.ID + "/o.txt"
+		if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), -1, ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.WithTx(ctx, func(tx *store.Store) error {
+			if err := tx.ChargeUsage(ctx, u.ID, d.SizeBytes, 1); err != nil {
+				return err
+			}
+			return tx.CreateDocument(ctx, d)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.Sum256([]byte("token"))
+		open := &store.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: hex.EncodeToString(h[:])}
+		if err := st.CreateShareLink(ctx, open); err != nil {
+			t.Fatal(err)
+		}
+		opts := integrity.Options{OrphanGrace: time.Hour, StuckAfter: time.Hour}
+		if rep, err := integrity.Run(ctx, st, blobs, opts); err != nil || rep.Problems() != 0 || rep.ShareLinks != 1 {
+			t.Fatalf("clean: %+v %v", rep, err)
+		}
+		// Trashed behind the service's back: the link stays open.
+		if err := st.TrashDocument(ctx, u.ID, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		one := 1
+		bad := &store.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "not-a-hash", MaxDownloads: &one, DownloadCount: 2,
+			RevokedAt: &time.Time{}}
+		if err := st.CreateShareLink(ctx, bad); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := integrity.Run(ctx, st, blobs, opts)
+		if err != nil || len(rep.OpenLinksOnTrash) != 1 || len(rep.BadLinks) != 2 || rep.Problems() != 3 {
+			t.Fatalf("damaged: %+v %v", rep, err)
+		}
+		opts.Repair = true
+		if rep, err = integrity.Run(ctx, st, blobs, opts); err != nil || rep.Problems() != 2 {
+			t.Fatalf("repair: %+v %v", rep, err)
+		}
+		opts.Repair = false
+		if rep, err = integrity.Run(ctx, st, blobs, opts); err != nil || len(rep.OpenLinksOnTrash) != 0 {
+			t.Fatalf("after repair: %+v %v", rep, err)
+		}
+		if err := st.RestoreDocument(ctx, u.ID, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ShareLinkByToken(ctx, open.TokenHash, time.Now()); err == nil {
+			t.Fatal("the repaired link works again after a restore")
+		}
+	})
+}

@@ -128,7 +128,16 @@ func (s *Store) TrashDocuments(ctx context.Context, docIDs []string) error {
 	if err := s.labelsChanged(ctx, docIDs); err != nil {
 		return err
 	}
-	return s.updateDocuments(ctx, "trash documents", "deleted_at = $1", []any{now()}, docIDs)
+	if err := s.updateDocuments(ctx, "trash documents", "deleted_at = $1", []any{now()}, docIDs); err != nil {
+		return err
+	}
+	// Share links die with the trash (a restore does not bring them back).
+	for _, id := range docIDs {
+		if _, err := s.RevokeDocumentLinks(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // labelsChanged bumps the label generation of the owners of those of the

@@ -348,8 +348,9 @@ func (s *Store) ImportSpace(ctx context.Context, sp *Space, members []*SpaceMemb
 var ErrPlacedElsewhere = fmt.Errorf("%w: the original lives in the space owner's cloud drive", ErrConflict)
 
 // MoveDocument moves a live document to the space target: its usage goes to
-// the target's owner (ErrQuota when it does not fit), topics that are not
-// the target's are dropped, and its search entry follows. A document kept
+// the target's owner (ErrQuota when it does not fit), topics, correspondent,
+// type and custom field values that are not the target's are dropped, its
+// share links are revoked, and its search entry follows. A document kept
 // in a cloud drive cannot change owner (ErrPlacedElsewhere).
 func (s *Store) MoveDocument(ctx context.Context, d *Document, target *Space) error {
 	if d.SpaceID == target.ID {
@@ -375,9 +376,24 @@ func (s *Store) MoveDocument(ctx context.Context, d *Document, target *Space) er
 			WHERE id = $4 AND space_id = $5 AND deleted_at IS NULL`, target.ID, target.OwnerID, now(), d.ID, d.SpaceID); err != nil {
 			return err
 		}
-		if _, err := tx.w.ExecContext(ctx, `DELETE FROM document_topics WHERE document_id = $1
-			AND topic_id NOT IN (SELECT id FROM topics WHERE space_id = $2)`, d.ID, target.ID); err != nil {
-			return fmt.Errorf("move document: %w", normalize(err))
+		// Topics, correspondent, type and field values of the old space do
+		// not follow; share links die with the move.
+		for _, q := range []string{
+			`DELETE FROM document_topics WHERE document_id = $1
+				AND topic_id NOT IN (SELECT id FROM topics WHERE space_id = $2)`,
+			`UPDATE documents SET correspondent_id = NULL WHERE id = $1
+				AND correspondent_id NOT IN (SELECT id FROM correspondents WHERE space_id = $2)`,
+			`UPDATE documents SET document_type_id = NULL WHERE id = $1
+				AND document_type_id NOT IN (SELECT id FROM document_types WHERE space_id = $2)`,
+			`DELETE FROM document_field_values WHERE document_id = $1
+				AND field_id NOT IN (SELECT id FROM custom_fields WHERE space_id = $2)`,
+		} {
+			if _, err := tx.w.ExecContext(ctx, q, d.ID, target.ID); err != nil {
+				return fmt.Errorf("move document: %w", normalize(err))
+			}
+		}
+		if _, err := tx.RevokeDocumentLinks(ctx, d.ID); err != nil {
+			return err
 		}
 		if err := tx.bumpIfLabelled(ctx, d.ID); err != nil {
 			return err

@@ -251,6 +251,57 @@ DV.ready.then(async (me) => {
     const a = DV.el("a", { href: URL.createObjectURL(await r.blob()), download: doc.original_filename });
     document.body.append(a); a.click(); a.remove();
   });
+  // Share links: create (the URL is shown once), list, revoke.
+  const shareDialog = $("share-dialog");
+  const shareList = async () => {
+    const r = await DV.api("GET", base + "/links");
+    $("share-none").hidden = r.items.length > 0;
+    $("share-list").replaceChildren(...r.items.map((l) => {
+      const used = l.max_downloads ? l.download_count + " of " + l.max_downloads : String(l.download_count);
+      const dead = (l.expires_at && new Date(l.expires_at) <= new Date()) || (l.max_downloads && l.download_count >= l.max_downloads);
+      return DV.el("tr", { "data-link": l.id },
+        DV.el("td", {}, DV.date(l.created_at)),
+        DV.el("td", {}, (l.expires_at ? DV.date(l.expires_at) : "never") + (dead ? " (no longer works)" : "")),
+        DV.el("td", {}, l.has_password ? "yes" : "no"),
+        DV.el("td", {}, used),
+        DV.el("td", {}, DV.el("button", { type: "button", class: "danger", "aria-label": "Revoke the link created " + DV.date(l.created_at),
+          onclick: async () => {
+            try { await DV.api("DELETE", "/api/links/" + encodeURIComponent(l.id)); DV.flash("The link was revoked."); await shareList(); } catch (e) { DV.flash(e.message, true); }
+          } }, "Revoke")));
+    }));
+    DV.labelCells($("share-list"));
+  };
+  $("share-open").addEventListener("click", async () => {
+    $("share-created").hidden = true;
+    $("share-url").value = "";
+    $("share-form").reset();
+    $("share-error").textContent = "";
+    shareDialog.showModal();
+    try { await shareList(); } catch (e) { $("share-error").textContent = e.message; }
+  });
+  $("share-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const f = ev.target;
+    const body = {};
+    if (f.expires_at.value) body.expires_at = new Date(f.expires_at.value).toISOString();
+    if (f.password.value) body.password = f.password.value;
+    if (f.max_downloads.value) body.max_downloads = Number(f.max_downloads.value);
+    await DV.busy(f.querySelector("button[type=submit]"), async () => {
+      try {
+        const r = await DV.api("POST", base + "/links", body);
+        f.reset();
+        $("share-error").textContent = "";
+        $("share-url").value = r.link.url;
+        $("share-created").hidden = false;
+        $("share-url").focus();
+        $("share-url").select();
+        await shareList();
+      } catch (e) { DV.showErrors(f, $("share-error"), e); }
+    });
+  });
+  $("share-copy").addEventListener("click", async () => {
+    try { await DV.copyText($("share-url").value); DV.flash("Link copied."); } catch (e) { $("share-url").select(); DV.flash("Copy it with Ctrl+C.", true); }
+  });
   const reprocess = async () => {
     try { await DV.api("POST", base + "/reprocess"); DV.flash("Processing again."); load(); } catch (e) { DV.flash(e.message, true); }
   };
