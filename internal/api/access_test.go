@@ -989,6 +989,7 @@ type spaceWorld struct {
 	space, doc, trashed, topic                         string
 	personalDoc, personalTrashed, personalTopic, owner string
 	spare                                              string
+	notes                                              map[string]string // document id -> the owner's note on it
 }
 
 // spaceCast is the people of TestSpaceRolesOnEveryRoute.
@@ -1030,6 +1031,10 @@ func (e *accessEnv) newSpaceWorld(t *testing.T, c spaceCast) spaceWorld {
 	}
 	w.doc, w.trashed, w.topic = e.spaceObjects(t, c.owner, c.ownerID, w.space)
 	w.personalDoc, w.personalTrashed, w.personalTopic = e.spaceObjects(t, c.owner, c.ownerID, c.ownerID)
+	w.notes = map[string]string{}
+	for _, d := range []string{w.doc, w.personalDoc} {
+		w.notes[d] = c.owner.must(201, "POST", "/api/documents/"+d+"/notes", map[string]any{"body": "the owner's note"})["note"].(map[string]any)["id"].(string)
+	}
 	return w
 }
 
@@ -1074,6 +1079,13 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 			return func(id string) string { return prefix + id + suffix }
 		}
 		fixed := func(path string) func(string) string { return func(string) string { return path } }
+		var cur spaceWorld // the world being probed
+		noteOf := func(doc string) string {
+			if n, ok := cur.notes[doc]; ok {
+				return n
+			}
+			return store.NewID()
+		}
 		rows := []row{
 			{"GET /api/documents", store.RoleViewer, 200, space, p1("/api/documents?space_id=", ""), nil, false},
 			{"POST /api/documents", store.RoleEditor, 201, space, fixed("/api/documents"), nil, true},
@@ -1087,6 +1099,15 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 			{"POST /api/documents/{id}/reprocess", store.RoleEditor, 202, doc, p1("/api/documents/", "/reprocess"), func(string, string) any { return map[string]any{} }, false},
 			{"POST /api/documents/{id}/classify", store.RoleEditor, 202, doc, p1("/api/documents/", "/classify"), func(string, string) any { return map[string]any{} }, false},
 			{"POST /api/documents/{id}/move", store.RoleEditor, 200, doc, p1("/api/documents/", "/move"), func(_, me string) any { return map[string]any{"space_id": me} }, false},
+			{"GET /api/documents/{id}/notes", store.RoleViewer, 200, doc, p1("/api/documents/", "/notes"), nil, false},
+			{"POST /api/documents/{id}/notes", store.RoleEditor, 201, doc, p1("/api/documents/", "/notes"), func(string, string) any { return map[string]any{"body": "a note"} }, false},
+			// Someone else's note: its author or an admin of the space.
+			{"DELETE /api/documents/{id}/notes/{note_id}", store.RoleAdmin, 204, doc, func(id string) string { return "/api/documents/" + id + "/notes/" + noteOf(id) }, nil, false},
+			{"POST /api/documents/{id}/links", store.RoleEditor, 201, doc, p1("/api/documents/", "/links"), func(string, string) any { return map[string]any{} }, false},
+			{"GET /api/documents/{id}/links", store.RoleEditor, 200, doc, p1("/api/documents/", "/links"), nil, false},
+			{"POST /api/documents/bulk", store.RoleEditor, 200, doc, fixed("/api/documents/bulk"), func(id, _ string) any {
+				return map[string]any{"document_ids": []string{id}, "action": "set_date", "document_date": "2024-03-05"}
+			}, false},
 			{"GET /api/trash", store.RoleViewer, 200, space, p1("/api/trash?space_id=", ""), nil, false},
 			{"POST /api/trash/{id}/restore", store.RoleEditor, 200, trashed, p1("/api/trash/", "/restore"), func(string, string) any { return map[string]any{} }, false},
 			{"DELETE /api/trash/{id}", store.RoleAdmin, 204, trashed, p1("/api/trash/", ""), nil, false},
@@ -1160,6 +1181,7 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 		for _, r := range rows {
 			for _, who := range callers {
 				w := e.newSpaceWorld(t, c)
+				cur = w
 				id := r.id(w, who.personal)
 				status, hdr, raw := send(who.c, r, id, who.me)
 				what := fmt.Sprintf("%s as %s", r.route, who.name)

@@ -144,7 +144,8 @@ func (s *Service) Create(ctx context.Context, a document.Actor, documentID strin
 	if len(fields) > 0 {
 		return nil, "", apperr.Fields("The link cannot be created.", fields)
 	}
-	if _, err := s.linkAccess(ctx, a, documentID); err != nil {
+	d, err := s.linkAccess(ctx, a, documentID)
+	if err != nil {
 		return nil, "", err
 	}
 	var hash string
@@ -162,7 +163,7 @@ func (s *Service) Create(ctx context.Context, a document.Actor, documentID strin
 		ExpiresAt: in.ExpiresAt, MaxDownloads: in.MaxDownloads, CreatedBy: a.UserID}
 	err = s.st.WithTx(ctx, func(tx *store.Store) error {
 		// Checked again inside: the document may have gone to the trash meanwhile.
-		if _, err := tx.Document(ctx, a.UserID, documentID); err != nil {
+		if _, err := tx.Document(ctx, d.SpaceID, documentID); err != nil {
 			return err
 		}
 		if err := tx.CreateShareLink(ctx, l); err != nil {
