@@ -385,3 +385,29 @@ func TestShareLinkPasswordRateLimit(t *testing.T) {
 		}
 	})
 }
+
+// A link an editor makes on a document of a shared space (not theirs, not
+// in their personal space) downloads the file; moving the document to
+// another space kills the link.
+func TestShareLinkInSharedSpace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newAccessEnv(t, st)
+		owner, ownerID := e.user("owner@link.test")
+		editor, _ := e.user("editor@link.test")
+		space := owner.must(201, "POST", "/api/spaces", map[string]any{"name": "Office"})["space"].(map[string]any)["id"].(string)
+		owner.must(201, "POST", "/api/spaces/"+space+"/members", map[string]any{"email": "editor@link.test", "role": "editor"})
+		status, out := e.upload(owner, "contract.txt", linkFile, "space_id", space)
+		if status != 201 {
+			t.Fatalf("upload: %d %v", status, out)
+		}
+		doc := out["document"].(map[string]any)["id"].(string)
+		l := editor.must(201, "POST", "/api/documents/"+doc+"/links", map[string]any{"password": "open sesame"})["link"].(map[string]any)
+		p := linkPath(l["url"].(string))
+		if code, hdr, b := e.pub("POST", p+"/download", url.Values{"password": {"open sesame"}}, false); code != 200 || string(b) != linkFile {
+			t.Fatalf("download of a shared space's document: %d %v %s", code, hdr, b)
+		}
+		owner.must(200, "POST", "/api/documents/"+doc+"/move", map[string]any{"space_id": ownerID})
+		code, hdr, b := e.pub("POST", p+"/download", url.Values{"password": {"open sesame"}}, false)
+		problem(t, "download after a move", code, hdr, b, 404, "not_found")
+	})
+}

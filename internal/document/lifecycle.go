@@ -189,8 +189,8 @@ func (s *Service) removeBlobs(ctx context.Context, d *store.Document) {
 }
 
 // Open returns a reader of the document's original bytes (rng nil = all).
-func (s *Service) Open(ctx context.Context, ownerID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error) {
-	d, err := s.store.Document(ctx, ownerID, id)
+func (s *Service) Open(ctx context.Context, spaceID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error) {
+	d, err := s.store.Document(ctx, spaceID, id)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -35,7 +35,7 @@ type Passwords interface {
 // Opener reads a document's current bytes; the documents service
 // implements it.
 type Opener interface {
-	Open(ctx context.Context, ownerID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error)
+	Open(ctx context.Context, spaceID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error)
 }
 
 // Config configures the Service.
@@ -279,7 +279,7 @@ func (s *Service) Start(ctx context.Context, l *store.ShareLink, c Client) (*Tra
 		}
 		return nil, err
 	}
-	rc, d, err := s.docs.Open(ctx, l.DocumentOwner, l.DocumentID, nil)
+	rc, d, err := s.docs.Open(ctx, l.DocumentSpace, l.DocumentID, nil)
 	if err != nil {
 		s.release(ctx, l.ID)
 		if errors.Is(err, store.ErrNotFound) {

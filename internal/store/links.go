@@ -24,7 +24,7 @@ type ShareLink struct {
 	RevokedAt     *time.Time
 	DocumentName  string // the document's file name, filled by ShareLinkByToken
 	DocumentSize  int64  // the document's size, filled by ShareLinkByToken
-	DocumentOwner string // the document's owner, filled by ShareLinkByToken
+	DocumentSpace string // the document's space, filled by ShareLinkByToken
 }
 
 const shareLinkColumns = `l.id, l.document_id, l.token_hash, l.password_hash, l.expires_at, l.max_downloads,
@@ -140,18 +140,18 @@ func (s *Store) ShareLinks(ctx context.Context, documentID string, p Page) ([]*S
 
 // ShareLinkByToken returns the link with that token hash if it works at
 // `at` (not revoked, expired or used up, its document not in the trash),
-// with its document's file name, size and owner; ErrNotFound otherwise,
+// with its document's file name, size and space; ErrNotFound otherwise,
 // whichever the reason.
 func (s *Store) ShareLinkByToken(ctx context.Context, tokenHash string, at time.Time) (*ShareLink, error) {
-	var name, owner string
+	var name, space string
 	var size int64
-	l, err := scanShareLink(s.r.QueryRowContext(ctx, `SELECT `+shareLinkColumns+`, d.original_filename, d.size_bytes, d.owner_id
+	l, err := scanShareLink(s.r.QueryRowContext(ctx, `SELECT `+shareLinkColumns+`, d.original_filename, d.size_bytes, d.space_id
 		FROM share_links l JOIN documents d ON d.id = l.document_id LEFT JOIN users u ON u.id = l.created_by
-		WHERE l.token_hash = $1 AND `+shareLinkLive("l"), tokenHash, at.UTC()), &name, &size, &owner)
+		WHERE l.token_hash = $1 AND `+shareLinkLive("l"), tokenHash, at.UTC()), &name, &size, &space)
 	if err != nil {
 		return nil, fmt.Errorf("share link: %w", err)
 	}
-	l.DocumentName, l.DocumentSize, l.DocumentOwner = name, size, owner
+	l.DocumentName, l.DocumentSize, l.DocumentSpace = name, size, space
 	return l, nil
 }
 
