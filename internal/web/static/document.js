@@ -76,6 +76,7 @@ DV.ready.then(async (me) => {
     $("meta-fields").disabled = ro;
     for (const b of ["share-open", "reprocess", "classify", "delete", "failure-reprocess", "note-form", "suggestions"]) $(b).hidden = ro;
     $("title-form").querySelector("button").hidden = ro;
+    $("meta-form").querySelector("button[type=submit]").hidden = ro;
     document.querySelectorAll("#note-list .note button").forEach((b) => (b.hidden = ro));
     // Move: to another space where I am an editor too.
     const targets = DV.spaces.filter((x) => x.id !== doc.space_id && DV.can(x.id, "editor"));

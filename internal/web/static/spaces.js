@@ -36,7 +36,7 @@ DV.ready.then(async (me) => {
       }
       return DV.el("tr", { "data-member": m.user.email }, DV.el("td", {}, who), DV.el("td", {}, m.user.email), DV.el("td", {}, role), DV.el("td", {}, actions));
     }));
-    box.append(DV.el("table", { class: "table members" },
+    box.append(DV.el("h3", {}, "Members"), DV.el("table", { class: "table members" },
       DV.el("thead", {}, DV.el("tr", {}, DV.el("th", {}, "Member"), DV.el("th", {}, "Email"), DV.el("th", {}, "Role"), DV.el("th", {}, ""))), tbody));
     DV.labelCells(tbody);
     if (!admin) return;
