@@ -23,7 +23,8 @@ func register(p *page, name, email, password string) {
 // chooseSpace picks a space by its label in the header's switcher.
 func (p *page) chooseSpace(label string) {
 	p.t.Helper()
-	p.until("the space "+label+" in the switcher", `[...document.querySelectorAll("#space-switch option")].some(o => o.textContent === `+jsString(label)+`)`)
+	p.until("the space "+label+" in the switcher", `!document.querySelector(".space-switch").hidden &&
+		[...document.querySelectorAll("#space-switch option")].some(o => o.textContent === `+jsString(label)+`)`)
 	p.eval(`(() => { const s = document.getElementById("space-switch");
 		s.value = [...s.options].find(o => o.textContent === ` + jsString(label) + `).value;
 		s.dispatchEvent(new Event("change")); return ""; })()`)
@@ -149,6 +150,19 @@ func TestBrowserSpaces(t *testing.T) {
 		document.getElementById("facts").textContent.includes("Added byYou")`)
 	ada.click("#move-form button[type=submit]")
 	ada.until("moved", `document.getElementById("flash").textContent === "Moved to Personal." && document.getElementById("facts").textContent.includes("SpacePersonal")`)
+	// The list's bulk action moves it there and back.
+	ada.open("/documents")
+	ada.chooseSpace("All spaces")
+	for _, to := range []string{"Household", "Personal"} {
+		ada.until("the list", `document.querySelectorAll("#doc-list input.pick").length === 1 && document.querySelectorAll("#bulk-action option").length > 0`)
+		ada.eval(`(() => { const a = document.getElementById("select-all"); a.checked = true; a.dispatchEvent(new Event("change"));
+			const s = document.getElementById("bulk-action"); s.value = "move"; s.dispatchEvent(new Event("change")); return ""; })()`)
+		ada.eval(`(() => { const s = document.getElementById("bulk-value"); s.value = [...s.options].find(o => o.textContent === ` + jsString(to) + `).value; return ""; })()`)
+		ada.click("#bulk-apply")
+		ada.until("moved to "+to, `document.getElementById("flash").textContent === "1 documents changed." &&
+			document.querySelectorAll("#doc-list .doc").length === 1 && document.querySelector("#doc-list .doc .hint").textContent.startsWith("Household · ") === `+map[string]string{"Household": "true", "Personal": "false"}[to])
+		ada.eval(`(() => { document.getElementById("flash").textContent = ""; return ""; })()`)
+	}
 	ada.open("/spaces")
 	ada.until("the delete button", `document.querySelector(".delete-space") !== null`)
 	ada.eval(`window.confirm = () => true; ""`)
