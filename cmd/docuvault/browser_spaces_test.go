@@ -92,6 +92,12 @@ func TestBrowserSpaces(t *testing.T) {
 	bob.until("the hit in Household", `document.querySelectorAll("#doc-list .doc").length === 1 && document.querySelector("#doc-list .doc .hint").textContent.startsWith("Household · ")`)
 	docPath := bob.eval(`new URL(document.querySelector("#doc-list .doc").href).pathname`)
 
+	// Bob sees the space, its members and a way out, but no member controls.
+	bob.open("/spaces")
+	bob.until("the shared space as an editor", `[...document.querySelectorAll("#space-list > li")].some(li => li.querySelector("h2").textContent === "Household" &&
+		li.textContent.includes("your role: editor") && li.textContent.includes("owner: Ada Lovelace") && li.querySelector(".leave-space") !== null &&
+		li.querySelectorAll("tr[data-member]").length === 2 && li.querySelector(".add-member, tr select, .delete-space") === null)`)
+
 	// Bob creates a topic in the space and files the document under it.
 	bob.open("/topics")
 	bob.chooseSpace("Household")
