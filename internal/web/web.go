@@ -44,6 +44,7 @@ var Pages = []Page{
 	{Path: "/trash", Name: "trash", Title: "Trash"},
 	{Path: "/topics", Name: "topics", Title: "Topics"},
 	{Path: "/metadata", Name: "metadata", Title: "Metadata"},
+	{Path: "/spaces", Name: "spaces", Title: "Spaces"},
 	{Path: "/settings", Name: "settings", Title: "Settings"},
 	{Path: "/admin", Name: "admin", Title: "Administration", Admin: true},
 }

@@ -58,9 +58,14 @@
   DV.setToken = (t) => (t ? sessionStorage.setItem(TOKEN, t) : sessionStorage.removeItem(TOKEN));
 
   // ApiError carries the problem JSON of a failed request.
+  // A refusal for a viewer reads as what it means, never as the raw problem.
+  const problemText = (status, problem) => {
+    if (status === 403 && problem && problem.code === "forbidden" && /you are viewer/.test(problem.detail || "")) return "You can only view documents in this space.";
+    return (problem && (problem.detail || problem.title)) || "The request failed (" + status + ").";
+  };
   class ApiError extends Error {
     constructor(status, problem) {
-      super((problem && (problem.detail || problem.title)) || "The request failed (" + status + ").");
+      super(problemText(status, problem));
       this.status = status;
       this.problem = problem || {};
       this.code = this.problem.code;
@@ -244,6 +249,45 @@
     try { return await fn(); } finally { button.disabled = false; }
   };
 
+  // Spaces: the list (personal first), each with the caller's role, and
+  // the space chosen in the header's switcher ("" = all spaces), kept in
+  // localStorage for uploads and creates.
+  const SPACE = "dv_space";
+  const RANKS = { viewer: 1, editor: 2, admin: 3, owner: 4 };
+  DV.spaces = [];
+  DV.space = () => { try { return localStorage.getItem(SPACE) || ""; } catch (e) { return ""; } };
+  DV.setSpace = function (id) {
+    try { if (id) localStorage.setItem(SPACE, id); else localStorage.removeItem(SPACE); } catch (e) { /* not kept */ }
+    const sel = document.getElementById("space-switch");
+    if (sel) sel.value = id || "";
+  };
+  DV.spaceById = (id) => DV.spaces.find((s) => s.id === id) || null;
+  DV.spaceName = (id) => { const s = DV.spaceById(id); return !s ? "another space" : s.kind === "personal" ? "Personal" : s.name; };
+  // can: the caller has at least role in the space (unknown space: no).
+  DV.can = (id, role) => { const s = DV.spaceById(id); return !!s && RANKS[s.role] >= RANKS[role]; };
+  // spaceQuery and inSpace add the chosen space to a list's query or a create's body.
+  DV.spaceQuery = () => (DV.space() ? "?space_id=" + encodeURIComponent(DV.space()) : "");
+  DV.inSpace = (body) => (DV.space() ? Object.assign(body, { space_id: DV.space() }) : body);
+  // tagged names an object of a shared space by its space too, while the
+  // lists cover every space.
+  DV.tagged = (name, spaceId) => {
+    const s = DV.spaceById(spaceId);
+    return DV.space() || !s || s.kind === "personal" ? name : name + " (" + s.name + ")";
+  };
+  DV.loadSpaces = async function () {
+    const r = await DV.api("GET", "/api/spaces");
+    DV.spaces = r.items.slice().sort((a, b) => (a.kind === "personal" ? 0 : 1) - (b.kind === "personal" ? 0 : 1) || a.name.localeCompare(b.name));
+    if (DV.space() && !DV.spaceById(DV.space())) DV.setSpace("");
+    const sel = document.getElementById("space-switch");
+    if (sel) {
+      sel.replaceChildren(DV.el("option", { value: "" }, "All spaces"),
+        ...DV.spaces.map((s) => DV.el("option", { value: s.id }, DV.spaceName(s.id) + (s.role === "viewer" ? " (view only)" : ""))));
+      sel.value = DV.space();
+      sel.parentElement.hidden = false;
+    }
+    return DV.spaces;
+  };
+
   DV.me = null;
   DV.ready = new Promise((resolve) => {
     document.addEventListener("DOMContentLoaded", async () => {
@@ -260,6 +304,12 @@
           try { await DV.api("POST", "/api/auth/logout", undefined, { noRedirect: true }); } catch (e) { /* signed out anyway */ }
           DV.setToken(null);
           location.assign("/login");
+        });
+        await DV.loadSpaces().catch(() => {});
+        const sw = document.getElementById("space-switch");
+        if (sw) sw.addEventListener("change", () => {
+          DV.setSpace(sw.value);
+          document.dispatchEvent(new CustomEvent("dv:space", { detail: sw.value }));
         });
         resolve(DV.me);
       } catch (e) {

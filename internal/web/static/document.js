@@ -21,7 +21,25 @@ DV.ready.then(async (me) => {
     return s.error ? where + ": " + s.error : where;
   };
 
+  // A viewer of the document's space sees no edit controls (the server
+  // refuses anyway; a refusal is a plain message and switches them off).
+  const readOnly = () => DV.spaces.length > 0 && !DV.can(doc.space_id, "editor");
+  const gone = () => $("doc").replaceChildren(DV.el("p", { class: "empty gone" },
+    "This document does not exist, it is in the trash, or you no longer have access to it."));
+  // fail shows why an action was refused: a vanished document (removed from
+  // its space) leaves the page, a too-low role turns the page read-only.
+  const fail = async (e) => {
+    if (e.status === 404) return gone();
+    DV.flash(e.message, true);
+    if (e.status === 403 && e.code === "forbidden") {
+      await DV.loadSpaces().catch(() => {});
+      if (doc) render();
+    }
+  };
+  const addedBy = () => (!doc.created_by ? "a former member" : doc.created_by.id === me.id ? "You" : doc.created_by.display_name || "another member");
+
   const render = () => {
+    const ro = readOnly();
     document.title = doc.title + " · DocuVault";
     $("doc").setAttribute("aria-busy", "false");
     $("title").value = doc.title;
@@ -33,25 +51,39 @@ DV.ready.then(async (me) => {
     $("failure-detail").textContent = doc.error || "no detail was recorded";
     const facts = [["File", doc.original_filename], ["Type", doc.mime_type], ["Size", DV.size(doc.size_bytes)],
       ["Pages", doc.page_count], ["Language", doc.language], ["Uploaded", DV.date(doc.created_at)],
+      ["Space", DV.spaceName(doc.space_id) + (ro ? " (you can only view)" : "")], ["Added by", addedBy()],
       ["Stored in", storedIn()],
       ["Processing notes", doc.notes], ["SHA-256", doc.sha256]];
     $("facts").replaceChildren(...facts.filter((f) => f[1]).flatMap(([k, v]) => [DV.el("dt", {}, k), DV.el("dd", {}, v)]));
     $("doc-topics").replaceChildren(...doc.topics.map((t) => DV.el("li", { class: "chip" },
       t.name, DV.el("span", { class: "hint" }, t.source === "ai" ? " suggested" + (t.confidence ? " " + Math.round(t.confidence * 100) + "%" : "") : " yours"),
-      DV.el("button", { type: "button", "aria-label": "Remove topic " + t.name, onclick: () => setTopics(doc.topics.filter((x) => x.id !== t.id).map((x) => x.id)) }, "×"))));
+      ro ? null : DV.el("button", { type: "button", "aria-label": "Remove topic " + t.name, onclick: () => setTopics(doc.topics.filter((x) => x.id !== t.id).map((x) => x.id)) }, "×"))));
     // Whether classification ran, and its ranked candidates: one click files the document under one.
     const cl = doc.classification;
     const words = { done: "Classified", waiting: "Waiting for the classifier", declined: "Not classified", failed: "Classification failed" };
     $("classification").textContent = cl ? words[cl.state] + (cl.at ? " " + DV.date(cl.at) : "") + (cl.reason ? ": " + cl.reason : "") : "";
     const mine = doc.topics.filter((t) => t.source === "user").map((t) => t.id);
     const cands = (doc.candidates || []).filter((c) => !mine.includes(c.topic_id));
-    $("candidates").hidden = cands.length === 0;
+    $("candidates").hidden = ro || cands.length === 0;
     $("candidates").replaceChildren("Suggested: ", ...cands.map((c) => DV.el("button", { type: "button", class: "chip",
       title: "File under " + c.name, onclick: () => setTopics(mine.concat(c.topic_id)) }, c.name + " " + c.confidence.toFixed(2))));
     const sel = $("add-topic");
     sel.replaceChildren(...topics.filter((t) => !doc.topics.some((x) => x.id === t.id)).map((t) => DV.el("option", { value: t.id }, t.name)));
-    $("topics-form").hidden = sel.options.length === 0;
+    $("topics-form").hidden = ro || sel.options.length === 0;
     $("notes-count").textContent = doc.notes_count ? "(" + doc.notes_count + ")" : "";
+    $("view-only").hidden = !ro;
+    $("title").readOnly = ro;
+    $("meta-fields").disabled = ro;
+    for (const b of ["share-open", "reprocess", "classify", "delete", "failure-reprocess", "note-form", "suggestions"]) $(b).hidden = ro;
+    $("title-form").querySelector("button").hidden = ro;
+    $("meta-form").querySelector("button[type=submit]").hidden = ro;
+    document.querySelectorAll("#note-list .note button").forEach((b) => (b.hidden = ro));
+    // Move: to another space where I am an editor too.
+    const targets = DV.spaces.filter((x) => x.id !== doc.space_id && DV.can(x.id, "editor"));
+    const keep = $("move-space").value;
+    $("move-space").replaceChildren(...targets.map((x) => DV.el("option", { value: x.id }, DV.spaceName(x.id))));
+    if (targets.some((x) => x.id === keep)) $("move-space").value = keep;
+    $("move-form").hidden = ro || targets.length === 0;
   };
 
   // Notes: newest first, a page at a time; the author or the document's
@@ -61,7 +93,7 @@ DV.ready.then(async (me) => {
   const noteItem = (n) => DV.el("li", { class: "note", "data-note": n.id },
     DV.el("p", { class: "note-body" }, n.body),
     DV.el("span", { class: "hint" }, author(n.author) + " · " + DV.date(n.created_at)),
-    DV.el("button", { type: "button", class: "danger", "aria-label": "Delete this note", onclick: async () => {
+    DV.el("button", { type: "button", class: "danger", "aria-label": "Delete this note", hidden: readOnly(), onclick: async () => {
       if (!confirm("Delete this note?")) return;
       try {
         await DV.api("DELETE", base + "/notes/" + encodeURIComponent(n.id));
@@ -69,7 +101,7 @@ DV.ready.then(async (me) => {
         await loadNotes(true);
         render();
         DV.flash("Note deleted.");
-      } catch (e) { DV.flash(e.message, true); }
+      } catch (e) { fail(e); }
     } }, "Delete"));
   const loadNotes = async (fresh) => {
     if (fresh) notesCursor = null;
@@ -92,7 +124,7 @@ DV.ready.then(async (me) => {
       await loadNotes(true);
       render();
       DV.flash("Note added.");
-    } catch (e) { DV.flash(e.fields && e.fields.body ? e.fields.body : e.message, true); }
+    } catch (e) { if (e.fields && e.fields.body) DV.flash(e.fields.body, true); else fail(e); }
   });
 
 
@@ -226,6 +258,7 @@ DV.ready.then(async (me) => {
       doc = (await DV.api("PATCH", base, body)).document;
       render(); renderMeta(); DV.flash("Details saved.");
     } catch (e) {
+      if (e.status === 403 || e.status === 404) return fail(e);
       const errs = (e.problem && e.problem.errors) || {};
       const named = Object.entries(errs).map(([k, why]) => ((fieldInputs.get(k) || {}).f || { name: k }).name + ": " + why);
       $("meta-error").textContent = named.length ? named.join(" ") : e.message;
@@ -233,12 +266,12 @@ DV.ready.then(async (me) => {
   });
 
   const setTopics = async (ids) => {
-    try { doc = (await DV.api("PATCH", base, { topic_ids: ids })).document; render(); } catch (e) { DV.flash(e.message, true); }
+    try { doc = (await DV.api("PATCH", base, { topic_ids: ids })).document; render(); } catch (e) { fail(e); }
   };
 
   $("title-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    try { doc = (await DV.api("PATCH", base, { title: $("title").value })).document; render(); DV.flash("Renamed."); } catch (e) { DV.flash(e.message, true); }
+    try { doc = (await DV.api("PATCH", base, { title: $("title").value })).document; render(); DV.flash("Renamed."); } catch (e) { fail(e); }
   });
   $("topics-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -247,6 +280,7 @@ DV.ready.then(async (me) => {
   $("download").addEventListener("click", async (ev) => {
     ev.preventDefault();
     const r = await fetch(base + "/download", { headers: { Authorization: "Bearer " + DV.token() } });
+    if (r.status === 404) return gone();
     if (!r.ok) return DV.flash("The download failed.", true);
     const a = DV.el("a", { href: URL.createObjectURL(await r.blob()), download: doc.original_filename });
     document.body.append(a); a.click(); a.remove();
@@ -303,21 +337,40 @@ DV.ready.then(async (me) => {
     try { await DV.copyText($("share-url").value); DV.flash("Link copied."); } catch (e) { $("share-url").select(); DV.flash("Copy it with Ctrl+C.", true); }
   });
   const reprocess = async () => {
-    try { await DV.api("POST", base + "/reprocess"); DV.flash("Processing again."); load(); } catch (e) { DV.flash(e.message, true); }
+    try { await DV.api("POST", base + "/reprocess"); DV.flash("Processing again."); load(); } catch (e) { fail(e); }
   };
   $("reprocess").addEventListener("click", reprocess);
   $("failure-reprocess").addEventListener("click", reprocess);
   $("classify").addEventListener("click", async () => {
-    try { await DV.api("POST", base + "/classify"); DV.flash("Classifying again; topics update in a moment."); setTimeout(load, 2500); } catch (e) { DV.flash(e.message, true); }
+    try { await DV.api("POST", base + "/classify"); DV.flash("Classifying again; topics update in a moment."); setTimeout(load, 2500); } catch (e) { fail(e); }
   });
   $("delete").addEventListener("click", async () => {
-    try { await DV.api("DELETE", base); location.assign("/documents"); } catch (e) { DV.flash(e.message, true); }
+    try { await DV.api("DELETE", base); location.assign("/documents"); } catch (e) { fail(e); }
+  });
+  $("move-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const to = $("move-space").value;
+    if (!to) return;
+    await DV.busy(ev.target.querySelector("button"), async () => {
+      try {
+        doc = (await DV.api("POST", base + "/move", { space_id: to })).document;
+        await lists();
+        render(); renderMeta();
+        DV.flash("Moved to " + DV.spaceName(to) + ".");
+      } catch (e) { fail(e); }
+    });
   });
 
+  // The topics and metadata to choose from are those of the document's space.
+  const lists = async () => {
+    const sq = "?space_id=" + encodeURIComponent(doc.space_id);
+    [topics, corrs, types, fields] = await Promise.all(["/api/topics", "/api/correspondents", "/api/document-types", "/api/custom-fields"]
+      .map((p) => DV.api("GET", p + sq).then((r) => r.items).catch(() => [])));
+  };
+
   try {
-    topics = (await DV.api("GET", "/api/topics")).items;
-    [corrs, types, fields] = await Promise.all(["/api/correspondents", "/api/document-types", "/api/custom-fields"]
-      .map((p) => DV.api("GET", p).then((r) => r.items).catch(() => [])));
+    doc = (await DV.api("GET", base)).document;
+    await lists();
     await load();
     await loadNotes(true);
     const sug = await DV.api("GET", "/api/topics/suggestions?document_id=" + encodeURIComponent(id)).catch(() => ({ items: [] }));
@@ -326,13 +379,13 @@ DV.ready.then(async (me) => {
         DV.el("li", {}, DV.el("strong", {}, s.name), DV.el("span", { class: "hint" }, s.reason),
           DV.el("button", { type: "button", onclick: async () => {
             await DV.api("POST", "/api/topics/suggestions/accept", { name: s.name });
-            topics = (await DV.api("GET", "/api/topics")).items;
+            await lists();
             await load();
             DV.flash("Topic “" + s.name + "” created.");
           } }, "Accept")))));
     }
   } catch (e) {
-    if (e.status === 404) { $("doc").replaceChildren(DV.el("p", { class: "empty" }, "This document does not exist, or it is in the trash.")); return; }
+    if (e.status === 404) return gone();
     DV.flash(e.message, true);
   }
 });

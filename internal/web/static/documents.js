@@ -60,7 +60,7 @@ DV.ready.then(async (me) => {
     DV.el("div", { class: "info" },
       DV.el("div", { class: "title" }, d.title),
       d.snippet ? DV.el("div", { class: "snippet" }, DV.marked(d.snippet)) : null,
-      DV.el("div", { class: "hint" }, d.original_filename + " · " + DV.size(d.size_bytes) + (d.page_count ? " · " + d.page_count + (d.page_count === 1 ? " page" : " pages") : "") + " · " + DV.date(d.created_at)),
+      DV.el("div", { class: "hint" }, (DV.space() || !DV.spaceById(d.space_id) || DV.spaceById(d.space_id).kind === "personal" ? "" : DV.spaceName(d.space_id) + " · ") + d.original_filename + " · " + DV.size(d.size_bytes) + (d.page_count ? " · " + d.page_count + (d.page_count === 1 ? " page" : " pages") : "") + " · " + DV.date(d.created_at)),
       DV.el("div", { class: "status " + d.status }, statusText(d)),
       DV.el("ul", { class: "chips" }, d.topics.map((t) => DV.el("li", { class: "chip" }, t.name + (t.source === "ai" ? " (suggested" + (t.confidence ? " " + Math.round(t.confidence * 100) + "%" : "") + ")" : ""))))));
 
@@ -72,8 +72,13 @@ DV.ready.then(async (me) => {
   // the Metadata page) ride along in the URL and the query.
   const EXTRA = ["correspondent_id", "document_type_id", "no_topic", "date_from", "date_to", "created_from", "created_to", "mime_type", "field"];
   let extras = [];
-  const fromURL = () => {
+  // The space is the header switcher's: the URL's space_id when there is
+  // one (remembered), else on first load the remembered one.
+  const fromURL = (first) => {
     const u = new URLSearchParams(location.search);
+    const sp = u.get("space_id") || "";
+    if (sp && DV.spaceById(sp)) DV.setSpace(sp);
+    else if (!first || sp) DV.setSpace("");
     extras = [...u.entries()].filter(([k]) => EXTRA.includes(k));
     $("extra-filters").hidden = extras.length === 0;
     $("extra-filters").replaceChildren("More filters apply: " + extras.map(([k, v]) => k + " " + v).join(", ") + " ",
@@ -90,6 +95,7 @@ DV.ready.then(async (me) => {
     const u = new URLSearchParams();
     const q = $("q").value.trim();
     if (q) u.set("q", q);
+    if (DV.space()) u.set("space_id", DV.space());
     if ($("topic").value) u.set("topic_id", $("topic").value);
     if ($("status").value) u.set("status", $("status").value);
     for (const [k, v] of extras) u.append(k, v);
@@ -105,6 +111,7 @@ DV.ready.then(async (me) => {
     const p = new URLSearchParams();
     const q = $("q").value.trim();
     if (q) { p.set("q", q); p.set("prefix_last", "true"); }
+    if (DV.space()) p.set("space_id", DV.space());
     if ($("topic").value) p.set("topic_id", $("topic").value);
     if ($("status").value) p.set("status", $("status").value);
     for (const [k, v] of extras) p.append(k, v);
@@ -168,7 +175,15 @@ DV.ready.then(async (me) => {
     timer = setTimeout(() => load(false), ev.target.id === "q" ? 250 : 0);
   });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); pages = 1; toURL(true); load(false); });
-  window.addEventListener("popstate", () => { fromURL(); load(false); });
+  window.addEventListener("popstate", async () => { const was = DV.space(); fromURL(); if (was !== DV.space()) await choices(); load(false); });
+  // Another space in the header: its list, its topics, its uploads.
+  document.addEventListener("dv:space", async () => {
+    pages = 1; $("topic").value = ""; selected.clear(); bulkBar();
+    extras = []; $("extra-filters").hidden = true; // another space's correspondents and fields mean nothing here
+    toURL(true);
+    await choices();
+    load(false);
+  });
 
   // While documents are processing, refresh their rows by themselves.
   let poll = null;
@@ -187,19 +202,35 @@ DV.ready.then(async (me) => {
     }, 2500);
   };
 
-  try {
-    const topics = await DV.api("GET", "/api/topics");
-    for (const t of topics.items) $("topic").append(DV.el("option", { value: t.id }, t.name));
-  } catch (e) { DV.flash(e.message, true); }
   // Bulk changes: the action's parameter, then one all-or-nothing request.
   let corrs = [], types = [], topicItems = [];
+  // choices loads the chosen space's topics, correspondents and types for
+  // the filter and the bulk bar, and says where uploads go.
+  const choices = async () => {
+    const sq = DV.spaceQuery();
+    try {
+      const [tops, cs, ts] = await Promise.all(["/api/topics", "/api/correspondents", "/api/document-types"].map((p) => DV.api("GET", p + sq).then((r) => r.items)));
+      const keep = $("topic").value;
+      topicItems = tops.map((t) => ({ id: t.id, name: DV.tagged(t.name, t.space_id) }));
+      $("topic").replaceChildren(DV.el("option", { value: "" }, "All topics"), ...topicItems.map((t) => DV.el("option", { value: t.id }, t.name)));
+      $("topic").value = keep;
+      corrs = cs.map((c) => ({ id: c.id, name: DV.tagged(c.name, c.space_id) }));
+      types = ts.map((c) => ({ id: c.id, name: DV.tagged(c.name, c.space_id) }));
+      param();
+    } catch (e) { DV.flash(e.message, true); }
+    const target = DV.spaceById(DV.space()) || DV.spaces.find((s) => s.kind === "personal");
+    $("upload-target").textContent = !target ? "" : target.role === "viewer"
+      ? "You can only view documents in " + DV.spaceName(target.id) + "; choose another space to upload."
+      : "Uploads go to " + (target.kind === "personal" ? "your personal space" : "the space " + target.name) + ".";
+  };
   const param = () => {
     const a = $("bulk-action").value;
     const pick = (items, none) => DV.el("select", { id: "bulk-value", "aria-label": "Value" },
       none ? DV.el("option", { value: "" }, none) : null, items.map((x) => DV.el("option", { value: x.id }, x.name)));
     const el = { add_topics: () => pick(topicItems), remove_topics: () => pick(topicItems),
       set_correspondent: () => pick(corrs, "None"), set_document_type: () => pick(types, "None"),
-      set_date: () => DV.el("input", { id: "bulk-value", type: "date", "aria-label": "Date" }) }[a];
+      set_date: () => DV.el("input", { id: "bulk-value", type: "date", "aria-label": "Date" }),
+      move: () => pick(DV.spaces.filter((s) => DV.can(s.id, "editor")).map((s) => ({ id: s.id, name: DV.spaceName(s.id) }))) }[a];
     $("bulk-param").replaceChildren(el ? el() : "");
   };
   $("bulk-action").addEventListener("change", param);
@@ -215,6 +246,7 @@ DV.ready.then(async (me) => {
     if (action === "set_correspondent") body.correspondent_id = v || null;
     if (action === "set_document_type") body.document_type_id = v || null;
     if (action === "set_date") body.document_date = v || null;
+    if (action === "move") body.space_id = v;
     if (action === "trash" && !confirm("Move " + selected.size + " documents to the trash?")) return;
     try {
       const res = await DV.api("POST", "/api/documents/bulk", body);
@@ -232,7 +264,7 @@ DV.ready.then(async (me) => {
     return "/documents?" + u;
   };
   const loadViews = async () => {
-    const res = await DV.api("GET", "/api/views");
+    const res = await DV.api("GET", "/api/views" + DV.spaceQuery());
     $("view-list-items").replaceChildren(...(res.items.length ? res.items.flatMap((v) => [DV.el("a", { href: viewURL(v) }, v.name),
       DV.el("button", { type: "button", class: "link", "aria-label": "Delete view " + v.name, onclick: async () => {
         if (!confirm("Delete the view “" + v.name + "”?")) return;
@@ -252,19 +284,17 @@ DV.ready.then(async (me) => {
       else query[k] = v;
     }
     try {
-      await DV.api("POST", "/api/views", { name, query, sort: sortChosen ? $("sort").value : "" });
+      await DV.api("POST", "/api/views", DV.inSpace({ name, query, sort: sortChosen ? $("sort").value : "" }));
       DV.flash("View saved."); loadViews();
     } catch (e) { DV.flash(e.message, true); }
   });
 
-  fromURL();
+  fromURL(true);
+  await choices();
+  fromURL(true); // the topic from the URL, now that its option exists
+  toURL(false);
   await load(false);
-  try {
-    [corrs, types] = await Promise.all(["/api/correspondents", "/api/document-types"].map((p) => DV.api("GET", p).then((r) => r.items)));
-    topicItems = Array.from($("topic").options).filter((o) => o.value).map((o) => ({ id: o.value, name: o.textContent }));
-    param();
-    await loadViews();
-  } catch (e) { DV.flash(e.message, true); }
+  await loadViews().catch((e) => DV.flash(e.message, true));
 
   // Uploads: each file goes straight to storage (a presigned URL, or this
   // server's own signed URL), with its own progress bar, then is completed.
@@ -289,7 +319,7 @@ DV.ready.then(async (me) => {
     log.hidden = false; log.open = true;
     try {
       state.textContent = "uploading";
-      const t = await DV.api("POST", "/api/uploads", { filename: file.name, size: file.size, content_type: file.type || "" });
+      const t = await DV.api("POST", "/api/uploads", DV.inSpace({ filename: file.name, size: file.size, content_type: file.type || "" }));
       await putWithProgress(t.url, t.headers, file, bar);
       state.textContent = "checking";
       const done = await DV.api("POST", "/api/uploads/" + encodeURIComponent(t.upload_id) + "/complete");

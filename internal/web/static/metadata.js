@@ -9,10 +9,10 @@ DV.ready.then(async (me) => {
   const labels = (path, prefix, noun, filter) => {
     const form = $(prefix + "-form");
     const load = async () => {
-      const res = await DV.api("GET", path);
+      const res = await DV.api("GET", path + DV.spaceQuery());
       $(prefix + "-list").replaceChildren(...res.items.map((l) => {
         const name = DV.el("input", { value: l.name, maxlength: 128, "aria-label": "Name of " + l.name });
-        return DV.el("li", { class: "inline-form" }, name,
+        return DV.el("li", { class: "inline-form" }, name, DV.tagged("", l.space_id) ? DV.el("span", { class: "hint" }, DV.spaceName(l.space_id)) : null,
           DV.el("a", { href: "/documents?" + filter + "=" + enc(l.id) }, l.document_count + " documents"),
           DV.el("button", { type: "button", onclick: async () => {
             try { await DV.api("PATCH", path + "/" + enc(l.id), { name: name.value }); DV.flash("Saved."); load(); } catch (e) { DV.flash(e.message, true); }
@@ -26,7 +26,7 @@ DV.ready.then(async (me) => {
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       $(prefix + "-error").textContent = "";
-      try { await DV.api("POST", path, { name: form.name.value }); form.reset(); load(); } catch (e) { DV.showErrors(form, $(prefix + "-error"), e); }
+      try { await DV.api("POST", path, DV.inSpace({ name: form.name.value })); form.reset(); load(); } catch (e) { DV.showErrors(form, $(prefix + "-error"), e); }
     });
     return load;
   };
@@ -36,11 +36,11 @@ DV.ready.then(async (me) => {
   const ff = $("field-form");
   const opts = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
   const loadFields = async () => {
-    const res = await DV.api("GET", "/api/custom-fields");
+    const res = await DV.api("GET", "/api/custom-fields" + DV.spaceQuery());
     $("field-list").replaceChildren(...res.items.map((f) => {
       const name = DV.el("input", { value: f.name, maxlength: 128, "aria-label": "Name of " + f.name });
       const options = f.type === "select" ? DV.el("textarea", { rows: 2, "aria-label": "Options of " + f.name }, f.options.join("\n")) : null;
-      return DV.el("li", {}, DV.el("div", { class: "inline-form" }, name, DV.el("span", { class: "hint" }, f.type)), options,
+      return DV.el("li", {}, DV.el("div", { class: "inline-form" }, name, DV.el("span", { class: "hint" }, f.type + (DV.tagged("", f.space_id) ? " · " + DV.spaceName(f.space_id) : ""))), options,
         DV.el("button", { type: "button", onclick: async () => {
           const body = { name: name.value };
           if (options) body.options = opts(options.value);
@@ -57,7 +57,9 @@ DV.ready.then(async (me) => {
     $("field-error").textContent = "";
     const body = { name: ff.name.value, type: ff.type.value };
     if (body.type === "select") body.options = opts(ff.options.value);
-    try { await DV.api("POST", "/api/custom-fields", body); ff.reset(); loadFields(); } catch (e) { DV.showErrors(ff, $("field-error"), e); }
+    try { await DV.api("POST", "/api/custom-fields", DV.inSpace(body)); ff.reset(); loadFields(); } catch (e) { DV.showErrors(ff, $("field-error"), e); }
   });
-  await Promise.all([loadCorr(), loadTypes(), loadFields()]).catch((e) => DV.flash(e.message, true));
+  const all = () => Promise.all([loadCorr(), loadTypes(), loadFields()]).catch((e) => DV.flash(e.message, true));
+  document.addEventListener("dv:space", all);
+  await all();
 });

@@ -4,14 +4,16 @@ DV.ready.then(async (me) => {
   const $ = (id) => document.getElementById(id);
   const form = $("topic-form");
   const load = async () => {
-    const res = await DV.api("GET", "/api/topics");
+    const res = await DV.api("GET", "/api/topics" + DV.spaceQuery());
+    const sp = DV.spaceById(DV.space()) || DV.spaces.find((x) => x.kind === "personal");
+    $("topic-where").textContent = sp ? "It goes to " + (sp.kind === "personal" ? "your personal space" : "the space " + sp.name) + " (the space chosen at the top)." : "";
     $("empty").hidden = res.items.length > 0;
     $("topic-list").replaceChildren(...res.items.map((t) => {
       const name = DV.el("input", { value: t.name, "aria-label": "Name of " + t.name, maxlength: 100 });
       const desc = DV.el("input", { value: t.description, "aria-label": "Description of " + t.name, maxlength: 2000 });
       const color = DV.el("input", { type: "color", value: t.color || "#2f6fde", "aria-label": "Colour of " + t.name });
       return DV.el("li", {},
-        DV.el("div", { class: "inline-form" }, name, color,
+        DV.el("div", { class: "inline-form" }, name, color, DV.tagged("", t.space_id) ? DV.el("span", { class: "hint" }, DV.spaceName(t.space_id)) : null,
           DV.el("a", { href: "/documents?topic_id=" + encodeURIComponent(t.id) }, t.document_count + " documents")),
         desc,
         DV.el("button", { type: "button", onclick: async () => {
@@ -28,12 +30,14 @@ DV.ready.then(async (me) => {
     ev.preventDefault();
     $("topic-error").textContent = "";
     try {
-      await DV.api("POST", "/api/topics", { name: form.name.value, description: form.description.value, color: form.color.value });
+      await DV.api("POST", "/api/topics", DV.inSpace({ name: form.name.value, description: form.description.value, color: form.color.value }));
       form.reset();
       load();
     } catch (e) { DV.showErrors(form, $("topic-error"), e); }
   });
+  document.addEventListener("dv:space", () => load().catch((e) => DV.flash(e.message, true)));
   await load().catch((e) => DV.flash(e.message, true));
+  document.body.dataset.ready = "1";
   try {
     const sug = await DV.api("GET", "/api/topics/suggestions");
     $("suggestions").replaceChildren(sug.items.length ? DV.el("ul", { class: "rows" }, sug.items.map((s) => DV.el("li", {},
