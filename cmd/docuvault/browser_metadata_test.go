@@ -72,6 +72,9 @@ func TestBrowserMetadata(t *testing.T) {
 	p.eval(`(() => { document.getElementById("bulk-value").selectedIndex = 1; return ""; })()`)
 	p.click("#bulk-apply")
 	p.until("changed", `document.getElementById("flash").textContent === "2 documents changed."`)
+	// Names complete as you type after correspondent:.
+	p.fill("#q", "march correspondent:wat")
+	p.until("the completion", `[...document.querySelectorAll("#q-complete option")].map(o => o.value).join("|") === "march correspondent:Waterworks"`)
 	p.fill("#q", "correspondent:waterworks")
 	p.until("both by correspondent", `document.querySelectorAll("#doc-list .doc").length === 2`)
 	p.fill("#q", "correspondent:waterworks date:2024-03")

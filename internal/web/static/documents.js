@@ -165,8 +165,23 @@ DV.ready.then(async (me) => {
   };
   more.addEventListener("click", () => load(true));
 
+  // Completion of the search box's field terms: after correspondent:,
+  // type: or tag: the space's names are offered as you type.
+  const names = { correspondent: [], type: [], tag: [] };
+  const complete = () => {
+    const v = $("q").value, m = /(^|\s)(correspondent|type|tag):"?([^"\s]*)$/i.exec(v);
+    const box = $("q-complete");
+    if (!m) { box.replaceChildren(); return; }
+    const key = m[2].toLowerCase(), typed = m[3].toLowerCase();
+    const head = v.slice(0, v.length - m[0].length) + m[1];
+    const quote = (n) => /[\s"]/.test(n) ? '"' + n.replaceAll('"', "") + '"' : n;
+    box.replaceChildren(...names[key].filter((n) => n.toLowerCase().startsWith(typed)).slice(0, 20)
+      .map((n) => DV.el("option", { value: head + key + ":" + quote(n) })));
+  };
+
   let timer = null;
   form.addEventListener("input", (ev) => {
+    if (ev.target.id === "q") complete();
     clearTimeout(timer);
     if (ev.target.id === "sort") sortChosen = true;
     pages = 1;
@@ -215,6 +230,9 @@ DV.ready.then(async (me) => {
       $("topic").replaceChildren(DV.el("option", { value: "" }, "All topics"), ...topicItems.map((t) => DV.el("option", { value: t.id }, t.name)));
       $("topic").value = keep;
       corrs = cs.map((c) => ({ id: c.id, name: DV.tagged(c.name, c.space_id) }));
+      names.correspondent = [...new Set(cs.map((c) => c.name))];
+      names.type = [...new Set(ts.map((c) => c.name))];
+      names.tag = [...new Set(tops.map((t) => t.name))];
       types = ts.map((c) => ({ id: c.id, name: DV.tagged(c.name, c.space_id) }));
       param();
     } catch (e) { DV.flash(e.message, true); }
