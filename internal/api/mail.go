@@ -10,8 +10,10 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
-// Mail intake: IMAP accounts and their rules. space_id is accepted and
-// ignored: accounts and rules belong to their user until spaces exist.
+// Mail intake: IMAP accounts and their rules. Accounts and rules belong to
+// their user (the credentials are personal); an account's space_id says
+// where its documents go (the user's personal space by default), and its
+// rules' topics are that space's. A rule's space_id is the account's.
 func (s *Server) registerMail() {
 	s.handleFunc("GET /api/mail/accounts", s.authed(s.listMailAccounts))
 	s.handleFunc("POST /api/mail/accounts", s.authed(s.createMailAccount))
@@ -29,6 +31,7 @@ var errNoMail = apperr.New(apperr.Unavailable, "mail intake is not available on 
 
 type mailAccountJSON struct {
 	ID             string     `json:"id"`
+	SpaceID        string     `json:"space_id"`
 	DisplayName    string     `json:"display_name"`
 	Host           string     `json:"host"`
 	Port           int        `json:"port"`
@@ -42,24 +45,24 @@ type mailAccountJSON struct {
 
 // toMailAccountJSON never includes the password.
 func toMailAccountJSON(a *store.MailAccount) mailAccountJSON {
-	return mailAccountJSON{ID: a.ID, DisplayName: a.DisplayName, Host: a.Host, Port: a.Port, Security: a.Security,
+	return mailAccountJSON{ID: a.ID, SpaceID: a.SpaceID, DisplayName: a.DisplayName, Host: a.Host, Port: a.Port, Security: a.Security,
 		Username: a.Username, LastPollAt: a.LastPollAt, LastPollResult: a.LastPollResult, LastError: a.LastError,
 		CreatedAt: a.CreatedAt}
 }
 
 type mailAccountIn struct {
-	DisplayName *string         `json:"display_name"`
-	Host        *string         `json:"host"`
-	Port        *int            `json:"port"`
-	Security    *string         `json:"security"`
-	Username    *string         `json:"username"`
-	Password    *string         `json:"password"`
-	SpaceID     json.RawMessage `json:"space_id"` // accepted, not used yet
+	DisplayName *string `json:"display_name"`
+	Host        *string `json:"host"`
+	Port        *int    `json:"port"`
+	Security    *string `json:"security"`
+	Username    *string `json:"username"`
+	Password    *string `json:"password"`
+	SpaceID     *string `json:"space_id"`
 }
 
 func (in mailAccountIn) input() mailin.AccountInput {
 	return mailin.AccountInput{DisplayName: in.DisplayName, Host: in.Host, Port: in.Port, Security: in.Security,
-		Username: in.Username, Password: in.Password}
+		Username: in.Username, Password: in.Password, SpaceID: in.SpaceID}
 }
 
 func (s *Server) mailReady(w http.ResponseWriter, r *http.Request) bool {
@@ -199,7 +202,7 @@ type mailRuleIn struct {
 	CorrespondentFromSender *bool           `json:"correspondent_from_sender"`
 	Enabled                 *bool           `json:"enabled"`
 	Order                   *int            `json:"order"`
-	SpaceID                 json.RawMessage `json:"space_id"` // accepted, not used yet
+	SpaceID                 json.RawMessage `json:"space_id"` // accepted; a rule's space is its account's
 }
 
 func (in mailRuleIn) input() mailin.RuleInput {

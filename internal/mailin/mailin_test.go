@@ -351,3 +351,85 @@ func TestRefusedAfterActionIsReported(t *testing.T) {
 		t.Fatalf("second poll = %+v, %v", res, err)
 	}
 }
+
+// An account whose documents go to a shared space: the mail's documents
+// land there, counted against the space owner's quota, with the space's
+// topic; an editor of the space is refused (rules are an admin's); a space
+// the user is not in is 404; once the account's owner is only a viewer of
+// the space, a poll imports nothing and says why.
+func TestAccountIntoSharedSpace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, []string{"127.0.0.1"}, true)
+		boss := &store.User{Email: storetest.Name("boss") + "@x.test", PasswordHash: "h"}
+		if err := st.CreateUser(ctx, boss); err != nil {
+			t.Fatal(err)
+		}
+		sp := &store.Space{Name: "Office", OwnerID: boss.ID}
+		if err := st.CreateSpace(ctx, sp); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AddSpaceMember(ctx, sp.ID, e.actor.UserID, store.RoleEditor); err != nil {
+			t.Fatal(err)
+		}
+		in := AccountInput{Host: ptr(e.srv.Host), Port: ptr(e.srv.TLSPort), Security: ptr("tls"),
+			Username: ptr(e.srv.User), Password: ptr(e.srv.Pass), SpaceID: ptr(sp.ID)}
+		if _, err := e.s.CreateAccount(ctx, e.actor, in); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("an editor's account into the space: %v, want forbidden", err)
+		}
+		if _, err := e.s.CreateAccount(ctx, e.actor, AccountInput{Host: in.Host, Port: in.Port, Security: in.Security,
+			Username: in.Username, Password: in.Password, SpaceID: ptr(store.NewID())}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("an unknown space: %v, want not found", err)
+		}
+		if _, err := st.UpdateSpaceMember(ctx, sp.ID, e.actor.UserID, store.RoleAdmin); err != nil {
+			t.Fatal(err)
+		}
+		acc, err := e.s.CreateAccount(ctx, e.actor, in)
+		if err != nil || acc.SpaceID != sp.ID {
+			t.Fatalf("account into the space: %+v %v", acc, err)
+		}
+		// A topic of the personal space is not the space's: 404.
+		if _, err := e.s.CreateRule(ctx, e.actor.UserID, RuleInput{AccountID: &acc.ID, Name: ptr("r"), Folder: ptr("INBOX"),
+			Consume: ptr("attachments"), After: ptr("mark_read"), TopicIDs: &[]string{e.topic}}); err == nil {
+			t.Fatal("a rule with a topic of another space was accepted")
+		}
+		tp := &store.Topic{OwnerID: boss.ID, SpaceID: sp.ID, Name: "Office invoices"}
+		if err := st.CreateTopic(ctx, tp); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.s.CreateRule(ctx, e.actor.UserID, RuleInput{AccountID: &acc.ID, Name: ptr("r"), Folder: ptr("INBOX"),
+			From: ptr("billing@"), Consume: ptr("attachments"), After: ptr("mark_read"), TopicIDs: &[]string{tp.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		e.srv.Deliver(t, "INBOX", imaptest.Invoice("office1"))
+		if res, err := e.s.Poll(ctx, acc.ID); err != nil || res.Documents != 2 {
+			t.Fatalf("poll: %+v %v", res, err)
+		}
+		docs, _, err := st.ListDocuments(ctx, boss.ID, store.DocumentFilter{SpaceID: sp.ID}, store.Page{Limit: 10})
+		if err != nil || len(docs) != 2 {
+			t.Fatalf("the space's documents: %d %v", len(docs), err)
+		}
+		for _, d := range docs {
+			if d.OwnerID != boss.ID || d.CreatedBy != e.actor.UserID || len(d.Topics) != 1 || d.Topics[0].TopicID != tp.ID {
+				t.Errorf("document %s: owner %s creator %s topics %+v", d.OriginalFilename, d.OwnerID, d.CreatedBy, d.Topics)
+			}
+		}
+		if mine := e.mailDocs(t); len(mine) != 2 { // a member sees the space's documents too
+			t.Errorf("the member lists %d mail documents", len(mine))
+		}
+		if _, err := st.UpdateSpaceMember(ctx, sp.ID, e.actor.UserID, store.RoleViewer); err != nil {
+			t.Fatal(err)
+		}
+		e.srv.Deliver(t, "INBOX", imaptest.Invoice("office2"))
+		if res, err := e.s.Poll(ctx, acc.ID); !errors.Is(err, errSpaceLost) || res.Documents != 0 {
+			t.Fatalf("poll as a viewer: %+v %v", res, err)
+		}
+		a, err := st.MailAccount(ctx, e.actor.UserID, acc.ID)
+		if err != nil || !strings.Contains(a.LastError, "can no longer add documents") {
+			t.Fatalf("last error: %+v %v", a, err)
+		}
+		if docs, _, _ := st.ListDocuments(ctx, boss.ID, store.DocumentFilter{SpaceID: sp.ID}, store.Page{Limit: 10}); len(docs) != 2 {
+			t.Errorf("documents after the refused poll: %d", len(docs))
+		}
+	})
+}

@@ -85,6 +85,14 @@ func (s *Service) pollAccount(ctx context.Context, acc *store.MailAccount, hook 
 	if len(rules) == 0 {
 		return res, nil
 	}
+	// The owner may have lost the space since: then nothing goes there.
+	role, err := s.store.SpaceRoleOf(ctx, acc.SpaceID, acc.OwnerID)
+	if err != nil {
+		return res, err
+	}
+	if role < store.RoleEditor {
+		return res, errSpaceLost
+	}
 	pw, err := s.password(acc)
 	if err != nil {
 		return res, err
@@ -112,6 +120,10 @@ func (s *Service) pollAccount(ctx context.Context, acc *store.MailAccount, hook 
 	_ = c.Logout().Wait()
 	return res, nil
 }
+
+// errSpaceLost ends a poll whose account's owner is no longer an editor of
+// the space its documents go to.
+var errSpaceLost = errors.New("the account's owner can no longer add documents to its space; choose another space for this account")
 
 func enabled(rules []*store.MailRule) []*store.MailRule {
 	out := rules[:0:0]
@@ -236,7 +248,7 @@ func (s *Service) consume(ctx context.Context, c *imapclient.Client, acc *store.
 			parts = append(parts, pt)
 		}
 	}
-	actor := document.Actor{UserID: acc.OwnerID, UserAgent: "docuvault mail intake"}
+	actor := document.Actor{UserID: acc.OwnerID, UserAgent: "docuvault mail intake", SpaceID: acc.SpaceID, SpaceOwner: acc.SpaceOwnerID}
 	var problems []string
 	for _, pt := range parts {
 		if have[pt.key] {

@@ -99,10 +99,11 @@ func (in RuleInput) apply(r *store.MailRule) error {
 	return nil
 }
 
-// checkTopics makes sure every topic is the owner's: 404 otherwise.
-func (s *Service) checkTopics(ctx context.Context, ownerID string, ids []string) error {
+// checkTopics makes sure every topic is of the space the account's
+// documents go to: 404 otherwise.
+func (s *Service) checkTopics(ctx context.Context, spaceID string, ids []string) error {
 	for _, id := range ids {
-		if _, err := s.store.Topic(ctx, ownerID, id); err != nil {
+		if _, err := s.store.Topic(ctx, spaceID, id); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return apperr.New(apperr.NotFound, "topic %q not found", id)
 			}
@@ -124,10 +125,11 @@ func (s *Service) CreateRule(ctx context.Context, ownerID string, in RuleInput) 
 	if err := in.apply(r); err != nil {
 		return nil, err
 	}
-	if _, err := s.store.MailAccount(ctx, ownerID, r.AccountID); err != nil {
+	acc, err := s.store.MailAccount(ctx, ownerID, r.AccountID)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.checkTopics(ctx, ownerID, r.TopicIDs); err != nil {
+	if err := s.checkTopics(ctx, acc.SpaceID, r.TopicIDs); err != nil {
 		return nil, err
 	}
 	if err := s.store.CreateMailRule(ctx, r); err != nil {
@@ -148,7 +150,11 @@ func (s *Service) UpdateRule(ctx context.Context, ownerID, id string, in RuleInp
 	if err := in.apply(r); err != nil {
 		return nil, err
 	}
-	if err := s.checkTopics(ctx, ownerID, r.TopicIDs); err != nil {
+	acc, err := s.store.MailAccount(ctx, ownerID, r.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkTopics(ctx, acc.SpaceID, r.TopicIDs); err != nil {
 		return nil, err
 	}
 	if err := s.store.UpdateMailRule(ctx, r); err != nil {

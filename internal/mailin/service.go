@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -89,6 +90,9 @@ type AccountInput struct {
 	Security    *string
 	Username    *string
 	Password    *string
+	// SpaceID is where the account's documents go ("" or nil: the
+	// owner's personal space); the owner needs the admin role there.
+	SpaceID *string
 }
 
 func (in AccountInput) apply(a *store.MailAccount) error {
@@ -142,8 +146,11 @@ func (in AccountInput) apply(a *store.MailAccount) error {
 // cannot be used: address not allowed, certificate not trusted, login
 // refused), then stores the account with its password sealed.
 func (s *Service) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*store.MailAccount, error) {
-	acc := &store.MailAccount{ID: store.NewID(), OwnerID: a.UserID}
+	acc := &store.MailAccount{ID: store.NewID(), OwnerID: a.UserID, SpaceID: a.UserID}
 	if err := in.apply(acc); err != nil {
+		return nil, err
+	}
+	if err := s.chooseSpace(ctx, acc, in.SpaceID); err != nil {
 		return nil, err
 	}
 	if in.Password == nil || *in.Password == "" {
@@ -169,6 +176,31 @@ func (s *Service) CreateAccount(ctx context.Context, a Actor, in AccountInput) (
 	return acc, nil
 }
 
+// chooseSpace sets where the account's documents go: a space in which its
+// owner is an admin (rules are an admin's), 404 for a space they are not a
+// member of, 403 for a lower role.
+func (s *Service) chooseSpace(ctx context.Context, acc *store.MailAccount, spaceID *string) error {
+	if spaceID == nil {
+		return nil
+	}
+	id := strings.TrimSpace(*spaceID)
+	if id == "" {
+		id = acc.OwnerID
+	}
+	role, err := s.store.SpaceRoleOf(ctx, id, acc.OwnerID)
+	if err != nil {
+		return err
+	}
+	if role == store.RoleNone {
+		return fmt.Errorf("space: %w", store.ErrNotFound)
+	}
+	if role < store.RoleAdmin {
+		return apperr.New(apperr.Forbidden, "mail intake into a space needs the admin role there; you are %s", role)
+	}
+	acc.SpaceID = id
+	return nil
+}
+
 // UpdateAccount changes an account; a changed server or password is
 // checked like at creation. Errors: ErrNotFound for another user's.
 func (s *Service) UpdateAccount(ctx context.Context, a Actor, id string, in AccountInput) (*store.MailAccount, error) {
@@ -178,6 +210,16 @@ func (s *Service) UpdateAccount(ctx context.Context, a Actor, id string, in Acco
 	}
 	if err := in.apply(acc); err != nil {
 		return nil, err
+	}
+	was := acc.SpaceID
+	if err := s.chooseSpace(ctx, acc, in.SpaceID); err != nil {
+		return nil, err
+	}
+	if acc.SpaceID != was {
+		// The rules' topics of the old space mean nothing in the new one.
+		if err := s.keepSpaceTopics(ctx, acc); err != nil {
+			return nil, err
+		}
 	}
 	password := ""
 	if in.Password != nil && *in.Password != "" {
@@ -197,6 +239,32 @@ func (s *Service) UpdateAccount(ctx context.Context, a Actor, id string, in Acco
 		return nil, err
 	}
 	return acc, nil
+}
+
+// keepSpaceTopics drops from the account's rules the topics that are not
+// of the account's space.
+func (s *Service) keepSpaceTopics(ctx context.Context, acc *store.MailAccount) error {
+	rules, err := s.store.MailRules(ctx, acc.OwnerID, acc.ID)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if len(r.TopicIDs) == 0 {
+			continue
+		}
+		ts, err := s.store.TopicsByIDs(ctx, acc.SpaceID, r.TopicIDs)
+		if err != nil {
+			return err
+		}
+		r.TopicIDs = r.TopicIDs[:0]
+		for _, t := range ts {
+			r.TopicIDs = append(r.TopicIDs, t.ID)
+		}
+		if err := s.store.UpdateMailRule(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeleteAccount removes an account with its rules and records.
@@ -329,6 +397,8 @@ func reason(err error) string {
 		return "the server's certificate is not trusted (" + err.Error() + "); for a private CA, add it to MAIL_CA_FILE"
 	case errors.Is(err, errLogin):
 		return errLogin.Error()
+	case errors.Is(err, errSpaceLost):
+		return errSpaceLost.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the server did not answer in time"
 	}

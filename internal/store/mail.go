@@ -13,6 +13,8 @@ import (
 type MailAccount struct {
 	ID             string
 	OwnerID        string
+	SpaceID        string // where its documents go; "" (old rows) is the owner's personal space
+	SpaceOwnerID   string // the owner of that space, whose quota the documents use (read only)
 	DisplayName    string
 	Host           string
 	Port           int
@@ -26,13 +28,14 @@ type MailAccount struct {
 	UpdatedAt      time.Time
 }
 
-const mailAccountColumns = `id, owner_id, display_name, host, port, security, username, password, last_poll_at,
+const mailAccountColumns = `id, owner_id, COALESCE(space_id, owner_id),
+	COALESCE((SELECT sp.owner_id FROM spaces sp WHERE sp.id = COALESCE(mail_accounts.space_id, mail_accounts.owner_id)), owner_id), display_name, host, port, security, username, password, last_poll_at,
 	last_poll_result, last_error, created_at, updated_at`
 
 func scanMailAccount(row interface{ Scan(...any) error }) (*MailAccount, error) {
 	var a MailAccount
 	var last sql.NullTime
-	if err := row.Scan(&a.ID, &a.OwnerID, &a.DisplayName, &a.Host, &a.Port, &a.Security, &a.Username, &a.Password,
+	if err := row.Scan(&a.ID, &a.OwnerID, &a.SpaceID, &a.SpaceOwnerID, &a.DisplayName, &a.Host, &a.Port, &a.Security, &a.Username, &a.Password,
 		&last, &a.LastPollResult, &a.LastError, &a.CreatedAt, &a.UpdatedAt); err != nil {
 		return nil, normalize(err)
 	}
@@ -52,9 +55,12 @@ func (s *Store) CreateMailAccount(ctx context.Context, a *MailAccount) error {
 	}
 	a.CreatedAt = now()
 	a.UpdatedAt = a.CreatedAt
+	if a.SpaceID == "" {
+		a.SpaceID = a.OwnerID
+	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO mail_accounts (id, owner_id, display_name, host, port, security,
-		username, password, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		a.ID, a.OwnerID, a.DisplayName, a.Host, a.Port, a.Security, a.Username, a.Password, a.CreatedAt, a.UpdatedAt)
+		username, password, created_at, updated_at, space_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		a.ID, a.OwnerID, a.DisplayName, a.Host, a.Port, a.Security, a.Username, a.Password, a.CreatedAt, a.UpdatedAt, a.SpaceID)
 	if err != nil {
 		return fmt.Errorf("create mail account: %w", normalize(err))
 	}
@@ -127,9 +133,12 @@ func (s *Store) queryMailAccounts(ctx context.Context, q string, args ...any) ([
 // ErrNotFound.
 func (s *Store) UpdateMailAccount(ctx context.Context, a *MailAccount) error {
 	a.UpdatedAt = now()
+	if a.SpaceID == "" {
+		a.SpaceID = a.OwnerID
+	}
 	return s.execOne(ctx, "update mail account", `UPDATE mail_accounts SET display_name = $1, host = $2, port = $3,
-		security = $4, username = $5, password = $6, updated_at = $7 WHERE owner_id = $8 AND id = $9`,
-		a.DisplayName, a.Host, a.Port, a.Security, a.Username, a.Password, a.UpdatedAt, a.OwnerID, a.ID)
+		security = $4, username = $5, password = $6, updated_at = $7, space_id = $10 WHERE owner_id = $8 AND id = $9`,
+		a.DisplayName, a.Host, a.Port, a.Security, a.Username, a.Password, a.UpdatedAt, a.OwnerID, a.ID, a.SpaceID)
 }
 
 // SetMailPollResult records the end of a poll of account id.
