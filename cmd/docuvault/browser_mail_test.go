@@ -57,6 +57,8 @@ func TestBrowserMailIntake(t *testing.T) {
 	p.fill("#from", "billing@")
 	p.eval(`document.getElementById("after").value = "move"; ""`)
 	p.fill("#move_to", "Archive")
+	// The rule's topics are those of the mailbox's space, loaded with it.
+	p.until("the space's topics", `[...document.getElementById("topic_ids").options].some((o) => o.value === "`+topic+`")`)
 	p.eval(`[...document.getElementById("topic_ids").options].forEach((o) => { o.selected = o.value === "` + topic + `"; }); ""`)
 	p.click("#mail-rule-form button[type=submit]")
 	p.until("the rule", `document.querySelectorAll("#mail-rules li").length === 1`)

@@ -23,7 +23,8 @@ DV.ready.then(async (me) => {
   };
 
   const accountRow = (a) => DV.el("li", { "data-id": a.id },
-    DV.el("strong", {}, a.display_name), " ", DV.el("span", { class: "hint" }, a.username + " @ " + a.host + ":" + a.port + " (" + a.security + ")"),
+    DV.el("strong", {}, a.display_name), " ", DV.el("span", { class: "hint" }, a.username + " @ " + a.host + ":" + a.port + " (" + a.security + ")" +
+      (a.space_id && a.space_id !== me.id ? ", into " + DV.spaceName(a.space_id) : "")),
     DV.el("p", { class: "hint mail-last-poll" }, a.last_poll_at ? "Last poll " + DV.date(a.last_poll_at) + ": " + a.last_poll_result : "Not polled yet."),
     a.last_error ? DV.el("p", { class: "error" }, a.last_error) : null,
     DV.el("button", { type: "button", class: "mail-test", onclick: async (ev) => {
@@ -61,16 +62,27 @@ DV.ready.then(async (me) => {
   };
 
   async function load() {
-    const [a, r, t] = await Promise.all([DV.api("GET", "/api/mail/accounts"), DV.api("GET", "/api/mail/rules"), DV.api("GET", "/api/topics")]);
+    const [a, r] = await Promise.all([DV.api("GET", "/api/mail/accounts"), DV.api("GET", "/api/mail/rules")]);
     accounts = a.items || [];
-    topics = t.items || [];
+    if (!DV.spaces.length) await DV.loadSpaces();
+    $("mail-space").replaceChildren(...DV.spaces.filter((sp) => DV.can(sp.id, "admin"))
+      .map((sp) => DV.el("option", { value: sp.id }, DV.spaceName(sp.id))));
     $("mail-accounts").replaceChildren(...accounts.map(accountRow));
     $("mail-accounts-empty").hidden = accounts.length > 0;
     $("mail-rules").replaceChildren(...(r.items || []).map(ruleRow));
     $("account_id").replaceChildren(...accounts.map((x) => DV.el("option", { value: x.id }, x.display_name)));
-    $("topic_ids").replaceChildren(...topics.map((x) => DV.el("option", { value: x.id }, x.name)));
+    await ruleTopics();
     $("mail-rule-form").hidden = accounts.length === 0;
   }
+  // A rule's topics are those of its mailbox's space.
+  async function ruleTopics() {
+    const acc = accounts.find((x) => x.id === $("account_id").value);
+    if (!acc) { $("topic_ids").replaceChildren(); return; }
+    const t = await DV.api("GET", "/api/topics?space_id=" + encodeURIComponent(acc.space_id || me.id));
+    topics = t.items || [];
+    $("topic_ids").replaceChildren(...topics.map((x) => DV.el("option", { value: x.id }, x.name)));
+  }
+  $("account_id").addEventListener("change", () => ruleTopics().catch(fail));
 
   const af = $("mail-account-form");
   af.addEventListener("submit", async (ev) => {
@@ -78,6 +90,7 @@ DV.ready.then(async (me) => {
     $("mail-account-error").textContent = "";
     const body = { host: $("host").value.trim(), security: $("mail-security").value, username: $("mail-username").value,
       password: $("mail-password").value, display_name: $("mail-display-name").value };
+    if ($("mail-space").value) body.space_id = $("mail-space").value;
     if ($("port").value) body.port = Number($("port").value);
     await DV.busy(af.querySelector("button[type=submit]"), async () => {
       try { await DV.api("POST", "/api/mail/accounts", body); af.reset(); DV.flash("Mailbox connected."); await load(); }
