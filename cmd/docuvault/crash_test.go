@@ -27,7 +27,6 @@ import (
 	"github.com/docuvault/docuvault/internal/app"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/blob/blobtest"
-	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -487,12 +486,7 @@ func tail(s string, lines int) string {
 // shows it removes exactly the orphans and nothing a document needs.
 func sweepOrphans(t *testing.T, env []string) {
 	ctx := context.Background()
-	m := map[string]string{}
-	for _, kv := range append(os.Environ(), env...) {
-		k, val, _ := strings.Cut(kv, "=")
-		m[k] = val
-	}
-	cfg, err := config.Load(func(k string) string { return m[k] })
+	cfg, err := configOf(env)
 	if err != nil {
 		t.Fatal(err)
 	}

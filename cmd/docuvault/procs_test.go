@@ -444,16 +444,7 @@ type runningJob struct {
 func runningJobs(t *testing.T, env []string) []runningJob {
 	t.Helper()
 	ctx := context.Background()
-	m := map[string]string{}
-	for _, kv := range append(os.Environ(), env...) {
-		k, val, _ := strings.Cut(kv, "=")
-		m[k] = val
-	}
-	cfg, err := config.Load(func(k string) string { return m[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	st, err := openStoreOf(env)
 	if err != nil {
 		t.Fatalf("open the database to look at jobs: %v", err)
 	}
@@ -503,16 +494,7 @@ func orphanedJobs(t *testing.T, env []string, live ...string) []string {
 func jobsDump(t *testing.T, env []string, kinds ...string) string {
 	t.Helper()
 	ctx := context.Background()
-	m := map[string]string{}
-	for _, kv := range append(os.Environ(), env...) {
-		k, val, _ := strings.Cut(kv, "=")
-		m[k] = val
-	}
-	cfg, err := config.Load(func(k string) string { return m[k] })
-	if err != nil {
-		return err.Error()
-	}
-	st, err := store.Open(ctx, store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
+	st, err := openStoreOf(env)
 	if err != nil {
 		return err.Error()
 	}
@@ -555,4 +537,23 @@ func (p *proc) goroutines(t *testing.T) string {
 	case <-time.After(20 * time.Second):
 	}
 	return p.logs.String()
+}
+
+// configOf is the configuration a process started with env has.
+func configOf(env []string) (*config.Config, error) {
+	m := map[string]string{}
+	for _, kv := range append(os.Environ(), env...) {
+		k, val, _ := strings.Cut(kv, "=")
+		m[k] = val
+	}
+	return config.Load(func(k string) string { return m[k] })
+}
+
+// openStoreOf opens the database of a process started with env.
+func openStoreOf(env []string) (*store.Store, error) {
+	cfg, err := configOf(env)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(context.Background(), store.Options{DatabaseURL: cfg.DatabaseURL, SQLitePath: cfg.SQLitePath()})
 }
