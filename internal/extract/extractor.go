@@ -147,6 +147,7 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*Result, error) {
 	}
 	if len(res.Text) > lim.MaxTextBytes {
 		res.Text = truncateUTF8(res.Text, lim.MaxTextBytes)
+		res.Truncated = true
 		res.Notes = append(res.Notes, fmt.Sprintf("text truncated to %d bytes", lim.MaxTextBytes))
 	}
 	if res.Pages <= 0 {
