@@ -37,7 +37,7 @@ func TestShareLinkLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID != l.ID || got.DocumentName != "invoice.txt" || got.DocumentSize != 42 || got.DocumentOwner != u.ID ||
+		if got.ID != l.ID || got.DocumentName != "invoice.txt" || got.DocumentSize != 42 || got.DocumentSpace != u.ID ||
 			got.CreatorName != "Ann" || !got.ExpiresAt.Equal(exp) || *got.MaxDownloads != 2 || got.DownloadCount != 0 {
 			t.Fatalf("by token: %+v", got)
 		}
