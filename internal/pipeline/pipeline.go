@@ -56,7 +56,9 @@ type Limits struct {
 	// thumbnail and indexing. A job past it fails its document.
 	Timeout time.Duration
 	// MaxTextBytes is the extracted text stored and indexed; the rest is
-	// dropped and the document's notes say so.
+	// dropped, and the document is marked TextTruncated with notes that
+	// say so. (The extractor's own limits, MaxDecompressedBytes above all,
+	// may have cut the text before: that marks it the same way.)
 	MaxTextBytes int
 }
 
@@ -141,7 +143,7 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 	if err != nil {
 		return err
 	}
-	text, notes := capText(res.Text, p.lim.MaxTextBytes)
+	text, notes, cut := capText(res.Text, p.lim.MaxTextBytes)
 	if len(notes) > 0 {
 		p.log.Info("document text cut", "document", d.ID, "extracted_bytes", len(res.Text),
 			"kept_bytes", len(text), "notes", strings.Join(notes, "; "))
@@ -155,7 +157,7 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 		}
 	}
 	x := store.Extraction{Text: text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
-		Notes: strings.Join(res.Notes, "\n"), Title: res.Title}
+		Notes: strings.Join(res.Notes, "\n"), Title: res.Title, TextTruncated: res.Truncated || cut}
 	if err := p.saveDate(ctx, d.ID, text); err != nil {
 		return err
 	}
