@@ -59,6 +59,13 @@ func TestTextHugeFileReadInPart(t *testing.T) {
 	if !strings.Contains(strings.Join(res.Notes, "; "), "only the first 1048576 bytes of the file were read") {
 		t.Errorf("notes %q", res.Notes)
 	}
+	// The pipeline fetches only that much of a streamed format.
+	for mime, want := range map[string]int64{"text/plain; charset=utf-8": readLimit, "text/csv": readLimit, "message/rfc822": readLimit,
+		"text/markdown": readLimit, "application/pdf": -1, "text/html": -1, "application/x-unknown": -1} {
+		if got := e.PrefixBytes(mime); got != want {
+			t.Errorf("PrefixBytes(%q) = %d, want %d", mime, got, want)
+		}
+	}
 }
 
 // TestTextStopsAtTextLimit: once MaxTextBytes of text are collected, the

@@ -51,10 +51,10 @@ func DefaultLimits() Limits {
 
 // Input is one document to extract.
 type Input struct {
-	R        io.ReaderAt
-	Size     int64
-	MIMEType string // sniffed type, e.g. "application/pdf"
-	Filename string // for messages only; never trusted for the type
+	R        io.ReaderAt // the file; for a format read as a stream, its first Extractor.PrefixBytes at least
+	Size     int64       // the whole file's size
+	MIMEType string      // sniffed type, e.g. "application/pdf"
+	Filename string      // for messages only; never trusted for the type
 }
 
 // Result is what extraction learned about a document.

@@ -3,8 +3,10 @@ package pipeline_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/blob"
@@ -15,10 +17,36 @@ import (
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
+// countingBlobs counts the bytes read from the originals it hands out.
+type countingBlobs struct {
+	blob.Store
+	read atomic.Int64
+}
+
+func (c *countingBlobs) Get(ctx context.Context, key string, rng *blob.Range) (io.ReadCloser, blob.Info, error) {
+	rc, info, err := c.Store.Get(ctx, key, rng)
+	if err != nil {
+		return nil, info, err
+	}
+	return countingReader{rc, &c.read}, info, nil
+}
+
+type countingReader struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (r countingReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	r.n.Add(int64(n))
+	return n, err
+}
+
 // TestProcessIndexesStartOfHugeText: a text file (and an email) three times
 // the extraction read limit (MAX_EXTRACT_BYTES, 1 MiB here) ends ready, not
 // failed, marked text_truncated: a word at its start is found by search, a
-// word past the limit is not.
+// word past the limit is not. Only the first MiB of the original is fetched
+// from the blob store.
 func TestProcessIndexesStartOfHugeText(t *testing.T) {
 	const readLimit = 1 << 20
 	filler := bytes.Repeat([]byte("quarterly figures and ledger lines\n"), 3*readLimit/35)
@@ -26,7 +54,8 @@ func TestProcessIndexesStartOfHugeText(t *testing.T) {
 	eml := append(append([]byte("Subject: Huge export\r\nContent-Type: text/plain\r\n\r\nalphaword opens the mail\r\n"), filler...), "omegaword closes it\r\n"...)
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		blobs, _ := blob.NewLocal(filepath.Join(t.TempDir(), "blobs"))
+		local, _ := blob.NewLocal(filepath.Join(t.TempDir(), "blobs"))
+		blobs := &countingBlobs{Store: local}
 		u := newUser(t, st, "huge@x.test")
 		p := pipeline.New(st, blobs, extractorWith(t, extract.Limits{MaxDecompressedBytes: readLimit}), nil, nil, t.TempDir(), pipeline.Limits{})
 		search := func(word string) int {
@@ -46,8 +75,12 @@ func TestProcessIndexesStartOfHugeText(t *testing.T) {
 			data       []byte
 		}{{"huge.txt", "text/plain", txt}, {"huge.eml", "message/rfc822", eml}} {
 			d := addDoc(t, st, blobs, u.ID, f.name, f.mime, f.data)
+			blobs.read.Store(0)
 			if err := p.Process(ctx, d.ID, false); err != nil {
 				t.Fatalf("%s: %v", f.name, err)
+			}
+			if n := blobs.read.Load(); n != readLimit {
+				t.Errorf("%s: %d bytes of the %d byte original fetched, want the first %d", f.name, n, len(f.data), readLimit)
 			}
 			got, _ := st.Document(ctx, u.ID, d.ID)
 			text, _ := st.DocumentText(ctx, u.ID, d.ID)

@@ -28,6 +28,13 @@ type Extractor interface {
 	Extract(ctx context.Context, in extract.Input) (*extract.Result, error)
 }
 
+// prefixReader is an Extractor that reads some formats from their start
+// only (extract.Extractor.PrefixBytes): the pipeline then fetches only
+// that much of the original, not a whole 1 GiB log to index its start.
+type prefixReader interface {
+	PrefixBytes(mime string) int64
+}
+
 // Classifier queues classification of a processed document in the
 // transaction that marks it ready; nil skips classification.
 type Classifier interface {
@@ -204,9 +211,16 @@ func (p *Pipeline) MarkFailed(ctx context.Context, documentID string, err error)
 }
 
 // extractDocument copies the original to a temp file (extractors need random
-// access, and S3 objects are read once) and extracts it.
+// access, and S3 objects are read once) and extracts it. Of a format the
+// extractor reads as a stream only the part it reads is fetched.
 func (p *Pipeline) extractDocument(ctx context.Context, d *store.Document) (*extract.Result, error) {
-	rc, _, err := p.blobs.Get(ctx, d.BlobKey, nil)
+	want, rng := d.SizeBytes, (*blob.Range)(nil)
+	if pr, ok := p.extract.(prefixReader); ok {
+		if n := pr.PrefixBytes(d.MIMEType); n >= 0 && n < want {
+			want, rng = n, &blob.Range{Offset: 0, Length: n}
+		}
+	}
+	rc, _, err := p.blobs.Get(ctx, d.BlobKey, rng)
 	if err != nil {
 		return nil, fmt.Errorf("read original: %w", err)
 	}
@@ -222,14 +236,14 @@ func (p *Pipeline) extractDocument(ctx context.Context, d *store.Document) (*ext
 		f.Close()
 		os.Remove(f.Name())
 	}()
-	n, err := io.Copy(f, io.LimitReader(rc, d.SizeBytes+1))
+	n, err := io.Copy(f, io.LimitReader(rc, want+1))
 	if err != nil {
 		return nil, fmt.Errorf("read original: %w", err)
 	}
-	if n != d.SizeBytes {
-		return nil, fmt.Errorf("read original: %d bytes, expected %d", n, d.SizeBytes)
+	if n != want {
+		return nil, fmt.Errorf("read original: %d bytes, expected %d", n, want)
 	}
-	return p.extract.Extract(ctx, extract.Input{R: f, Size: n, MIMEType: d.MIMEType, Filename: filepath.Base(d.OriginalFilename)})
+	return p.extract.Extract(ctx, extract.Input{R: f, Size: d.SizeBytes, MIMEType: d.MIMEType, Filename: filepath.Base(d.OriginalFilename)})
 }
 
 func permanent(err error) bool {
