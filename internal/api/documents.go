@@ -73,6 +73,7 @@ type documentJSON struct {
 	Source           sourceJSON     `json:"source"`
 	HasThumbnail     bool           `json:"has_thumbnail"`
 	Notes            string         `json:"notes,omitempty"`
+	TextTruncated    bool           `json:"text_truncated"` // only the start of the text is stored and searchable; Notes say why
 	DeletedAt        *time.Time     `json:"deleted_at,omitempty"`
 	CreatedAt        time.Time      `json:"created_at"`
 	UpdatedAt        time.Time      `json:"updated_at"`
@@ -161,7 +162,7 @@ type storageJSON struct {
 func toDocumentJSON(d *store.Document) documentJSON {
 	out := documentJSON{ID: d.ID, Title: d.Title, OriginalFilename: d.OriginalFilename, MIMEType: d.MIMEType,
 		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error,
-		ErrorSummary: document.FailureSummary(d.MIMEType, d.Error), PageCount: d.PageCount,
+		ErrorSummary: document.FailureSummary(d.MIMEType, d.Error), PageCount: d.PageCount, TextTruncated: d.TextTruncated,
 		Language: d.Language, Topics: []topicRefJSON{}, NotesCount: d.NoteCount, HasThumbnail: d.ThumbnailKey != "", Notes: d.Notes,
 		Storage:   storageJSON{Backend: d.StorageBackend, State: d.StorageState, Error: d.StorageError},
 		Source:    toSourceJSON(d),

@@ -182,8 +182,9 @@ type Document struct {
 	PageCount        *int         `json:"page_count,omitempty"`
 	Language         string       `json:"language,omitempty"`
 	Notes            string       `json:"notes,omitempty"`
-	Source           string       `json:"source,omitempty"`        // upload, consume, import, api or mail
-	SourceDetail     string       `json:"source_detail,omitempty"` // JSON, e.g. the mail a document came from
+	TextTruncated    bool         `json:"text_truncated,omitempty"` // only the start of the text was indexed (absent in older backups)
+	Source           string       `json:"source,omitempty"`         // upload, consume, import, api or mail
+	SourceDetail     string       `json:"source_detail,omitempty"`  // JSON, e.g. the mail a document came from
 	DeletedAt        *time.Time   `json:"deleted_at,omitempty"`
 	CreatedAt        time.Time    `json:"created_at"`
 	UpdatedAt        time.Time    `json:"updated_at"`

@@ -95,7 +95,7 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1, Language: "en"}); err != nil {
+			if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1, Language: "en", TextTruncated: j == 1}); err != nil {
 				t.Fatal(err)
 			}
 			if j == 0 {
@@ -230,9 +230,9 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 				fields += fmt.Sprint(*v.Num) + ","
 			}
 		}
-		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %s %s %s %d %s %s %v %s %s %d %s | %s %s %s %s %s", d.ID, d.OwnerID, d.SpaceID, d.CreatedBy, d.CreatedByName, d.Title, d.Status, d.SizeBytes,
+		s.docs = append(s.docs, fmt.Sprintf("%s %s %s %s %s %s %s %d %s %s %v %s %s %d %s | %s %s %s %s %s | truncated %v", d.ID, d.OwnerID, d.SpaceID, d.CreatedBy, d.CreatedByName, d.Title, d.Status, d.SizeBytes,
 			d.SHA256, topics, d.DeletedAt != nil, d.Language, d.CreatedAt.Format("2006-01-02T15:04:05.000000"), len(text), notes,
-			d.DocumentDate, d.DocumentDateSource, d.CorrespondentName, d.DocumentTypeName, fields))
+			d.DocumentDate, d.DocumentDateSource, d.CorrespondentName, d.DocumentTypeName, fields, d.TextTruncated))
 		rc, _, err := blobs.Get(ctx, d.BlobKey, nil)
 		if err != nil {
 			t.Errorf("blob of %s: %v", d.ID, err)
@@ -281,7 +281,7 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := snap(t, src, srcBlobs)
-	if len(want.meta) != 10 || !strings.Contains(fmt.Sprint(want.docs), "2024-03-01 user Acme alice@x.test Bill") || !strings.Contains(fmt.Sprint(want.docs), "=EUR12.50,12.5,") {
+	if len(want.meta) != 10 || !strings.Contains(fmt.Sprint(want.docs), "truncated true") || !strings.Contains(fmt.Sprint(want.docs), "2024-03-01 user Acme alice@x.test Bill") || !strings.Contains(fmt.Sprint(want.docs), "=EUR12.50,12.5,") {
 		t.Fatalf("the seed has no metadata to compare: %v %v", want.meta, want.docs)
 	}
 	for _, d := range []store.Dialect{store.SQLite, store.Postgres} {

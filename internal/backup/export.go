@@ -118,7 +118,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		bd := Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
 			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey,
 			Blob: "blobs/" + d.SHA256, Text: "texts/" + d.ID + ".txt", Status: d.Status, Error: d.Error,
-			PageCount: d.PageCount, Language: d.Language, Notes: d.Notes, DeletedAt: d.DeletedAt,
+			PageCount: d.PageCount, Language: d.Language, Notes: d.Notes, TextTruncated: d.TextTruncated, DeletedAt: d.DeletedAt,
 			Source: d.SourceKind, SourceDetail: d.SourceDetail,
 			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Topics: []Assignment{}}
 		for _, t := range d.Topics {

@@ -123,7 +123,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		sd := &store.Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
 			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey, Status: d.Status,
 			Error: d.Error, PageCount: d.PageCount, Language: d.Language, ThumbnailKey: d.ThumbnailKey,
-			StorageBackend: "system", StorageState: "stored", Notes: d.Notes, DeletedAt: d.DeletedAt,
+			StorageBackend: "system", StorageState: "stored", Notes: d.Notes, TextTruncated: d.TextTruncated, DeletedAt: d.DeletedAt,
 			SourceKind: d.Source, SourceDetail: d.SourceDetail, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 		for _, a := range d.Topics {
 			sd.Topics = append(sd.Topics, store.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})

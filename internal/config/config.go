@@ -94,6 +94,7 @@ type Config struct {
 	Workers               int           // concurrent document jobs per process
 	ProcessTimeout        time.Duration // PROCESS_TIMEOUT: one document's processing job, and its classification job
 	MaxTextBytes          int           // MAX_TEXT_BYTES: extracted text kept and indexed per document
+	MaxExtractBytes       int64         // MAX_EXTRACT_BYTES: bytes of one file extraction reads (decompressed); text files and emails past it are indexed in part
 	DateOrder             docdate.Order // DATE_ORDER: how 05/03/2024 in a document's text is read when its date is looked for
 	ShutdownTimeout       time.Duration
 	LogLevel              string
@@ -164,6 +165,7 @@ var Variables = []Variable{
 	{"WORKERS", "number of CPUs", "concurrent document jobs per process"},
 	{"PROCESS_TIMEOUT", "5m", "time one document's processing may take before it fails"},
 	{"MAX_TEXT_BYTES", "4194304", "extracted text kept and indexed per document"},
+	{"MAX_EXTRACT_BYTES", "268435456", "bytes of one file read for its text (decompressed); a larger text, Markdown, CSV or email file is indexed in part, other formats fail"},
 	{"DATE_ORDER", "DMY", "how a document date like 05/03/2024 is read: DMY (5 March) or MDY (May 3)"},
 	{"SHUTDOWN_TIMEOUT", "30s", "time to finish requests and jobs on SIGTERM"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -235,6 +237,7 @@ func Load(getenv Getenv) (*Config, error) {
 		Workers:               l.integer("WORKERS", 0, 0, 1024),
 		ProcessTimeout:        l.duration("PROCESS_TIMEOUT", 5*time.Minute),
 		MaxTextBytes:          l.integer("MAX_TEXT_BYTES", 4<<20, 64<<10, 1<<30),
+		MaxExtractBytes:       l.int64("MAX_EXTRACT_BYTES", 256<<20, 1<<20),
 		ShutdownTimeout:       l.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
 		LogLevel:              l.str("LOG_LEVEL", "info"),
 		LogFormat:             l.str("LOG_FORMAT", "text"),

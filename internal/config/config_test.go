@@ -29,8 +29,8 @@ func TestDefaults(t *testing.T) {
 	if strings.Join(c.OCRLanguages, "+") != "eng" {
 		t.Fatalf("ocr languages: %v", c.OCRLanguages)
 	}
-	if c.ProcessTimeout != 5*time.Minute || c.MaxTextBytes != 4<<20 {
-		t.Fatalf("processing limits: %v, %d bytes", c.ProcessTimeout, c.MaxTextBytes)
+	if c.ProcessTimeout != 5*time.Minute || c.MaxTextBytes != 4<<20 || c.MaxExtractBytes != 256<<20 {
+		t.Fatalf("processing limits: %v, %d bytes, %d bytes read", c.ProcessTimeout, c.MaxTextBytes, c.MaxExtractBytes)
 	}
 	if c.DateOrder != docdate.DMY {
 		t.Fatalf("date order: %v", c.DateOrder)
@@ -56,13 +56,14 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"LMSTUDIO_BASE_URL":   "http://user:pw@gpu:1234/v1",
 		"PROCESS_TIMEOUT":     "0s",
 		"MAX_TEXT_BYTES":      "1000",
+		"MAX_EXTRACT_BYTES":   "1000",
 		"MAIL_POLL_INTERVAL":  "5s",
 		"DATE_ORDER":          "YMD",
 	}))
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES", "MAIL_POLL_INTERVAL", "DATE_ORDER"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES", "MAX_EXTRACT_BYTES", "MAIL_POLL_INTERVAL", "DATE_ORDER"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -27,6 +28,8 @@ type emlWalker struct {
 	plain, html []string
 	attachments []string
 	read        int64 // decoded body bytes
+	cut         bool  // the file is longer than MaxDecompressedBytes: only its start is read
+	truncated   bool  // a body, or the message, was read in part
 }
 
 // extractEML reads an RFC 5322 message: the Subject, From, To and Date
@@ -34,17 +37,22 @@ type emlWalker struct {
 // parts as text when there is no plain part. Quoted-printable and base64
 // are decoded, charsets converted. Attachments are listed by name, never
 // extracted. Multipart nesting deeper than 16 is refused.
+//
+// The message is read as a stream: at most MaxDecompressedBytes of the
+// file, and of each body at most what can become MaxTextBytes of text (four
+// times that, decoded). A longer message gives the text of what was read,
+// marked Result.Truncated, instead of failing.
 func extractEML(ctx context.Context, in Input, lim Limits) (*Result, error) {
 	lim = withDefaults(lim)
-	data, err := readInput(in, lim.MaxDecompressedBytes)
-	if err != nil {
-		return nil, err
+	size, cut := in.Size, false
+	if size > lim.MaxDecompressedBytes {
+		size, cut = lim.MaxDecompressedBytes, true
 	}
-	msg, err := mail.ReadMessage(bytes.NewReader(data))
+	msg, err := mail.ReadMessage(bufio.NewReader(io.NewSectionReader(in.R, 0, size)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: email: %w", ErrMalformed, err)
 	}
-	w := &emlWalker{ctx: ctx, lim: lim, dec: &mime.WordDecoder{CharsetReader: charset.NewReaderLabel}}
+	w := &emlWalker{ctx: ctx, lim: lim, dec: &mime.WordDecoder{CharsetReader: charset.NewReaderLabel}, cut: cut}
 	if err := w.part(textproto.MIMEHeader(msg.Header), msg.Body, 0); err != nil {
 		return nil, err
 	}
@@ -76,7 +84,12 @@ func extractEML(ctx context.Context, in Input, lim Limits) (*Result, error) {
 			_ = tb.write("- " + a + "\n")
 		}
 	}
-	return tb.result(1), nil
+	res := tb.result(1)
+	if (w.cut || w.truncated) && !res.Truncated {
+		res.Truncated = true
+		res.Notes = append(res.Notes, "only the start of the email was read")
+	}
+	return res, nil
 }
 
 // header decodes RFC 2047 words; undecodable headers are kept as they are.
@@ -140,6 +153,9 @@ func (w *emlWalker) multipart(body io.Reader, boundary string, depth int) error 
 		if err == io.EOF {
 			return nil
 		}
+		if err != nil && w.cut {
+			return nil // the end of what was read of a longer file
+		}
 		if err != nil {
 			return fmt.Errorf("%w: email multipart: %w", ErrMalformed, err)
 		}
@@ -150,7 +166,9 @@ func (w *emlWalker) multipart(body io.Reader, boundary string, depth int) error 
 }
 
 // decodeBody undoes the transfer encoding and converts the charset to
-// UTF-8, counting the decoded bytes against MaxDecompressedBytes.
+// UTF-8, counting the decoded bytes against MaxDecompressedBytes. A body
+// longer than what is left of that, or than four times MaxTextBytes, is
+// read in part (w.truncated); the rest is skipped by the caller's reader.
 func (w *emlWalker) decodeBody(h textproto.MIMEHeader, body io.Reader, cs string) (string, error) {
 	switch strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding"))) {
 	case "quoted-printable":
@@ -158,13 +176,15 @@ func (w *emlWalker) decodeBody(h textproto.MIMEHeader, body io.Reader, cs string
 	case "base64":
 		body = base64.NewDecoder(base64.StdEncoding, &base64Cleaner{r: body})
 	}
-	remaining := w.lim.MaxDecompressedBytes - w.read
+	most := min(w.lim.MaxDecompressedBytes-w.read, 4*int64(w.lim.MaxTextBytes))
 	// A broken base64 or quoted-printable tail keeps the text before it.
-	data, _ := io.ReadAll(io.LimitReader(body, remaining+1))
-	w.read += int64(len(data))
-	if w.read > w.lim.MaxDecompressedBytes {
-		return "", fmt.Errorf("%w: email bodies decode to more than %d bytes", ErrLimit, w.lim.MaxDecompressedBytes)
+	data, _ := io.ReadAll(io.LimitReader(body, most+1))
+	if int64(len(data)) > most {
+		data = data[:most]
+		data = data[:len(data)-textTail(data)] // a UTF-8 character cut in two
+		w.truncated = true
 	}
+	w.read += int64(len(data))
 	if cs != "" && !strings.EqualFold(cs, "utf-8") && !strings.EqualFold(cs, "us-ascii") {
 		if r, err := charset.NewReaderLabel(cs, bytes.NewReader(data)); err == nil {
 			if conv, err := io.ReadAll(r); err == nil {

@@ -23,7 +23,7 @@ var (
 
 // Limits bound the work spent on one document.
 type Limits struct {
-	MaxDecompressedBytes int64         // total bytes read out of containers (zip) and streams
+	MaxDecompressedBytes int64         // total bytes read out of containers (zip) and streams; text files and emails past it are read in part, other files fail
 	MaxEntries           int           // entries in a zip container
 	MaxXMLDepth          int           // element nesting depth in XML parts
 	MaxPages             int           // pages read from paged formats
@@ -51,10 +51,10 @@ func DefaultLimits() Limits {
 
 // Input is one document to extract.
 type Input struct {
-	R        io.ReaderAt
-	Size     int64
-	MIMEType string // sniffed type, e.g. "application/pdf"
-	Filename string // for messages only; never trusted for the type
+	R        io.ReaderAt // the file; for a format read as a stream, its first Extractor.PrefixBytes at least
+	Size     int64       // the whole file's size
+	MIMEType string      // sniffed type, e.g. "application/pdf"
+	Filename string      // for messages only; never trusted for the type
 }
 
 // Result is what extraction learned about a document.
@@ -65,4 +65,8 @@ type Result struct {
 	Thumbnail []byte   // PNG of the first page, nil when none could be made
 	Notes     []string // human-readable notes, e.g. "OCR not available: tesseract is not installed"
 	Title     string   // the document's own title (a PDF's Title or XMP dc:title), "" when none
+	// Truncated says Text is the start of the document's text only: a
+	// limit (MaxTextBytes, or MaxDecompressedBytes for a text file or an
+	// email read as a stream) cut it. Notes say which.
+	Truncated bool
 }

@@ -106,6 +106,18 @@ func (e *Extractor) formatFor(mime string) formatFunc {
 	return func(ctx context.Context, in Input, lim Limits) (*Result, error) { return f.read(e, ctx, in, lim) }
 }
 
+// PrefixBytes is how much of a file of the MIME type Extract reads: the
+// first n bytes for a format read as a stream (text, Markdown, CSV, email:
+// Limits.MaxDecompressedBytes), -1 for a format that needs the whole file.
+// A caller may then hand Extract an Input whose R holds only those n bytes
+// (with Size the whole file's).
+func (e *Extractor) PrefixBytes(mime string) int64 {
+	if f, ok := FormatOf(mime); ok && f.stream {
+		return e.limits.MaxDecompressedBytes
+	}
+	return -1
+}
+
 // Supports reports whether Extract handles the MIME type.
 func (e *Extractor) Supports(mime string) bool { return e.formatFor(baseMIME(mime)) != nil }
 
@@ -147,6 +159,7 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*Result, error) {
 	}
 	if len(res.Text) > lim.MaxTextBytes {
 		res.Text = truncateUTF8(res.Text, lim.MaxTextBytes)
+		res.Truncated = true
 		res.Notes = append(res.Notes, fmt.Sprintf("text truncated to %d bytes", lim.MaxTextBytes))
 	}
 	if res.Pages <= 0 {

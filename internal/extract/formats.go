@@ -8,6 +8,9 @@ type Format struct {
 	MIME string
 	Ext  string
 	read func(e *Extractor, ctx context.Context, in Input, lim Limits) (*Result, error)
+	// stream says the extractor reads the file from its start and no
+	// further than Limits.MaxDecompressedBytes (see Extractor.PrefixBytes).
+	stream bool
 }
 
 // Formats is the one list of document types DocuVault accepts: uploads are
@@ -15,24 +18,24 @@ type Format struct {
 // is accepted exactly when it can be read. Adding a format is an extractor
 // file and a line here.
 var Formats = []Format{
-	{"application/pdf", ".pdf", (*Extractor).extractPDF},
-	{"image/png", ".png", (*Extractor).extractImage},
-	{"image/jpeg", ".jpg", (*Extractor).extractImage},
-	{"image/tiff", ".tiff", (*Extractor).extractImage},
-	{"image/webp", ".webp", (*Extractor).extractImage},
-	{"image/gif", ".gif", (*Extractor).extractImage},
-	{"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", plain(extractDOCX)},
-	{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", plain(extractXLSX)},
-	{"application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx", plain(extractPPTX)},
-	{"application/vnd.oasis.opendocument.text", ".odt", plain(extractODF)},
-	{"application/vnd.oasis.opendocument.spreadsheet", ".ods", plain(extractODF)},
-	{"application/vnd.oasis.opendocument.presentation", ".odp", plain(extractODF)},
-	{"text/rtf", ".rtf", plain(extractRTF)},
-	{"text/html", ".html", plain(extractHTML)},
-	{"text/plain", ".txt", plain(extractText)},
-	{"text/markdown", ".md", plain(extractText)},
-	{"text/csv", ".csv", plain(extractText)},
-	{"message/rfc822", ".eml", plain(extractEML)},
+	{"application/pdf", ".pdf", (*Extractor).extractPDF, false},
+	{"image/png", ".png", (*Extractor).extractImage, false},
+	{"image/jpeg", ".jpg", (*Extractor).extractImage, false},
+	{"image/tiff", ".tiff", (*Extractor).extractImage, false},
+	{"image/webp", ".webp", (*Extractor).extractImage, false},
+	{"image/gif", ".gif", (*Extractor).extractImage, false},
+	{"application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".docx", plain(extractDOCX), false},
+	{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx", plain(extractXLSX), false},
+	{"application/vnd.openxmlformats-officedocument.presentationml.presentation", ".pptx", plain(extractPPTX), false},
+	{"application/vnd.oasis.opendocument.text", ".odt", plain(extractODF), false},
+	{"application/vnd.oasis.opendocument.spreadsheet", ".ods", plain(extractODF), false},
+	{"application/vnd.oasis.opendocument.presentation", ".odp", plain(extractODF), false},
+	{"text/rtf", ".rtf", plain(extractRTF), false},
+	{"text/html", ".html", plain(extractHTML), false},
+	{"text/plain", ".txt", plain(extractText), true},
+	{"text/markdown", ".md", plain(extractText), true},
+	{"text/csv", ".csv", plain(extractText), true},
+	{"message/rfc822", ".eml", plain(extractEML), true},
 }
 
 // aliases are other names of a listed type.

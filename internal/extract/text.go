@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -138,57 +139,138 @@ func (t *textBuilder) trimSpace() {
 func (t *textBuilder) result(pages int) *Result {
 	res := &Result{Text: strings.TrimSpace(t.b.String()), Pages: max(pages, 1)}
 	if t.truncated {
+		res.Truncated = true
 		res.Notes = append(res.Notes, fmt.Sprintf("text truncated to %d bytes", t.max))
 	}
 	return res
 }
 
-// extractText reads text/plain, text/markdown and text/csv. The encoding is
-// found from a byte order mark (UTF-8, UTF-16LE, UTF-16BE), else the bytes
-// are UTF-8 when valid, else Windows-1252 (a superset of ISO-8859-1).
+// textChunk is how much of a text file is read at a time, and textSniff
+// how much of its start decides its encoding.
+const (
+	textChunk = 64 << 10
+	textSniff = 1 << 20
+)
+
+// extractText reads text/plain, text/markdown and text/csv as a stream: it
+// stops once MaxTextBytes of text are collected, and never reads more than
+// MaxDecompressedBytes of the file, so a file of any size costs bounded
+// memory and time. A file cut short that way gives the text of its start
+// and Result.Truncated. The encoding is found from a byte order mark
+// (UTF-8, UTF-16LE, UTF-16BE), else the file's first MiB decides: UTF-8
+// when valid, else Windows-1252 (a superset of ISO-8859-1).
 func extractText(ctx context.Context, in Input, lim Limits) (*Result, error) {
 	lim = withDefaults(lim)
-	data, err := readInput(in, lim.MaxDecompressedBytes)
-	if err != nil {
-		return nil, err
+	size, cut := in.Size, false
+	if size > lim.MaxDecompressedBytes {
+		size, cut = lim.MaxDecompressedBytes, true
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	src := io.NewSectionReader(in.R, 0, size)
+	head := make([]byte, min(size, textSniff))
+	if _, err := io.ReadFull(src, head); err != nil {
+		return nil, fmt.Errorf("read input: %w", err)
 	}
-	s, note, err := decodeText(data)
-	if err != nil {
-		return nil, err
-	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
+	r, note := textDecoder(head, io.MultiReader(bytes.NewReader(head), src), !cut && size <= textSniff)
 	tb := newTextBuilder(lim)
-	_ = tb.write(s) // errTextFull is recorded in tb
+	if err := streamText(ctx, r, tb, cut); err != nil {
+		return nil, err
+	}
 	res := tb.result(1)
+	if cut && !tb.full() {
+		res.Truncated = true
+		res.Notes = append(res.Notes, fmt.Sprintf("only the first %d bytes of the file were read", lim.MaxDecompressedBytes))
+	}
 	if note != "" {
 		res.Notes = append(res.Notes, note)
 	}
 	return res, nil
 }
 
-// decodeText turns bytes of unknown encoding into UTF-8; invalid sequences
-// become U+FFFD. note names a guessed legacy encoding.
-func decodeText(data []byte) (text, note string, err error) {
+// textDecoder returns r decoded to UTF-8, choosing the encoding from head,
+// the start of r (all of it when whole). note names a guessed legacy
+// encoding.
+func textDecoder(head []byte, r io.Reader, whole bool) (io.Reader, string) {
 	var enc encoding.Encoding
 	switch {
-	case bytes.HasPrefix(data, []byte{0xEF, 0xBB, 0xBF}):
-		return strings.ToValidUTF8(string(data[3:]), "\uFFFD"), "", nil
-	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		_, _ = io.CopyN(io.Discard, r, 3)
+		return r, ""
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		enc = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
-	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
 		enc = unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
-	case utf8.Valid(data):
-		return string(data), "", nil
+	case validUTF8Prefix(head, whole):
+		return r, ""
 	default:
-		enc, note = charmap.Windows1252, "text is not UTF-8; read as Windows-1252"
+		return charmap.Windows1252.NewDecoder().Reader(r), "text is not UTF-8; read as Windows-1252"
 	}
-	out, err := enc.NewDecoder().Bytes(data)
-	if err != nil {
-		return "", "", fmt.Errorf("%w: decode text: %w", ErrMalformed, err)
+	return enc.NewDecoder().Reader(r), ""
+}
+
+// validUTF8Prefix reports whether b is valid UTF-8, allowing a character
+// cut at its end unless b is the whole input.
+func validUTF8Prefix(b []byte, whole bool) bool {
+	if utf8.Valid(b) {
+		return true
 	}
-	return strings.ToValidUTF8(string(out), "\uFFFD"), note, nil
+	if whole {
+		return false
+	}
+	for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+		if utf8.RuneStart(b[len(b)-i]) {
+			return utf8.Valid(b[:len(b)-i])
+		}
+	}
+	return false
+}
+
+// streamText writes the UTF-8 text of r into tb chunk by chunk, with line
+// ends made "\n", until r ends or tb is full. A character or a "\r\n"
+// across two chunks is kept whole; invalid bytes become U+FFFD. When r is
+// the start of a file that was cut, a character cut at its end is dropped.
+func streamText(ctx context.Context, r io.Reader, tb *textBuilder, cut bool) error {
+	buf := make([]byte, textChunk)
+	var carry []byte
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, rerr := io.ReadFull(r, buf[len(carry):])
+		copy(buf, carry)
+		chunk := buf[:len(carry)+n]
+		eof := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !eof {
+			return fmt.Errorf("%w: read text: %w", ErrMalformed, rerr)
+		}
+		keep := 0
+		if !eof || cut {
+			keep = textTail(chunk)
+		}
+		carry = append(carry[:0], chunk[len(chunk)-keep:]...)
+		s := string(chunk[:len(chunk)-keep])
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+		if tb.write(s) != nil || eof {
+			return nil // errTextFull is recorded in tb
+		}
+	}
+}
+
+// textTail is how many bytes at the end of b belong with the next chunk: a
+// character not yet complete, or a "\r" that may start a "\r\n".
+func textTail(b []byte) int {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return 1
+	}
+	for i := 1; i < utf8.UTFMax && i <= len(b); i++ {
+		c := b[len(b)-i]
+		if !utf8.RuneStart(c) {
+			continue
+		}
+		if c >= utf8.RuneSelf && !utf8.FullRune(b[len(b)-i:]) {
+			return i
+		}
+		return 0
+	}
+	return 0
 }

@@ -58,9 +58,14 @@ func TestTextLimits(t *testing.T) {
 	if res.Text != "€€€" || len(res.Notes) != 1 || res.Notes[0] != "text truncated to 10 bytes" {
 		t.Errorf("Text = %q, Notes = %q", res.Text, res.Notes)
 	}
-	_, err = extractText(context.Background(), officeInput(data, "text/plain", "x.txt"), withDefaults(Limits{MaxDecompressedBytes: 100}))
-	if err == nil || !strings.Contains(err.Error(), "larger than 100 bytes") {
-		t.Errorf("err = %v, want the size limit", err)
+	if !res.Truncated {
+		t.Error("text cut at MaxTextBytes is not Truncated")
+	}
+	// A file larger than MaxDecompressedBytes is read in part, not failed.
+	res, err = extractText(context.Background(), officeInput(data, "text/plain", "x.txt"), withDefaults(Limits{MaxDecompressedBytes: 100}))
+	if err != nil || res.Text != strings.Repeat("€", 33) || !res.Truncated ||
+		strings.Join(res.Notes, "; ") != "only the first 100 bytes of the file were read" {
+		t.Errorf("file past the read limit: %v, %q, truncated %v, notes %q", err, res.Text, res.Truncated, res.Notes)
 	}
 }
 

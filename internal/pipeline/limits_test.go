@@ -74,8 +74,8 @@ func TestProcessCapsText(t *testing.T) {
 			strings.Contains(text, "tailword") {
 			t.Fatalf("capped text: status %s, %d bytes, starts %.300q", got.Status, len(text), text)
 		}
-		if !strings.Contains(got.Notes, "1 words longer than 200 characters cut") || !strings.Contains(got.Notes, "text truncated to 65536 bytes") {
-			t.Fatalf("notes %q", got.Notes)
+		if !got.TextTruncated || !strings.Contains(got.Notes, "1 words longer than 200 characters cut") || !strings.Contains(got.Notes, "text truncated to 65536 bytes") {
+			t.Fatalf("truncated %v, notes %q", got.TextTruncated, got.Notes)
 		}
 
 		h := addDoc(t, st, blobs, u.ID, "bomb.docx", docxMIME, bomb)

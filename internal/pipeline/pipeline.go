@@ -28,6 +28,13 @@ type Extractor interface {
 	Extract(ctx context.Context, in extract.Input) (*extract.Result, error)
 }
 
+// prefixReader is an Extractor that reads some formats from their start
+// only (extract.Extractor.PrefixBytes): the pipeline then fetches only
+// that much of the original, not a whole 1 GiB log to index its start.
+type prefixReader interface {
+	PrefixBytes(mime string) int64
+}
+
 // Classifier queues classification of a processed document in the
 // transaction that marks it ready; nil skips classification.
 type Classifier interface {
@@ -56,7 +63,9 @@ type Limits struct {
 	// thumbnail and indexing. A job past it fails its document.
 	Timeout time.Duration
 	// MaxTextBytes is the extracted text stored and indexed; the rest is
-	// dropped and the document's notes say so.
+	// dropped, and the document is marked TextTruncated with notes that
+	// say so. (The extractor's own limits, MaxDecompressedBytes above all,
+	// may have cut the text before: that marks it the same way.)
 	MaxTextBytes int
 }
 
@@ -141,7 +150,7 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 	if err != nil {
 		return err
 	}
-	text, notes := capText(res.Text, p.lim.MaxTextBytes)
+	text, notes, cut := capText(res.Text, p.lim.MaxTextBytes)
 	if len(notes) > 0 {
 		p.log.Info("document text cut", "document", d.ID, "extracted_bytes", len(res.Text),
 			"kept_bytes", len(text), "notes", strings.Join(notes, "; "))
@@ -155,7 +164,7 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 		}
 	}
 	x := store.Extraction{Text: text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
-		Notes: strings.Join(res.Notes, "\n"), Title: res.Title}
+		Notes: strings.Join(res.Notes, "\n"), Title: res.Title, TextTruncated: res.Truncated || cut}
 	if err := p.saveDate(ctx, d.ID, text); err != nil {
 		return err
 	}
@@ -202,9 +211,16 @@ func (p *Pipeline) MarkFailed(ctx context.Context, documentID string, err error)
 }
 
 // extractDocument copies the original to a temp file (extractors need random
-// access, and S3 objects are read once) and extracts it.
+// access, and S3 objects are read once) and extracts it. Of a format the
+// extractor reads as a stream only the part it reads is fetched.
 func (p *Pipeline) extractDocument(ctx context.Context, d *store.Document) (*extract.Result, error) {
-	rc, _, err := p.blobs.Get(ctx, d.BlobKey, nil)
+	want, rng := d.SizeBytes, (*blob.Range)(nil)
+	if pr, ok := p.extract.(prefixReader); ok {
+		if n := pr.PrefixBytes(d.MIMEType); n >= 0 && n < want {
+			want, rng = n, &blob.Range{Offset: 0, Length: n}
+		}
+	}
+	rc, _, err := p.blobs.Get(ctx, d.BlobKey, rng)
 	if err != nil {
 		return nil, fmt.Errorf("read original: %w", err)
 	}
@@ -220,14 +236,14 @@ func (p *Pipeline) extractDocument(ctx context.Context, d *store.Document) (*ext
 		f.Close()
 		os.Remove(f.Name())
 	}()
-	n, err := io.Copy(f, io.LimitReader(rc, d.SizeBytes+1))
+	n, err := io.Copy(f, io.LimitReader(rc, want+1))
 	if err != nil {
 		return nil, fmt.Errorf("read original: %w", err)
 	}
-	if n != d.SizeBytes {
-		return nil, fmt.Errorf("read original: %d bytes, expected %d", n, d.SizeBytes)
+	if n != want {
+		return nil, fmt.Errorf("read original: %d bytes, expected %d", n, want)
 	}
-	return p.extract.Extract(ctx, extract.Input{R: f, Size: n, MIMEType: d.MIMEType, Filename: filepath.Base(d.OriginalFilename)})
+	return p.extract.Extract(ctx, extract.Input{R: f, Size: d.SizeBytes, MIMEType: d.MIMEType, Filename: filepath.Base(d.OriginalFilename)})
 }
 
 func permanent(err error) bool {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/extract"
@@ -21,6 +22,7 @@ import (
 
 var (
 	exOnce sync.Once
+	pdfium *extract.PDFium
 	ex     *extract.Extractor
 	exErr  error
 )
@@ -29,12 +31,27 @@ var (
 // its compiled code cached across runs.
 func extractor(t *testing.T) *extract.Extractor {
 	exOnce.Do(func() {
-		ex, exErr = extract.New(extract.Config{CacheDir: filepath.Join(os.TempDir(), "docuvault-test-wazero")})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if pdfium, exErr = extract.NewPDFium(ctx, filepath.Join(os.TempDir(), "docuvault-test-wazero"), 0); exErr != nil {
+			return
+		}
+		ex, exErr = extract.New(extract.Config{PDFium: pdfium})
 	})
 	if exErr != nil {
 		t.Fatal(exErr)
 	}
 	return ex
+}
+
+// extractorWith is an Extractor under other limits, on the same PDFium.
+func extractorWith(t *testing.T, lim extract.Limits) *extract.Extractor {
+	extractor(t)
+	e, err := extract.New(extract.Config{PDFium: pdfium, Limits: lim})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
 
 type classifyRecorder struct{ ids []string }

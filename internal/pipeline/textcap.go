@@ -15,8 +15,8 @@ const MaxWordRunes = 200
 
 // capText cuts every word longer than MaxWordRunes and keeps at most
 // maxBytes of the result (never splitting a character). notes say what was
-// cut; none when nothing was.
-func capText(text string, maxBytes int) (string, []string) {
+// cut, none when nothing was; truncated says the end of the text was.
+func capText(text string, maxBytes int) (_ string, notes []string, truncated bool) {
 	var (
 		b        strings.Builder
 		word     int  // runes of the current word
@@ -45,14 +45,13 @@ func capText(text string, maxBytes int) (string, []string) {
 		b.WriteString(text[start:i])
 	}
 	if !full && cutWords == 0 {
-		return text, nil
+		return text, nil, false
 	}
-	var notes []string
 	if cutWords > 0 {
 		notes = append(notes, fmt.Sprintf("%d words longer than %d characters cut", cutWords, MaxWordRunes))
 	}
 	if full {
 		notes = append(notes, fmt.Sprintf("text truncated to %d bytes", maxBytes))
 	}
-	return b.String(), notes
+	return b.String(), notes, full
 }

@@ -42,6 +42,9 @@ type Document struct {
 	StorageRef       string
 	StorageError     string
 	Notes            string // processing notes for people, e.g. that OCR was not available
+	// TextTruncated says the stored and indexed text is the start of the
+	// document's text only: a limit cut it (Notes say which).
+	TextTruncated bool
 	// TitleAuto says the title was made from the file name; a title found
 	// in the file during processing replaces it. Written by CreateDocument
 	// only, cleared by UpdateDocumentTitle.
@@ -94,7 +97,7 @@ const documentColumns = `d.id, d.owner_id, d.space_id, COALESCE(d.created_by, ''
 	d.blob_key, d.status, d.error, d.page_count, d.language, d.thumbnail_key, d.storage_backend,
 	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.source_kind, d.source_detail, d.deleted_at, d.created_at, d.updated_at,
 	d.document_date, d.document_date_source, d.correspondent_id, (SELECT c.name FROM correspondents c WHERE c.id = d.correspondent_id),
-	d.document_type_id, (SELECT dty.name FROM document_types dty WHERE dty.id = d.document_type_id)`
+	d.document_type_id, (SELECT dty.name FROM document_types dty WHERE dty.id = d.document_type_id), d.text_truncated`
 
 func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var d Document
@@ -104,7 +107,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	err := row.Scan(&d.ID, &d.OwnerID, &d.SpaceID, &d.CreatedBy, &d.CreatedByName, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
 		&d.BlobKey, &d.Status, &d.Error, &pages, &d.Language, &d.ThumbnailKey, &d.StorageBackend,
 		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &d.SourceKind, &d.SourceDetail, &deleted, &d.CreatedAt, &d.UpdatedAt,
-		&date, &d.DocumentDateSource, &corrID, &corrName, &typeID, &typeName)
+		&date, &d.DocumentDateSource, &corrID, &corrName, &typeID, &typeName, &d.TextTruncated)
 	if err != nil {
 		return nil, normalize(err)
 	}

@@ -71,14 +71,14 @@ func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) er
 		}
 		cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status, error,
 			page_count, language, thumbnail_key, storage_backend, storage_state, storage_ref, storage_error, notes,
-			deleted_at, created_at, updated_at, source_kind, source_detail, space_id, created_by`
-		vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25`
+			deleted_at, created_at, updated_at, source_kind, source_detail, space_id, created_by, text_truncated`
+		vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26`
 		extraCols, extraVals := tx.search.documentInsert()
 		cols, vals = cols+extraCols, vals+extraVals
 		_, err := tx.w.ExecContext(ctx, `INSERT INTO documents (`+cols+`) VALUES (`+vals+`)`,
 			d.ID, d.OwnerID, d.Title, d.OriginalFilename, d.MIMEType, d.SizeBytes, d.SHA256, d.BlobKey, d.Status, d.Error,
 			pages, d.Language, d.ThumbnailKey, d.StorageBackend, d.StorageState, d.StorageRef, d.StorageError, d.Notes,
-			deleted, d.CreatedAt.UTC(), d.UpdatedAt.UTC(), source, d.SourceDetail, d.SpaceID, createdBy)
+			deleted, d.CreatedAt.UTC(), d.UpdatedAt.UTC(), source, d.SourceDetail, d.SpaceID, createdBy, d.TextTruncated)
 		if err != nil {
 			return fmt.Errorf("restore document: %w", normalize(err))
 		}

@@ -15,6 +15,8 @@ type Extraction struct {
 	// Title is the title found in the file ("" when none); it replaces the
 	// title only while that was made from the file name (TitleAuto).
 	Title string
+	// TextTruncated says Text is the start of the document's text only.
+	TextTruncated bool
 }
 
 // SaveExtraction stores a document's text and facts, marks it ready and
@@ -23,8 +25,8 @@ func (s *Store) SaveExtraction(ctx context.Context, id string, x Extraction) err
 	return s.WithTx(ctx, func(tx *Store) error {
 		err := tx.execOne(ctx, "save extraction", `UPDATE documents SET status = 'ready', error = '', page_count = $1,
 			language = $2, thumbnail_key = $3, notes = $4, updated_at = $5,
-			title = CASE WHEN title_auto AND $7 <> '' THEN $7 ELSE title END WHERE id = $6`,
-			x.PageCount, x.Language, x.ThumbnailKey, x.Notes, now(), id, x.Title)
+			title = CASE WHEN title_auto AND $7 <> '' THEN $7 ELSE title END, text_truncated = $8 WHERE id = $6`,
+			x.PageCount, x.Language, x.ThumbnailKey, x.Notes, now(), id, x.Title, x.TextTruncated)
 		if err != nil {
 			return err
 		}

@@ -43,3 +43,30 @@ func TestProcessingBacklog(t *testing.T) {
 		}
 	})
 }
+
+// TestSaveExtractionTextTruncated: a document whose text a limit cut is
+// ready, searchable in the part kept, and says it is truncated; processing
+// it again with its whole text clears the mark.
+func TestSaveExtractionTextTruncated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		a := mkUser(t, s, "a@x.test", 0, 0)
+		d := mkDoc(t, s, a.ID, "huge", 1)
+		if got, _ := s.Document(ctx, a.ID, d.ID); got.TextTruncated {
+			t.Fatal("a new document is truncated")
+		}
+		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "beginning of a huge log", PageCount: 1, TextTruncated: true}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Document(ctx, a.ID, d.ID)
+		if err != nil || got.Status != store.StatusReady || !got.TextTruncated {
+			t.Fatalf("after a truncated extraction: %+v %v", got, err)
+		}
+		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "whole", PageCount: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Document(ctx, a.ID, d.ID); got.TextTruncated {
+			t.Fatal("still truncated after a whole extraction")
+		}
+	})
+}

@@ -47,6 +47,7 @@ DV.ready.then(async (me) => {
     st.className = "status " + doc.status;
     st.textContent = doc.status === "failed" ? "Failed" : doc.status === "processing" ? "Processing… this page updates by itself." : "Ready";
     $("failure").hidden = doc.status !== "failed";
+    $("truncated").hidden = !(doc.status === "ready" && doc.text_truncated);
     $("failure-summary").textContent = doc.error_summary || "Something went wrong while reading this file.";
     $("failure-detail").textContent = doc.error || "no detail was recorded";
     const facts = [["File", doc.original_filename], ["Type", doc.mime_type], ["Size", DV.size(doc.size_bytes)],
@@ -201,8 +202,13 @@ DV.ready.then(async (me) => {
     render();
     renderMeta();
     viewer.reset();
-    if (doc.status === "ready") $("text").textContent = (await DV.api("GET", base + "/text", undefined, { text: true })) || "(no text was found in this document)";
-    else $("text").textContent = doc.status === "processing" ? "The text appears when processing finishes." : "";
+    $("truncated").textContent = "Only the start of this file's text is searchable.";
+    if (doc.status === "ready") {
+      const text = await DV.api("GET", base + "/text", undefined, { text: true });
+      $("text").textContent = text || "(no text was found in this document)";
+      // A limit cut the text (MAX_TEXT_BYTES, MAX_EXTRACT_BYTES): say how much of it is searchable.
+      if (doc.text_truncated && text) $("truncated").textContent = "Only the first " + DV.size(new TextEncoder().encode(text).length) + " of this file's text is searchable.";
+    } else $("text").textContent = doc.status === "processing" ? "The text appears when processing finishes." : "";
     if (doc.status === "processing") setTimeout(() => load().catch(() => {}), 2500);
   };
 
