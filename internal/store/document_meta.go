@@ -140,11 +140,11 @@ func (s *Store) TrashDocuments(ctx context.Context, docIDs []string) error {
 	return nil
 }
 
-// labelsChanged bumps the label generation of the owners of those of the
+// labelsChanged bumps the label generation of the spaces of those of the
 // documents that are ready: the classifier's examples changed.
 func (s *Store) labelsChanged(ctx context.Context, docIDs []string) error {
 	in, args := inList(dedupe(docIDs), 0)
-	rows, err := s.w.QueryContext(ctx, `SELECT DISTINCT owner_id FROM documents WHERE status = 'ready' AND id IN (`+in+`)`, args...)
+	rows, err := s.w.QueryContext(ctx, `SELECT DISTINCT space_id FROM documents WHERE status = 'ready' AND id IN (`+in+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("label generation: %w", normalize(err))
 	}

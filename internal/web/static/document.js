@@ -320,12 +320,15 @@ DV.ready.then(async (me) => {
       .map((p) => DV.api("GET", p).then((r) => r.items).catch(() => [])));
     await load();
     await loadNotes(true);
-    const sug = await DV.api("GET", "/api/topics/suggestions?document_id=" + encodeURIComponent(id)).catch(() => ({ items: [] }));
+    // Suggestions belong to the document's space.
+    const space = doc && doc.space_id ? doc.space_id : "";
+    const sug = await DV.api("GET", "/api/topics/suggestions?document_id=" + encodeURIComponent(id) +
+      (space ? "&space_id=" + encodeURIComponent(space) : "")).catch(() => ({ items: [] }));
     if (sug.items && sug.items.length) {
       $("suggestions").replaceChildren(DV.el("h3", {}, "Suggested new topics"), DV.el("ul", { class: "rows" }, sug.items.map((s) =>
         DV.el("li", {}, DV.el("strong", {}, s.name), DV.el("span", { class: "hint" }, s.reason),
           DV.el("button", { type: "button", onclick: async () => {
-            await DV.api("POST", "/api/topics/suggestions/accept", { name: s.name });
+            await DV.api("POST", "/api/topics/suggestions/accept", space ? { name: s.name, space_id: space } : { name: s.name });
             topics = (await DV.api("GET", "/api/topics")).items;
             await load();
             DV.flash("Topic “" + s.name + "” created.");
