@@ -32,6 +32,67 @@ type candidateJSON struct {
 	Confidence float64 `json:"confidence"`
 }
 
+// proposalJSON is the local model's answer for a correspondent or type (id, name) or the date (value).
+type proposalJSON struct {
+	ID         string  `json:"id,omitempty"`
+	Name       string  `json:"name,omitempty"`
+	Value      string  `json:"value,omitempty"`
+	Confidence float64 `json:"confidence"`
+	Applied    bool    `json:"applied"`
+}
+
+// addProposals fills the items' proposals from their classifications; a correspondent or type
+// deleted since is left out.
+func (s *Server) addProposals(ctx context.Context, items []documentJSON, cs map[string]*store.Classification) error {
+	ids := map[store.LabelKind][]string{}
+	for _, c := range cs {
+		for _, pr := range c.Proposals {
+			if pr.ID != "" {
+				k := proposalKind(pr.Kind)
+				ids[k] = append(ids[k], pr.ID)
+			}
+		}
+	}
+	names := map[store.LabelKind]map[string]store.Label{}
+	for k, list := range ids {
+		n, err := s.deps.Store.LabelNames(ctx, k, list)
+		if err != nil {
+			return err
+		}
+		names[k] = n
+	}
+	for i := range items {
+		it := &items[i]
+		c, ok := cs[it.ID]
+		if !ok {
+			continue
+		}
+		for _, pr := range c.Proposals {
+			p := proposalJSON{ID: pr.ID, Value: pr.Value, Confidence: pr.Confidence, Applied: pr.Applied}
+			if pr.ID != "" {
+				l, ok := names[proposalKind(pr.Kind)][pr.ID]
+				if !ok || l.SpaceID != it.SpaceID {
+					continue
+				}
+				p.Name = l.Name
+			}
+			if it.Proposals == nil {
+				it.Proposals = map[string]proposalJSON{}
+			}
+			it.Proposals[pr.Kind] = p
+		}
+	}
+	return nil
+}
+
+// proposalKind is the label kind a proposal of a correspondent or type names.
+func proposalKind(kind string) store.LabelKind {
+	if kind == store.ProposalDocumentType {
+		return store.DocumentTypes
+	}
+	return store.Correspondents
+}
+
 // addClassification fills each item's classification and candidates. A processed document not
 // classified yet is waiting (its job is queued); a failed one has none.
 func (s *Server) addClassification(ctx context.Context, userID string, items []documentJSON) error {
@@ -44,6 +105,9 @@ func (s *Server) addClassification(ctx context.Context, userID string, items []d
 	}
 	cs, err := s.deps.Store.Classifications(ctx, userID, ids)
 	if err != nil {
+		return err
+	}
+	if err := s.addProposals(ctx, items, cs); err != nil {
 		return err
 	}
 	var names map[string]string

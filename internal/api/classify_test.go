@@ -413,14 +413,24 @@ func TestClassifierPerSpace(t *testing.T) {
 		}
 		power, school := topic("Power"), topic("School")
 		ann.must(201, "POST", "/api/topics", map[string]any{"name": "Private"})
+		corr := func(name string) string {
+			return ann.must(201, "POST", "/api/correspondents", map[string]any{"name": name, "space_id": home})["correspondent"].(map[string]any)["id"].(string)
+		}
+		cityPower, academy := corr("City Power"), corr("Academy")
 		for _, text := range []string{"electricity bill kilowatt hours meter reading", "power company electricity tariff change",
 			"meter reading electricity annual statement", "electricity supplier bill for the flat"} {
-			labelledDocIn(t, st, home, uid, text, power)
+			id := labelledDocIn(t, st, home, uid, text, power)
+			d := ann.must(200, "PATCH", "/api/documents/"+id, map[string]any{"correspondent_id": cityPower})["document"].(map[string]any)
+			if d["correspondent_source"] != "user" {
+				t.Fatalf("a correspondent set in PATCH: %v", d)
+			}
 		}
+		var schoolDocs []string
 		for _, text := range []string{"school report card grades of the pupil", "parents evening at the school teacher",
 			"school trip permission slip for the pupil", "teacher letter about the school term"} {
-			labelledDocIn(t, st, home, uid, text, school)
+			schoolDocs = append(schoolDocs, labelledDocIn(t, st, home, uid, text, school))
 		}
+		ann.must(200, "POST", "/api/documents/bulk", map[string]any{"document_ids": schoolDocs, "action": "set_correspondent", "correspondent_id": academy})
 
 		for _, c := range []*client{ann, bob} {
 			s := c.must(200, "GET", "/api/classifier?space_id="+home, nil)
@@ -471,6 +481,24 @@ func TestClassifierPerSpace(t *testing.T) {
 		cands, _ := d["candidates"].([]any)
 		if len(cands) == 0 || cands[0].(map[string]any)["name"] != "Power" {
 			t.Fatalf("candidates seen by a viewer: %v", d)
+		}
+		// The space's model also proposed, and applied, the correspondent.
+		if c, _ := d["correspondent"].(map[string]any); c == nil || c["id"] != cityPower || d["correspondent_source"] != "auto" {
+			t.Fatalf("correspondent of the shared document: %v", d)
+		}
+		prop, _ := d["proposals"].(map[string]any)["correspondent"].(map[string]any)
+		if prop["id"] != cityPower || prop["name"] != "City Power" || prop["applied"] != true || prop["confidence"].(float64) <= 0 {
+			t.Fatalf("proposals: %v", d["proposals"])
+		}
+		// A person's correspondent, set in PATCH, stays through classification.
+		ann.must(200, "PATCH", "/api/documents/"+doc, map[string]any{"correspondent_id": academy})
+		if err := svc.ClassifyDocument(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		d = ann.must(200, "GET", "/api/documents/"+doc, nil)["document"].(map[string]any)
+		prop, _ = d["proposals"].(map[string]any)["correspondent"].(map[string]any)
+		if c, _ := d["correspondent"].(map[string]any); c == nil || c["id"] != academy || d["correspondent_source"] != "user" || prop["applied"] != false {
+			t.Fatalf("after a person chose: %v", d)
 		}
 	})
 }

@@ -135,6 +135,8 @@ func (c *modelCache) put(spaceID string, m *cachedModel) {
 type cachedModel struct {
 	version, generation int64
 	model               *local.Model
+	// labels are the models of the space's correspondents and document types (nil: none learned).
+	labels labelModels
 }
 
 // NewService builds the service.
@@ -339,16 +341,21 @@ func (s *Service) model(ctx context.Context, spaceID string) (*cachedModel, erro
 		return nil, err
 	}
 	c := &cachedModel{version: stored.Version, generation: stored.Generation}
+	var decodeErr error
 	if len(stored.Data) > 0 {
 		var m local.Model
-		if err := m.UnmarshalBinary(stored.Data); err != nil {
-			// Unreadable (e.g. from a newer build): count it as changed labels so it is retrained.
-			s.log.Warn("stored classifier model unreadable; retraining", "space", spaceID, "error", err)
-			if err := s.store.BumpLabelGeneration(ctx, spaceID); err != nil {
-				return nil, err
-			}
-		} else {
+		if decodeErr = m.UnmarshalBinary(stored.Data); decodeErr == nil {
 			c.model = &m
+		}
+	}
+	if c.labels, err = decodeLabels(stored); err != nil {
+		decodeErr = err
+	}
+	if decodeErr != nil {
+		// Unreadable (e.g. from a newer build): count it as changed labels so it is retrained.
+		s.log.Warn("stored classifier model unreadable; retraining", "space", spaceID, "error", decodeErr)
+		if err := s.store.BumpLabelGeneration(ctx, spaceID); err != nil {
+			return nil, err
 		}
 	}
 	s.models.put(spaceID, c)
@@ -421,7 +428,11 @@ func (s *Service) Train(ctx context.Context, spaceID string) (*local.Model, erro
 			return nil, err
 		}
 	}
-	saved, err := s.store.SaveClassifierModel(ctx, spaceID, data, len(ex), gen)
+	stored := &store.ClassifierModel{Data: data, ExampleCount: len(ex), Generation: gen}
+	if err := s.trainLabels(ctx, spaceID, stored); err != nil {
+		return nil, err
+	}
+	saved, err := s.store.SaveClassifierModels(ctx, spaceID, stored)
 	if err != nil {
 		return nil, err
 	}
@@ -495,6 +506,17 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 	// The space's owner chooses its provider (documents.owner_id is the space's owner).
 	p, cm, err := s.providerFor(ctx, d.OwnerID, d.SpaceID, "")
 	c := store.Classification{State: store.ClassificationDone}
+	var text *string // read once, when needed
+	readText := func() (string, error) {
+		if text == nil {
+			t, err := s.store.RawDocumentText(ctx, d.ID)
+			if err != nil {
+				return "", err
+			}
+			text = &t
+		}
+		return *text, nil
+	}
 	if p != nil {
 		c.Provider = p.Name()
 	}
@@ -523,7 +545,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 			c.ModelGeneration = cm.generation
 		}
 	default:
-		text, terr := s.store.RawDocumentText(ctx, d.ID)
+		text, terr := readText()
 		if terr != nil {
 			return -1, terr
 		}
@@ -579,6 +601,19 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 		s.log.Warn("classification failed", "document", d.ID, "error", err)
 		return -1, nil
 	}
+	// The space's local model proposes the correspondent and type whatever the provider of topics.
+	lm := cm
+	if lm == nil {
+		if lm, err = s.model(ctx, d.SpaceID); err != nil {
+			return -1, err
+		}
+	}
+	if lm != nil {
+		if c.Proposals, err = s.proposeLabels(ctx, d, lm.labels, readText); err != nil {
+			return -1, err
+		}
+	}
+	c.Proposals = append(c.Proposals, dateProposal(d)...)
 	if err := s.store.SetClassification(ctx, d.ID, c); err != nil {
 		return -1, err
 	}

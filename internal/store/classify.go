@@ -50,8 +50,11 @@ func (s *Store) PutAISettings(ctx context.Context, a *AISettings) error {
 // spaces are their personal spaces' models).
 type ClassifierModel struct {
 	Data         []byte // empty: there was nothing to learn from
-	ExampleCount int
+	ExampleCount int    // documents the topics were learned from
 	TrainedAt    time.Time
+	// CorrespondentModel and DocumentTypeModel classify into the space's correspondents and
+	// document types (empty: none learned).
+	CorrespondentModel, DocumentTypeModel []byte
 	// Generation is the label generation the training read; Version grows with every save.
 	Generation, Version int64
 	// Stale says labels changed after the training read them (the space's generation is newer).
@@ -61,10 +64,10 @@ type ClassifierModel struct {
 // ClassifierModel returns the space's model, or ErrNotFound.
 func (s *Store) ClassifierModel(ctx context.Context, spaceID string) (*ClassifierModel, error) {
 	var m ClassifierModel
-	err := s.r.QueryRowContext(ctx, `SELECT m.model, m.example_count, m.trained_at, m.generation, m.version,
-			COALESCE(l.generation, 0) > m.generation
+	err := s.r.QueryRowContext(ctx, `SELECT m.model, m.correspondent_model, m.document_type_model, m.example_count,
+			m.trained_at, m.generation, m.version, COALESCE(l.generation, 0) > m.generation
 		FROM classifier_models m LEFT JOIN classifier_labels l ON l.space_id = m.space_id WHERE m.space_id = $1`, spaceID).
-		Scan(&m.Data, &m.ExampleCount, &m.TrainedAt, &m.Generation, &m.Version, &m.Stale)
+		Scan(&m.Data, &m.CorrespondentModel, &m.DocumentTypeModel, &m.ExampleCount, &m.TrainedAt, &m.Generation, &m.Version, &m.Stale)
 	if err != nil {
 		return nil, fmt.Errorf("classifier model: %w", normalize(err))
 	}
@@ -87,14 +90,26 @@ func (s *Store) ClassifierModelVersion(ctx context.Context, spaceID string) (int
 // replaces a newer one. Saving never touches the labels' generation, so labels changed during the
 // training leave the model stale.
 func (s *Store) SaveClassifierModel(ctx context.Context, spaceID string, data []byte, examples int, generation int64) (bool, error) {
-	if data == nil {
-		data = []byte{}
+	return s.SaveClassifierModels(ctx, spaceID, &ClassifierModel{Data: data, ExampleCount: examples, Generation: generation})
+}
+
+// SaveClassifierModels stores m (Data, CorrespondentModel, DocumentTypeModel, ExampleCount) trained
+// on the labels of m.Generation, with the rules of SaveClassifierModel.
+func (s *Store) SaveClassifierModels(ctx context.Context, spaceID string, m *ClassifierModel) (bool, error) {
+	nonNil := func(b []byte) []byte {
+		if b == nil {
+			return []byte{}
+		}
+		return b
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO classifier_models (space_id, model, example_count, trained_at, stale, generation, version)
-		VALUES ($1, $2, $3, $4, FALSE, $5, 1)
-		ON CONFLICT (space_id) DO UPDATE SET model = EXCLUDED.model, example_count = EXCLUDED.example_count,
+	res, err := s.w.ExecContext(ctx, `INSERT INTO classifier_models (space_id, model, correspondent_model, document_type_model,
+			example_count, trained_at, stale, generation, version)
+		VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, 1)
+		ON CONFLICT (space_id) DO UPDATE SET model = EXCLUDED.model, correspondent_model = EXCLUDED.correspondent_model,
+			document_type_model = EXCLUDED.document_type_model, example_count = EXCLUDED.example_count,
 			trained_at = EXCLUDED.trained_at, generation = EXCLUDED.generation, version = classifier_models.version + 1
-		WHERE classifier_models.generation <= EXCLUDED.generation`, spaceID, data, examples, now(), generation)
+		WHERE classifier_models.generation <= EXCLUDED.generation`, spaceID, nonNil(m.Data), nonNil(m.CorrespondentModel),
+		nonNil(m.DocumentTypeModel), m.ExampleCount, now(), m.Generation)
 	if err != nil {
 		return false, fmt.Errorf("save classifier model: %w", normalize(err))
 	}
@@ -168,7 +183,9 @@ type Classification struct {
 	// ModelGeneration is the label generation of the local model that answered.
 	ModelGeneration int64
 	Candidates      []AITopic // best first
-	At              time.Time
+	// Proposals are the local model's answers for the correspondent, the document type and the date.
+	Proposals []LabelProposal
+	At        time.Time
 }
 
 // SetClassification records the outcome of classifying a document.
@@ -180,11 +197,18 @@ func (s *Store) SetClassification(ctx context.Context, docID string, c Classific
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO document_classifications (document_id, state, reason, provider, model_generation, candidates, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+	if c.Proposals == nil {
+		c.Proposals = []LabelProposal{}
+	}
+	props, err := json.Marshal(c.Proposals)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO document_classifications (document_id, state, reason, provider, model_generation, candidates, proposals, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (document_id) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, provider = EXCLUDED.provider,
-			model_generation = EXCLUDED.model_generation, candidates = EXCLUDED.candidates, at = EXCLUDED.at`,
-		docID, c.State, truncate(c.Reason, 2000), c.Provider, c.ModelGeneration, string(cands), now())
+			model_generation = EXCLUDED.model_generation, candidates = EXCLUDED.candidates, proposals = EXCLUDED.proposals, at = EXCLUDED.at`,
+		docID, c.State, truncate(c.Reason, 2000), c.Provider, c.ModelGeneration, string(cands), string(props), now())
 	if err != nil {
 		return fmt.Errorf("set classification: %w", normalize(err))
 	}
@@ -204,7 +228,7 @@ func (s *Store) Classifications(ctx context.Context, userID string, ids []string
 		args = append(args, id)
 		ph[i] = fmt.Sprintf("$%d", i+2)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.document_id, c.state, c.reason, c.provider, c.model_generation, c.candidates, c.at
+	rows, err := s.r.QueryContext(ctx, `SELECT c.document_id, c.state, c.reason, c.provider, c.model_generation, c.candidates, c.proposals, c.at
 		FROM document_classifications c JOIN documents d ON d.id = c.document_id
 		WHERE `+memberSpaces("d.space_id", "$1")+` AND c.document_id IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
@@ -212,12 +236,13 @@ func (s *Store) Classifications(ctx context.Context, userID string, ids []string
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, cands string
+		var id, cands, props string
 		var c Classification
-		if err := rows.Scan(&id, &c.State, &c.Reason, &c.Provider, &c.ModelGeneration, &cands, &c.At); err != nil {
+		if err := rows.Scan(&id, &c.State, &c.Reason, &c.Provider, &c.ModelGeneration, &cands, &props, &c.At); err != nil {
 			return nil, normalize(err)
 		}
 		_ = json.Unmarshal([]byte(cands), &c.Candidates)
+		_ = json.Unmarshal([]byte(props), &c.Proposals)
 		out[id] = &c
 	}
 	return out, normalize(rows.Err())
