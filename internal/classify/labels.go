@@ -94,14 +94,17 @@ func (s *Service) proposeLabels(ctx context.Context, d *store.Document, models l
 			return nil, err
 		}
 		applied, cands := m.Classify(d.Title+"\n"+body, candidateFloor, 1)
-		source := d.CorrespondentSource
+		source, current := d.CorrespondentSource, d.CorrespondentID
 		if lk.kind == store.DocumentTypes {
-			source = d.DocumentTypeSource
+			source, current = d.DocumentTypeSource, d.DocumentTypeID
 		}
 		switch {
 		case len(applied) > 0:
 			p := store.LabelProposal{Kind: lk.proposal, ID: applied[0].TopicID, Confidence: clamp01(applied[0].Confidence)}
-			if source != store.LabelUser {
+			switch {
+			case source == store.LabelAuto && current == p.ID:
+				p.Applied = true // already there: nothing to write
+			case source != store.LabelUser:
 				if p.Applied, err = s.store.SetAutoLabel(ctx, lk.kind, d.ID, p.ID); err != nil {
 					return nil, err
 				}
