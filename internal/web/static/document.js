@@ -202,6 +202,13 @@ DV.ready.then(async (me) => {
     }));
     $("doc-corr").replaceChildren(...opts(corrs, doc.correspondent, "None"));
     $("doc-type").replaceChildren(...opts(types, doc.document_type, "None"));
+    // What the space's classifier set, with its confidence; saving a change makes it the person's.
+    const auto = (kind, source) => {
+      const p = (doc.proposals || {})[kind];
+      return source === "auto" ? "(set by the classifier" + (p && p.applied ? ", " + Math.round(p.confidence * 100) + "%" : "") + ")" : "";
+    };
+    $("doc-corr-source").textContent = auto("correspondent", doc.correspondent_source);
+    $("doc-type-source").textContent = auto("document_type", doc.document_type_source);
     fieldInputs.clear();
     const values = Object.fromEntries((doc.custom_fields || []).map((v) => [v.field_id, v.value]));
     $("doc-fields").replaceChildren(...fields.map((f) => {
@@ -213,8 +220,13 @@ DV.ready.then(async (me) => {
   $("meta-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     $("meta-error").textContent = "";
-    const body = { document_date: $("doc-date").value || null, correspondent_id: $("doc-corr").value || null,
-      document_type_id: $("doc-type").value || null, custom_fields: [] };
+    // Only what changed is sent: saving a field leaves a date found in the content, or a
+    // correspondent or type the classifier set, as they are (not made the person's choice).
+    const body = { custom_fields: [] };
+    const date = $("doc-date").value || null, corr = $("doc-corr").value || null, type = $("doc-type").value || null;
+    if (date !== (doc.document_date || null)) body.document_date = date;
+    if (corr !== (doc.correspondent ? doc.correspondent.id : null)) body.correspondent_id = corr;
+    if (type !== (doc.document_type ? doc.document_type.id : null)) body.document_type_id = type;
     for (const [id, { f, input }] of fieldInputs) {
       let v = input.value.trim();
       if (v === "") v = null;
