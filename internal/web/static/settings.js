@@ -353,10 +353,22 @@ DV.ready.then((me) => {
       DV.el("span", { class: "hint" }, " " + t.examples + " example" + (t.examples === 1 ? "" : "s") + ", " +
         (t.learned ? "learned" : "not learned" + (t.note ? ": " + t.note : ""))))));
   };
-  const load = () => DV.api("GET", "/api/classifier").then(show).catch((e) =>
+  // Every space has its own model; the personal space is shown first.
+  const space = () => $("classifier-space").value || "";
+  const load = () => DV.api("GET", "/api/classifier" + (space() ? "?space_id=" + encodeURIComponent(space()) : "")).then(show).catch((e) =>
     $("classifier-facts").replaceChildren(DV.el("dd", {}, "Could not load the classifier's state: " + e.message)));
   $("classifier-train").addEventListener("click", async () => {
-    try { await DV.api("POST", "/api/classifier/train"); DV.flash("Training started."); setTimeout(load, 2000); } catch (e) { DV.flash(e.message, true); }
+    try {
+      await DV.api("POST", "/api/classifier/train", space() ? { space_id: space() } : undefined);
+      DV.flash("Training started."); setTimeout(load, 2000);
+    } catch (e) { DV.flash(e.message, true); }
   });
+  $("classifier-space").addEventListener("change", load);
+  DV.api("GET", "/api/spaces").then((r) => {
+    const spaces = (r.items || []).slice().sort((a, b) => (a.kind === "personal" ? -1 : 0) - (b.kind === "personal" ? -1 : 0));
+    if (spaces.length < 2) return;
+    $("classifier-space").replaceChildren(...spaces.map((s) => DV.el("option", { value: s.id }, s.kind === "personal" ? "Personal" : s.name)));
+    $("classifier-space-row").hidden = false;
+  }).catch(() => {});
   load();
 });
