@@ -179,9 +179,12 @@ func (s *Server) getClassifier(w http.ResponseWriter, r *http.Request, p *Princi
 		Learned  bool   `json:"learned"`
 		Note     string `json:"note,omitempty"`
 	}
-	topics := make([]topic, len(st.Topics))
-	for i, t := range st.Topics {
-		topics[i] = topic{ID: t.ID, Name: t.Name, Examples: t.Examples, Learned: t.Learned, Note: t.Note}
+	states := func(ts []classify.TopicState) []topic {
+		out := make([]topic, len(ts))
+		for i, t := range ts {
+			out[i] = topic{ID: t.ID, Name: t.Name, Examples: t.Examples, Learned: t.Learned, Note: t.Note}
+		}
+		return out
 	}
 	var trained *time.Time
 	if st.TrainedAt != nil {
@@ -189,7 +192,8 @@ func (s *Server) getClassifier(w http.ResponseWriter, r *http.Request, p *Princi
 		trained = &t
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"space_id": space, "provider": st.Provider, "trained_at": trained,
-		"documents_used": st.DocumentsUsed, "topics": topics, "stale": st.Stale})
+		"documents_used": st.DocumentsUsed, "topics": states(st.Topics), "stale": st.Stale,
+		"correspondents": states(st.Correspondents), "document_types": states(st.DocumentTypes)})
 }
 
 // trainClassifier queues a training of a space's model on every labelled, processed document of the

@@ -463,6 +463,13 @@ func TestClassifierPerSpace(t *testing.T) {
 				t.Fatalf("not learned: %v", s)
 			}
 		}
+		if cs := s["correspondents"].([]any); len(cs) != 2 || cs[1].(map[string]any)["name"] != "City Power" ||
+			cs[1].(map[string]any)["learned"] != true || cs[1].(map[string]any)["examples"] != float64(4) {
+			t.Fatalf("correspondents learned: %v", s["correspondents"])
+		}
+		if ts := s["document_types"].([]any); len(ts) != 0 {
+			t.Fatalf("document types: %v", ts)
+		}
 		if p := ann.must(200, "GET", "/api/classifier", nil); p["trained_at"] != nil {
 			t.Fatalf("training the shared space trained ann's personal classifier: %v", p)
 		}

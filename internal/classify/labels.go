@@ -132,3 +132,27 @@ func dateProposal(d *store.Document) []store.LabelProposal {
 	}
 	return []store.LabelProposal{{Kind: store.ProposalDocumentDate, Value: d.DocumentDate, Confidence: 1, Applied: true}}
 }
+
+// labelStates says, for each of the space's correspondents (or types), how many documents a person
+// gave it at the last training and whether the model learned it (m nil: nothing was learned).
+func (s *Service) labelStates(ctx context.Context, spaceID string, k store.LabelKind, m *local.Model) ([]TopicState, error) {
+	ls, err := s.store.ListLabels(ctx, k, []string{spaceID})
+	if err != nil {
+		return nil, err
+	}
+	reports := map[string]local.TopicReport{}
+	if m != nil {
+		for _, r := range m.Report().Topics {
+			reports[r.TopicID] = r
+		}
+	}
+	out := make([]TopicState, len(ls))
+	for i, l := range ls {
+		r := reports[l.ID]
+		out[i] = TopicState{ID: l.ID, Name: l.Name, Examples: r.Examples, Learned: r.Trained, Note: r.Note}
+		if r.TopicID == "" {
+			out[i].Note = "no document a person gave it at the last training, or none learned in the space"
+		}
+	}
+	return out, nil
+}

@@ -626,7 +626,9 @@ type State struct {
 	TrainedAt     *time.Time
 	DocumentsUsed int
 	Topics        []TopicState
-	Stale         bool
+	// Correspondents and DocumentTypes are the space's, as the correspondent and type models learned them.
+	Correspondents, DocumentTypes []TopicState
+	Stale                         bool
 }
 
 // TopicState says how many labelled documents a topic had at the last training and whether the
@@ -655,6 +657,7 @@ func (s *Service) ClassifierState(ctx context.Context, spaceID string) (State, e
 		return State{}, err
 	}
 	reports := map[string]local.TopicReport{}
+	var labels labelModels
 	stored, err := s.store.ClassifierModel(ctx, spaceID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -676,6 +679,20 @@ func (s *Service) ClassifierState(ctx context.Context, spaceID string) (State, e
 			for _, r := range cm.model.Report().Topics {
 				reports[r.TopicID] = r
 			}
+		}
+		if cm != nil {
+			labels = cm.labels
+		}
+	}
+	for i, lk := range labelKinds {
+		ls, err := s.labelStates(ctx, spaceID, lk.kind, labels[i])
+		if err != nil {
+			return State{}, err
+		}
+		if lk.kind == store.DocumentTypes {
+			st.DocumentTypes = ls
+		} else {
+			st.Correspondents = ls
 		}
 	}
 	for _, t := range topics {

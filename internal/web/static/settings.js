@@ -346,6 +346,8 @@ DV.ready.then((me) => {
     const learned = c.topics.filter((t) => t.learned).length;
     const facts = [["Trained", c.trained_at ? DV.date(c.trained_at) : "not yet"], ["Documents used", c.documents_used],
       ["Topics learned", learned + " of " + c.topics.length],
+      ["Correspondents learned", (c.correspondents || []).filter((x) => x.learned).length + " of " + (c.correspondents || []).length],
+      ["Document types learned", (c.document_types || []).filter((x) => x.learned).length + " of " + (c.document_types || []).length],
       ["Up to date", c.stale ? "no: your topics changed since; it trains again in a moment" : "yes"]];
     if (c.provider !== "local") facts.unshift(["In use", "no: your provider is " + c.provider]);
     $("classifier-facts").replaceChildren(...facts.flatMap(([k, v]) => [DV.el("dt", {}, k), DV.el("dd", {}, String(v))]));
