@@ -63,5 +63,16 @@ func TestBrowserClassifierCandidates(t *testing.T) {
 	p.click("#classifier-train")
 	p.until("training started", `document.getElementById("flash").textContent.includes("Training")`)
 	p.screenshot("settings-classifier")
+
+	// A shared space has a classifier of its own, chosen above the state.
+	home := c.json("POST", "/api/spaces", map[string]any{"name": "Household"}, 201)["space"].(map[string]any)["id"].(string)
+	c.json("POST", "/api/topics", map[string]any{"name": "Bills", "space_id": home}, 201)
+	p.open("/settings")
+	p.until("the space choice", `!document.getElementById("classifier-space-row").hidden && document.querySelectorAll("#classifier-space option").length === 2`)
+	p.until("the personal space first", `document.querySelectorAll("#classifier-topics li").length === 3`)
+	p.eval(`(() => { const s = document.getElementById("classifier-space"); s.value = "` + home + `"; s.dispatchEvent(new Event("change")); return ""; })()`)
+	p.until("the shared space's classifier", `document.querySelectorAll("#classifier-topics li").length === 1 && document.getElementById("classifier-topics").textContent.includes("Bills")`)
+	p.click("#classifier-train")
+	p.until("the shared space's training started", `document.getElementById("flash").textContent.includes("Training")`)
 	srv.stop(t)
 }

@@ -1120,6 +1120,11 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 			}, false},
 			{"PATCH /api/topics/{id}", store.RoleEditor, 200, topic, p1("/api/topics/", ""), func(string, string) any { return map[string]any{"color": "#123456"} }, false},
 			{"DELETE /api/topics/{id}", store.RoleEditor, 204, topic, p1("/api/topics/", ""), nil, false},
+			{"GET /api/classifier", store.RoleViewer, 200, space, p1("/api/classifier?space_id=", ""), nil, false},
+			{"POST /api/classifier/train", store.RoleEditor, 202, space, fixed("/api/classifier/train"), func(id, _ string) any {
+				return map[string]any{"space_id": id}
+			}, false},
+			{"GET /api/topics/suggestions", store.RoleViewer, 200, space, p1("/api/topics/suggestions?space_id=", ""), nil, false},
 			{"GET /api/spaces/{id}", store.RoleViewer, 200, space, p1("/api/spaces/", ""), nil, false},
 			{"PATCH /api/spaces/{id}", store.RoleOwner, 200, space, p1("/api/spaces/", ""), func(string, string) any { return map[string]any{"name": "Renamed"} }, false},
 			{"DELETE /api/spaces/{id}", store.RoleOwner, 409, space, p1("/api/spaces/", ""), nil, false}, // not empty; the empty case is below

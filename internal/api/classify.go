@@ -32,9 +32,70 @@ type candidateJSON struct {
 	Confidence float64 `json:"confidence"`
 }
 
+// proposalJSON is the local model's answer for a correspondent or type (id, name) or the date (value).
+type proposalJSON struct {
+	ID         string  `json:"id,omitempty"`
+	Name       string  `json:"name,omitempty"`
+	Value      string  `json:"value,omitempty"`
+	Confidence float64 `json:"confidence"`
+	Applied    bool    `json:"applied"`
+}
+
+// addProposals fills the items' proposals from their classifications; a correspondent or type
+// deleted since is left out.
+func (s *Server) addProposals(ctx context.Context, items []documentJSON, cs map[string]*store.Classification) error {
+	ids := map[store.LabelKind][]string{}
+	for _, c := range cs {
+		for _, pr := range c.Proposals {
+			if pr.ID != "" {
+				k := proposalKind(pr.Kind)
+				ids[k] = append(ids[k], pr.ID)
+			}
+		}
+	}
+	names := map[store.LabelKind]map[string]store.Label{}
+	for k, list := range ids {
+		n, err := s.deps.Store.LabelNames(ctx, k, list)
+		if err != nil {
+			return err
+		}
+		names[k] = n
+	}
+	for i := range items {
+		it := &items[i]
+		c, ok := cs[it.ID]
+		if !ok {
+			continue
+		}
+		for _, pr := range c.Proposals {
+			p := proposalJSON{ID: pr.ID, Value: pr.Value, Confidence: pr.Confidence, Applied: pr.Applied}
+			if pr.ID != "" {
+				l, ok := names[proposalKind(pr.Kind)][pr.ID]
+				if !ok || l.SpaceID != it.SpaceID {
+					continue
+				}
+				p.Name = l.Name
+			}
+			if it.Proposals == nil {
+				it.Proposals = map[string]proposalJSON{}
+			}
+			it.Proposals[pr.Kind] = p
+		}
+	}
+	return nil
+}
+
+// proposalKind is the label kind a proposal of a correspondent or type names.
+func proposalKind(kind string) store.LabelKind {
+	if kind == store.ProposalDocumentType {
+		return store.DocumentTypes
+	}
+	return store.Correspondents
+}
+
 // addClassification fills each item's classification and candidates. A processed document not
 // classified yet is waiting (its job is queued); a failed one has none.
-func (s *Server) addClassification(ctx context.Context, ownerID string, items []documentJSON) error {
+func (s *Server) addClassification(ctx context.Context, userID string, items []documentJSON) error {
 	if len(items) == 0 {
 		return nil
 	}
@@ -42,8 +103,11 @@ func (s *Server) addClassification(ctx context.Context, ownerID string, items []
 	for i := range items {
 		ids[i] = items[i].ID
 	}
-	cs, err := s.deps.Store.Classifications(ctx, ownerID, ids)
+	cs, err := s.deps.Store.Classifications(ctx, userID, ids)
 	if err != nil {
+		return err
+	}
+	if err := s.addProposals(ctx, items, cs); err != nil {
 		return err
 	}
 	var names map[string]string
@@ -62,7 +126,8 @@ func (s *Server) addClassification(ctx context.Context, ownerID string, items []
 			continue
 		}
 		if names == nil {
-			topics, err := s.deps.Store.ListTopics(ctx, ownerID)
+			// Candidates name topics of their document's space: any space the caller is in.
+			topics, err := s.deps.Store.MemberTopics(ctx, userID, "")
 			if err != nil {
 				return err
 			}
@@ -81,10 +146,28 @@ func (s *Server) addClassification(ctx context.Context, ownerID string, items []
 	return nil
 }
 
-// getClassifier shows the local classifier's state. Spaces do not exist yet: the model is the user's
-// own, and a space_id parameter is ignored.
+// classifierSpace reads the space of a classifier request (default: the caller's personal space)
+// and checks the caller has need there: 404 for a space they are not a member of, 403 for too low
+// a role.
+func (s *Server) classifierSpace(r *http.Request, p *Principal, spaceID string, need store.SpaceRole) (string, error) {
+	if spaceID == "" {
+		spaceID = p.UserID
+	}
+	if _, err := s.authorize(r.Context(), p.UserID, spaceID, need); err != nil {
+		return "", err
+	}
+	return spaceID, nil
+}
+
+// getClassifier shows the local classifier's state for a space (?space_id=, default the caller's
+// personal space): each space has its own model, trained on the labels people gave its documents.
 func (s *Server) getClassifier(w http.ResponseWriter, r *http.Request, p *Principal) {
-	st, err := s.deps.Classify.ClassifierState(r.Context(), p.UserID)
+	space, err := s.classifierSpace(r, p, r.URL.Query().Get("space_id"), store.RoleViewer)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.deps.Classify.ClassifierState(r.Context(), space)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -96,30 +179,59 @@ func (s *Server) getClassifier(w http.ResponseWriter, r *http.Request, p *Princi
 		Learned  bool   `json:"learned"`
 		Note     string `json:"note,omitempty"`
 	}
-	topics := make([]topic, len(st.Topics))
-	for i, t := range st.Topics {
-		topics[i] = topic{ID: t.ID, Name: t.Name, Examples: t.Examples, Learned: t.Learned, Note: t.Note}
+	states := func(ts []classify.TopicState) []topic {
+		out := make([]topic, len(ts))
+		for i, t := range ts {
+			out[i] = topic{ID: t.ID, Name: t.Name, Examples: t.Examples, Learned: t.Learned, Note: t.Note}
+		}
+		return out
 	}
 	var trained *time.Time
 	if st.TrainedAt != nil {
 		t := st.TrainedAt.UTC()
 		trained = &t
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"provider": st.Provider, "trained_at": trained,
-		"documents_used": st.DocumentsUsed, "topics": topics, "stale": st.Stale})
+	writeJSON(w, http.StatusOK, map[string]any{"space_id": space, "provider": st.Provider, "trained_at": trained,
+		"documents_used": st.DocumentsUsed, "topics": states(st.Topics), "stale": st.Stale,
+		"correspondents": states(st.Correspondents), "document_types": states(st.DocumentTypes)})
 }
 
-// trainClassifier queues a training of the user's model on every labelled, processed document.
+// trainClassifier queues a training of a space's model on every labelled, processed document of the
+// space: space_id in the JSON body or the query (default the caller's personal space); editor or above.
 func (s *Server) trainClassifier(w http.ResponseWriter, r *http.Request, p *Principal) {
-	if err := s.deps.Classify.RequestTraining(r.Context(), p.UserID); err != nil {
+	var body struct {
+		SpaceID string `json:"space_id"`
+	}
+	if r.ContentLength != 0 {
+		if err := decodeJSON(w, r, &body); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	if body.SpaceID == "" {
+		body.SpaceID = r.URL.Query().Get("space_id")
+	}
+	space, err := s.classifierSpace(r, p, body.SpaceID, store.RoleEditor)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{"status": "queued"})
+	if err := s.deps.Classify.RequestTraining(r.Context(), space); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]any{"status": "queued", "space_id": space})
 }
 
+// listSuggestions lists the topics proposed for a space (?space_id=, default the caller's personal
+// space); with ?document_id= only those naming that document.
 func (s *Server) listSuggestions(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sugs, err := s.deps.Classify.Suggestions(r.Context(), p.UserID, r.URL.Query().Get("document_id"))
+	space, err := s.classifierSpace(r, p, r.URL.Query().Get("space_id"), store.RoleViewer)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sugs, err := s.deps.Classify.Suggestions(r.Context(), space, r.URL.Query().Get("document_id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -139,15 +251,23 @@ func (s *Server) listSuggestions(w http.ResponseWriter, r *http.Request, p *Prin
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
+// acceptSuggestion creates a suggested topic in its space (space_id, default the caller's personal
+// space; editor or above) and files the suggestion's documents under it.
 func (s *Server) acceptSuggestion(w http.ResponseWriter, r *http.Request, p *Principal) {
 	var body struct {
-		Name string `json:"name"`
+		Name    string `json:"name"`
+		SpaceID string `json:"space_id"`
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.deps.Classify.AcceptSuggestion(r.Context(), p.UserID, body.Name)
+	space, err := s.classifierSpace(r, p, body.SpaceID, store.RoleEditor)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	t, err := s.deps.Classify.AcceptSuggestion(r.Context(), space, body.Name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

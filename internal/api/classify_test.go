@@ -256,8 +256,14 @@ func TestLocalAIServersAreTheOperatorsChoice(t *testing.T) {
 // labelledDoc stores a ready document with text filed under topic by the user.
 func labelledDoc(t *testing.T, st *store.Store, owner, text, topic string) string {
 	t.Helper()
+	return labelledDocIn(t, st, owner, owner, text, topic)
+}
+
+// labelledDocIn stores a ready document in space (whose owner is owner) with text filed under topic.
+func labelledDocIn(t *testing.T, st *store.Store, space, owner, text, topic string) string {
+	t.Helper()
 	ctx := context.Background()
-	d := &store.Document{ID: store.NewID(), OwnerID: owner, Title: "doc", OriginalFilename: "doc.txt", MIMEType: "text/plain",
+	d := &store.Document{ID: store.NewID(), OwnerID: owner, SpaceID: space, Title: "doc", OriginalFilename: "doc.txt", MIMEType: "text/plain",
 		SizeBytes: int64(len(text)), SHA256: fmt.Sprintf("%064x", len(text)), BlobKey: owner + "/k/" + store.NewID()}
 	if err := st.CreateDocument(ctx, d); err != nil {
 		t.Fatal(err)
@@ -266,7 +272,7 @@ func labelledDoc(t *testing.T, st *store.Store, owner, text, topic string) strin
 		t.Fatal(err)
 	}
 	if topic != "" {
-		if err := st.SetUserTopics(ctx, owner, d.ID, []string{topic}); err != nil {
+		if err := st.SetUserTopics(ctx, space, d.ID, []string{topic}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -295,7 +301,7 @@ func TestClassifierStateAndCandidates(t *testing.T) {
 		health := c.must(201, "POST", "/api/topics", map[string]any{"name": "Health"})["topic"].(map[string]any)["id"].(string)
 		garden := c.must(201, "POST", "/api/topics", map[string]any{"name": "Garden"})["topic"].(map[string]any)["id"].(string)
 
-		st0 := c.must(200, "GET", "/api/classifier?space_id=ignored", nil)
+		st0 := c.must(200, "GET", "/api/classifier?space_id="+uid, nil)
 		if st0["provider"] != "local" || st0["trained_at"] != nil || st0["stale"] != false || st0["documents_used"] != float64(0) || len(st0["topics"].([]any)) != 3 {
 			t.Fatalf("state before any label: %v", st0)
 		}
@@ -370,6 +376,136 @@ func TestClassifierStateAndCandidates(t *testing.T) {
 		c2.register("bob@x.test")
 		if s := c2.must(200, "GET", "/api/classifier", nil); len(s["topics"].([]any)) != 0 || s["documents_used"] != float64(0) {
 			t.Fatalf("bob's classifier: %v", s)
+		}
+		if code, _ := c2.do("GET", "/api/classifier?space_id="+uid, nil); code != 404 {
+			t.Fatalf("bob reads ann's personal classifier: %d", code)
+		}
+		if code, _ := c2.do("POST", "/api/classifier/train", map[string]any{"space_id": uid}); code != 404 {
+			t.Fatalf("bob trains ann's personal classifier: %d", code)
+		}
+	})
+}
+
+// A shared space has a classifier of its own: trained on the labels of the space's documents, with
+// the space's topics, shown to every member, trained on demand by editors only; non-members get 404.
+func TestClassifierPerSpace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e, svc := newAIEnv(t, st, classify.Defaults{})
+		blobs, err := blob.NewLocal(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := document.New(st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 1 << 20,
+			SecretKey: "test-secret-key-test-secret-key!!", BackendURL: "http://vault.test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.srv.Config.Handler = api.New(api.Deps{Store: st, Accounts: e.svc, Classify: svc, Documents: docs}).Handler()
+		ann, bob, eve := e.client(t), e.client(t), e.client(t)
+		uid := ann.register("ann@x.test")["user"].(map[string]any)["id"].(string)
+		bob.register("bob@x.test")
+		eve.register("eve@x.test")
+		home := ann.must(201, "POST", "/api/spaces", map[string]any{"name": "Home"})["space"].(map[string]any)["id"].(string)
+		ann.must(201, "POST", "/api/spaces/"+home+"/members", map[string]any{"email": "bob@x.test", "role": "viewer"})
+		topic := func(name string) string {
+			return ann.must(201, "POST", "/api/topics", map[string]any{"name": name, "space_id": home})["topic"].(map[string]any)["id"].(string)
+		}
+		power, school := topic("Power"), topic("School")
+		ann.must(201, "POST", "/api/topics", map[string]any{"name": "Private"})
+		corr := func(name string) string {
+			return ann.must(201, "POST", "/api/correspondents", map[string]any{"name": name, "space_id": home})["correspondent"].(map[string]any)["id"].(string)
+		}
+		cityPower, academy := corr("City Power"), corr("Academy")
+		for _, text := range []string{"electricity bill kilowatt hours meter reading", "power company electricity tariff change",
+			"meter reading electricity annual statement", "electricity supplier bill for the flat"} {
+			id := labelledDocIn(t, st, home, uid, text, power)
+			d := ann.must(200, "PATCH", "/api/documents/"+id, map[string]any{"correspondent_id": cityPower})["document"].(map[string]any)
+			if d["correspondent_source"] != "user" {
+				t.Fatalf("a correspondent set in PATCH: %v", d)
+			}
+		}
+		var schoolDocs []string
+		for _, text := range []string{"school report card grades of the pupil", "parents evening at the school teacher",
+			"school trip permission slip for the pupil", "teacher letter about the school term"} {
+			schoolDocs = append(schoolDocs, labelledDocIn(t, st, home, uid, text, school))
+		}
+		ann.must(200, "POST", "/api/documents/bulk", map[string]any{"document_ids": schoolDocs, "action": "set_correspondent", "correspondent_id": academy})
+
+		for _, c := range []*client{ann, bob} {
+			s := c.must(200, "GET", "/api/classifier?space_id="+home, nil)
+			if s["stale"] != true || s["trained_at"] != nil || len(s["topics"].([]any)) != 2 {
+				t.Fatalf("shared space before training: %v", s)
+			}
+		}
+		if s := ann.must(200, "GET", "/api/classifier", nil); s["stale"] != false || len(s["topics"].([]any)) != 1 {
+			t.Fatalf("the shared space's labels count in ann's personal classifier: %v", s)
+		}
+		if code, _ := eve.do("GET", "/api/classifier?space_id="+home, nil); code != 404 {
+			t.Fatalf("a non-member reads the space's classifier: %d", code)
+		}
+		if code, _ := eve.do("POST", "/api/classifier/train", map[string]any{"space_id": home}); code != 404 {
+			t.Fatalf("a non-member trains the space's classifier: %d", code)
+		}
+		if code, _ := bob.do("POST", "/api/classifier/train", map[string]any{"space_id": home}); code != 403 {
+			t.Fatalf("a viewer trains the space's classifier: %d", code)
+		}
+		if code, _ := bob.do("POST", "/api/classifier/train?space_id="+home, nil); code != 403 {
+			t.Fatalf("a viewer trains the space's classifier (query): %d", code)
+		}
+		ann.must(202, "POST", "/api/classifier/train", map[string]any{"space_id": home})
+		s := bob.must(200, "GET", "/api/classifier?space_id="+home, nil)
+		if s["stale"] != false || s["trained_at"] == nil || s["documents_used"] != float64(8) {
+			t.Fatalf("shared space after training: %v", s)
+		}
+		for _, tp := range s["topics"].([]any) {
+			if tp.(map[string]any)["learned"] != true {
+				t.Fatalf("not learned: %v", s)
+			}
+		}
+		if cs := s["correspondents"].([]any); len(cs) != 2 || cs[1].(map[string]any)["name"] != "City Power" ||
+			cs[1].(map[string]any)["learned"] != true || cs[1].(map[string]any)["examples"] != float64(4) {
+			t.Fatalf("correspondents learned: %v", s["correspondents"])
+		}
+		if ts := s["document_types"].([]any); len(ts) != 0 {
+			t.Fatalf("document types: %v", ts)
+		}
+		if p := ann.must(200, "GET", "/api/classifier", nil); p["trained_at"] != nil {
+			t.Fatalf("training the shared space trained ann's personal classifier: %v", p)
+		}
+
+		// A new document of the space gets the space's topic from the space's model, and its
+		// candidates name the space's topics for every member.
+		doc := labelledDocIn(t, st, home, uid, "the electricity supplier sends the meter reading bill", "")
+		if err := svc.ClassifyDocument(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		d := bob.must(200, "GET", "/api/documents/"+doc, nil)["document"].(map[string]any)
+		tps := d["topics"].([]any)
+		if len(tps) != 1 || tps[0].(map[string]any)["id"] != power || tps[0].(map[string]any)["source"] != "ai" {
+			t.Fatalf("topics of the shared document: %v", d)
+		}
+		cands, _ := d["candidates"].([]any)
+		if len(cands) == 0 || cands[0].(map[string]any)["name"] != "Power" {
+			t.Fatalf("candidates seen by a viewer: %v", d)
+		}
+		// The space's model also proposed, and applied, the correspondent.
+		if c, _ := d["correspondent"].(map[string]any); c == nil || c["id"] != cityPower || d["correspondent_source"] != "auto" {
+			t.Fatalf("correspondent of the shared document: %v", d)
+		}
+		prop, _ := d["proposals"].(map[string]any)["correspondent"].(map[string]any)
+		if prop["id"] != cityPower || prop["name"] != "City Power" || prop["applied"] != true || prop["confidence"].(float64) <= 0 {
+			t.Fatalf("proposals: %v", d["proposals"])
+		}
+		// A person's correspondent, set in PATCH, stays through classification.
+		ann.must(200, "PATCH", "/api/documents/"+doc, map[string]any{"correspondent_id": academy})
+		if err := svc.ClassifyDocument(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		d = ann.must(200, "GET", "/api/documents/"+doc, nil)["document"].(map[string]any)
+		prop, _ = d["proposals"].(map[string]any)["correspondent"].(map[string]any)
+		if c, _ := d["correspondent"].(map[string]any); c == nil || c["id"] != academy || d["correspondent_source"] != "user" || prop["applied"] != false {
+			t.Fatalf("after a person chose: %v", d)
 		}
 	})
 }

@@ -82,12 +82,16 @@ type documentJSON struct {
 	// Classification says whether classification ran; Candidates are its ranked answer.
 	Classification *classificationJSON `json:"classification,omitempty"`
 	Candidates     []candidateJSON     `json:"candidates,omitempty"`
+	// Proposals are the local model's answers for correspondent, document_type and document_date.
+	Proposals map[string]proposalJSON `json:"proposals,omitempty"`
 	// Metadata: null when unset.
-	DocumentDate       *string          `json:"document_date"`
-	DocumentDateSource string           `json:"document_date_source,omitempty"`
-	Correspondent      *refJSON         `json:"correspondent"`
-	DocumentType       *refJSON         `json:"document_type"`
-	CustomFields       []fieldValueJSON `json:"custom_fields"`
+	DocumentDate        *string          `json:"document_date"`
+	DocumentDateSource  string           `json:"document_date_source,omitempty"`
+	Correspondent       *refJSON         `json:"correspondent"`
+	CorrespondentSource string           `json:"correspondent_source,omitempty"`
+	DocumentType        *refJSON         `json:"document_type"`
+	DocumentTypeSource  string           `json:"document_type_source,omitempty"`
+	CustomFields        []fieldValueJSON `json:"custom_fields"`
 }
 
 type refJSON struct {
@@ -121,9 +125,11 @@ func addMetadataJSON(out *documentJSON, d *store.Document) {
 	}
 	if d.CorrespondentID != "" {
 		out.Correspondent = &refJSON{ID: d.CorrespondentID, Name: d.CorrespondentName}
+		out.CorrespondentSource = d.CorrespondentSource
 	}
 	if d.DocumentTypeID != "" {
 		out.DocumentType = &refJSON{ID: d.DocumentTypeID, Name: d.DocumentTypeName}
+		out.DocumentTypeSource = d.DocumentTypeSource
 	}
 	out.CustomFields = make([]fieldValueJSON, len(d.Fields))
 	for i, v := range d.Fields {

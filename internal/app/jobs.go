@@ -31,14 +31,24 @@ type classifyArgs struct {
 
 func (classifyArgs) Kind() string { return "document.classify" }
 
-// trainArgs trains one user's local classifier now (POST /api/classifier/train).
+// trainArgs trains one space's local classifier now (POST /api/classifier/train). UserID is what
+// jobs queued before classifiers were per space carry: that user's personal space, whose id is theirs.
 type trainArgs struct {
-	UserID string `json:"user_id"`
+	SpaceID string `json:"space_id,omitempty"`
+	UserID  string `json:"user_id,omitempty"`
+}
+
+// space returns the space to train.
+func (a trainArgs) space() string {
+	if a.SpaceID != "" {
+		return a.SpaceID
+	}
+	return a.UserID
 }
 
 func (trainArgs) Kind() string { return "classifier.train" }
 
-// trainDueArgs trains every user whose labels changed and then settled (classify.TrainDelay).
+// trainDueArgs trains every space whose labels changed and then settled (classify.TrainDelay).
 type trainDueArgs struct{}
 
 func (trainDueArgs) Kind() string { return jobs.PeriodicTrainDue }
@@ -90,21 +100,21 @@ func (q enqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id strin
 	return err
 }
 
-// EnqueueTrain queues a training of the user's local classifier.
-func (q enqueuer) EnqueueTrain(ctx context.Context, userID string) error {
-	_, err := q.e.Enqueue(ctx, trainArgs{UserID: userID}, nil)
+// EnqueueTrain queues a training of the space's local classifier.
+func (q enqueuer) EnqueueTrain(ctx context.Context, spaceID string) error {
+	_, err := q.e.Enqueue(ctx, trainArgs{SpaceID: spaceID}, nil)
 	return err
 }
 
-// Trainer trains users' local classifiers (the classify package provides it).
+// Trainer trains spaces' local classifiers (the classify package provides it).
 type Trainer interface {
-	Train(ctx context.Context, userID string) (*local.Model, error)
+	Train(ctx context.Context, spaceID string) (*local.Model, error)
 	TrainDue(ctx context.Context, now time.Time) (int, error)
 }
 
 func train(t Trainer) func(context.Context, *jobs.Job[trainArgs]) error {
 	return func(ctx context.Context, job *jobs.Job[trainArgs]) error {
-		_, err := t.Train(ctx, job.Args.UserID)
+		_, err := t.Train(ctx, job.Args.space())
 		return err
 	}
 }
@@ -116,8 +126,8 @@ func trainDue(t Trainer) func(context.Context, *jobs.Job[trainDueArgs]) error {
 	}
 }
 
-// trainDueTick queues a training run only when someone's labels settled
-// since their last training, so the 5-second schedule leaves no job rows
+// trainDueTick queues a training run only when some space's labels settled
+// since its last training, so the 5-second schedule leaves no job rows
 // behind when nothing changed.
 func (a *App) trainDueTick() jobs.Args {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

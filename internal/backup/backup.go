@@ -193,11 +193,14 @@ type Document struct {
 	// (Notes above are processing notes).
 	UserNotes []Note `json:"user_notes,omitempty"`
 	// Metadata (absent in older backups).
-	DocumentDate       string       `json:"document_date,omitempty"`
-	DocumentDateSource string       `json:"document_date_source,omitempty"`
-	CorrespondentID    string       `json:"correspondent_id,omitempty"`
-	DocumentTypeID     string       `json:"document_type_id,omitempty"`
-	Fields             []FieldValue `json:"custom_fields,omitempty"`
+	DocumentDate       string `json:"document_date,omitempty"`
+	DocumentDateSource string `json:"document_date_source,omitempty"`
+	CorrespondentID    string `json:"correspondent_id,omitempty"`
+	DocumentTypeID     string `json:"document_type_id,omitempty"`
+	// Who set them: "user" or "auto" (absent in older backups: "user").
+	CorrespondentSource string       `json:"correspondent_source,omitempty"`
+	DocumentTypeSource  string       `json:"document_type_source,omitempty"`
+	Fields              []FieldValue `json:"custom_fields,omitempty"`
 	// PlacedIn is the cloud account id the original lived in when it was
 	// exported ("" for system storage). Cloud accounts are not part of a
 	// backup: an import puts every original into system storage.

@@ -133,6 +133,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		}
 		bd.DocumentDate, bd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
 		bd.CorrespondentID, bd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
+		bd.CorrespondentSource, bd.DocumentTypeSource = d.CorrespondentSource, d.DocumentTypeSource
 		for _, v := range d.Fields {
 			bd.Fields = append(bd.Fields, FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}

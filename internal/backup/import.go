@@ -130,6 +130,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		}
 		sd.DocumentDate, sd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
 		sd.CorrespondentID, sd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
+		sd.CorrespondentSource, sd.DocumentTypeSource = d.CorrespondentSource, d.DocumentTypeSource
 		for _, v := range d.Fields {
 			sd.Fields = append(sd.Fields, store.FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}

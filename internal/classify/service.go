@@ -56,8 +56,8 @@ func localServer(name string) bool { p, _ := spec(name); return p.localServer }
 // urlVariable names the setting of a local server's address, for messages.
 func urlVariable(name string) string { return strings.ToUpper(name) + "_BASE_URL" }
 
-// Service classifies stored documents with each user's provider, trains
-// the local classifier from their own assignments, and keeps suggestions.
+// Service classifies stored documents with the provider of their space's owner, trains each space's
+// local classifier from the assignments people made there, and keeps suggestions per space.
 type Service struct {
 	store    *store.Store
 	sealer   Sealer
@@ -68,7 +68,7 @@ type Service struct {
 	guarded *http.Client
 	timeout time.Duration
 
-	trainMu sync.Map // user id -> *sync.Mutex: one training per user at a time
+	trainMu sync.Map // space id -> *sync.Mutex: one training per space at a time
 	models  modelCache
 	jobs    Enqueuer
 	// afterExamples, when set (tests), runs between reading the training examples and saving the model.
@@ -79,17 +79,17 @@ type Service struct {
 // caller and nothing is reclassified after it.
 type Enqueuer interface {
 	EnqueueClassify(ctx context.Context, tx *store.Store, documentID string) error
-	EnqueueTrain(ctx context.Context, userID string) error
+	EnqueueTrain(ctx context.Context, spaceID string) error
 }
 
 // SetEnqueuer sets where trainings and reclassifications are queued.
 func (s *Service) SetEnqueuer(e Enqueuer) { s.jobs = e }
 
-// modelCacheSize is how many users' decoded models a node keeps (a model of 10,000 documents holds
+// modelCacheSize is how many spaces' decoded models a node keeps (a model of 10,000 documents holds
 // about 10 MB); the least recently used one goes first.
 const modelCacheSize = 32
 
-// modelCache keeps the most recently used users' models.
+// modelCache keeps the most recently used spaces' models.
 type modelCache struct {
 	mu    sync.Mutex
 	order *list.List // of *cacheEntry, most recent first
@@ -97,44 +97,46 @@ type modelCache struct {
 }
 
 type cacheEntry struct {
-	userID string
-	model  *cachedModel
+	spaceID string
+	model   *cachedModel
 }
 
-func (c *modelCache) get(userID string) *cachedModel {
+func (c *modelCache) get(spaceID string) *cachedModel {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.byID[userID]; ok {
+	if e, ok := c.byID[spaceID]; ok {
 		c.order.MoveToFront(e)
 		return e.Value.(*cacheEntry).model
 	}
 	return nil
 }
 
-func (c *modelCache) put(userID string, m *cachedModel) {
+func (c *modelCache) put(spaceID string, m *cachedModel) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.byID == nil {
 		c.order, c.byID = list.New(), map[string]*list.Element{}
 	}
-	if e, ok := c.byID[userID]; ok {
+	if e, ok := c.byID[spaceID]; ok {
 		e.Value.(*cacheEntry).model = m
 		c.order.MoveToFront(e)
 		return
 	}
-	c.byID[userID] = c.order.PushFront(&cacheEntry{userID: userID, model: m})
+	c.byID[spaceID] = c.order.PushFront(&cacheEntry{spaceID: spaceID, model: m})
 	for c.order.Len() > modelCacheSize {
 		last := c.order.Back()
 		c.order.Remove(last)
-		delete(c.byID, last.Value.(*cacheEntry).userID)
+		delete(c.byID, last.Value.(*cacheEntry).spaceID)
 	}
 }
 
-// cachedModel is a user's decoded model as stored at version; model is nil when there was nothing to
+// cachedModel is a space's decoded model as stored at version; model is nil when there was nothing to
 // learn from.
 type cachedModel struct {
 	version, generation int64
 	model               *local.Model
+	// labels are the models of the space's correspondents and document types (nil: none learned).
+	labels labelModels
 }
 
 // NewService builds the service.
@@ -237,15 +239,16 @@ func checkBaseURL(raw string) error {
 	return nil
 }
 
-// ProviderFor builds the user's provider (name "" means their own choice).
+// ProviderFor builds the user's provider (name "" means their own choice); a local one uses the
+// model of the user's personal space.
 func (s *Service) ProviderFor(ctx context.Context, userID, name string) (Provider, error) {
-	p, _, err := s.providerFor(ctx, userID, name)
+	p, _, err := s.providerFor(ctx, userID, userID, name)
 	return p, err
 }
 
-// providerFor builds the provider and, for the local one, returns the cached model it uses (nil
-// when none was ever stored).
-func (s *Service) providerFor(ctx context.Context, userID, name string) (Provider, *cachedModel, error) {
+// providerFor builds userID's provider (the space's owner: their choice and key serve the space)
+// and, for the local one, returns the space's cached model it uses (nil when none was ever stored).
+func (s *Service) providerFor(ctx context.Context, userID, spaceID, name string) (Provider, *cachedModel, error) {
 	set, err := s.Settings(ctx, userID)
 	if err != nil {
 		return nil, nil, err
@@ -272,7 +275,7 @@ func (s *Service) providerFor(ctx context.Context, userID, name string) (Provide
 	}
 	var cm *cachedModel
 	if cfg.Name == "local" || cfg.Name == "" {
-		if cm, err = s.model(ctx, userID); err != nil {
+		if cm, err = s.model(ctx, spaceID); err != nil {
 			return nil, nil, err
 		}
 		if cm != nil {
@@ -309,7 +312,7 @@ func (s *Service) route(cfg *ProviderConfig, userKey string) error {
 	return nil
 }
 
-// TrainDelay is how long a user's labels must stay unchanged before their model is retrained: a
+// TrainDelay is how long a space's labels must stay unchanged before their model is retrained: a
 // burst of uploads or re-filings costs one training, run when it is over.
 const TrainDelay = 10 * time.Second
 
@@ -319,85 +322,91 @@ const (
 	candidateFloor = 0.05
 )
 
-// model returns the user's stored model, decoded once and kept in memory: each use costs one cheap
+// model returns the space's stored model, decoded once and kept in memory: each use costs one cheap
 // query for the stored version, and a newer model saved by any node replaces the cached one. It never
 // trains (TrainDue and RequestTraining do); nil means no model was ever stored.
-func (s *Service) model(ctx context.Context, userID string) (*cachedModel, error) {
-	v, err := s.store.ClassifierModelVersion(ctx, userID)
+func (s *Service) model(ctx context.Context, spaceID string) (*cachedModel, error) {
+	v, err := s.store.ClassifierModelVersion(ctx, spaceID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if c := s.models.get(userID); c != nil && c.version == v {
+	if c := s.models.get(spaceID); c != nil && c.version == v {
 		return c, nil
 	}
-	stored, err := s.store.ClassifierModel(ctx, userID)
+	stored, err := s.store.ClassifierModel(ctx, spaceID)
 	if err != nil {
 		return nil, err
 	}
 	c := &cachedModel{version: stored.Version, generation: stored.Generation}
+	var decodeErr error
 	if len(stored.Data) > 0 {
 		var m local.Model
-		if err := m.UnmarshalBinary(stored.Data); err != nil {
-			// Unreadable (e.g. from a newer build): count it as changed labels so it is retrained.
-			s.log.Warn("stored classifier model unreadable; retraining", "user", userID, "error", err)
-			if err := s.store.BumpLabelGeneration(ctx, userID); err != nil {
-				return nil, err
-			}
-		} else {
+		if decodeErr = m.UnmarshalBinary(stored.Data); decodeErr == nil {
 			c.model = &m
 		}
 	}
-	s.models.put(userID, c)
+	if c.labels, err = decodeLabels(stored); err != nil {
+		decodeErr = err
+	}
+	if decodeErr != nil {
+		// Unreadable (e.g. from a newer build): count it as changed labels so it is retrained.
+		s.log.Warn("stored classifier model unreadable; retraining", "space", spaceID, "error", decodeErr)
+		if err := s.store.BumpLabelGeneration(ctx, spaceID); err != nil {
+			return nil, err
+		}
+	}
+	s.models.put(spaceID, c)
 	return c, nil
 }
 
-// TrainDue trains every user whose labels changed since their model was trained and have not changed
+// TrainDue trains every space whose labels changed since its model was trained and have not changed
 // for TrainDelay before now; it returns how many it trained. The jobs engine runs it every few
 // seconds on one node.
 func (s *Service) TrainDue(ctx context.Context, now time.Time) (int, error) {
-	users, err := s.store.DueTrainings(ctx, now.Add(-TrainDelay))
+	spaces, err := s.store.DueTrainings(ctx, now.Add(-TrainDelay))
 	if err != nil {
 		return 0, err
 	}
-	for i, u := range users {
-		if _, err := s.Train(ctx, u); err != nil {
-			return i, fmt.Errorf("train %s: %w", u, err)
+	for i, sp := range spaces {
+		if _, err := s.Train(ctx, sp); err != nil {
+			return i, fmt.Errorf("train %s: %w", sp, err)
 		}
 	}
-	return len(users), nil
+	return len(spaces), nil
 }
 
-// TrainingDue reports whether TrainDue(now) would train anyone (a cheap check before queueing it).
+// TrainingDue reports whether TrainDue(now) would train any space (a cheap check before queueing it).
 func (s *Service) TrainingDue(ctx context.Context, now time.Time) (bool, error) {
-	users, err := s.store.DueTrainings(ctx, now.Add(-TrainDelay))
-	return len(users) > 0, err
+	spaces, err := s.store.DueTrainings(ctx, now.Add(-TrainDelay))
+	return len(spaces) > 0, err
 }
 
-// RequestTraining trains the user's model now: queued when the service has an Enqueuer, else at once.
-func (s *Service) RequestTraining(ctx context.Context, userID string) error {
+// RequestTraining trains the space's model now: queued when the service has an Enqueuer, else at
+// once. The caller has checked the requester may (editor of the space).
+func (s *Service) RequestTraining(ctx context.Context, spaceID string) error {
 	if s.jobs != nil {
-		return s.jobs.EnqueueTrain(ctx, userID)
+		return s.jobs.EnqueueTrain(ctx, spaceID)
 	}
-	_, err := s.Train(ctx, userID)
+	_, err := s.Train(ctx, spaceID)
 	return err
 }
 
-// Train fits the user's local classifier on every labelled, processed document and stores it with
-// the label generation it read (read before the examples, so a label changed while it trains leaves
-// the model stale). Documents waiting for a model, or answered by an older one, are queued for
-// classification again. It returns nil, nil when the user labelled nothing.
-func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error) {
-	mu, _ := s.trainMu.LoadOrStore(userID, &sync.Mutex{})
+// Train fits the space's local classifier on every labelled, processed document of the space and
+// stores it with the label generation it read (read before the examples, so a label changed while it
+// trains leaves the model stale). Documents waiting for a model, or answered by an older one, are
+// queued for classification again. It returns nil, nil when nobody labelled anything there.
+func (s *Service) Train(ctx context.Context, spaceID string) (*local.Model, error) {
+	mu, _ := s.trainMu.LoadOrStore(spaceID, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
-	gen, _, err := s.store.LabelGeneration(ctx, userID)
+	gen, _, err := s.store.LabelGeneration(ctx, spaceID)
 	if err != nil {
 		return nil, err
 	}
-	ex, err := s.store.TrainingExamples(ctx, userID, 64<<10)
+	ex, err := s.store.TrainingExamples(ctx, spaceID, 64<<10)
 	if err != nil {
 		return nil, err
 	}
@@ -419,14 +428,18 @@ func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error
 			return nil, err
 		}
 	}
-	saved, err := s.store.SaveClassifierModel(ctx, userID, data, len(ex), gen)
+	stored := &store.ClassifierModel{Data: data, ExampleCount: len(ex), Generation: gen}
+	if err := s.trainLabels(ctx, spaceID, stored); err != nil {
+		return nil, err
+	}
+	saved, err := s.store.SaveClassifierModels(ctx, spaceID, stored)
 	if err != nil {
 		return nil, err
 	}
-	s.log.Info("classifier trained", "user", userID, "documents", len(ex), "generation", gen, "saved", saved,
+	s.log.Info("classifier trained", "space", spaceID, "documents", len(ex), "generation", gen, "saved", saved,
 		"duration", time.Since(start))
 	if saved && s.jobs != nil {
-		ids, err := s.store.DocumentsToReclassify(ctx, userID, gen)
+		ids, err := s.store.DocumentsToReclassify(ctx, spaceID, gen)
 		if err != nil {
 			return nil, err
 		}
@@ -445,7 +458,8 @@ func (s *Service) Train(ctx context.Context, userID string) (*local.Model, error
 	return m, nil
 }
 
-// ClassifyDocument assigns topics to one ready document with its owner's provider and records on the
+// ClassifyDocument assigns topics of its space to one ready document with the provider of its space's
+// owner (a local one uses the space's model) and records on the
 // document whether classification ran (done), waits for a model (waiting), had nothing to go on
 // (declined) or failed, with the ranked candidates. Temporary provider failures are returned so the
 // job retries.
@@ -456,17 +470,17 @@ func (s *Service) ClassifyDocument(ctx context.Context, documentID string) error
 	}
 	// Waiting: a training that finished while this ran queued the documents waiting before this one
 	// was recorded; if a model was saved meanwhile, classify with it now.
-	if v, err := s.store.ClassifierModelVersion(ctx, s.ownerOf(ctx, documentID)); err == nil && v != waitedOn {
+	if v, err := s.store.ClassifierModelVersion(ctx, s.spaceOf(ctx, documentID)); err == nil && v != waitedOn {
 		_, err = s.classifyOnce(ctx, documentID)
 		return err
 	}
 	return nil
 }
 
-// ownerOf returns the document's owner ("" when it is gone).
-func (s *Service) ownerOf(ctx context.Context, documentID string) string {
+// spaceOf returns the document's space ("" when it is gone).
+func (s *Service) spaceOf(ctx context.Context, documentID string) string {
 	if d, err := s.store.DocumentForJob(ctx, documentID); err == nil {
-		return d.OwnerID
+		return d.SpaceID
 	}
 	return ""
 }
@@ -489,8 +503,20 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 	if err != nil {
 		return -1, err
 	}
-	p, cm, err := s.providerFor(ctx, d.OwnerID, "")
+	// The space's owner chooses its provider (documents.owner_id is the space's owner).
+	p, cm, err := s.providerFor(ctx, d.OwnerID, d.SpaceID, "")
 	c := store.Classification{State: store.ClassificationDone}
+	var text *string // read once, when needed
+	readText := func() (string, error) {
+		if text == nil {
+			t, err := s.store.RawDocumentText(ctx, d.ID)
+			if err != nil {
+				return "", err
+			}
+			text = &t
+		}
+		return *text, nil
+	}
 	if p != nil {
 		c.Provider = p.Name()
 	}
@@ -499,7 +525,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 	case len(topics) == 0:
 		c.State, c.Reason = store.ClassificationDeclined, "you have no topics yet"
 	case c.Provider == "local" && (cm == nil || cm.model == nil || len(cm.model.Topics()) == 0):
-		gen, _, gerr := s.store.LabelGeneration(ctx, d.OwnerID)
+		gen, _, gerr := s.store.LabelGeneration(ctx, d.SpaceID)
 		if gerr != nil {
 			return -1, gerr
 		}
@@ -519,7 +545,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 			c.ModelGeneration = cm.generation
 		}
 	default:
-		text, terr := s.store.RawDocumentText(ctx, d.ID)
+		text, terr := readText()
 		if terr != nil {
 			return -1, terr
 		}
@@ -551,7 +577,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 		if err := s.store.SetAITopics(ctx, d.ID, as); err != nil {
 			return -1, err
 		}
-		if err := s.addSuggestions(ctx, d.OwnerID, d.ID, res.Suggestions); err != nil {
+		if err := s.addSuggestions(ctx, d.SpaceID, d.ID, res.Suggestions); err != nil {
 			return -1, err
 		}
 	}
@@ -575,19 +601,34 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 		s.log.Warn("classification failed", "document", d.ID, "error", err)
 		return -1, nil
 	}
+	// The space's local model proposes the correspondent and type whatever the provider of topics.
+	lm := cm
+	if lm == nil {
+		if lm, err = s.model(ctx, d.SpaceID); err != nil {
+			return -1, err
+		}
+	}
+	if lm != nil {
+		if c.Proposals, err = s.proposeLabels(ctx, d, lm.labels, readText); err != nil {
+			return -1, err
+		}
+	}
+	c.Proposals = append(c.Proposals, dateProposal(d)...)
 	if err := s.store.SetClassification(ctx, d.ID, c); err != nil {
 		return -1, err
 	}
 	return waitedOn, s.store.SetDocumentError(ctx, d.ID, "")
 }
 
-// State is the local classifier's state for a user, as GET /api/classifier shows it.
+// State is the local classifier's state for a space, as GET /api/classifier shows it.
 type State struct {
 	Provider      string
 	TrainedAt     *time.Time
 	DocumentsUsed int
 	Topics        []TopicState
-	Stale         bool
+	// Correspondents and DocumentTypes are the space's, as the correspondent and type models learned them.
+	Correspondents, DocumentTypes []TopicState
+	Stale                         bool
 }
 
 // TopicState says how many labelled documents a topic had at the last training and whether the
@@ -599,22 +640,28 @@ type TopicState struct {
 	Note     string
 }
 
-// ClassifierState returns the user's provider and their local model's state.
-func (s *Service) ClassifierState(ctx context.Context, userID string) (State, error) {
-	set, err := s.Settings(ctx, userID)
+// ClassifierState returns the provider of the space (its owner's choice) and the space's local
+// model's state. The caller has checked the requester is a member.
+func (s *Service) ClassifierState(ctx context.Context, spaceID string) (State, error) {
+	sp, err := s.store.SpaceByID(ctx, spaceID)
+	if err != nil {
+		return State{}, err
+	}
+	set, err := s.Settings(ctx, sp.OwnerID)
 	if err != nil {
 		return State{}, err
 	}
 	st := State{Provider: set.Provider, Topics: []TopicState{}}
-	topics, err := s.store.ListTopics(ctx, userID)
+	topics, err := s.store.ListTopics(ctx, spaceID)
 	if err != nil {
 		return State{}, err
 	}
 	reports := map[string]local.TopicReport{}
-	stored, err := s.store.ClassifierModel(ctx, userID)
+	var labels labelModels
+	stored, err := s.store.ClassifierModel(ctx, spaceID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		gen, _, gerr := s.store.LabelGeneration(ctx, userID)
+		gen, _, gerr := s.store.LabelGeneration(ctx, spaceID)
 		if gerr != nil {
 			return State{}, gerr
 		}
@@ -624,7 +671,7 @@ func (s *Service) ClassifierState(ctx context.Context, userID string) (State, er
 	default:
 		t := stored.TrainedAt
 		st.TrainedAt, st.DocumentsUsed, st.Stale = &t, stored.ExampleCount, stored.Stale
-		cm, err := s.model(ctx, userID)
+		cm, err := s.model(ctx, spaceID)
 		if err != nil {
 			return State{}, err
 		}
@@ -632,6 +679,20 @@ func (s *Service) ClassifierState(ctx context.Context, userID string) (State, er
 			for _, r := range cm.model.Report().Topics {
 				reports[r.TopicID] = r
 			}
+		}
+		if cm != nil {
+			labels = cm.labels
+		}
+	}
+	for i, lk := range labelKinds {
+		ls, err := s.labelStates(ctx, spaceID, lk.kind, labels[i])
+		if err != nil {
+			return State{}, err
+		}
+		if lk.kind == store.DocumentTypes {
+			st.DocumentTypes = ls
+		} else {
+			st.Correspondents = ls
 		}
 	}
 	for _, t := range topics {
@@ -645,7 +706,7 @@ func (s *Service) ClassifierState(ctx context.Context, userID string) (State, er
 	return st, nil
 }
 
-func (s *Service) addSuggestions(ctx context.Context, owner, docID string, sugs []Suggestion) error {
+func (s *Service) addSuggestions(ctx context.Context, spaceID, docID string, sugs []Suggestion) error {
 	if len(sugs) == 0 {
 		return nil
 	}
@@ -657,13 +718,13 @@ func (s *Service) addSuggestions(ctx context.Context, owner, docID string, sugs 
 		}
 		out[i] = store.TopicSuggestion{Name: sg.Name, Reason: sg.Reason, DocumentIDs: ids}
 	}
-	return s.store.AddSuggestions(ctx, owner, out)
+	return s.store.AddSuggestions(ctx, spaceID, out)
 }
 
-// Suggestions lists proposed topics: those providers made while
-// classifying, and the local classifier's groups of unfiled documents.
-func (s *Service) Suggestions(ctx context.Context, userID, documentID string) ([]store.TopicSuggestion, error) {
-	docs, err := s.store.UnfiledDocuments(ctx, userID, 2000, 16<<10)
+// Suggestions lists the topics proposed for the space: those providers made while classifying its
+// documents, and the local classifier's groups of its unfiled documents.
+func (s *Service) Suggestions(ctx context.Context, spaceID, documentID string) ([]store.TopicSuggestion, error) {
+	docs, err := s.store.UnfiledDocuments(ctx, spaceID, 2000, 16<<10)
 	if err != nil {
 		return nil, err
 	}
@@ -676,42 +737,42 @@ func (s *Service) Suggestions(ctx context.Context, userID, documentID string) ([
 		if err != nil {
 			return nil, err
 		}
-		if err := s.addSuggestions(ctx, userID, "", sugs); err != nil {
+		if err := s.addSuggestions(ctx, spaceID, "", sugs); err != nil {
 			return nil, err
 		}
 	}
-	return s.store.Suggestions(ctx, userID, documentID)
+	return s.store.Suggestions(ctx, spaceID, documentID)
 }
 
-// AcceptSuggestion creates the suggested topic and files its documents under it.
-func (s *Service) AcceptSuggestion(ctx context.Context, userID, name string) (*store.Topic, error) {
+// AcceptSuggestion creates the suggested topic in the space and files its documents under it.
+func (s *Service) AcceptSuggestion(ctx context.Context, spaceID, name string) (*store.Topic, error) {
 	var topic *store.Topic
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
-		sg, err := tx.TakeSuggestion(ctx, userID, name)
+		sg, err := tx.TakeSuggestion(ctx, spaceID, name)
 		if errors.Is(err, store.ErrNotFound) {
 			return apperr.New(apperr.NotFound, "there is no suggested topic named %q", name)
 		}
 		if err != nil {
 			return err
 		}
-		topic = &store.Topic{OwnerID: userID, Name: sg.Name, Description: sg.Reason}
+		topic = &store.Topic{SpaceID: spaceID, Name: sg.Name, Description: sg.Reason}
 		if err := tx.CreateTopic(ctx, topic); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return apperr.New(apperr.Conflict, "you already have a topic named %q", sg.Name)
+				return apperr.New(apperr.Conflict, "the space already has a topic named %q", sg.Name)
 			}
 			return err
 		}
 		for _, id := range sg.DocumentIDs {
-			if err := tx.AddUserTopic(ctx, userID, id, topic.ID); err != nil {
+			if err := tx.AddUserTopic(ctx, spaceID, id, topic.ID); err != nil {
 				return err
 			}
 		}
-		return tx.BumpLabelGeneration(ctx, userID)
+		return tx.BumpLabelGeneration(ctx, spaceID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.store.Topic(ctx, userID, topic.ID)
+	return s.store.Topic(ctx, spaceID, topic.ID)
 }
 
 // HealthResult is the outcome of a provider check.

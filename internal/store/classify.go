@@ -45,35 +45,40 @@ func (s *Store) PutAISettings(ctx context.Context, a *AISettings) error {
 	return nil
 }
 
-// ClassifierModel is a user's trained local model.
+// ClassifierModel is a space's trained local model (keyed by space id; a
+// personal space's id is its user's, so models trained per user before
+// spaces are their personal spaces' models).
 type ClassifierModel struct {
 	Data         []byte // empty: there was nothing to learn from
-	ExampleCount int
+	ExampleCount int    // documents the topics were learned from
 	TrainedAt    time.Time
+	// CorrespondentModel and DocumentTypeModel classify into the space's correspondents and
+	// document types (empty: none learned).
+	CorrespondentModel, DocumentTypeModel []byte
 	// Generation is the label generation the training read; Version grows with every save.
 	Generation, Version int64
-	// Stale says labels changed after the training read them (the user's generation is newer).
+	// Stale says labels changed after the training read them (the space's generation is newer).
 	Stale bool
 }
 
-// ClassifierModel returns the user's model, or ErrNotFound.
-func (s *Store) ClassifierModel(ctx context.Context, userID string) (*ClassifierModel, error) {
+// ClassifierModel returns the space's model, or ErrNotFound.
+func (s *Store) ClassifierModel(ctx context.Context, spaceID string) (*ClassifierModel, error) {
 	var m ClassifierModel
-	err := s.r.QueryRowContext(ctx, `SELECT m.model, m.example_count, m.trained_at, m.generation, m.version,
-			COALESCE(l.generation, 0) > m.generation
-		FROM classifier_models m LEFT JOIN classifier_labels l ON l.user_id = m.user_id WHERE m.user_id = $1`, userID).
-		Scan(&m.Data, &m.ExampleCount, &m.TrainedAt, &m.Generation, &m.Version, &m.Stale)
+	err := s.r.QueryRowContext(ctx, `SELECT m.model, m.correspondent_model, m.document_type_model, m.example_count,
+			m.trained_at, m.generation, m.version, COALESCE(l.generation, 0) > m.generation
+		FROM classifier_models m LEFT JOIN classifier_labels l ON l.space_id = m.space_id WHERE m.space_id = $1`, spaceID).
+		Scan(&m.Data, &m.CorrespondentModel, &m.DocumentTypeModel, &m.ExampleCount, &m.TrainedAt, &m.Generation, &m.Version, &m.Stale)
 	if err != nil {
 		return nil, fmt.Errorf("classifier model: %w", normalize(err))
 	}
 	return &m, nil
 }
 
-// ClassifierModelVersion returns the version of the user's stored model without reading it (a cache
+// ClassifierModelVersion returns the version of the space's stored model without reading it (a cache
 // compares it to the one it holds), or ErrNotFound.
-func (s *Store) ClassifierModelVersion(ctx context.Context, userID string) (int64, error) {
+func (s *Store) ClassifierModelVersion(ctx context.Context, spaceID string) (int64, error) {
 	var v int64
-	err := s.r.QueryRowContext(ctx, `SELECT version FROM classifier_models WHERE user_id = $1`, userID).Scan(&v)
+	err := s.r.QueryRowContext(ctx, `SELECT version FROM classifier_models WHERE space_id = $1`, spaceID).Scan(&v)
 	if err != nil {
 		return 0, fmt.Errorf("classifier model version: %w", normalize(err))
 	}
@@ -84,15 +89,27 @@ func (s *Store) ClassifierModelVersion(ctx context.Context, userID string) (int6
 // older generation than the stored one is not saved (it reports false): a slower, older training never
 // replaces a newer one. Saving never touches the labels' generation, so labels changed during the
 // training leave the model stale.
-func (s *Store) SaveClassifierModel(ctx context.Context, userID string, data []byte, examples int, generation int64) (bool, error) {
-	if data == nil {
-		data = []byte{}
+func (s *Store) SaveClassifierModel(ctx context.Context, spaceID string, data []byte, examples int, generation int64) (bool, error) {
+	return s.SaveClassifierModels(ctx, spaceID, &ClassifierModel{Data: data, ExampleCount: examples, Generation: generation})
+}
+
+// SaveClassifierModels stores m (Data, CorrespondentModel, DocumentTypeModel, ExampleCount) trained
+// on the labels of m.Generation, with the rules of SaveClassifierModel.
+func (s *Store) SaveClassifierModels(ctx context.Context, spaceID string, m *ClassifierModel) (bool, error) {
+	nonNil := func(b []byte) []byte {
+		if b == nil {
+			return []byte{}
+		}
+		return b
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO classifier_models (user_id, model, example_count, trained_at, stale, generation, version)
-		VALUES ($1, $2, $3, $4, FALSE, $5, 1)
-		ON CONFLICT (user_id) DO UPDATE SET model = EXCLUDED.model, example_count = EXCLUDED.example_count,
+	res, err := s.w.ExecContext(ctx, `INSERT INTO classifier_models (space_id, model, correspondent_model, document_type_model,
+			example_count, trained_at, stale, generation, version)
+		VALUES ($1, $2, $3, $4, $5, $6, FALSE, $7, 1)
+		ON CONFLICT (space_id) DO UPDATE SET model = EXCLUDED.model, correspondent_model = EXCLUDED.correspondent_model,
+			document_type_model = EXCLUDED.document_type_model, example_count = EXCLUDED.example_count,
 			trained_at = EXCLUDED.trained_at, generation = EXCLUDED.generation, version = classifier_models.version + 1
-		WHERE classifier_models.generation <= EXCLUDED.generation`, userID, data, examples, now(), generation)
+		WHERE classifier_models.generation <= EXCLUDED.generation`, spaceID, nonNil(m.Data), nonNil(m.CorrespondentModel),
+		nonNil(m.DocumentTypeModel), m.ExampleCount, now(), m.Generation)
 	if err != nil {
 		return false, fmt.Errorf("save classifier model: %w", normalize(err))
 	}
@@ -100,35 +117,26 @@ func (s *Store) SaveClassifierModel(ctx context.Context, userID string, data []b
 	return n > 0, normalize(err)
 }
 
-// BumpLabelGeneration notes that the user's labels changed.
-func (s *Store) BumpLabelGeneration(ctx context.Context, userID string) error {
-	// Labels are learned per user over their personal space (whose id is
-	// the user's): documents of shared spaces do not count.
-	var kind string
-	if err := s.w.QueryRowContext(ctx, `SELECT kind FROM spaces WHERE id = $1`, userID).Scan(&kind); err != nil {
-		if errors.Is(normalize(err), ErrNotFound) {
-			return nil
-		}
-		return fmt.Errorf("bump label generation: %w", normalize(err))
-	}
-	if kind != SpacePersonal {
-		return nil
-	}
-	_, err := s.w.ExecContext(ctx, `INSERT INTO classifier_labels (user_id, generation, changed_at) VALUES ($1, 1, $2)
-		ON CONFLICT (user_id) DO UPDATE SET generation = classifier_labels.generation + 1, changed_at = EXCLUDED.changed_at`,
-		userID, now())
+// BumpLabelGeneration notes that the space's labels changed (the topics
+// people filed its ready documents under, or the correspondents and types
+// they set). An unknown space is no error: there is nothing to learn.
+func (s *Store) BumpLabelGeneration(ctx context.Context, spaceID string) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO classifier_labels (space_id, generation, changed_at)
+		SELECT id, 1, $2 FROM spaces WHERE id = $1
+		ON CONFLICT (space_id) DO UPDATE SET generation = classifier_labels.generation + 1, changed_at = EXCLUDED.changed_at`,
+		spaceID, now())
 	if err != nil {
 		return fmt.Errorf("bump label generation: %w", normalize(err))
 	}
 	return nil
 }
 
-// LabelGeneration returns the user's label generation and when it last changed (0 and the zero time
-// when their labels never changed).
-func (s *Store) LabelGeneration(ctx context.Context, userID string) (int64, time.Time, error) {
+// LabelGeneration returns the space's label generation and when it last changed (0 and the zero time
+// when its labels never changed).
+func (s *Store) LabelGeneration(ctx context.Context, spaceID string) (int64, time.Time, error) {
 	var g int64
 	var at time.Time
-	err := s.r.QueryRowContext(ctx, `SELECT generation, changed_at FROM classifier_labels WHERE user_id = $1`, userID).Scan(&g, &at)
+	err := s.r.QueryRowContext(ctx, `SELECT generation, changed_at FROM classifier_labels WHERE space_id = $1`, spaceID).Scan(&g, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, nil
 	}
@@ -138,11 +146,11 @@ func (s *Store) LabelGeneration(ctx context.Context, userID string) (int64, time
 	return g, at, nil
 }
 
-// DueTrainings lists the users whose labels are newer than their model and have not changed since
+// DueTrainings lists the spaces whose labels are newer than their model and have not changed since
 // settledBefore.
 func (s *Store) DueTrainings(ctx context.Context, settledBefore time.Time) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT l.user_id FROM classifier_labels l
-		LEFT JOIN classifier_models m ON m.user_id = l.user_id
+	rows, err := s.r.QueryContext(ctx, `SELECT l.space_id FROM classifier_labels l
+		LEFT JOIN classifier_models m ON m.space_id = l.space_id
 		WHERE l.generation > COALESCE(m.generation, 0) AND l.changed_at <= $1 ORDER BY l.changed_at`, settledBefore)
 	if err != nil {
 		return nil, fmt.Errorf("due trainings: %w", normalize(err))
@@ -175,7 +183,9 @@ type Classification struct {
 	// ModelGeneration is the label generation of the local model that answered.
 	ModelGeneration int64
 	Candidates      []AITopic // best first
-	At              time.Time
+	// Proposals are the local model's answers for the correspondent, the document type and the date.
+	Proposals []LabelProposal
+	At        time.Time
 }
 
 // SetClassification records the outcome of classifying a document.
@@ -187,31 +197,38 @@ func (s *Store) SetClassification(ctx context.Context, docID string, c Classific
 	if err != nil {
 		return err
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO document_classifications (document_id, state, reason, provider, model_generation, candidates, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+	if c.Proposals == nil {
+		c.Proposals = []LabelProposal{}
+	}
+	props, err := json.Marshal(c.Proposals)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO document_classifications (document_id, state, reason, provider, model_generation, candidates, proposals, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (document_id) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, provider = EXCLUDED.provider,
-			model_generation = EXCLUDED.model_generation, candidates = EXCLUDED.candidates, at = EXCLUDED.at`,
-		docID, c.State, truncate(c.Reason, 2000), c.Provider, c.ModelGeneration, string(cands), now())
+			model_generation = EXCLUDED.model_generation, candidates = EXCLUDED.candidates, proposals = EXCLUDED.proposals, at = EXCLUDED.at`,
+		docID, c.State, truncate(c.Reason, 2000), c.Provider, c.ModelGeneration, string(cands), string(props), now())
 	if err != nil {
 		return fmt.Errorf("set classification: %w", normalize(err))
 	}
 	return nil
 }
 
-// Classifications returns the recorded classification of each of the owner's documents in ids that
-// has one.
-func (s *Store) Classifications(ctx context.Context, ownerID string, ids []string) (map[string]*Classification, error) {
+// Classifications returns the recorded classification of each document in ids that has one and is
+// in a space userID is a member of.
+func (s *Store) Classifications(ctx context.Context, userID string, ids []string) (map[string]*Classification, error) {
 	out := map[string]*Classification{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := []any{ownerID}
+	args := []any{userID}
 	ph := make([]string, len(ids))
 	for i, id := range ids {
 		args = append(args, id)
 		ph[i] = fmt.Sprintf("$%d", i+2)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.document_id, c.state, c.reason, c.provider, c.model_generation, c.candidates, c.at
+	rows, err := s.r.QueryContext(ctx, `SELECT c.document_id, c.state, c.reason, c.provider, c.model_generation, c.candidates, c.proposals, c.at
 		FROM document_classifications c JOIN documents d ON d.id = c.document_id
 		WHERE `+memberSpaces("d.space_id", "$1")+` AND c.document_id IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
@@ -219,26 +236,27 @@ func (s *Store) Classifications(ctx context.Context, ownerID string, ids []strin
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, cands string
+		var id, cands, props string
 		var c Classification
-		if err := rows.Scan(&id, &c.State, &c.Reason, &c.Provider, &c.ModelGeneration, &cands, &c.At); err != nil {
+		if err := rows.Scan(&id, &c.State, &c.Reason, &c.Provider, &c.ModelGeneration, &cands, &props, &c.At); err != nil {
 			return nil, normalize(err)
 		}
 		_ = json.Unmarshal([]byte(cands), &c.Candidates)
+		_ = json.Unmarshal([]byte(props), &c.Proposals)
 		out[id] = &c
 	}
 	return out, normalize(rows.Err())
 }
 
-// DocumentsToReclassify lists the owner's ready documents without topics of their own whose
+// DocumentsToReclassify lists the space's ready documents without topics filed by a person whose
 // classification waits for a model, or was answered by a local model older than generation.
-func (s *Store) DocumentsToReclassify(ctx context.Context, ownerID string, generation int64) ([]string, error) {
+func (s *Store) DocumentsToReclassify(ctx context.Context, spaceID string, generation int64) ([]string, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT d.id FROM documents d
 		LEFT JOIN document_classifications c ON c.document_id = d.id
 		WHERE d.space_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
 		  AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.source = 'user')
 		  AND (c.state = 'waiting' OR (c.state IN ('done', 'declined') AND c.provider = 'local' AND c.model_generation < $2))
-		ORDER BY d.id`, ownerID, generation)
+		ORDER BY d.id`, spaceID, generation)
 	if err != nil {
 		return nil, fmt.Errorf("documents to reclassify: %w", normalize(err))
 	}
@@ -254,22 +272,22 @@ func (s *Store) DocumentsToReclassify(ctx context.Context, ownerID string, gener
 	return out, normalize(rows.Err())
 }
 
-// TrainingExample is a document the user filed under topics themselves.
+// TrainingExample is a document a person filed under topics.
 type TrainingExample struct {
 	DocumentID string
 	Text       string
 	TopicIDs   []string
 }
 
-// TrainingExamples returns the user's ready documents with user-assigned
-// topics, each text cut to maxText bytes.
-func (s *Store) TrainingExamples(ctx context.Context, userID string, maxText int) ([]TrainingExample, error) {
+// TrainingExamples returns the space's ready documents with topics filed by
+// a person, each text cut to maxText bytes.
+func (s *Store) TrainingExamples(ctx context.Context, spaceID string, maxText int) ([]TrainingExample, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.title, COALESCE(t.body, ''), dt.topic_id
 		FROM documents d
 		JOIN document_topics dt ON dt.document_id = d.id AND dt.source = 'user'
 		LEFT JOIN document_texts t ON t.document_id = d.id
 		WHERE d.space_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
-		ORDER BY d.id`, userID)
+		ORDER BY d.id`, spaceID)
 	if err != nil {
 		return nil, fmt.Errorf("training examples: %w", normalize(err))
 	}
@@ -330,32 +348,32 @@ type TopicSuggestion struct {
 
 // AddSuggestions records suggestions, merging documents into an existing
 // suggestion of the same name. Names of existing topics are skipped.
-func (s *Store) AddSuggestions(ctx context.Context, ownerID string, sugs []TopicSuggestion) error {
+func (s *Store) AddSuggestions(ctx context.Context, spaceID string, sugs []TopicSuggestion) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		for _, sg := range sugs {
 			key := TopicKey(sg.Name)
 			if key == "" {
 				continue
 			}
-			if _, err := tx.TopicByName(ctx, ownerID, sg.Name); err == nil {
+			if _, err := tx.TopicByName(ctx, spaceID, sg.Name); err == nil {
 				continue
 			}
 			var existing string
-			err := tx.w.QueryRowContext(ctx, `SELECT document_ids FROM topic_suggestions WHERE owner_id = $1 AND name_key = $2`, ownerID, key).Scan(&existing)
+			err := tx.w.QueryRowContext(ctx, `SELECT document_ids FROM topic_suggestions WHERE space_id = $1 AND name_key = $2`, spaceID, key).Scan(&existing)
 			switch {
 			case err == nil:
 				var ids []string
 				_ = json.Unmarshal([]byte(existing), &ids)
 				ids = dedupe(append(ids, sg.DocumentIDs...))
 				b, _ := json.Marshal(ids)
-				if _, err := tx.w.ExecContext(ctx, `UPDATE topic_suggestions SET document_ids = $1, reason = $2 WHERE owner_id = $3 AND name_key = $4`,
-					string(b), sg.Reason, ownerID, key); err != nil {
+				if _, err := tx.w.ExecContext(ctx, `UPDATE topic_suggestions SET document_ids = $1, reason = $2 WHERE space_id = $3 AND name_key = $4`,
+					string(b), sg.Reason, spaceID, key); err != nil {
 					return normalize(err)
 				}
 			case errors.Is(err, sql.ErrNoRows):
 				b, _ := json.Marshal(dedupe(sg.DocumentIDs))
-				if _, err := tx.w.ExecContext(ctx, `INSERT INTO topic_suggestions (id, owner_id, name, name_key, reason, document_ids, created_at)
-					VALUES ($1, $2, $3, $4, $5, $6, $7)`, NewID(), ownerID, strings.TrimSpace(sg.Name), key, sg.Reason, string(b), now()); err != nil {
+				if _, err := tx.w.ExecContext(ctx, `INSERT INTO topic_suggestions (id, space_id, name, name_key, reason, document_ids, created_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7)`, NewID(), spaceID, strings.TrimSpace(sg.Name), key, sg.Reason, string(b), now()); err != nil {
 					return normalize(err)
 				}
 			default:
@@ -366,10 +384,10 @@ func (s *Store) AddSuggestions(ctx context.Context, ownerID string, sugs []Topic
 	})
 }
 
-// Suggestions lists the owner's suggestions, those naming documentID only
+// Suggestions lists the space's suggestions, those naming documentID only
 // when it is not "". Documents no longer visible are left out.
-func (s *Store) Suggestions(ctx context.Context, ownerID, documentID string) ([]TopicSuggestion, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, reason, document_ids FROM topic_suggestions WHERE owner_id = $1 ORDER BY created_at`, ownerID)
+func (s *Store) Suggestions(ctx context.Context, spaceID, documentID string) ([]TopicSuggestion, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, reason, document_ids FROM topic_suggestions WHERE space_id = $1 ORDER BY created_at`, spaceID)
 	if err != nil {
 		return nil, fmt.Errorf("suggestions: %w", normalize(err))
 	}
@@ -392,7 +410,7 @@ func (s *Store) Suggestions(ctx context.Context, ownerID, documentID string) ([]
 	for _, sg := range out {
 		visible := sg.DocumentIDs[:0]
 		for _, id := range sg.DocumentIDs {
-			if _, err := s.Document(ctx, ownerID, id); err == nil {
+			if _, err := s.Document(ctx, spaceID, id); err == nil {
 				visible = append(visible, id)
 			}
 		}
@@ -405,12 +423,12 @@ func (s *Store) Suggestions(ctx context.Context, ownerID, documentID string) ([]
 	return filtered, nil
 }
 
-// TakeSuggestion removes the owner's suggestion and returns it, or ErrNotFound.
-func (s *Store) TakeSuggestion(ctx context.Context, ownerID, name string) (*TopicSuggestion, error) {
+// TakeSuggestion removes the space's suggestion and returns it, or ErrNotFound.
+func (s *Store) TakeSuggestion(ctx context.Context, spaceID, name string) (*TopicSuggestion, error) {
 	var sg TopicSuggestion
 	var ids string
-	err := s.w.QueryRowContext(ctx, `DELETE FROM topic_suggestions WHERE owner_id = $1 AND name_key = $2 RETURNING name, reason, document_ids`,
-		ownerID, TopicKey(name)).Scan(&sg.Name, &sg.Reason, &ids)
+	err := s.w.QueryRowContext(ctx, `DELETE FROM topic_suggestions WHERE space_id = $1 AND name_key = $2 RETURNING name, reason, document_ids`,
+		spaceID, TopicKey(name)).Scan(&sg.Name, &sg.Reason, &ids)
 	if err != nil {
 		return nil, fmt.Errorf("take suggestion: %w", normalize(err))
 	}
@@ -420,10 +438,10 @@ func (s *Store) TakeSuggestion(ctx context.Context, ownerID, name string) (*Topi
 
 // AddUserTopic assigns one topic to a document as the user's choice,
 // keeping the document's other topics.
-func (s *Store) AddUserTopic(ctx context.Context, ownerID, docID, topicID string) error {
+func (s *Store) AddUserTopic(ctx context.Context, spaceID, docID, topicID string) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO document_topics (document_id, topic_id, source, created_at)
 		SELECT d.id, $3, 'user', $4 FROM documents d WHERE d.id = $2 AND d.space_id = $1
-		ON CONFLICT (document_id, topic_id) DO UPDATE SET source = 'user', confidence = NULL`, ownerID, docID, topicID, now())
+		ON CONFLICT (document_id, topic_id) DO UPDATE SET source = 'user', confidence = NULL`, spaceID, docID, topicID, now())
 	return normalize(err)
 }
 
@@ -448,14 +466,14 @@ type UnfiledDoc struct {
 	ID, Title, Text string
 }
 
-// UnfiledDocuments lists up to limit of the owner's ready documents that have
+// UnfiledDocuments lists up to limit of the space's ready documents that have
 // no topic, each text cut to maxText bytes.
-func (s *Store) UnfiledDocuments(ctx context.Context, ownerID string, limit, maxText int) ([]UnfiledDoc, error) {
+func (s *Store) UnfiledDocuments(ctx context.Context, spaceID string, limit, maxText int) ([]UnfiledDoc, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.title, COALESCE(t.body, '') FROM documents d
 		LEFT JOIN document_texts t ON t.document_id = d.id
 		WHERE d.space_id = $1 AND d.deleted_at IS NULL AND d.status = 'ready'
 		  AND NOT EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id)
-		ORDER BY d.created_at DESC LIMIT $2`, ownerID, limit)
+		ORDER BY d.created_at DESC LIMIT $2`, spaceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unfiled documents: %w", normalize(err))
 	}

@@ -28,13 +28,17 @@ func (s *Store) DocumentsByIDs(ctx context.Context, ids []string) ([]*Document, 
 }
 
 // SetDocumentsLabel gives the documents the correspondent or document type
-// labelID ("" clears it).
+// labelID ("" clears it) as a person's choice (source LabelUser): the
+// classifier never replaces it, and learns from it.
 func (s *Store) SetDocumentsLabel(ctx context.Context, k LabelKind, docIDs []string, labelID string) error {
 	var v any
 	if labelID != "" {
 		v = labelID
 	}
-	return s.updateDocuments(ctx, "set "+k.docColumn(), k.docColumn()+" = $1", []any{v}, docIDs)
+	if err := s.updateDocuments(ctx, "set "+k.docColumn(), k.docColumn()+" = $1, "+k.sourceColumn()+" = 'user'", []any{v}, docIDs); err != nil {
+		return err
+	}
+	return s.labelsChanged(ctx, docIDs)
 }
 
 // SetDocumentsDate sets the documents' date as the user's (YYYY-MM-DD; ""
@@ -140,11 +144,11 @@ func (s *Store) TrashDocuments(ctx context.Context, docIDs []string) error {
 	return nil
 }
 
-// labelsChanged bumps the label generation of the owners of those of the
+// labelsChanged bumps the label generation of the spaces of those of the
 // documents that are ready: the classifier's examples changed.
 func (s *Store) labelsChanged(ctx context.Context, docIDs []string) error {
 	in, args := inList(dedupe(docIDs), 0)
-	rows, err := s.w.QueryContext(ctx, `SELECT DISTINCT owner_id FROM documents WHERE status = 'ready' AND id IN (`+in+`)`, args...)
+	rows, err := s.w.QueryContext(ctx, `SELECT DISTINCT space_id FROM documents WHERE status = 'ready' AND id IN (`+in+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("label generation: %w", normalize(err))
 	}

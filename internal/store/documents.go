@@ -66,6 +66,9 @@ type Document struct {
 	// The correspondent and document type ("" when none), with their names.
 	CorrespondentID, CorrespondentName string
 	DocumentTypeID, DocumentTypeName   string
+	// Who set the correspondent and the type: LabelUser, LabelAuto (the
+	// space's classifier) or "" (never set).
+	CorrespondentSource, DocumentTypeSource string
 
 	Topics    []DocumentTopic // filled by the list and get methods
 	Fields    []FieldValue    // custom field values, filled with Topics
@@ -97,7 +100,8 @@ const documentColumns = `d.id, d.owner_id, d.space_id, COALESCE(d.created_by, ''
 	d.blob_key, d.status, d.error, d.page_count, d.language, d.thumbnail_key, d.storage_backend,
 	d.storage_state, d.storage_ref, d.storage_error, d.notes, d.source_kind, d.source_detail, d.deleted_at, d.created_at, d.updated_at,
 	d.document_date, d.document_date_source, d.correspondent_id, (SELECT c.name FROM correspondents c WHERE c.id = d.correspondent_id),
-	d.document_type_id, (SELECT dty.name FROM document_types dty WHERE dty.id = d.document_type_id), d.text_truncated`
+	d.document_type_id, (SELECT dty.name FROM document_types dty WHERE dty.id = d.document_type_id), d.text_truncated,
+	d.correspondent_source, d.document_type_source`
 
 func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	var d Document
@@ -107,7 +111,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 	err := row.Scan(&d.ID, &d.OwnerID, &d.SpaceID, &d.CreatedBy, &d.CreatedByName, &d.Title, &d.OriginalFilename, &d.MIMEType, &d.SizeBytes, &d.SHA256,
 		&d.BlobKey, &d.Status, &d.Error, &pages, &d.Language, &d.ThumbnailKey, &d.StorageBackend,
 		&d.StorageState, &d.StorageRef, &d.StorageError, &d.Notes, &d.SourceKind, &d.SourceDetail, &deleted, &d.CreatedAt, &d.UpdatedAt,
-		&date, &d.DocumentDateSource, &corrID, &corrName, &typeID, &typeName, &d.TextTruncated)
+		&date, &d.DocumentDateSource, &corrID, &corrName, &typeID, &typeName, &d.TextTruncated, &d.CorrespondentSource, &d.DocumentTypeSource)
 	if err != nil {
 		return nil, normalize(err)
 	}
@@ -409,12 +413,14 @@ func (s *Store) SetUserTopics(ctx context.Context, spaceID, docID string, topicI
 	return s.BumpLabelGeneration(ctx, spaceID)
 }
 
-// bumpIfLabelled bumps the owner's label generation when the ready document has topics of the user's:
-// its text, or whether it counts, changed.
+// bumpIfLabelled bumps the label generation of the document's space when the ready document is an
+// example for the space's classifier (topics, a correspondent or a type set by a person): its text,
+// or whether it counts, changed.
 func (s *Store) bumpIfLabelled(ctx context.Context, docID string) error {
 	var owner string
 	err := s.w.QueryRowContext(ctx, `SELECT d.space_id FROM documents d WHERE d.id = $1 AND d.status = 'ready'
-		AND EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.source = 'user')`, docID).Scan(&owner)
+		AND (d.correspondent_source = 'user' OR d.document_type_source = 'user'
+		  OR EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.source = 'user'))`, docID).Scan(&owner)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}

@@ -94,8 +94,17 @@ func (s *Store) importDocumentMeta(ctx context.Context, d *Document) error {
 	if d.DocumentTypeID != "" {
 		typ = d.DocumentTypeID
 	}
+	// Backups from before label sources hold only people's choices.
+	corrSource, typeSource := d.CorrespondentSource, d.DocumentTypeSource
+	if corrSource == "" && corr != nil {
+		corrSource = LabelUser
+	}
+	if typeSource == "" && typ != nil {
+		typeSource = LabelUser
+	}
 	if _, err := s.w.ExecContext(ctx, `UPDATE documents SET document_date = $1, document_date_source = $2,
-		correspondent_id = $3, document_type_id = $4 WHERE id = $5`, date, d.DocumentDateSource, corr, typ, d.ID); err != nil {
+		correspondent_id = $3, document_type_id = $4, correspondent_source = $5, document_type_source = $6 WHERE id = $7`,
+		date, d.DocumentDateSource, corr, typ, corrSource, typeSource, d.ID); err != nil {
 		return fmt.Errorf("restore document metadata: %w", normalize(err))
 	}
 	for _, v := range d.Fields {

@@ -25,6 +25,14 @@ func (k LabelKind) table() string {
 	return "correspondents"
 }
 
+// sourceColumn is the kind's column in documents saying who set it.
+func (k LabelKind) sourceColumn() string {
+	if k == DocumentTypes {
+		return "document_type_source"
+	}
+	return "correspondent_source"
+}
+
 func (k LabelKind) docColumn() string {
 	if k == DocumentTypes {
 		return "document_type_id"
@@ -118,9 +126,22 @@ func (s *Store) RenameLabel(ctx context.Context, k LabelKind, id, name string) (
 }
 
 // DeleteLabel removes the label; its documents keep everything else (the
-// column is cleared by ON DELETE SET NULL).
+// column is cleared by ON DELETE SET NULL, and is nobody's choice any
+// more). The space's classifier examples change with it.
 func (s *Store) DeleteLabel(ctx context.Context, k LabelKind, id string) error {
-	return s.execOne(ctx, "delete "+k.table(), `DELETE FROM `+k.table()+` WHERE id = $1`, id)
+	return s.WithTx(ctx, func(tx *Store) error {
+		var space string
+		if err := tx.w.QueryRowContext(ctx, `SELECT space_id FROM `+k.table()+` WHERE id = $1`, id).Scan(&space); err != nil {
+			return fmt.Errorf("delete %s: %w", k.table(), normalize(err))
+		}
+		if _, err := tx.w.ExecContext(ctx, `UPDATE documents SET `+k.sourceColumn()+` = '' WHERE `+k.docColumn()+` = $1`, id); err != nil {
+			return fmt.Errorf("delete %s: %w", k.table(), normalize(err))
+		}
+		if err := tx.execOne(ctx, "delete "+k.table(), `DELETE FROM `+k.table()+` WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return tx.BumpLabelGeneration(ctx, space)
+	})
 }
 
 // inList is "$n, $n+1, ..." for the values, numbered after `after` earlier

@@ -392,6 +392,12 @@ func (s *Store) MoveDocument(ctx context.Context, d *Document, target *Space) er
 				return fmt.Errorf("move document: %w", normalize(err))
 			}
 		}
+		// A dropped correspondent or type was nobody's choice in the new space: its classifier may propose one.
+		if _, err := tx.w.ExecContext(ctx, `UPDATE documents SET
+			correspondent_source = CASE WHEN correspondent_id IS NULL THEN '' ELSE correspondent_source END,
+			document_type_source = CASE WHEN document_type_id IS NULL THEN '' ELSE document_type_source END WHERE id = $1`, d.ID); err != nil {
+			return fmt.Errorf("move document: %w", normalize(err))
+		}
 		if _, err := tx.RevokeDocumentLinks(ctx, d.ID); err != nil {
 			return err
 		}

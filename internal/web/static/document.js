@@ -240,6 +240,13 @@ DV.ready.then(async (me) => {
     }));
     $("doc-corr").replaceChildren(...opts(corrs, doc.correspondent, "None"));
     $("doc-type").replaceChildren(...opts(types, doc.document_type, "None"));
+    // What the space's classifier set, with its confidence; saving a change makes it the person's.
+    const auto = (kind, source) => {
+      const p = (doc.proposals || {})[kind];
+      return source === "auto" ? "(set by the classifier" + (p && p.applied ? ", " + Math.round(p.confidence * 100) + "%" : "") + ")" : "";
+    };
+    $("doc-corr-source").textContent = auto("correspondent", doc.correspondent_source);
+    $("doc-type-source").textContent = auto("document_type", doc.document_type_source);
     fieldInputs.clear();
     const values = Object.fromEntries((doc.custom_fields || []).map((v) => [v.field_id, v.value]));
     $("doc-fields").replaceChildren(...fields.map((f) => {
@@ -251,8 +258,13 @@ DV.ready.then(async (me) => {
   $("meta-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     $("meta-error").textContent = "";
-    const body = { document_date: $("doc-date").value || null, correspondent_id: $("doc-corr").value || null,
-      document_type_id: $("doc-type").value || null, custom_fields: [] };
+    // Only what changed is sent: saving a field leaves a date found in the content, or a
+    // correspondent or type the classifier set, as they are (not made the person's choice).
+    const body = { custom_fields: [] };
+    const date = $("doc-date").value || null, corr = $("doc-corr").value || null, type = $("doc-type").value || null;
+    if (date !== (doc.document_date || null)) body.document_date = date;
+    if (corr !== (doc.correspondent ? doc.correspondent.id : null)) body.correspondent_id = corr;
+    if (type !== (doc.document_type ? doc.document_type.id : null)) body.document_type_id = type;
     for (const [id, { f, input }] of fieldInputs) {
       let v = input.value.trim();
       if (v === "") v = null;
@@ -379,12 +391,15 @@ DV.ready.then(async (me) => {
     await lists();
     await load();
     await loadNotes(true);
-    const sug = await DV.api("GET", "/api/topics/suggestions?document_id=" + encodeURIComponent(id)).catch(() => ({ items: [] }));
+    // Suggestions belong to the document's space.
+    const space = doc && doc.space_id ? doc.space_id : "";
+    const sug = await DV.api("GET", "/api/topics/suggestions?document_id=" + encodeURIComponent(id) +
+      (space ? "&space_id=" + encodeURIComponent(space) : "")).catch(() => ({ items: [] }));
     if (sug.items && sug.items.length) {
       $("suggestions").replaceChildren(DV.el("h3", {}, "Suggested new topics"), DV.el("ul", { class: "rows" }, sug.items.map((s) =>
         DV.el("li", {}, DV.el("strong", {}, s.name), DV.el("span", { class: "hint" }, s.reason),
           DV.el("button", { type: "button", onclick: async () => {
-            await DV.api("POST", "/api/topics/suggestions/accept", { name: s.name });
+            await DV.api("POST", "/api/topics/suggestions/accept", space ? { name: s.name, space_id: space } : { name: s.name });
             await lists();
             await load();
             DV.flash("Topic “" + s.name + "” created.");

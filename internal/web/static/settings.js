@@ -346,6 +346,8 @@ DV.ready.then((me) => {
     const learned = c.topics.filter((t) => t.learned).length;
     const facts = [["Trained", c.trained_at ? DV.date(c.trained_at) : "not yet"], ["Documents used", c.documents_used],
       ["Topics learned", learned + " of " + c.topics.length],
+      ["Correspondents learned", (c.correspondents || []).filter((x) => x.learned).length + " of " + (c.correspondents || []).length],
+      ["Document types learned", (c.document_types || []).filter((x) => x.learned).length + " of " + (c.document_types || []).length],
       ["Up to date", c.stale ? "no: your topics changed since; it trains again in a moment" : "yes"]];
     if (c.provider !== "local") facts.unshift(["In use", "no: your provider is " + c.provider]);
     $("classifier-facts").replaceChildren(...facts.flatMap(([k, v]) => [DV.el("dt", {}, k), DV.el("dd", {}, String(v))]));
@@ -353,10 +355,22 @@ DV.ready.then((me) => {
       DV.el("span", { class: "hint" }, " " + t.examples + " example" + (t.examples === 1 ? "" : "s") + ", " +
         (t.learned ? "learned" : "not learned" + (t.note ? ": " + t.note : ""))))));
   };
-  const load = () => DV.api("GET", "/api/classifier").then(show).catch((e) =>
+  // Every space has its own model; the personal space is shown first.
+  const space = () => $("classifier-space").value || "";
+  const load = () => DV.api("GET", "/api/classifier" + (space() ? "?space_id=" + encodeURIComponent(space()) : "")).then(show).catch((e) =>
     $("classifier-facts").replaceChildren(DV.el("dd", {}, "Could not load the classifier's state: " + e.message)));
   $("classifier-train").addEventListener("click", async () => {
-    try { await DV.api("POST", "/api/classifier/train"); DV.flash("Training started."); setTimeout(load, 2000); } catch (e) { DV.flash(e.message, true); }
+    try {
+      await DV.api("POST", "/api/classifier/train", space() ? { space_id: space() } : undefined);
+      DV.flash("Training started."); setTimeout(load, 2000);
+    } catch (e) { DV.flash(e.message, true); }
   });
+  $("classifier-space").addEventListener("change", load);
+  DV.api("GET", "/api/spaces").then((r) => {
+    const spaces = (r.items || []).slice().sort((a, b) => (a.kind === "personal" ? -1 : 0) - (b.kind === "personal" ? -1 : 0));
+    if (spaces.length < 2) return;
+    $("classifier-space").replaceChildren(...spaces.map((s) => DV.el("option", { value: s.id }, s.kind === "personal" ? "Personal" : s.name)));
+    $("classifier-space-row").hidden = false;
+  }).catch(() => {});
   load();
 });
