@@ -243,40 +243,14 @@ func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*Docum
 // ListDocuments pages through the documents of the spaces userID belongs
 // to (membership read now, so a removed member sees nothing more).
 func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page) ([]*Document, string, error) {
-	args := []any{userID}
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	where := append([]string{memberSpaces("d.space_id", "$1")}, filterSQL(f, arg)...)
-	sortName := f.Sort
-	if sortName == "" {
-		sortName = "-created_at"
+	spaces, err := s.memberSpaceIDs(ctx, userID, f.SpaceID)
+	if err != nil {
+		return nil, "", err
 	}
-	srt, ok := documentSorts[sortName]
-	if !ok {
-		return nil, "", errBadSort()
+	q, args, srt, limit, err := listDocumentsSQL(userID, spaces, f, p)
+	if err != nil || q == "" {
+		return nil, "", err
 	}
-	if p.Cursor != "" {
-		key, id, err := parseKeyCursor(p.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		kv, err := srt.parse(key)
-		if err != nil {
-			return nil, "", err
-		}
-		op := ">"
-		if srt.desc {
-			op = "<"
-		}
-		k := arg(kv)
-		where = append(where, fmt.Sprintf("(%s %s %s OR (%s = %s AND d.id %s %s))", srt.expr, op, k, srt.expr, k, op, arg(id)))
-	}
-	dir := "ASC"
-	if srt.desc {
-		dir = "DESC"
-	}
-	limit := p.limit()
-	q := `SELECT ` + documentColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(" ORDER BY %s %s, d.id %s LIMIT %s", srt.expr, dir, dir, arg(limit+1))
 	docs, err := s.queryDocuments(ctx, q, args...)
 	if err != nil {
 		return nil, "", err
@@ -291,6 +265,195 @@ func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilt
 		return nil, "", err
 	}
 	return docs, next, nil
+}
+
+// memberSpaceIDs lists the spaces userID belongs to (only that one when
+// only is set and the user belongs to it).
+func (s *Store) memberSpaceIDs(ctx context.Context, userID, only string) ([]string, error) {
+	q, args := `SELECT space_id FROM space_members WHERE user_id = $1 ORDER BY space_id`, []any{userID}
+	if only != "" {
+		q, args = `SELECT space_id FROM space_members WHERE user_id = $1 AND space_id = $2`, []any{userID, only}
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("member spaces: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("member spaces: %w", normalize(err))
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("member spaces: %w", normalize(err))
+	}
+	return out, nil
+}
+
+// ExplainListDocuments returns the query plan of ListDocuments' query for
+// these arguments (EXPLAIN QUERY PLAN on SQLite; EXPLAIN, with ANALYZE
+// when analyze, on PostgreSQL), one line per plan node: for benchmarks
+// and plan tests.
+func (s *Store) ExplainListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page, analyze bool) (string, error) {
+	spaces, err := s.memberSpaceIDs(ctx, userID, f.SpaceID)
+	if err != nil {
+		return "", err
+	}
+	q, args, _, _, err := listDocumentsSQL(userID, spaces, f, p)
+	if err != nil || q == "" {
+		return "", err
+	}
+	return s.explain(ctx, q, args, analyze)
+}
+
+func (s *Store) explain(ctx context.Context, q string, args []any, analyze bool) (string, error) {
+	var lines []string
+	if s.dialect == Postgres {
+		pre := "EXPLAIN "
+		if analyze {
+			pre = "EXPLAIN (ANALYZE, BUFFERS) "
+		}
+		rows, err := s.r.QueryContext(ctx, pre+q, args...)
+		if err != nil {
+			return "", fmt.Errorf("explain: %w", normalize(err))
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				return "", fmt.Errorf("explain: %w", normalize(err))
+			}
+			lines = append(lines, l)
+		}
+		return strings.Join(lines, "\n"), rows.Err()
+	}
+	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		return "", fmt.Errorf("explain: %w", normalize(err))
+	}
+	defer rows.Close()
+	depth := map[int]int{}
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", fmt.Errorf("explain: %w", normalize(err))
+		}
+		depth[id] = depth[parent] + 1
+		lines = append(lines, strings.Repeat("  ", depth[id]-1)+detail)
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
+
+// maxSpaceArms is the most spaces listed one by one; a member of more
+// spaces gets one query over all of them (sorted after filtering).
+const maxSpaceArms = 32
+
+// listDocumentsSQL is ListDocuments' query over the user's spaces, its
+// arguments, its sort and the page size (one more row is asked for, to
+// know of a next page); "" when there is no space to list.
+//
+// Each space is its own arm: the ids and sort keys of the space's first
+// page, walked in the order of a (space_id, sort key, id) index and
+// stopped after a page, then the arms merged and their page's rows read.
+// One query over "space_id IN (the user's spaces)" cannot walk an index
+// in the sort's order, so it sorted every live document of the spaces.
+func listDocumentsSQL(userID string, spaces []string, f DocumentFilter, p Page) (string, []any, documentSort, int, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	sortName := f.Sort
+	if sortName == "" {
+		sortName = "-created_at"
+	}
+	srt, ok := documentSorts[sortName]
+	if !ok {
+		return "", nil, srt, 0, errBadSort()
+	}
+	var ckey, cid string
+	var kv any
+	if p.Cursor != "" {
+		var err error
+		if ckey, cid, err = parseKeyCursor(p.Cursor); err != nil {
+			return "", nil, srt, 0, err
+		}
+		if kv, err = srt.parse(ckey); err != nil {
+			return "", nil, srt, 0, err
+		}
+	}
+	if len(spaces) == 0 {
+		return "", nil, srt, 0, nil
+	}
+	dir, op := "ASC", ">"
+	if srt.desc {
+		dir, op = "DESC", "<"
+	}
+	limit := p.limit()
+	page := arg(limit + 1)
+	// where is the conditions of one arm: its space (or all of the
+	// user's), the filters, the bound of a date sort's range and the
+	// cursor, as a row value so that it bounds the index walk.
+	where := func(space string) []string {
+		var w []string
+		if space == "" {
+			w = append(w, memberSpaces("d.space_id", arg(userID)))
+		} else {
+			w = append(w, "d.space_id = "+arg(space))
+		}
+		w = append(w, filterSQL(f, arg)...)
+		if strings.HasPrefix(srt.expr, "COALESCE(d.document_date") {
+			if f.DateFrom != "" {
+				w = append(w, srt.expr+" >= "+arg(f.DateFrom))
+			}
+			if f.DateTo != "" {
+				w = append(w, srt.expr+" <= "+arg(f.DateTo))
+			}
+		}
+		return w
+	}
+	var arms []string
+	armSQL := func(from, key string, w []string, order string) {
+		arms = append(arms, fmt.Sprintf("SELECT a%d.id, a%d.k FROM (SELECT d.id AS id, %s AS k FROM %s WHERE %s ORDER BY %s LIMIT %s) a%d",
+			len(arms), len(arms), key, from, strings.Join(w, " AND "), order, page, len(arms)))
+	}
+	armSpaces := spaces
+	if len(spaces) > maxSpaceArms {
+		armSpaces = []string{""}
+	}
+	for _, sp := range armSpaces {
+		if sortName == "correspondent" {
+			// Documents with a correspondent by its name (a space's
+			// documents have the space's correspondents), then those
+			// without one.
+			name, hasCorr := strings.CutPrefix(ckey, "0")
+			if p.Cursor == "" || hasCorr {
+				w := append(where(sp), "sc.id = d.correspondent_id")
+				if p.Cursor != "" {
+					w = append(w, fmt.Sprintf("(sc.name_key, d.id) > (%s, %s)", arg(name), arg(cid)))
+				}
+				if sp != "" {
+					w = append(w, "sc.space_id = "+arg(sp))
+				}
+				armSQL("correspondents sc, documents d", "'0' || sc.name_key", w, "sc.name_key, d.id")
+			}
+			w := append(where(sp), "d.correspondent_id IS NULL")
+			if p.Cursor != "" && !hasCorr {
+				w = append(w, "d.id > "+arg(cid))
+			}
+			armSQL("documents d", "'1'", w, "d.id")
+			continue
+		}
+		w := where(sp)
+		if p.Cursor != "" {
+			w = append(w, fmt.Sprintf("(%s, d.id) %s (%s, %s)", srt.expr, op, arg(kv), arg(cid)))
+		}
+		armSQL("documents d", srt.expr, w, fmt.Sprintf("%s %s, d.id %s", srt.expr, dir, dir))
+	}
+	q := `SELECT ` + documentColumns + ` FROM (` + strings.Join(arms, " UNION ALL ") + `) x JOIN documents d ON d.id = x.id` +
+		fmt.Sprintf(" ORDER BY x.k %s, x.id %s LIMIT %s", dir, dir, page)
+	return q, args, srt, limit, nil
 }
 
 func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*Document, error) {
