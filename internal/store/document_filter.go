@@ -65,7 +65,13 @@ const docSpace = "d.space_id"
 
 // filterSQL is the WHERE conditions of f on documents d (live or trashed
 // as f says); arg adds a query argument and returns its placeholder.
-func filterSQL(f DocumentFilter, arg func(any) string) []string {
+func filterSQL(f DocumentFilter, arg func(any) string) []string { return spaceFilterSQL(f, arg, "") }
+
+// spaceFilterSQL is filterSQL for the documents of one space (any when
+// space is ""): a correspondent, type or topic named by the search box is
+// then the space's one of that name (a space's documents only have the
+// space's), an equality an index can seek.
+func spaceFilterSQL(f DocumentFilter, arg func(any) string, space string) []string {
 	var w []string
 	if f.Trashed {
 		w = append(w, "d.deleted_at IS NOT NULL")
@@ -95,6 +101,11 @@ func filterSQL(f DocumentFilter, arg func(any) string) []string {
 		w = append(w, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(t)+")")
 	}
 	for _, name := range dedupe(f.TopicNames) {
+		if space != "" {
+			w = append(w, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = (SELECT t.id FROM topics t WHERE t.space_id = "+
+				arg(space)+" AND t.name_key = "+arg(NameKey(name))+"))")
+			continue
+		}
 		w = append(w, "EXISTS (SELECT 1 FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id AND t.name_key = "+arg(NameKey(name))+")")
 	}
 	if f.NoTopic {
@@ -106,10 +117,14 @@ func filterSQL(f DocumentFilter, arg func(any) string) []string {
 	if f.DocumentTypeID != "" {
 		w = append(w, "d.document_type_id = "+arg(f.DocumentTypeID))
 	}
-	if f.CorrespondentName != "" {
+	if f.CorrespondentName != "" && space != "" {
+		w = append(w, "d.correspondent_id = (SELECT c.id FROM correspondents c WHERE c.space_id = "+arg(space)+" AND c.name_key = "+arg(NameKey(f.CorrespondentName))+")")
+	} else if f.CorrespondentName != "" {
 		w = append(w, "d.correspondent_id IN (SELECT c.id FROM correspondents c WHERE c.name_key = "+arg(NameKey(f.CorrespondentName))+")")
 	}
-	if f.DocumentTypeName != "" {
+	if f.DocumentTypeName != "" && space != "" {
+		w = append(w, "d.document_type_id = (SELECT dty.id FROM document_types dty WHERE dty.space_id = "+arg(space)+" AND dty.name_key = "+arg(NameKey(f.DocumentTypeName))+")")
+	} else if f.DocumentTypeName != "" {
 		w = append(w, "d.document_type_id IN (SELECT dty.id FROM document_types dty WHERE dty.name_key = "+arg(NameKey(f.DocumentTypeName))+")")
 	}
 	if f.DateFrom != "" {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -243,15 +244,15 @@ func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*Docum
 // ListDocuments pages through the documents of the spaces userID belongs
 // to (membership read now, so a removed member sees nothing more).
 func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page) ([]*Document, string, error) {
-	spaces, err := s.memberSpaceIDs(ctx, userID, f.SpaceID)
+	spaces, err := s.listSpaces(ctx, userID, f)
 	if err != nil {
 		return nil, "", err
 	}
-	q, args, srt, limit, err := listDocumentsSQL(userID, spaces, f, p)
+	q, args, srt, limit, err := listDocumentsSQL(s.engine, userID, spaces, f, p)
 	if err != nil || q == "" {
 		return nil, "", err
 	}
-	docs, err := s.queryDocuments(ctx, q, args...)
+	docs, err := s.queryDocuments(ctx, q, s.engine.listArgs(args)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -293,59 +294,85 @@ func (s *Store) memberSpaceIDs(ctx context.Context, userID, only string) ([]stri
 	return out, nil
 }
 
+// listSpaces is the spaces whose documents ListDocuments reads: the
+// user's (or f.SpaceID if the user's), and of those only the one of the
+// correspondent, type, topics and fields f names, since a space's
+// documents only have the space's (a move drops the others). None when
+// f names an unknown object or objects of two spaces: nothing matches.
+func (s *Store) listSpaces(ctx context.Context, userID string, f DocumentFilter) ([]string, error) {
+	spaces, err := s.memberSpaceIDs(ctx, userID, f.SpaceID)
+	if err != nil || len(spaces) == 0 {
+		return nil, err
+	}
+	var parts []string
+	var args []any
+	ids := 0
+	named := func(table string, vals []string) {
+		vals = dedupe(vals)
+		if len(vals) == 0 {
+			return
+		}
+		in, a := inList(vals, len(args))
+		args = append(args, a...)
+		ids += len(vals)
+		parts = append(parts, `SELECT space_id FROM `+table+` WHERE id IN (`+in+`)`)
+	}
+	one := func(v string) []string {
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	named("correspondents", one(f.CorrespondentID))
+	named("document_types", one(f.DocumentTypeID))
+	named("topics", append(one(f.TopicID), f.TopicIDs...))
+	var fields []string
+	for _, ff := range f.Fields {
+		fields = append(fields, ff.FieldID)
+	}
+	named("custom_fields", fields)
+	if ids == 0 {
+		return spaces, nil
+	}
+	rows, err := s.r.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("filter spaces: %w", normalize(err))
+	}
+	defer rows.Close()
+	found, in := 0, ""
+	for rows.Next() {
+		var sp string
+		if err := rows.Scan(&sp); err != nil {
+			return nil, fmt.Errorf("filter spaces: %w", normalize(err))
+		}
+		if found > 0 && sp != in {
+			return nil, nil
+		}
+		found, in = found+1, sp
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("filter spaces: %w", normalize(err))
+	}
+	if found < ids || !slices.Contains(spaces, in) {
+		return nil, nil
+	}
+	return []string{in}, nil
+}
+
 // ExplainListDocuments returns the query plan of ListDocuments' query for
 // these arguments (EXPLAIN QUERY PLAN on SQLite; EXPLAIN, with ANALYZE
 // when analyze, on PostgreSQL), one line per plan node: for benchmarks
 // and plan tests.
 func (s *Store) ExplainListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page, analyze bool) (string, error) {
-	spaces, err := s.memberSpaceIDs(ctx, userID, f.SpaceID)
+	spaces, err := s.listSpaces(ctx, userID, f)
 	if err != nil {
 		return "", err
 	}
-	q, args, _, _, err := listDocumentsSQL(userID, spaces, f, p)
+	q, args, _, _, err := listDocumentsSQL(s.engine, userID, spaces, f, p)
 	if err != nil || q == "" {
 		return "", err
 	}
-	return s.explain(ctx, q, args, analyze)
-}
-
-func (s *Store) explain(ctx context.Context, q string, args []any, analyze bool) (string, error) {
-	var lines []string
-	if s.dialect == Postgres {
-		pre := "EXPLAIN "
-		if analyze {
-			pre = "EXPLAIN (ANALYZE, BUFFERS) "
-		}
-		rows, err := s.r.QueryContext(ctx, pre+q, args...)
-		if err != nil {
-			return "", fmt.Errorf("explain: %w", normalize(err))
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var l string
-			if err := rows.Scan(&l); err != nil {
-				return "", fmt.Errorf("explain: %w", normalize(err))
-			}
-			lines = append(lines, l)
-		}
-		return strings.Join(lines, "\n"), rows.Err()
-	}
-	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		return "", fmt.Errorf("explain: %w", normalize(err))
-	}
-	defer rows.Close()
-	depth := map[int]int{}
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			return "", fmt.Errorf("explain: %w", normalize(err))
-		}
-		depth[id] = depth[parent] + 1
-		lines = append(lines, strings.Repeat("  ", depth[id]-1)+detail)
-	}
-	return strings.Join(lines, "\n"), rows.Err()
+	return s.engine.explain(ctx, s, q, args, analyze)
 }
 
 // maxSpaceArms is the most spaces listed one by one; a member of more
@@ -361,7 +388,7 @@ const maxSpaceArms = 32
 // stopped after a page, then the arms merged and their page's rows read.
 // One query over "space_id IN (the user's spaces)" cannot walk an index
 // in the sort's order, so it sorted every live document of the spaces.
-func listDocumentsSQL(userID string, spaces []string, f DocumentFilter, p Page) (string, []any, documentSort, int, error) {
+func listDocumentsSQL(e engine, userID string, spaces []string, f DocumentFilter, p Page) (string, []any, documentSort, int, error) {
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	sortName := f.Sort
@@ -402,7 +429,7 @@ func listDocumentsSQL(userID string, spaces []string, f DocumentFilter, p Page) 
 		} else {
 			w = append(w, "d.space_id = "+arg(space))
 		}
-		w = append(w, filterSQL(f, arg)...)
+		w = append(w, spaceFilterSQL(f, arg, space)...)
 		if strings.HasPrefix(srt.expr, "COALESCE(d.document_date") {
 			if f.DateFrom != "" {
 				w = append(w, srt.expr+" >= "+arg(f.DateFrom))
@@ -429,14 +456,19 @@ func listDocumentsSQL(userID string, spaces []string, f DocumentFilter, p Page) 
 			// without one.
 			name, hasCorr := strings.CutPrefix(ckey, "0")
 			if p.Cursor == "" || hasCorr {
-				w := append(where(sp), "sc.id = d.correspondent_id")
+				// After the cursor: its correspondent's later documents,
+				// then the next correspondents' ("" is before every id).
+				after := "''"
+				var corr []string
 				if p.Cursor != "" {
-					w = append(w, fmt.Sprintf("(sc.name_key, d.id) > (%s, %s)", arg(name), arg(cid)))
+					after = fmt.Sprintf("CASE WHEN sc.name_key = %s THEN %s ELSE '' END", arg(name), arg(cid))
+					corr = append(corr, "sc.name_key >= "+arg(name))
 				}
 				if sp != "" {
-					w = append(w, "sc.space_id = "+arg(sp))
+					corr = append(corr, "sc.space_id = "+arg(sp))
 				}
-				armSQL("correspondents sc, documents d", "'0' || sc.name_key", w, "sc.name_key, d.id")
+				w := append(where(sp), "d.correspondent_id = sc.id", "d.id > "+after)
+				arms = append(arms, e.correspondentArm(fmt.Sprintf("a%d", len(arms)), w, corr, page))
 			}
 			w := append(where(sp), "d.correspondent_id IS NULL")
 			if p.Cursor != "" && !hasCorr {
