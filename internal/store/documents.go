@@ -248,6 +248,11 @@ func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilt
 	if err != nil {
 		return nil, "", err
 	}
+	if len(spaces) > 0 {
+		if f, err = s.narrowFields(ctx, f); err != nil {
+			return nil, "", err
+		}
+	}
 	q, args, srt, limit, err := listDocumentsSQL(s.engine, userID, spaces, f, p)
 	if err != nil || q == "" {
 		return nil, "", err
@@ -368,6 +373,11 @@ func (s *Store) ExplainListDocuments(ctx context.Context, userID string, f Docum
 	if err != nil {
 		return "", err
 	}
+	if len(spaces) > 0 {
+		if f, err = s.narrowFields(ctx, f); err != nil {
+			return "", err
+		}
+	}
 	q, args, _, _, err := listDocumentsSQL(s.engine, userID, spaces, f, p)
 	if err != nil || q == "" {
 		return "", err
@@ -430,13 +440,18 @@ func listDocumentsSQL(e engine, userID string, spaces []string, f DocumentFilter
 			w = append(w, "d.space_id = "+arg(space))
 		}
 		w = append(w, spaceFilterSQL(f, arg, space)...)
-		if strings.HasPrefix(srt.expr, "COALESCE(d.document_date") {
-			if f.DateFrom != "" {
-				w = append(w, srt.expr+" >= "+arg(f.DateFrom))
-			}
-			if f.DateTo != "" {
-				w = append(w, srt.expr+" <= "+arg(f.DateTo))
-			}
+		// The date range again on an indexed expression of the date
+		// (the sort's, or the one of the (space_id, correspondent_id,
+		// date) index): a range of that index instead of a filter.
+		dateExpr := srt.expr
+		if !strings.HasPrefix(dateExpr, "COALESCE(d.document_date") {
+			dateExpr = documentSorts["-document_date"].expr
+		}
+		if f.DateFrom != "" {
+			w = append(w, dateExpr+" >= "+arg(f.DateFrom))
+		}
+		if f.DateTo != "" {
+			w = append(w, dateExpr+" <= "+arg(f.DateTo))
 		}
 		return w
 	}
