@@ -25,6 +25,14 @@ func (k LabelKind) table() string {
 	return "correspondents"
 }
 
+// AuditType is the audit log's target type of the kind.
+func (k LabelKind) AuditType() string {
+	if k == DocumentTypes {
+		return "document_type"
+	}
+	return "correspondent"
+}
+
 func (k LabelKind) docColumn() string {
 	if k == DocumentTypes {
 		return "document_type_id"
