@@ -199,7 +199,7 @@ func fieldCond(ff FieldFilter, arg func(any) string) (has, cond string) {
 
 // fewValues is the most matching values of a field filter that the list
 // reads first, to look their documents up by id.
-const fewValues = 500
+const fewValues = 1000
 
 // narrowFields reads the documents of each field filter that few values
 // match (at most fewValues): the list then looks those documents up by id
