@@ -69,7 +69,7 @@ func weighted(r *rand.Rand, n int, shift float64) int {
 // a correspondent (90%, 1/(i+2) weights: ACME about 14%), a type (92%,
 // Invoice about 28%), a document date (95%, uniform over 2021-2025, the
 // creation 0-30 days later), 0-3 topics (25% none), a MIME type (70% PDF)
-// and a log-normal size (median 200 KB); the Amount field is set on 90%
+// and a log-normal size (median 200 KB), 1% are in the trash; the Amount field is set on 90%
 // of the invoices and 12% of the others (about 30% in all; median 90,
 // 90% EUR, 10% USD).
 func LoadMeta(ctx context.Context, st *store.Store, userID string, n int, seed uint64) (*MetaCorpus, error) {
@@ -150,6 +150,10 @@ func LoadMeta(ctx context.Context, st *store.Store, userID string, n int, seed u
 					typ, invoice = m.Types[t], t == 0
 				}
 			}
+			var deleted any
+			if r.IntN(100) == 0 {
+				deleted = created.Add(24 * time.Hour)
+			}
 			mime := pickMIME(r.IntN(100))
 			size := int64(math.Exp(r.NormFloat64()*1.0 + math.Log(200_000)))
 			if docs.Len() > 0 {
@@ -157,7 +161,7 @@ func LoadMeta(ctx context.Context, st *store.Store, userID string, n int, seed u
 			}
 			cols := []any{id, owner, fmt.Sprintf("Document %07d", i), fmt.Sprintf("doc-%07d.pdf", i), mime, size,
 				SHA256([]byte(id)), owner + "/" + id + "/bench", store.StatusReady, "system", "stored", created, created,
-				false, store.SourceUpload, "", space, userID, date, dateSource, corr, typ}
+				false, store.SourceUpload, "", space, userID, date, dateSource, corr, typ, deleted}
 			if sqlite {
 				cols = append(cols, i+1)
 			}
@@ -190,7 +194,7 @@ func LoadMeta(ctx context.Context, st *store.Store, userID string, n int, seed u
 		}
 		cols := `id, owner_id, title, original_filename, mime_type, size_bytes, sha256, blob_key, status,
 			storage_backend, storage_state, created_at, updated_at, title_auto, source_kind, source_detail, space_id, created_by,
-			document_date, document_date_source, correspondent_id, document_type_id`
+			document_date, document_date_source, correspondent_id, document_type_id, deleted_at`
 		if sqlite {
 			cols += ", seq"
 		}
