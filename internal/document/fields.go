@@ -109,7 +109,13 @@ func (s *Service) CreateField(ctx context.Context, a Actor, in FieldInput) (*sto
 		return nil, err
 	}
 	f := &store.CustomField{SpaceID: space, Name: name, Type: typ, Options: opts}
-	if err := s.store.CreateField(ctx, f); err != nil {
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateField(ctx, f); err != nil {
+			return err
+		}
+		return metaAudit(ctx, tx, a, "field.create", "field", f.ID, map[string]any{"name": name, "type": typ, "space_id": space})
+	})
+	if err != nil {
 		return nil, nameConflict(err, "field", name)
 	}
 	return s.store.FieldByID(ctx, f.ID)
@@ -153,7 +159,18 @@ func (s *Service) UpdateField(ctx context.Context, a Actor, id string, in FieldI
 	if len(fields) > 0 {
 		return nil, apperr.Fields("Some fields need attention.", fields)
 	}
-	out, err := s.store.UpdateField(ctx, id, name, opts)
+	var out *store.CustomField
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		var err error
+		if out, err = tx.UpdateField(ctx, id, name, opts); err != nil {
+			return err
+		}
+		details := map[string]any{"name": out.Name, "space_id": out.SpaceID}
+		if out.Name != f.Name {
+			details["old_name"] = f.Name
+		}
+		return metaAudit(ctx, tx, a, "field.update", "field", id, details)
+	})
 	if err != nil {
 		n := f.Name
 		if name != nil {
@@ -166,10 +183,16 @@ func (s *Service) UpdateField(ctx context.Context, a Actor, id string, in FieldI
 
 // DeleteField removes a field and all its values.
 func (s *Service) DeleteField(ctx context.Context, a Actor, id string) error {
-	if _, err := s.field(ctx, a, id, store.RoleAdmin); err != nil {
+	f, err := s.field(ctx, a, id, store.RoleAdmin)
+	if err != nil {
 		return err
 	}
-	return s.store.DeleteField(ctx, id)
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.DeleteField(ctx, id); err != nil {
+			return err
+		}
+		return metaAudit(ctx, tx, a, "field.delete", "field", id, map[string]any{"name": f.Name, "space_id": f.SpaceID})
+	})
 }
 
 var monetaryRE = regexp.MustCompile(`^([A-Z]{3})(-?[0-9]{1,13})(?:\.([0-9]{1,2}))?$`)

@@ -10,6 +10,23 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
+// labelAction is the audit action of a change to a label kind:
+// correspondent.create, document_type.rename, ...
+func labelAction(k store.LabelKind, verb string) string {
+	if k == store.DocumentTypes {
+		return "document_type." + verb
+	}
+	return "correspondent." + verb
+}
+
+// metaAudit records a change to a correspondent, document type, field or
+// saved view in the transaction that makes it: its name and space, never
+// documents' values.
+func metaAudit(ctx context.Context, tx *store.Store, a Actor, action, targetType, id string, details map[string]any) error {
+	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: targetType,
+		TargetID: id, IP: a.IP, UserAgent: a.UserAgent, Details: details})
+}
+
 // labelNoun is how messages name a label kind.
 func labelNoun(k store.LabelKind) string {
 	if k == store.DocumentTypes {
@@ -67,7 +84,13 @@ func (s *Service) CreateLabel(ctx context.Context, a Actor, k store.LabelKind, n
 		return nil, err
 	}
 	l := &store.Label{SpaceID: space, Name: n}
-	if err := s.store.CreateLabel(ctx, k, l); err != nil {
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateLabel(ctx, k, l); err != nil {
+			return err
+		}
+		return metaAudit(ctx, tx, a, labelAction(k, "create"), k.AuditType(), l.ID, map[string]any{"name": n, "space_id": space})
+	})
+	if err != nil {
 		return nil, nameConflict(err, labelNoun(k), n)
 	}
 	return l, nil
@@ -84,7 +107,8 @@ func (s *Service) label(ctx context.Context, a Actor, k store.LabelKind, id stri
 
 // RenameLabel renames a correspondent or document type.
 func (s *Service) RenameLabel(ctx context.Context, a Actor, k store.LabelKind, id string, name *string) (*store.Label, error) {
-	if _, err := s.label(ctx, a, k, id, store.RoleEditor); err != nil {
+	old, err := s.label(ctx, a, k, id, store.RoleEditor)
+	if err != nil {
 		return nil, err
 	}
 	if name == nil {
@@ -94,15 +118,29 @@ func (s *Service) RenameLabel(ctx context.Context, a Actor, k store.LabelKind, i
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.store.RenameLabel(ctx, k, id, n)
+	var l *store.Label
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		var err error
+		if l, err = tx.RenameLabel(ctx, k, id, n); err != nil {
+			return err
+		}
+		return metaAudit(ctx, tx, a, labelAction(k, "rename"), k.AuditType(), id,
+			map[string]any{"name": n, "old_name": old.Name, "space_id": old.SpaceID})
+	})
 	return l, nameConflict(err, labelNoun(k), n)
 }
 
 // DeleteLabel removes a correspondent or document type from its space and
 // its documents.
 func (s *Service) DeleteLabel(ctx context.Context, a Actor, k store.LabelKind, id string) error {
-	if _, err := s.label(ctx, a, k, id, store.RoleEditor); err != nil {
+	l, err := s.label(ctx, a, k, id, store.RoleEditor)
+	if err != nil {
 		return err
 	}
-	return s.store.DeleteLabel(ctx, k, id)
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.DeleteLabel(ctx, k, id); err != nil {
+			return err
+		}
+		return metaAudit(ctx, tx, a, labelAction(k, "delete"), k.AuditType(), id, map[string]any{"name": l.Name, "space_id": l.SpaceID})
+	})
 }

@@ -38,7 +38,13 @@ func (s *Service) CreateView(ctx context.Context, a Actor, in ViewInput) (*store
 	}
 	v := &store.SavedView{SpaceID: space, CreatedBy: a.UserID, Name: name}
 	in.apply(v)
-	if err := s.store.CreateView(ctx, v); err != nil {
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.CreateView(ctx, v); err != nil {
+			return err
+		}
+		return metaAudit(ctx, tx, a, "view.create", "view", v.ID, map[string]any{"name": v.Name, "space_id": v.SpaceID})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -70,13 +76,24 @@ func (s *Service) UpdateView(ctx context.Context, a Actor, id string, in ViewInp
 	if err != nil {
 		return nil, err
 	}
+	oldName := v.Name
 	if in.Name != nil {
 		if v.Name, err = cleanName(in.Name, "view"); err != nil {
 			return nil, err
 		}
 	}
 	in.apply(v)
-	if err := s.store.UpdateView(ctx, v); err != nil {
+	err = s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.UpdateView(ctx, v); err != nil {
+			return err
+		}
+		details := map[string]any{"name": v.Name, "space_id": v.SpaceID}
+		if v.Name != oldName {
+			details["old_name"] = oldName
+		}
+		return metaAudit(ctx, tx, a, "view.update", "view", v.ID, details)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -84,8 +101,14 @@ func (s *Service) UpdateView(ctx context.Context, a Actor, id string, in ViewInp
 
 // DeleteView removes a saved view.
 func (s *Service) DeleteView(ctx context.Context, a Actor, id string) error {
-	if _, err := s.view(ctx, a, id, store.RoleEditor); err != nil {
+	v, err := s.view(ctx, a, id, store.RoleEditor)
+	if err != nil {
 		return err
 	}
-	return s.store.DeleteView(ctx, id)
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if err := tx.DeleteView(ctx, id); err != nil {
+			return err
+		}
+		return metaAudit(ctx, tx, a, "view.delete", "view", id, map[string]any{"name": v.Name, "space_id": v.SpaceID})
+	})
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -56,6 +57,9 @@ type FieldFilter struct {
 	Text     string
 	Num      *float64
 	Currency string
+	// docIDs, when set, are the documents whose value matches, read
+	// before the list (see narrowFields).
+	docIDs *[]string
 }
 
 var sqlOps = map[string]string{"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -65,7 +69,13 @@ const docSpace = "d.space_id"
 
 // filterSQL is the WHERE conditions of f on documents d (live or trashed
 // as f says); arg adds a query argument and returns its placeholder.
-func filterSQL(f DocumentFilter, arg func(any) string) []string {
+func filterSQL(f DocumentFilter, arg func(any) string) []string { return spaceFilterSQL(f, arg, "") }
+
+// spaceFilterSQL is filterSQL for the documents of one space (any when
+// space is ""): a correspondent, type or topic named by the search box is
+// then the space's one of that name (a space's documents only have the
+// space's), an equality an index can seek.
+func spaceFilterSQL(f DocumentFilter, arg func(any) string, space string) []string {
 	var w []string
 	if f.Trashed {
 		w = append(w, "d.deleted_at IS NOT NULL")
@@ -95,6 +105,11 @@ func filterSQL(f DocumentFilter, arg func(any) string) []string {
 		w = append(w, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = "+arg(t)+")")
 	}
 	for _, name := range dedupe(f.TopicNames) {
+		if space != "" {
+			w = append(w, "EXISTS (SELECT 1 FROM document_topics dt WHERE dt.document_id = d.id AND dt.topic_id = (SELECT t.id FROM topics t WHERE t.space_id = "+
+				arg(space)+" AND t.name_key = "+arg(NameKey(name))+"))")
+			continue
+		}
 		w = append(w, "EXISTS (SELECT 1 FROM document_topics dt JOIN topics t ON t.id = dt.topic_id WHERE dt.document_id = d.id AND t.name_key = "+arg(NameKey(name))+")")
 	}
 	if f.NoTopic {
@@ -106,10 +121,14 @@ func filterSQL(f DocumentFilter, arg func(any) string) []string {
 	if f.DocumentTypeID != "" {
 		w = append(w, "d.document_type_id = "+arg(f.DocumentTypeID))
 	}
-	if f.CorrespondentName != "" {
+	if f.CorrespondentName != "" && space != "" {
+		w = append(w, "d.correspondent_id = (SELECT c.id FROM correspondents c WHERE c.space_id = "+arg(space)+" AND c.name_key = "+arg(NameKey(f.CorrespondentName))+")")
+	} else if f.CorrespondentName != "" {
 		w = append(w, "d.correspondent_id IN (SELECT c.id FROM correspondents c WHERE c.name_key = "+arg(NameKey(f.CorrespondentName))+")")
 	}
-	if f.DocumentTypeName != "" {
+	if f.DocumentTypeName != "" && space != "" {
+		w = append(w, "d.document_type_id = (SELECT dty.id FROM document_types dty WHERE dty.space_id = "+arg(space)+" AND dty.name_key = "+arg(NameKey(f.DocumentTypeName))+")")
+	} else if f.DocumentTypeName != "" {
 		w = append(w, "d.document_type_id IN (SELECT dty.id FROM document_types dty WHERE dty.name_key = "+arg(NameKey(f.DocumentTypeName))+")")
 	}
 	if f.DateFrom != "" {
@@ -131,35 +150,97 @@ func filterSQL(f DocumentFilter, arg func(any) string) []string {
 }
 
 func fieldFilterSQL(ff FieldFilter, arg func(any) string) string {
-	has := "SELECT 1 FROM document_field_values v WHERE v.document_id = d.id AND v.field_id = " + arg(ff.FieldID)
-	cond := ""
-	switch ff.Op {
-	case "exists":
-		if ff.Text == "false" {
-			return "NOT EXISTS (" + has + ")"
+	if ff.docIDs != nil {
+		if len(*ff.docIDs) == 0 {
+			return "1 = 0"
 		}
-		return "EXISTS (" + has + ")"
-	case "contains":
-		pat := "%" + likeEscaper.Replace(strings.ToLower(ff.Text)) + "%"
-		cond = `LOWER(v.value) LIKE ` + arg(pat) + ` ESCAPE '\'`
-	default:
-		op := sqlOps[ff.Op]
-		if ff.Op == "ne" {
-			op = "="
+		ph := make([]string, len(*ff.docIDs))
+		for i, id := range *ff.docIDs {
+			ph[i] = arg(id)
 		}
-		if ff.Num != nil {
-			cond = "v.num " + op + " " + arg(*ff.Num)
-			if ff.Currency != "" {
-				cond += " AND v.value LIKE " + arg(ff.Currency+"%")
-			}
-		} else {
-			cond = "v.value " + op + " " + arg(ff.Text)
-		}
+		return "d.id IN (" + strings.Join(ph, ", ") + ")"
 	}
-	if ff.Op == "ne" {
+	has, cond := fieldCond(ff, arg)
+	switch {
+	case ff.Op == "exists" && ff.Text == "false":
+		return "NOT EXISTS (" + has + ")"
+	case ff.Op == "exists":
+		return "EXISTS (" + has + ")"
+	case ff.Op == "ne":
 		return "NOT EXISTS (" + has + " AND " + cond + ")"
 	}
 	return "EXISTS (" + has + " AND " + cond + ")"
+}
+
+// fieldCond is the subquery of the document's value of the field and the
+// condition on that value v (none for exists).
+func fieldCond(ff FieldFilter, arg func(any) string) (has, cond string) {
+	has = "SELECT 1 FROM document_field_values v WHERE v.document_id = d.id AND v.field_id = " + arg(ff.FieldID)
+	switch ff.Op {
+	case "exists":
+		return has, ""
+	case "contains":
+		pat := "%" + likeEscaper.Replace(strings.ToLower(ff.Text)) + "%"
+		return has, `LOWER(v.value) LIKE ` + arg(pat) + ` ESCAPE '\'`
+	}
+	op := sqlOps[ff.Op]
+	if ff.Op == "ne" {
+		op = "="
+	}
+	if ff.Num != nil {
+		cond = "v.num " + op + " " + arg(*ff.Num)
+		if ff.Currency != "" {
+			cond += " AND v.value LIKE " + arg(ff.Currency+"%")
+		}
+		return has, cond
+	}
+	return has, "v.value " + op + " " + arg(ff.Text)
+}
+
+// fewValues is the most matching values of a field filter that the list
+// reads first, to look their documents up by id.
+const fewValues = 1000
+
+// narrowFields reads the documents of each field filter that few values
+// match (at most fewValues): the list then looks those documents up by id
+// instead of walking the space in its sort's order and testing every
+// document's value (a rare amount among 100k documents: thousands of
+// tests). A filter that many values match stays a test.
+func (s *Store) narrowFields(ctx context.Context, f DocumentFilter) (DocumentFilter, error) {
+	var out []FieldFilter
+	for _, ff := range f.Fields {
+		if ff.Op == "exists" || ff.Op == "ne" {
+			out = append(out, ff)
+			continue
+		}
+		var args []any
+		arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+		_, cond := fieldCond(ff, arg) // the field's id is $1
+		rows, err := s.r.QueryContext(ctx, `SELECT v.document_id FROM document_field_values v WHERE v.field_id = $1 AND `+cond+
+			fmt.Sprintf(" LIMIT %d", fewValues+1), args...)
+		if err != nil {
+			return f, fmt.Errorf("field filter: %w", normalize(err))
+		}
+		ids := []string{}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return f, fmt.Errorf("field filter: %w", normalize(err))
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return f, fmt.Errorf("field filter: %w", normalize(err))
+		}
+		if len(ids) <= fewValues {
+			ff.docIDs = &ids
+		}
+		out = append(out, ff)
+	}
+	f.Fields = out
+	return f, nil
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

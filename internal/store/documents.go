@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -250,41 +251,20 @@ func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*Docum
 // ListDocuments pages through the documents of the spaces userID belongs
 // to (membership read now, so a removed member sees nothing more).
 func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page) ([]*Document, string, error) {
-	args := []any{userID}
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	where := append([]string{memberSpaces("d.space_id", "$1")}, filterSQL(f, arg)...)
-	sortName := f.Sort
-	if sortName == "" {
-		sortName = "-created_at"
+	spaces, err := s.listSpaces(ctx, userID, f)
+	if err != nil {
+		return nil, "", err
 	}
-	srt, ok := documentSorts[sortName]
-	if !ok {
-		return nil, "", errBadSort()
-	}
-	if p.Cursor != "" {
-		key, id, err := parseKeyCursor(p.Cursor)
-		if err != nil {
+	if len(spaces) > 0 {
+		if f, err = s.narrowFields(ctx, f); err != nil {
 			return nil, "", err
 		}
-		kv, err := srt.parse(key)
-		if err != nil {
-			return nil, "", err
-		}
-		op := ">"
-		if srt.desc {
-			op = "<"
-		}
-		k := arg(kv)
-		where = append(where, fmt.Sprintf("(%s %s %s OR (%s = %s AND d.id %s %s))", srt.expr, op, k, srt.expr, k, op, arg(id)))
 	}
-	dir := "ASC"
-	if srt.desc {
-		dir = "DESC"
+	q, args, srt, limit, err := listDocumentsSQL(s.engine, userID, spaces, f, p)
+	if err != nil || q == "" {
+		return nil, "", err
 	}
-	limit := p.limit()
-	q := `SELECT ` + documentColumns + ` FROM documents d WHERE ` + strings.Join(where, " AND ") +
-		fmt.Sprintf(" ORDER BY %s %s, d.id %s LIMIT %s", srt.expr, dir, dir, arg(limit+1))
-	docs, err := s.queryDocuments(ctx, q, args...)
+	docs, err := s.queryDocuments(ctx, q, s.engine.listArgs(args)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -298,6 +278,236 @@ func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilt
 		return nil, "", err
 	}
 	return docs, next, nil
+}
+
+// memberSpaceIDs lists the spaces userID belongs to (only that one when
+// only is set and the user belongs to it).
+func (s *Store) memberSpaceIDs(ctx context.Context, userID, only string) ([]string, error) {
+	q, args := `SELECT space_id FROM space_members WHERE user_id = $1 ORDER BY space_id`, []any{userID}
+	if only != "" {
+		q, args = `SELECT space_id FROM space_members WHERE user_id = $1 AND space_id = $2`, []any{userID, only}
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("member spaces: %w", normalize(err))
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("member spaces: %w", normalize(err))
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("member spaces: %w", normalize(err))
+	}
+	return out, nil
+}
+
+// listSpaces is the spaces whose documents ListDocuments reads: the
+// user's (or f.SpaceID if the user's), and of those only the one of the
+// correspondent, type, topics and fields f names, since a space's
+// documents only have the space's (a move drops the others). None when
+// f names an unknown object or objects of two spaces: nothing matches.
+func (s *Store) listSpaces(ctx context.Context, userID string, f DocumentFilter) ([]string, error) {
+	spaces, err := s.memberSpaceIDs(ctx, userID, f.SpaceID)
+	if err != nil || len(spaces) == 0 {
+		return nil, err
+	}
+	var parts []string
+	var args []any
+	ids := 0
+	named := func(table string, vals []string) {
+		vals = dedupe(vals)
+		if len(vals) == 0 {
+			return
+		}
+		in, a := inList(vals, len(args))
+		args = append(args, a...)
+		ids += len(vals)
+		parts = append(parts, `SELECT space_id FROM `+table+` WHERE id IN (`+in+`)`)
+	}
+	one := func(v string) []string {
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	named("correspondents", one(f.CorrespondentID))
+	named("document_types", one(f.DocumentTypeID))
+	named("topics", append(one(f.TopicID), f.TopicIDs...))
+	var fields []string
+	for _, ff := range f.Fields {
+		fields = append(fields, ff.FieldID)
+	}
+	named("custom_fields", fields)
+	if ids == 0 {
+		return spaces, nil
+	}
+	rows, err := s.r.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("filter spaces: %w", normalize(err))
+	}
+	defer rows.Close()
+	found, in := 0, ""
+	for rows.Next() {
+		var sp string
+		if err := rows.Scan(&sp); err != nil {
+			return nil, fmt.Errorf("filter spaces: %w", normalize(err))
+		}
+		if found > 0 && sp != in {
+			return nil, nil
+		}
+		found, in = found+1, sp
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("filter spaces: %w", normalize(err))
+	}
+	if found < ids || !slices.Contains(spaces, in) {
+		return nil, nil
+	}
+	return []string{in}, nil
+}
+
+// ExplainListDocuments returns the query plan of ListDocuments' query for
+// these arguments (EXPLAIN QUERY PLAN on SQLite; EXPLAIN, with ANALYZE
+// when analyze, on PostgreSQL), one line per plan node: for benchmarks
+// and plan tests.
+func (s *Store) ExplainListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page, analyze bool) (string, error) {
+	spaces, err := s.listSpaces(ctx, userID, f)
+	if err != nil {
+		return "", err
+	}
+	if len(spaces) > 0 {
+		if f, err = s.narrowFields(ctx, f); err != nil {
+			return "", err
+		}
+	}
+	q, args, _, _, err := listDocumentsSQL(s.engine, userID, spaces, f, p)
+	if err != nil || q == "" {
+		return "", err
+	}
+	return s.engine.explain(ctx, s, q, args, analyze)
+}
+
+// maxSpaceArms is the most spaces listed one by one; a member of more
+// spaces gets one query over all of them (sorted after filtering).
+const maxSpaceArms = 32
+
+// listDocumentsSQL is ListDocuments' query over the user's spaces, its
+// arguments, its sort and the page size (one more row is asked for, to
+// know of a next page); "" when there is no space to list.
+//
+// Each space is its own arm: the ids and sort keys of the space's first
+// page, walked in the order of a (space_id, sort key, id) index and
+// stopped after a page, then the arms merged and their page's rows read.
+// One query over "space_id IN (the user's spaces)" cannot walk an index
+// in the sort's order, so it sorted every live document of the spaces.
+func listDocumentsSQL(e engine, userID string, spaces []string, f DocumentFilter, p Page) (string, []any, documentSort, int, error) {
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	sortName := f.Sort
+	if sortName == "" {
+		sortName = "-created_at"
+	}
+	srt, ok := documentSorts[sortName]
+	if !ok {
+		return "", nil, srt, 0, errBadSort()
+	}
+	var ckey, cid string
+	var kv any
+	if p.Cursor != "" {
+		var err error
+		if ckey, cid, err = parseKeyCursor(p.Cursor); err != nil {
+			return "", nil, srt, 0, err
+		}
+		if kv, err = srt.parse(ckey); err != nil {
+			return "", nil, srt, 0, err
+		}
+	}
+	if len(spaces) == 0 {
+		return "", nil, srt, 0, nil
+	}
+	dir, op := "ASC", ">"
+	if srt.desc {
+		dir, op = "DESC", "<"
+	}
+	limit := p.limit()
+	page := arg(limit + 1)
+	// where is the conditions of one arm: its space (or all of the
+	// user's), the filters, the bound of a date sort's range and the
+	// cursor, as a row value so that it bounds the index walk.
+	where := func(space string) []string {
+		var w []string
+		if space == "" {
+			w = append(w, memberSpaces("d.space_id", arg(userID)))
+		} else {
+			w = append(w, "d.space_id = "+arg(space))
+		}
+		w = append(w, spaceFilterSQL(f, arg, space)...)
+		// The date range again on an indexed expression of the date
+		// (the sort's, or the one of the (space_id, correspondent_id,
+		// date) index): a range of that index instead of a filter.
+		dateExpr := srt.expr
+		if !strings.HasPrefix(dateExpr, "COALESCE(d.document_date") {
+			dateExpr = documentSorts["-document_date"].expr
+		}
+		if f.DateFrom != "" {
+			w = append(w, dateExpr+" >= "+arg(f.DateFrom))
+		}
+		if f.DateTo != "" {
+			w = append(w, dateExpr+" <= "+arg(f.DateTo))
+		}
+		return w
+	}
+	var arms []string
+	armSQL := func(from, key string, w []string, order string) {
+		arms = append(arms, fmt.Sprintf("SELECT a%d.id, a%d.k FROM (SELECT d.id AS id, %s AS k FROM %s WHERE %s ORDER BY %s LIMIT %s) a%d",
+			len(arms), len(arms), key, from, strings.Join(w, " AND "), order, page, len(arms)))
+	}
+	armSpaces := spaces
+	if len(spaces) > maxSpaceArms {
+		armSpaces = []string{""}
+	}
+	for _, sp := range armSpaces {
+		if sortName == "correspondent" {
+			// Documents with a correspondent by its name (a space's
+			// documents have the space's correspondents), then those
+			// without one.
+			name, hasCorr := strings.CutPrefix(ckey, "0")
+			if p.Cursor == "" || hasCorr {
+				// After the cursor: its correspondent's later documents,
+				// then the next correspondents' ("" is before every id).
+				after := "''"
+				var corr []string
+				if p.Cursor != "" {
+					after = fmt.Sprintf("CASE WHEN sc.name_key = %s THEN %s ELSE '' END", arg(name), arg(cid))
+					corr = append(corr, "sc.name_key >= "+arg(name))
+				}
+				if sp != "" {
+					corr = append(corr, "sc.space_id = "+arg(sp))
+				}
+				w := append(where(sp), "d.correspondent_id = sc.id", "d.id > "+after)
+				arms = append(arms, e.correspondentArm(fmt.Sprintf("a%d", len(arms)), w, corr, page))
+			}
+			w := append(where(sp), "d.correspondent_id IS NULL")
+			if p.Cursor != "" && !hasCorr {
+				w = append(w, "d.id > "+arg(cid))
+			}
+			armSQL("documents d", "'1'", w, "d.id")
+			continue
+		}
+		w := where(sp)
+		if p.Cursor != "" {
+			w = append(w, fmt.Sprintf("(%s, d.id) %s (%s, %s)", srt.expr, op, arg(kv), arg(cid)))
+		}
+		armSQL("documents d", srt.expr, w, fmt.Sprintf("%s %s, d.id %s", srt.expr, dir, dir))
+	}
+	q := `SELECT ` + documentColumns + ` FROM (` + strings.Join(arms, " UNION ALL ") + `) x JOIN documents d ON d.id = x.id` +
+		fmt.Sprintf(" ORDER BY x.k %s, x.id %s LIMIT %s", dir, dir, page)
+	return q, args, srt, limit, nil
 }
 
 func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*Document, error) {

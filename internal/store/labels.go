@@ -33,6 +33,14 @@ func (k LabelKind) sourceColumn() string {
 	return "correspondent_source"
 }
 
+// AuditType is the audit log's target type of the kind.
+func (k LabelKind) AuditType() string {
+	if k == DocumentTypes {
+		return "document_type"
+	}
+	return "correspondent"
+}
+
 func (k LabelKind) docColumn() string {
 	if k == DocumentTypes {
 		return "document_type_id"

@@ -67,6 +67,15 @@ type engine interface {
 	migrateDB(migrateURL string) (*sql.DB, error)
 	// backup is BackupSQLite.
 	backup(ctx context.Context, s *Store, destPath string) error
+	// listArgs are the arguments of the document list's query.
+	listArgs(args []any) []any
+	// correspondentArm is the list arm of one space's documents that have
+	// a correspondent, by its name then id: the arm's alias, conditions on
+	// documents d (and sc, the correspondent), conditions on sc alone, and
+	// the page size's placeholder.
+	correspondentArm(alias string, w, corr []string, page string) string
+	// explain is the query plan of q, one line per node.
+	explain(ctx context.Context, s *Store, q string, args []any, analyze bool) (string, error)
 }
 
 // Open connects to the database. It does not migrate; call Migrate.

@@ -281,8 +281,27 @@ DV.ready.then(async (me) => {
     if (v.sort) u.set("sort", v.sort);
     return "/documents?" + u;
   };
+  // On the start page (no filter, no search), the views marked for the
+  // dashboard each show their newest few documents.
+  const dashboard = async (views) => {
+    const shown = views.filter((v) => v.show_on_dashboard);
+    const box = $("dashboard-views");
+    if (location.search || shown.length === 0) { box.hidden = true; return; }
+    const cards = await Promise.all(shown.map(async (v) => {
+      const u = new URLSearchParams(viewURL(v).split("?")[1] || "");
+      u.set("limit", "5");
+      let items = [];
+      try { items = (await DV.api("GET", "/api/documents?" + u)).items; } catch (e) { /* the view's list shows the error */ }
+      return DV.el("div", { class: "card dashboard-view" }, DV.el("h3", {}, DV.el("a", { href: viewURL(v) }, v.name)),
+        items.length ? DV.el("ul", {}, ...items.map((d) => DV.el("li", {}, DV.el("a", { href: "/documents/" + encodeURIComponent(d.id) }, d.title))))
+          : DV.el("p", { class: "hint" }, "No documents."));
+    }));
+    $("dashboard-views-items").replaceChildren(...cards);
+    box.hidden = false;
+  };
   const loadViews = async () => {
     const res = await DV.api("GET", "/api/views" + DV.spaceQuery());
+    dashboard(res.items);
     $("view-list-items").replaceChildren(...(res.items.length ? res.items.flatMap((v) => [DV.el("a", { href: viewURL(v) }, v.name),
       DV.el("button", { type: "button", class: "link", "aria-label": "Delete view " + v.name, onclick: async () => {
         if (!confirm("Delete the view “" + v.name + "”?")) return;
