@@ -86,6 +86,7 @@ func TestBrowserMetadata(t *testing.T) {
 	p.until("the view listed", `[...document.querySelectorAll("#view-list-items a")].some(a => a.textContent === "March water")`)
 	p.open("/documents")
 	p.until("all again", `document.querySelectorAll("#doc-list .doc").length === 2`)
+	p.until("the view listed again", `[...document.querySelectorAll("#view-list-items a")].some(a => a.textContent === "March water")`)
 	p.eval(`(() => { [...document.querySelectorAll("#view-list-items a")].find(a => a.textContent === "March water").click(); return ""; })()`)
 	p.until("the view's list", `document.getElementById("q").value === "correspondent:waterworks date:2024-03" && document.querySelectorAll("#doc-list .doc").length === 1`)
 }
