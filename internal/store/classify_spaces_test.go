@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,18 +18,7 @@ func TestMigrationClassifierSpaces(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "test.db")}
-			if d == store.Postgres {
-				o = store.Options{DatabaseURL: storetest.PostgresURL(t), MaxConns: 4}
-			}
-			s, err := store.Open(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.MigrateTo(ctx, 80); err != nil {
-				t.Fatal(err)
-			}
+			s := openAtVersion(t, d, 80)
 			u := &store.User{Email: "a@x.test", PasswordHash: "h"}
 			if err := s.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
@@ -208,18 +196,7 @@ func TestMigrationLabelSources(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "test.db")}
-			if d == store.Postgres {
-				o = store.Options{DatabaseURL: storetest.PostgresURL(t), MaxConns: 4}
-			}
-			s, err := store.Open(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.MigrateTo(ctx, 95); err != nil {
-				t.Fatal(err)
-			}
+			s := openAtVersion(t, d, 95)
 			u := &store.User{Email: "a@x.test", PasswordHash: "h"}
 			if err := s.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)

@@ -19,18 +19,7 @@ func TestMigrationCloudKindUnchecked(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "test.db")}
-			if d == store.Postgres {
-				o = store.Options{DatabaseURL: storetest.PostgresURL(t), MaxConns: 4}
-			}
-			s, err := store.Open(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.MigrateTo(ctx, 29); err != nil {
-				t.Fatal(err)
-			}
+			s := openAtVersion(t, d, 29)
 			now := time.Now().UTC().Truncate(time.Second)
 			users := []string{store.NewID(), store.NewID()}
 			for i, id := range users {
@@ -113,4 +102,25 @@ func TestMigrationCloudKindUnchecked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openAtVersion opens a new database of dialect d migrated up to version
+// only, to write rows the way that version did before a migration test
+// migrates the rest; it is closed when the test ends.
+func openAtVersion(t *testing.T, d store.Dialect, version int64) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "test.db")}
+	if d == store.Postgres {
+		o = store.Options{DatabaseURL: storetest.PostgresURL(t), MaxConns: 4}
+	}
+	s, err := store.Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.MigrateTo(ctx, version); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -21,18 +20,7 @@ func TestMigrationSpaces(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			o := store.Options{SQLitePath: filepath.Join(t.TempDir(), "test.db")}
-			if d == store.Postgres {
-				o = store.Options{DatabaseURL: storetest.PostgresURL(t), MaxConns: 4}
-			}
-			s, err := store.Open(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.MigrateTo(ctx, 40); err != nil {
-				t.Fatal(err)
-			}
+			s := openAtVersion(t, d, 40)
 			db := s.DB()
 			now := time.Now().UTC().Truncate(time.Second)
 			users := []string{store.NewID(), store.NewID()}
