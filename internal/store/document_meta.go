@@ -136,12 +136,8 @@ func (s *Store) TrashDocuments(ctx context.Context, docIDs []string) error {
 		return err
 	}
 	// Share links die with the trash (a restore does not bring them back).
-	for _, id := range docIDs {
-		if _, err := s.RevokeDocumentLinks(ctx, id); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := s.RevokeDocumentLinks(ctx, docIDs...)
+	return err
 }
 
 // labelsChanged bumps the label generation of the spaces of those of the

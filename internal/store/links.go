@@ -194,14 +194,19 @@ func (s *Store) RevokeShareLink(ctx context.Context, id string) error {
 	return nil
 }
 
-// RevokeDocumentLinks revokes every link of the document and returns how
-// many it revoked. The trash calls it (in its transaction), so that a
-// restored document does not bring its links back; so must anything that
-// takes a document away from the people who shared it (moving it to
-// another space).
-func (s *Store) RevokeDocumentLinks(ctx context.Context, documentID string) (int, error) {
-	res, err := s.w.ExecContext(ctx, `UPDATE share_links SET revoked_at = $2 WHERE document_id = $1 AND revoked_at IS NULL`,
-		documentID, now())
+// RevokeDocumentLinks revokes every link of the documents and returns how
+// many it revoked, in one statement. The trash calls it (in its
+// transaction), so that a restored document does not bring its links back;
+// so must anything that takes a document away from the people who shared
+// it (moving it to another space).
+func (s *Store) RevokeDocumentLinks(ctx context.Context, documentIDs ...string) (int, error) {
+	documentIDs = dedupe(documentIDs)
+	if len(documentIDs) == 0 {
+		return 0, nil
+	}
+	in, args := inList(documentIDs, 1)
+	res, err := s.w.ExecContext(ctx, `UPDATE share_links SET revoked_at = $1 WHERE revoked_at IS NULL AND document_id IN (`+in+`)`,
+		append([]any{now()}, args...)...)
 	if err != nil {
 		return 0, fmt.Errorf("revoke document links: %w", normalize(err))
 	}

@@ -170,3 +170,35 @@ func TestShareLinkOneDownloadUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// A bulk trash revokes the links of every document it trashes, in one
+// statement, and leaves other documents' links alone; a restore does not
+// bring them back.
+func TestTrashDocumentsRevokesTheirLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := &store.User{Email: "b@x.test", PasswordHash: "h"}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		a, b, keep := mkDoc(t, s, u.ID, "a", 1), mkDoc(t, s, u.ID, "b", 2), mkDoc(t, s, u.ID, "keep", 3)
+		mkLink(t, s, a.ID, u.ID, "hash-a", nil, nil)
+		mkLink(t, s, b.ID, u.ID, "hash-b", nil, nil)
+		mkLink(t, s, keep.ID, u.ID, "hash-keep", nil, nil)
+		if err := s.TrashDocuments(ctx, []string{a.ID, b.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RestoreDocument(ctx, a.SpaceID, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		for _, h := range []string{"hash-a", "hash-b"} {
+			if _, err := s.ShareLinkByToken(ctx, h, now); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("link %s after the bulk trash: %v", h, err)
+			}
+		}
+		if _, err := s.ShareLinkByToken(ctx, "hash-keep", now); err != nil {
+			t.Errorf("another document's link: %v", err)
+		}
+	})
+}
