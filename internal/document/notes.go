@@ -2,6 +2,7 @@ package document
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -23,31 +24,27 @@ const (
 	Edit
 )
 
-// noteAccess decides whether the actor may read (a viewer of the
-// document's space) or edit (an editor) a document's notes, and returns the
-// document. A document in a space the actor is not a member of, or in the
-// trash, does not exist for them (store.ErrNotFound, 404); a role below
-// need is apperr.Forbidden.
-func (s *Service) noteAccess(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*store.Document, store.SpaceRole, error) {
+// noteAccess decides, through the one metadata access check (access),
+// whether the actor may read (a viewer of the document's space) or edit (an
+// editor) a document's notes, and returns the document. A document in a
+// space the actor is not a member of, or in the trash, does not exist for
+// them (store.ErrNotFound, 404); a role below need is apperr.Forbidden.
+func (s *Service) noteAccess(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*store.Document, error) {
 	d, err := st.DocumentForJob(ctx, documentID)
 	if err != nil {
-		return nil, store.RoleNone, err
+		return nil, err
 	}
-	role, err := st.SpaceRoleOf(ctx, d.SpaceID, a.UserID)
-	if err != nil {
-		return nil, role, err
+	if d.DeletedAt != nil {
+		return nil, fmt.Errorf("document: %w", store.ErrNotFound)
 	}
-	if role == store.RoleNone || d.DeletedAt != nil {
-		return nil, role, store.ErrNotFound
-	}
-	want := store.RoleViewer
+	role := store.RoleViewer
 	if need == Edit {
-		want = store.RoleEditor
+		role = store.RoleEditor
 	}
-	if role < want {
-		return nil, role, apperr.New(apperr.Forbidden, "this needs the %s role in the space; you are %s", want, role)
+	if err := s.access(ctx, a.UserID, d.SpaceID, role); err != nil {
+		return nil, err
 	}
-	return d, role, nil
+	return d, nil
 }
 
 // validateNote trims a note's body and checks it: not empty, at most
@@ -68,7 +65,7 @@ func validateNote(body *string) (string, error) {
 
 // Notes pages through a document's notes, newest first.
 func (s *Service) Notes(ctx context.Context, a Actor, documentID string, p store.Page) ([]*store.Note, string, error) {
-	if _, _, err := s.noteAccess(ctx, s.store, a, documentID, Read); err != nil {
+	if _, err := s.noteAccess(ctx, s.store, a, documentID, Read); err != nil {
 		return nil, "", err
 	}
 	return s.store.ListNotes(ctx, documentID, p)
@@ -84,7 +81,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, documentID string, body 
 	}
 	n := &store.Note{DocumentID: documentID, AuthorID: a.UserID, Body: text}
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
-		if _, _, err := s.noteAccess(ctx, tx, a, documentID, Edit); err != nil {
+		if _, err := s.noteAccess(ctx, tx, a, documentID, Edit); err != nil {
 			return err
 		}
 		if err := tx.CreateNote(ctx, n); err != nil {
@@ -103,7 +100,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, documentID string, body 
 // note.delete (without the text).
 func (s *Service) DeleteNote(ctx context.Context, a Actor, documentID, noteID string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		_, role, err := s.noteAccess(ctx, tx, a, documentID, Edit)
+		d, err := s.noteAccess(ctx, tx, a, documentID, Edit)
 		if err != nil {
 			return err
 		}
@@ -111,8 +108,12 @@ func (s *Service) DeleteNote(ctx context.Context, a Actor, documentID, noteID st
 		if err != nil {
 			return err
 		}
-		if n.AuthorID != a.UserID && role < store.RoleAdmin {
-			return apperr.New(apperr.Forbidden, "only the note's author or an admin of the space may delete it")
+		if n.AuthorID != a.UserID {
+			if err := s.access(ctx, a.UserID, d.SpaceID, store.RoleAdmin); apperr.Is(err, apperr.Forbidden) {
+				return apperr.New(apperr.Forbidden, "only the note's author or an admin of the space may delete it")
+			} else if err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteNote(ctx, documentID, noteID); err != nil {
 			return err
