@@ -70,6 +70,12 @@ func TestBrowserSpaces(t *testing.T) {
 	ada.until("Bob a member", `document.querySelector('tr[data-member="bob@example.com"]') &&
 		document.querySelector('tr[data-member="bob@example.com"] select').value === "editor" &&
 		document.querySelector("#space-list").textContent.includes("2 members")`)
+	// The owner chooses where the space's documents are kept (no drive
+	// connected here: DocuVault's own storage).
+	ada.until("the storage choice", `document.querySelector("form.space-storage select") !== null &&
+		document.querySelector("form.space-storage select").value === "system"`)
+	ada.click("form.space-storage button[type=submit]")
+	ada.until("the choice saved", `document.getElementById("flash").textContent.startsWith("The space's documents are kept in DocuVault's own storage")`)
 	ada.screenshot("spaces")
 
 	// Ada uploads into the space: chosen in the switcher, kept in the URL.
@@ -96,7 +102,8 @@ func TestBrowserSpaces(t *testing.T) {
 	bob.open("/spaces")
 	bob.until("the shared space as an editor", `[...document.querySelectorAll("#space-list > li")].some(li => li.querySelector("h2").textContent === "Household" &&
 		li.textContent.includes("your role: editor") && li.textContent.includes("owner: Ada Lovelace") && li.querySelector(".leave-space") !== null &&
-		li.querySelectorAll("tr[data-member]").length === 2 && li.querySelector(".add-member, tr select, .delete-space") === null)`)
+		li.querySelectorAll("tr[data-member]").length === 2 && li.querySelector(".add-member, tr select, .delete-space, form.space-storage") === null &&
+		li.querySelector(".space-storage").textContent === "Documents are kept in DocuVault's own storage.")`)
 
 	// Bob creates a topic in the space and files the document under it.
 	bob.open("/topics")

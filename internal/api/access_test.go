@@ -1128,6 +1128,7 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 			{"GET /api/spaces/{id}", store.RoleViewer, 200, space, p1("/api/spaces/", ""), nil, false},
 			{"PATCH /api/spaces/{id}", store.RoleOwner, 200, space, p1("/api/spaces/", ""), func(string, string) any { return map[string]any{"name": "Renamed"} }, false},
 			{"DELETE /api/spaces/{id}", store.RoleOwner, 409, space, p1("/api/spaces/", ""), nil, false}, // not empty; the empty case is below
+			{"PUT /api/spaces/{id}/storage", store.RoleOwner, 200, space, p1("/api/spaces/", "/storage"), func(string, string) any { return map[string]any{"backend": "system"} }, false},
 			{"GET /api/spaces/{id}/members", store.RoleViewer, 200, space, p1("/api/spaces/", "/members"), nil, false},
 			{"POST /api/spaces/{id}/members", store.RoleAdmin, 201, space, p1("/api/spaces/", "/members"), func(string, string) any {
 				return map[string]any{"email": c.extraEmail, "role": "viewer"}

@@ -17,6 +17,7 @@ func (s *Server) registerSpaces() {
 	s.handleFunc("GET /api/spaces/{id}", s.authed(s.getSpace))
 	s.handleFunc("PATCH /api/spaces/{id}", s.authed(s.patchSpace))
 	s.handleFunc("DELETE /api/spaces/{id}", s.authed(s.deleteSpace))
+	s.handleFunc("PUT /api/spaces/{id}/storage", s.authed(s.putSpaceStorage))
 	s.handleFunc("GET /api/spaces/{id}/members", s.authed(s.listSpaceMembers))
 	s.handleFunc("POST /api/spaces/{id}/members", s.authed(s.addSpaceMember))
 	s.handleFunc("PATCH /api/spaces/{id}/members/{user_id}", s.authed(s.patchSpaceMember))
@@ -39,11 +40,19 @@ type spaceJSON struct {
 	Owner       userRefJSON `json:"owner"`
 	MemberCount int64       `json:"member_count"`
 	CreatedAt   time.Time   `json:"created_at"`
+	// Storage is where the space's documents live: "system" or one of the
+	// owner's cloud accounts (a personal space: its user's setting).
+	Storage spaceStorageJSON `json:"storage"`
+}
+
+type spaceStorageJSON struct {
+	Backend string `json:"backend"`
 }
 
 func toSpaceJSON(sp *store.Space) spaceJSON {
 	return spaceJSON{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, Role: sp.Role.String(),
-		Owner: userRefJSON{ID: sp.OwnerID, DisplayName: sp.OwnerName}, MemberCount: sp.MemberCount, CreatedAt: sp.CreatedAt.UTC()}
+		Owner: userRefJSON{ID: sp.OwnerID, DisplayName: sp.OwnerName}, MemberCount: sp.MemberCount, CreatedAt: sp.CreatedAt.UTC(),
+		Storage: spaceStorageJSON{Backend: sp.StorageBackend}}
 }
 
 type memberJSON struct {
@@ -167,6 +176,32 @@ func (s *Server) patchSpace(w http.ResponseWriter, r *http.Request, p *Principal
 			return
 		}
 		sp.Name = name
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"space": toSpaceJSON(sp)})
+}
+
+// putSpaceStorage chooses where the space's documents live (its owner only)
+// and moves the ones already there in the background.
+func (s *Server) putSpaceStorage(w http.ResponseWriter, r *http.Request, p *Principal) {
+	var body struct {
+		Backend string `json:"backend"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleOwner)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.deps.Cloud == nil {
+		s.writeError(w, r, errNoCloud)
+		return
+	}
+	if err := s.deps.Cloud.SetSpaceBackend(r.Context(), cloudActor(r, p), sp, body.Backend); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"space": toSpaceJSON(sp)})
 }

@@ -96,14 +96,17 @@ type Topic struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
-// Space is a space and its members.
+// Space is a space and its members. StorageBackend records a shared
+// space's storage choice at export time; like a user's, it is not restored
+// (drive connections are not exported): an import keeps it in system storage.
 type Space struct {
-	ID        string        `json:"id"`
-	Name      string        `json:"name"`
-	Kind      string        `json:"kind"`
-	OwnerID   string        `json:"owner_id"`
-	CreatedAt time.Time     `json:"created_at"`
-	Members   []SpaceMember `json:"members"`
+	ID             string        `json:"id"`
+	Name           string        `json:"name"`
+	Kind           string        `json:"kind"`
+	OwnerID        string        `json:"owner_id"`
+	StorageBackend string        `json:"storage_backend,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+	Members        []SpaceMember `json:"members"`
 }
 
 // SpaceMember is one member of a space (the owner included, role owner).

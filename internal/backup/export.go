@@ -88,7 +88,8 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		return nil, err
 	}
 	for _, sp := range spaces {
-		bs := Space{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, OwnerID: sp.OwnerID, CreatedAt: sp.CreatedAt, Members: []SpaceMember{}}
+		bs := Space{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, OwnerID: sp.OwnerID, StorageBackend: sp.StorageBackend,
+			CreatedAt: sp.CreatedAt, Members: []SpaceMember{}}
 		members, err := st.SpaceMembers(ctx, sp.ID)
 		if err != nil {
 			return nil, err

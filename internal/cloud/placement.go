@@ -15,18 +15,18 @@ import (
 )
 
 // EnqueuePlacementTx queues placement of a document that has just become
-// ready, in the transaction that marks it ready, when its owner keeps
+// ready, in the transaction that marks it ready, when its space keeps
 // documents in a cloud drive; otherwise it does nothing.
 func (s *Service) EnqueuePlacementTx(ctx context.Context, tx *store.Store, documentID string) error {
 	d, err := tx.DocumentForJob(ctx, documentID)
 	if err != nil {
 		return err
 	}
-	u, err := tx.UserByID(ctx, d.OwnerID)
+	sp, err := tx.SpaceByID(ctx, spaceOf(d))
 	if err != nil {
 		return err
 	}
-	if u.StorageBackend == store.BackendSystem || u.StorageBackend == "" || d.StorageBackend != store.BackendSystem {
+	if sp.StorageBackend == store.BackendSystem || sp.StorageBackend == "" || d.StorageBackend != store.BackendSystem {
 		return nil
 	}
 	if err := tx.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, store.StoragePending, "", ""); err != nil {
@@ -35,18 +35,33 @@ func (s *Service) EnqueuePlacementTx(ctx context.Context, tx *store.Store, docum
 	return s.jobs.EnqueuePlace(ctx, tx, d.ID)
 }
 
-// target is where the owner's documents should live: an account that
-// takes documents, or nil for system storage. st is the service's store or
-// a transaction of it.
-func target(ctx context.Context, st *store.Store, ownerID string) (*store.CloudAccount, error) {
-	u, err := st.UserByID(ctx, ownerID)
+// spaceOf is the document's space (a row from before spaces names none:
+// its owner's personal space, whose id is the owner's).
+func spaceOf(d *store.Document) string {
+	if d.SpaceID != "" {
+		return d.SpaceID
+	}
+	return d.OwnerID
+}
+
+// target is where a space's documents should live: an account of the
+// space's owner that takes documents, or nil for system storage. A personal
+// space follows its user's setting, a shared space its own (set by its
+// owner). st is the service's store or a transaction of it.
+func target(ctx context.Context, st *store.Store, spaceID string) (*store.CloudAccount, error) {
+	sp, err := st.SpaceByID(ctx, spaceID)
 	if err != nil {
 		return nil, err
 	}
-	if u.StorageBackend == store.BackendSystem || u.StorageBackend == "" {
+	return spaceTarget(ctx, st, sp)
+}
+
+// spaceTarget is target for a space already read.
+func spaceTarget(ctx context.Context, st *store.Store, sp *store.Space) (*store.CloudAccount, error) {
+	if sp.StorageBackend == store.BackendSystem || sp.StorageBackend == "" {
 		return nil, nil
 	}
-	acc, err := st.CloudAccount(ctx, ownerID, u.StorageBackend)
+	acc, err := st.CloudAccount(ctx, sp.OwnerID, sp.StorageBackend)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -75,7 +90,7 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 	if err != nil {
 		return err
 	}
-	acc, err := target(ctx, s.store, d.OwnerID)
+	acc, err := target(ctx, s.store, spaceOf(d))
 	if err != nil {
 		return err
 	}
@@ -211,33 +226,63 @@ func (s *Service) fetchOriginal(ctx context.Context, drv Drive, d *store.Documen
 	return nil
 }
 
-// MigrateUser queues placement of every processed document of the user
-// that is not where the user keeps documents (in batches, each in one
-// transaction); documents waiting in system storage show as "pending".
+// MigrateUser queues placement of every processed document in the spaces
+// the user owns that is not where its space keeps documents (in batches,
+// each in one transaction); documents waiting in system storage show as
+// "pending".
 func (s *Service) MigrateUser(ctx context.Context, userID string) error {
-	acc, err := target(ctx, s.store, userID)
+	spaces, err := s.store.OwnedSpaces(ctx, userID)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
 		return err
+	}
+	for _, sp := range spaces {
+		filters, err := moveFilters(ctx, s.store, sp)
+		if err != nil {
+			return err
+		}
+		for _, f := range filters {
+			if err := s.queuePlacements(ctx, userID, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// moveFilters select the space's documents that are not where the space
+// keeps documents.
+func moveFilters(ctx context.Context, st *store.Store, sp *store.Space) ([]store.StorageFilter, error) {
+	acc, err := spaceTarget(ctx, st, sp)
+	if err != nil {
+		return nil, err
 	}
 	want := store.BackendSystem
 	if acc != nil {
 		want = acc.ID
 	}
-	filters := []store.StorageFilter{{NotBackend: want, ReadyOnly: true}}
+	filters := []store.StorageFilter{{SpaceID: sp.ID, NotBackend: want, ReadyOnly: true}}
 	if want == store.BackendSystem {
 		// Marked pending by Migrate for a drive chosen then and given up
 		// since: their Place job records them as stored.
-		filters = append(filters, store.StorageFilter{Backend: store.BackendSystem, States: []string{store.StoragePending}})
+		filters = append(filters, store.StorageFilter{SpaceID: sp.ID, Backend: store.BackendSystem, States: []string{store.StoragePending}})
+	}
+	return filters, nil
+}
+
+// needsMove says whether a document of the space is not where the space
+// keeps documents.
+func needsMove(ctx context.Context, st *store.Store, sp *store.Space) (bool, error) {
+	filters, err := moveFilters(ctx, st, sp)
+	if err != nil {
+		return false, err
 	}
 	for _, f := range filters {
-		if err := s.queuePlacements(ctx, userID, f); err != nil {
-			return err
+		ids, err := st.DocumentIDsByStorage(ctx, sp.OwnerID, f, "", 1)
+		if err != nil || len(ids) > 0 {
+			return len(ids) > 0, err
 		}
 	}
-	return nil
+	return false, nil
 }
 
 // queuePlacements queues a Place job for each of the user's documents that

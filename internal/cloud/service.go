@@ -389,6 +389,9 @@ func (s *Service) Disconnect(ctx context.Context, a Actor, id string) error {
 				return err
 			}
 		}
+		if err := tx.ResetSpaceStorage(ctx, a.UserID, id); err != nil {
+			return err
+		}
 		ids, err := tx.DocumentIDsByStorage(ctx, a.UserID, store.StorageFilter{Backend: id, Trash: true}, "", 1)
 		if err != nil {
 			return err
@@ -453,15 +456,75 @@ func (s *Service) SetBackend(ctx context.Context, userID, backend string) error 
 // for, not only once the background job has started.
 func (s *Service) Migrate(ctx context.Context, userID string) error {
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		acc, err := target(ctx, tx, userID)
+		spaces, err := tx.OwnedSpaces(ctx, userID)
 		if err != nil {
 			return err
 		}
-		if acc != nil {
-			if err := tx.MarkSystemDocumentsPending(ctx, userID); err != nil {
+		for _, sp := range spaces {
+			if err := markPending(ctx, tx, sp); err != nil {
 				return err
 			}
 		}
 		return s.jobs.EnqueueMigrate(ctx, tx, userID)
+	})
+}
+
+// markPending marks the space's documents in system storage as pending
+// when the space keeps documents in a drive.
+func markPending(ctx context.Context, tx *store.Store, sp *store.Space) error {
+	acc, err := spaceTarget(ctx, tx, sp)
+	if err != nil || acc == nil {
+		return err
+	}
+	return tx.MarkSystemDocumentsPending(ctx, sp.ID)
+}
+
+// SetSpaceBackend chooses where a space's documents live and moves the
+// ones already there in the background (marked "pending" at once, as
+// Migrate does; no job when none is elsewhere). The space's owner decides (the caller checks the role):
+// "system" or one of the owner's own accounts; any other id is a 422 on
+// backend, a disconnecting account 409. For a personal space this is the
+// owner's own setting (SetBackend). space.storage is audited.
+func (s *Service) SetSpaceBackend(ctx context.Context, a Actor, sp *store.Space, backend string) error {
+	backend = strings.TrimSpace(backend)
+	bad := apperr.Fields("invalid storage backend", map[string]string{
+		"backend": `must be "system" or a cloud drive connected by the space's owner`})
+	if backend == "" {
+		return bad
+	}
+	return s.store.WithTx(ctx, func(tx *store.Store) error {
+		if backend != store.BackendSystem {
+			acc, err := tx.CloudAccount(ctx, sp.OwnerID, backend)
+			if errors.Is(err, store.ErrNotFound) {
+				return bad
+			}
+			if err != nil {
+				return err
+			}
+			if acc.Status == store.CloudDisconnecting {
+				return apperr.New(apperr.Conflict, "this cloud account is being disconnected")
+			}
+		}
+		var err error
+		if sp.Kind == store.SpacePersonal {
+			_, err = tx.UpdateUser(ctx, sp.OwnerID, store.UserUpdate{StorageBackend: &backend})
+		} else {
+			err = tx.SetSpaceStorage(ctx, sp.ID, backend)
+		}
+		if err != nil {
+			return err
+		}
+		sp.StorageBackend = backend
+		if err := markPending(ctx, tx, sp); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "space.storage", TargetType: "space",
+			TargetID: sp.ID, IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{"backend": backend}}); err != nil {
+			return err
+		}
+		if move, err := needsMove(ctx, tx, sp); err != nil || !move {
+			return err
+		}
+		return s.jobs.EnqueueMigrate(ctx, tx, sp.OwnerID)
 	})
 }

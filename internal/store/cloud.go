@@ -200,6 +200,7 @@ func (s *Store) DeleteExpiredOAuthStates(ctx context.Context, t time.Time) (int6
 // StorageFilter selects an owner's documents by where they live. Empty
 // fields do not filter.
 type StorageFilter struct {
+	SpaceID    string   // documents of this space
 	Backend    string   // documents on this backend
 	NotBackend string   // documents not on this backend
 	States     []string // in one of these states
@@ -213,6 +214,9 @@ func (s *Store) DocumentIDsByStorage(ctx context.Context, ownerID string, f Stor
 	args := []any{ownerID}
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	where := []string{"owner_id = $1"}
+	if f.SpaceID != "" {
+		where = append(where, "space_id = "+arg(f.SpaceID))
+	}
 	if f.Backend != "" {
 		where = append(where, "storage_backend = "+arg(f.Backend))
 	}
@@ -289,12 +293,12 @@ func (s *Store) SetDocumentPlacement(ctx context.Context, id, backend, state, re
 		backend, state, ref, truncate(errText, 1000), now(), id)
 }
 
-// MarkSystemDocumentsPending marks the owner's processed documents in
+// MarkSystemDocumentsPending marks the space's processed documents in
 // system storage (not in the trash) as waiting to move to a drive.
-func (s *Store) MarkSystemDocumentsPending(ctx context.Context, ownerID string) error {
+func (s *Store) MarkSystemDocumentsPending(ctx context.Context, spaceID string) error {
 	_, err := s.w.ExecContext(ctx, `UPDATE documents SET storage_state = 'pending', storage_error = '', updated_at = $1
-		WHERE owner_id = $2 AND storage_backend = 'system' AND status = 'ready' AND deleted_at IS NULL
-		  AND storage_state <> 'pending'`, now(), ownerID)
+		WHERE space_id = $2 AND storage_backend = 'system' AND status = 'ready' AND deleted_at IS NULL
+		  AND storage_state <> 'pending'`, now(), spaceID)
 	if err != nil {
 		return fmt.Errorf("mark documents pending: %w", normalize(err))
 	}

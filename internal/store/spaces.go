@@ -24,6 +24,10 @@ type Space struct {
 	Role        SpaceRole
 	MemberCount int64
 	CreatedAt   time.Time
+	// StorageBackend is where the space's documents live: "system" or one
+	// of the owner's cloud accounts. A personal space reads its owner's
+	// setting; a shared one has its own (SetSpaceStorage).
+	StorageBackend string
 }
 
 // SpaceMember is one member of a space.
@@ -73,8 +77,11 @@ func (s *Store) CreateSpace(ctx context.Context, sp *Space) error {
 		sp.CreatedAt = now()
 	}
 	return s.WithTx(ctx, func(tx *Store) error {
-		if _, err := tx.w.ExecContext(ctx, `INSERT INTO spaces (id, name, kind, owner_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			sp.ID, sp.Name, sp.Kind, sp.OwnerID, sp.CreatedAt.UTC()); err != nil {
+		// A new shared space starts where its owner keeps documents.
+		if err := tx.w.QueryRowContext(ctx, `INSERT INTO spaces (id, name, kind, owner_id, created_at, storage_backend)
+			VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT storage_backend FROM users WHERE id = $4), 'system'))
+			RETURNING storage_backend`,
+			sp.ID, sp.Name, sp.Kind, sp.OwnerID, sp.CreatedAt.UTC()).Scan(&sp.StorageBackend); err != nil {
 			return fmt.Errorf("create space: %w", normalize(err))
 		}
 		if _, err := tx.w.ExecContext(ctx, `INSERT INTO space_members (space_id, user_id, role, added_at) VALUES ($1, $2, 'owner', $3)`,
@@ -87,14 +94,15 @@ func (s *Store) CreateSpace(ctx context.Context, sp *Space) error {
 }
 
 const spaceSelect = `SELECT s.id, s.name, s.kind, s.owner_id, COALESCE(u.display_name, ''), COALESCE(me.role, ''),
-	(SELECT COUNT(*) FROM space_members c WHERE c.space_id = s.id), s.created_at
+	(SELECT COUNT(*) FROM space_members c WHERE c.space_id = s.id), s.created_at,
+	CASE WHEN s.kind = 'personal' THEN COALESCE(u.storage_backend, 'system') ELSE s.storage_backend END
 	FROM spaces s LEFT JOIN users u ON u.id = s.owner_id
 	LEFT JOIN space_members me ON me.space_id = s.id AND me.user_id = $1`
 
 func scanSpace(row interface{ Scan(...any) error }) (*Space, error) {
 	var sp Space
 	var role string
-	if err := row.Scan(&sp.ID, &sp.Name, &sp.Kind, &sp.OwnerID, &sp.OwnerName, &role, &sp.MemberCount, &sp.CreatedAt); err != nil {
+	if err := row.Scan(&sp.ID, &sp.Name, &sp.Kind, &sp.OwnerID, &sp.OwnerName, &role, &sp.MemberCount, &sp.CreatedAt, &sp.StorageBackend); err != nil {
 		return nil, normalize(err)
 	}
 	sp.Role, _ = ParseSpaceRole(role)
@@ -153,6 +161,29 @@ func (s *Store) querySpaces(ctx context.Context, q string, args ...any) ([]*Spac
 // RenameSpace changes a space's name.
 func (s *Store) RenameSpace(ctx context.Context, id, name string) error {
 	return s.execOne(ctx, "rename space", `UPDATE spaces SET name = $1 WHERE id = $2`, name, id)
+}
+
+// SetSpaceStorage records where a shared space's documents live ("system"
+// or an account id of the space's owner; the caller checks the account).
+// A personal space's storage is its user's setting: ErrNotFound here.
+func (s *Store) SetSpaceStorage(ctx context.Context, id, backend string) error {
+	return s.execOne(ctx, "set space storage", `UPDATE spaces SET storage_backend = $1 WHERE id = $2 AND kind = 'shared'`, backend, id)
+}
+
+// ResetSpaceStorage puts the owner's shared spaces that keep documents on
+// the account back to system storage (the account is being disconnected).
+func (s *Store) ResetSpaceStorage(ctx context.Context, ownerID, accountID string) error {
+	if _, err := s.w.ExecContext(ctx, `UPDATE spaces SET storage_backend = 'system' WHERE owner_id = $1 AND storage_backend = $2`,
+		ownerID, accountID); err != nil {
+		return fmt.Errorf("reset space storage: %w", normalize(err))
+	}
+	return nil
+}
+
+// OwnedSpaces lists the spaces userID owns (personal first), Role empty.
+func (s *Store) OwnedSpaces(ctx context.Context, userID string) ([]*Space, error) {
+	return s.querySpaces(ctx, spaceSelect+` WHERE s.owner_id = $2
+		ORDER BY CASE WHEN s.kind = 'personal' THEN 0 ELSE 1 END, s.id`, "", userID)
 }
 
 // DeleteSpace removes a shared space with its members and topics. It fails

@@ -253,3 +253,60 @@ func TestSpacesMembersAndAccess(t *testing.T) {
 		}
 	})
 }
+
+// Migration 00102 on a database filled by the version before it: a shared
+// space keeps its documents where its owner kept them (the owner's setting
+// becomes the space's own), a personal space still reads its user's
+// setting, and a later change of the user's setting leaves the shared
+// space alone.
+func TestMigrationSpaceStorage(t *testing.T) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			s := openAtVersion(t, d, 100)
+			db := s.DB()
+			now := time.Now().UTC().Truncate(time.Second)
+			owner, plain, shared, plainShared := store.NewID(), store.NewID(), store.NewID(), store.NewID()
+			for i, u := range []string{owner, plain} {
+				backend := []string{"acc-1", "system"}[i]
+				if _, err := db.ExecContext(ctx, `INSERT INTO users (id, email, password_hash, created_at, updated_at, storage_backend)
+					VALUES ($1, $2, 'x', $3, $3, $4)`, u, u+"@example.com", now, backend); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := db.ExecContext(ctx, `INSERT INTO spaces (id, name, kind, owner_id, created_at) VALUES ($1, 'Personal', 'personal', $1, $2)`,
+					u, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for sp, o := range map[string]string{shared: owner, plainShared: plain} {
+				if _, err := db.ExecContext(ctx, `INSERT INTO spaces (id, name, kind, owner_id, created_at) VALUES ($1, 'Home', 'shared', $2, $3)`,
+					sp, o, now); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Migrate(ctx, ""); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{owner: "acc-1", plain: "system", shared: "acc-1", plainShared: "system"}
+			for id, backend := range want {
+				sp, err := s.SpaceByID(ctx, id)
+				if err != nil || sp.StorageBackend != backend {
+					t.Fatalf("space %s after the migration: %+v %v, want storage %q", id, sp, err, backend)
+				}
+			}
+			sys := "system"
+			if _, err := s.UpdateUser(ctx, owner, store.UserUpdate{StorageBackend: &sys}); err != nil {
+				t.Fatal(err)
+			}
+			if sp, err := s.SpaceByID(ctx, owner); err != nil || sp.StorageBackend != "system" {
+				t.Fatalf("personal space after its user's change: %+v %v", sp, err)
+			}
+			if sp, err := s.SpaceByID(ctx, shared); err != nil || sp.StorageBackend != "acc-1" {
+				t.Fatalf("shared space after its owner's personal change: %+v %v", sp, err)
+			}
+			if err := s.SetSpaceStorage(ctx, owner, "acc-1"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("setting a personal space's own storage: %v", err)
+			}
+		})
+	}
+}

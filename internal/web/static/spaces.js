@@ -61,6 +61,38 @@ DV.ready.then(async (me) => {
     box.append(form);
   };
 
+  // drives are the caller's connected drives (for the owner's storage choice).
+  let drives = [];
+
+  // storage says where a shared space's documents live; its owner chooses
+  // system storage or one of their own drives, and the documents already
+  // there move in the background.
+  const storage = (sp, owner, err) => {
+    const backend = sp.storage ? sp.storage.backend : "system";
+    if (!owner) {
+      return DV.el("p", { class: "hint space-storage" }, backend === "system"
+        ? "Documents are kept in DocuVault's own storage."
+        : "Documents are kept in a cloud drive of " + (sp.owner.display_name || "the owner") + ".");
+    }
+    const sel = DV.el("select", { id: "space-storage-" + sp.id, name: "backend" },
+      DV.el("option", { value: "system" }, "DocuVault's own storage"),
+      ...drives.filter((a) => a.status !== "disconnecting" || a.id === backend).map((a) => DV.el("option", { value: a.id }, a.display_name + " (" + a.kind + ")")));
+    sel.value = backend;
+    const form = DV.el("form", { class: "inline-form space-storage", novalidate: true },
+      DV.el("label", { for: sel.id }, "Documents are kept in"), sel, DV.el("button", { type: "submit" }, "Save"));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      err.textContent = "";
+      try {
+        await DV.api("PUT", "/api/spaces/" + enc(sp.id) + "/storage", { backend: sel.value });
+        DV.flash(sel.value === "system" ? "The space's documents are kept in DocuVault's own storage; any in a drive come back in the background."
+          : "The space's documents move to " + sel.options[sel.selectedIndex].text + " in the background.");
+        await load();
+      } catch (e) { DV.showErrors(form, err, e); }
+    });
+    return form;
+  };
+
   const card = (sp) => {
     const personal = sp.kind === "personal";
     const owner = sp.role === "owner";
@@ -79,6 +111,7 @@ DV.ready.then(async (me) => {
       });
       li.append(rename);
     }
+    if (!personal) li.append(storage(sp, owner, err));
     if (!personal) {
       const box = DV.el("div", { class: "member-box" });
       li.append(box);
@@ -110,6 +143,9 @@ DV.ready.then(async (me) => {
 
   const load = async () => {
     await DV.loadSpaces();
+    if (DV.spaces.some((sp) => sp.kind === "shared" && sp.role === "owner")) {
+      drives = await DV.api("GET", "/api/cloud").then((r) => r.items, () => []);
+    }
     $("space-list").replaceChildren(...DV.spaces.map(card));
   };
 
