@@ -18,11 +18,13 @@ import (
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
 // Jobs queues the service's background work in the caller's transaction.
-// JobQueue implements it on the job engine.
+// lifecycle.Lifecycle implements it on the job engine, and runs the jobs
+// with Place, MigrateUser and Drain.
 type Jobs interface {
 	EnqueuePlace(ctx context.Context, tx *store.Store, documentID string) error
 	EnqueueMigrate(ctx context.Context, tx *store.Store, userID string) error
@@ -458,7 +460,7 @@ func (s *Service) Migrate(ctx context.Context, userID string) error {
 			return err
 		}
 		if acc != nil {
-			if err := tx.MarkSystemDocumentsPending(ctx, userID); err != nil {
+			if err := lifecycle.MarkOwnerPending(ctx, tx, userID); err != nil {
 				return err
 			}
 		}
