@@ -32,6 +32,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/mailin"
 	"github.com/docuvault/docuvault/internal/mailin/imaptest"
 	"github.com/docuvault/docuvault/internal/share"
@@ -124,7 +125,7 @@ func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
 	google := cloud.GoogleOAuthConfig("client-id", "client-secret", ae.srv.URL)
 	google.Endpoint = oauth2.Endpoint{AuthURL: "http://127.0.0.1:1/authorize", TokenURL: "http://127.0.0.1:1/token"}
 	cfg.OAuth = map[string]*oauth2.Config{cloud.KindGoogleDrive: google}
-	cloudSvc, err := cloud.NewService(st, blobs, sealer, guard, cloud.JobQueue{Engine: eng}, log, cfg)
+	cloudSvc, err := cloud.NewService(st, blobs, sealer, guard, lifecycle.New(eng), log, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,14 +90,14 @@ func newAuthEnv(t *testing.T, st *store.Store, state auth.State, mod func(*auth.
 	if mod != nil {
 		mod(&cfg)
 	}
+	cfg.UserData = removerFunc(func(_ context.Context, id string) error {
+		e.removed = append(e.removed, id)
+		return nil
+	})
 	svc, err := auth.New(st, state, e.mail, nil, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.SetUserDataRemover(removerFunc(func(_ context.Context, id string) error {
-		e.removed = append(e.removed, id)
-		return nil
-	}))
 	e.svc = svc
 	e.srv = httptest.NewServer(api.New(api.Deps{Store: st, Accounts: svc}).Handler())
 	t.Cleanup(e.srv.Close)

@@ -31,6 +31,7 @@ import (
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -107,40 +108,6 @@ func (textExtractor) Extract(_ context.Context, in extract.Input) (*extract.Resu
 	return &extract.Result{Text: string(b), Pages: 1}, nil
 }
 
-// The processing job of internal/app, reduced to what these tests need.
-type processArgs struct {
-	DocumentID string `json:"document_id"`
-	Force      bool   `json:"force,omitempty"`
-}
-
-func (processArgs) Kind() string { return "document.process" }
-
-// registerProcess registers the processing job of p on e.
-func registerProcess(e *jobs.Engine, p *pipeline.Pipeline) error {
-	return jobs.Register(e, jobs.Spec{Queue: jobs.QueueDocuments, MaxAttempts: 3},
-		func(ctx context.Context, job *jobs.Job[processArgs]) error {
-			return p.Process(ctx, job.Args.DocumentID, job.Args.Force)
-		})
-}
-
-// engineJobs enqueues processing on the real engine; classification is
-// not part of these tests.
-type engineJobs struct{ e *jobs.Engine }
-
-func (q engineJobs) EnqueueProcess(ctx context.Context, tx *store.Store, id string, force bool) error {
-	_, err := q.e.EnqueueTx(ctx, tx, processArgs{DocumentID: id, Force: force}, nil)
-	return err
-}
-func (q engineJobs) EnqueueClassify(context.Context, *store.Store, string) error { return nil }
-
-// placing is the app's wrapper of the pipeline's classifier: marking a
-// document ready also queues its placement.
-type placing struct{ c *cloud.Service }
-
-func (p placing) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
-	return p.c.EnqueuePlacementTx(ctx, tx, id)
-}
-
 type cloudEnv struct {
 	*docEnv
 	cloud *cloud.Service
@@ -191,18 +158,18 @@ func newCloudEnv(t *testing.T, st *store.Store, o cloudOpts) *cloudEnv {
 			c.Endpoint = oauth2.Endpoint{AuthURL: e.fo.srv.URL + "/authorize", TokenURL: e.fo.srv.URL + "/token"}
 		}
 	}
-	e.cloud, err = cloud.NewService(st, blobs, sealer, guard, cloud.JobQueue{Engine: eng}, log, cfg)
+	lc := lifecycle.New(eng)
+	e.cloud, err = cloud.NewService(st, blobs, sealer, guard, lc, log, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.docs, err = document.New(st, blobs, engineJobs{eng}, log, document.Config{MaxUploadBytes: 1 << 20,
-		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: e.srv.URL})
+	e.docs, err = document.New(st, blobs, lc, log, document.Config{MaxUploadBytes: 1 << 20,
+		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: e.srv.URL, Remote: e.cloud})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.docs.SetRemote(e.cloud)
-	p := pipeline.New(st, blobs, textExtractor{}, placing{e.cloud}, log, t.TempDir(), pipeline.Limits{})
-	if err := errors.Join(registerProcess(eng, p), cloud.RegisterJobs(eng, e.cloud)); err != nil {
+	p := pipeline.New(st, blobs, textExtractor{}, lc, log, t.TempDir(), pipeline.Limits{})
+	if err := lc.Register(lifecycle.Workers{Extractor: p, Drives: e.cloud}); err != nil {
 		t.Fatal(err)
 	}
 	if err := eng.Start(ctx); err != nil {

@@ -36,11 +36,11 @@ func (a *App) buildAccounts(ctx context.Context) error {
 		DefaultQuotaBytes:     cfg.DefaultQuotaBytes,
 		DefaultQuotaDocuments: cfg.DefaultQuotaDocuments,
 		SetupTokenFile:        a.setupTokenFile(),
+		UserData:              a.Documents,
 	})
 	if err != nil {
 		return err
 	}
-	svc.SetUserDataRemover(a.Documents)
 	a.Accounts = svc
 	a.purges = append(a.purges, func(ctx context.Context) error {
 		_, err := svc.Purge(ctx)

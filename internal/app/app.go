@@ -34,6 +34,7 @@ import (
 	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/integrity"
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/mailin"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/share"
@@ -70,11 +71,11 @@ type App struct {
 	Blobs       blob.Store
 	Registry    *prometheus.Registry
 	Jobs        *jobs.Engine
+	Lifecycle   *lifecycle.Lifecycle // a document's jobs and states after upload
 	Documents   *document.Service
 	Audit       *audit.Exporter
 	Extractor   *extract.Extractor // nil unless this process works jobs
 	Pipeline    *pipeline.Pipeline // nil unless this process works jobs
-	Classifier  Classifier         // classifies documents in the classify job
 	Cloud       *cloud.Service     // users' cloud drives and document placement
 	Mail        *mailin.Service    // mail intake from users' IMAP mailboxes
 	Accounts    *auth.Service
@@ -144,7 +145,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	return a, nil
 }
 
-// build makes the services on top of the store and blob store.
+// build makes the services on top of the store and blob store. Each gets
+// what it uses as an argument when it is made; the lifecycle gets the
+// services that do a document's work when its jobs are registered.
 func (a *App) build(ctx context.Context, o Options) error {
 	cfg := a.Config
 	var err error
@@ -153,19 +156,21 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Registry.MustRegister(a.Jobs.Collector())
+	a.Lifecycle = lifecycle.New(a.Jobs)
+	if err := a.buildCloud(); err != nil {
+		return err
+	}
 	backend := ""
 	if cfg.BackendURLSet {
 		backend = cfg.BackendURL
 	}
-	a.Documents, err = document.New(a.Store, a.Blobs, enqueuer{a.Jobs}, a.Log, document.Config{
+	a.Documents, err = document.New(a.Store, a.Blobs, a.Lifecycle, a.Log, document.Config{
 		MaxUploadBytes: cfg.MaxUploadBytes, MaxPendingUploads: cfg.MaxPendingUploads, BackendURL: backend, SecretKey: cfg.SecretKey,
 		TrashRetention: time.Duration(cfg.TrashRetentionDays) * 24 * time.Hour,
 		PageCacheDir:   filepath.Join(cfg.CacheDir(), "pages"),
+		Remote:         a.Cloud,
 	})
 	if err != nil {
-		return err
-	}
-	if err := a.buildCloud(); err != nil {
 		return err
 	}
 	if err := a.buildMail(); err != nil {
@@ -180,8 +185,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Model: cfg.DefaultAIModel, AnthropicKey: cfg.AnthropicAPIKey, OpenAIKey: cfg.OpenAIAPIKey,
 		AnthropicURL: cfg.AnthropicBaseURL, OpenAIURL: cfg.OpenAIBaseURL, OllamaURL: cfg.OllamaBaseURL, LMStudioURL: cfg.LMStudioBaseURL},
 		a.Guard.Client(2*time.Minute), a.Log)
-	a.ClassifySvc.SetEnqueuer(enqueuer{a.Jobs})
-	a.Classifier = a.ClassifySvc
+	a.ClassifySvc.SetEnqueuer(classifyQueue{a.Lifecycle, a.Jobs})
 	if o.RunWorkers {
 		a.Extractor, err = extract.New(extract.Config{CacheDir: filepath.Join(cfg.CacheDir(), "wazero"), Workers: cfg.Workers,
 			OCRLanguages: cfg.OCRLanguages, Limits: extract.Limits{OCRMaxPages: cfg.OCRMaxPages,
@@ -198,7 +202,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 			}
 			return nil
 		}
-		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, placingEnqueuer{enqueuer{a.Jobs}, a.Cloud}, a.Log, filepath.Join(cfg.DataDir, "tmp"),
+		a.Pipeline = pipeline.New(a.Store, a.Blobs, a.Extractor, a.Lifecycle, a.Log, filepath.Join(cfg.DataDir, "tmp"),
 			pipeline.Limits{Timeout: cfg.ProcessTimeout, MaxTextBytes: cfg.MaxTextBytes})
 		// The document's own date, found in its text (unless the user set one).
 		a.Pipeline.FindDates(pipeline.Dates{Sink: a.Store, Order: cfg.DateOrder})

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -56,9 +56,9 @@ func TestInsertOnlyProcessEnqueuesEveryKind(t *testing.T) {
 			}
 
 			for _, args := range []jobs.Args{
-				processArgs{DocumentID: "d1"}, classifyArgs{DocumentID: "d1"}, cleanupArgs{}, purgeArgs{},
+				lifecycle.ProcessArgs{DocumentID: "d1"}, lifecycle.ClassifyArgs{DocumentID: "d1"}, cleanupArgs{}, purgeArgs{},
 				auditExportArgs{}, mailArgs{To: "x@example.com", Subject: "s", Text: "t"},
-				cloud.PlaceArgs{DocumentID: "d1"}, cloud.MigrateArgs{UserID: u.ID}, cloud.DrainArgs{AccountID: "a1"},
+				lifecycle.PlaceArgs{DocumentID: "d1"}, lifecycle.MigrateArgs{UserID: u.ID}, lifecycle.DrainArgs{AccountID: "a1"},
 			} {
 				if _, err := a.Jobs.Enqueue(ctx, args, nil); err != nil {
 					t.Errorf("enqueue %s without workers: %v", args.Kind(), err)

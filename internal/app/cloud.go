@@ -8,14 +8,13 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
-	"github.com/docuvault/docuvault/internal/store"
 )
 
 // buildCloud makes the sealer and SSRF guard shared by every service, and
 // the cloud drive service, from CLOUD_CREDS_KEY,
 // CLOUD_ALLOWED_HOSTS, GOOGLE_CLIENT_*, ONEDRIVE_CLIENT_*,
-// ONEDRIVE_TENANT_ID, FRONTEND_URL and BACKEND_URL, and lets downloads read
-// documents placed in a drive.
+// ONEDRIVE_TENANT_ID, FRONTEND_URL and BACKEND_URL. Its jobs (placement,
+// migration, drain) are the lifecycle's.
 func (a *App) buildCloud() error {
 	cfg := a.Config
 	var err error
@@ -32,29 +31,13 @@ func (a *App) buildCloud() error {
 		cloud.KindOneDrive:    {ID: cfg.OneDriveClientID, Secret: cfg.OneDriveClientSecret, Tenant: cfg.OneDriveTenantID},
 	}
 	sc := cloud.ServiceConfig{FrontendURL: cfg.FrontendURL, OAuth: cloud.OAuthConfigs(clients, cfg.BackendURL)}
-	a.Cloud, err = cloud.NewService(a.Store, a.Blobs, a.Sealer, a.Guard, cloud.JobQueue{Engine: a.Jobs}, a.Log, sc)
+	a.Cloud, err = cloud.NewService(a.Store, a.Blobs, a.Sealer, a.Guard, a.Lifecycle, a.Log, sc)
 	if err != nil {
 		return err
 	}
-	a.Documents.SetRemote(a.Cloud)
 	a.purges = append(a.purges, func(ctx context.Context) error {
 		_, err := a.Store.DeleteExpiredOAuthStates(ctx, time.Now())
 		return err
 	})
 	return nil
-}
-
-// placingEnqueuer is the pipeline's classifier hook: the transaction that
-// marks a document ready queues its classification and, when its owner
-// keeps documents in a cloud drive, its placement.
-type placingEnqueuer struct {
-	enqueuer
-	cloud *cloud.Service
-}
-
-func (q placingEnqueuer) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
-	if err := q.enqueuer.EnqueueClassify(ctx, tx, id); err != nil {
-		return err
-	}
-	return q.cloud.EnqueuePlacementTx(ctx, tx, id)
 }

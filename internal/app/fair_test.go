@@ -16,6 +16,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -236,7 +237,7 @@ func TestJobPriorityFollowsBacklog(t *testing.T) {
 					if err := rows.Scan(&p, &args); err != nil {
 						t.Fatal(err)
 					}
-					var job processArgs
+					var job lifecycle.ProcessArgs
 					if err := json.Unmarshal(args, &job); err != nil {
 						t.Fatal(err)
 					}

@@ -40,7 +40,7 @@ type AlertInfo struct {
 
 // UserDataRemover deletes what a user owns outside this package's tables
 // (documents and their blobs) before the user row goes. The documents
-// service implements it.
+// service implements it; Config.UserData hands it in.
 type UserDataRemover interface {
 	RemoveUserData(ctx context.Context, userID string) error
 }
@@ -65,6 +65,9 @@ type Config struct {
 	// Only tests set it; New refuses weaker parameters otherwise.
 	InsecureArgon2ForTests bool
 	HashConcurrency        int // concurrent hashes; default NumCPU
+	// UserData deletes a user's documents and blobs when an admin deletes
+	// the user (the documents service); nil deletes the rows only.
+	UserData UserDataRemover
 }
 
 // Service is the accounts and sessions domain.
@@ -147,17 +150,13 @@ func New(st *store.Store, state State, mail Mailer, log *slog.Logger, cfg Config
 		hash:   newHasher(cfg.Argon2, cfg.HashConcurrency),
 		breach: newBreachChecker(cfg.HIBPURL, cfg.HIBPTimeout, log),
 		tokens: newTokenSigner(key, retired, cfg.Issuer, cfg.Audience),
-		seal:   sl, limits: cfg.Limits.withDefaults(), now: time.Now,
+		seal:   sl, limits: cfg.Limits.withDefaults(), now: time.Now, remover: cfg.UserData,
 	}
 	if s.dummy, err = s.hash.Hash(context.Background(), "dummy password for timing "+newJTI()); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
-
-// SetUserDataRemover installs the hook that deletes a user's documents and
-// blobs when an admin deletes the user.
-func (s *Service) SetUserDataRemover(r UserDataRemover) { s.remover = r }
 
 // SecureCookies reports whether cookies get Secure and the __Host- prefix
 // (FRONTEND_URL is https).

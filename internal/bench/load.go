@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -51,7 +52,7 @@ func Load(ctx context.Context, st *store.Store, c *Corpus, ownerID string, from,
 					return err
 				}
 				x := store.Extraction{Text: g.text, PageCount: 1, Language: "en"}
-				if err := tx.SaveExtraction(ctx, g.d.ID, x); err != nil {
+				if err := lifecycle.SaveExtraction(ctx, tx, g.d, x); err != nil {
 					return err
 				}
 			}

@@ -86,7 +86,8 @@ func newRig(b *testing.B, d store.Dialect, workers int, direct bool) *rig {
 			b.Fatal(err)
 		}
 		w := &ProcessWorker{Pipeline: r.pipe, Done: func(_ string, err error) { r.done <- err }}
-		if err := w.Register(e); err != nil {
+		l, err := w.Register(e)
+		if err != nil {
 			b.Fatal(err)
 		}
 		if err := e.Start(ctx); err != nil {
@@ -99,7 +100,7 @@ func newRig(b *testing.B, d store.Dialect, workers int, direct bool) *rig {
 				b.Errorf("stop engine: %v", err)
 			}
 		})
-		enq = Enqueuer{Engine: e}
+		enq = l
 	}
 	r.docs, err = document.New(st, blobs, enq, log, document.Config{SecretKey: "bench-secret"})
 	if err != nil {

@@ -11,29 +11,9 @@ import (
 	"strings"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 )
-
-// EnqueuePlacementTx queues placement of a document that has just become
-// ready, in the transaction that marks it ready, when its space keeps
-// documents in a cloud drive; otherwise it does nothing.
-func (s *Service) EnqueuePlacementTx(ctx context.Context, tx *store.Store, documentID string) error {
-	d, err := tx.DocumentForJob(ctx, documentID)
-	if err != nil {
-		return err
-	}
-	sp, err := tx.SpaceByID(ctx, spaceOf(d))
-	if err != nil {
-		return err
-	}
-	if sp.StorageBackend == store.BackendSystem || sp.StorageBackend == "" || d.StorageBackend != store.BackendSystem {
-		return nil
-	}
-	if err := tx.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, store.StoragePending, "", ""); err != nil {
-		return err
-	}
-	return s.jobs.EnqueuePlace(ctx, tx, d.ID)
-}
 
 // spaceOf is the document's space (a row from before spaces names none:
 // its owner's personal space, whose id is the owner's).
@@ -100,7 +80,7 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 	}
 	if d.StorageBackend == want {
 		if want == store.BackendSystem && d.StorageState != store.StorageStored {
-			return s.store.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, store.StorageStored, "", "")
+			return lifecycle.SetStorage(ctx, s.store, d, store.StorageStored, "")
 		}
 		return nil
 	}
@@ -115,7 +95,7 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 	}
 	if acc == nil || d.Status != store.StatusReady || d.DeletedAt != nil {
 		if d.StorageState != store.StorageStored && d.StorageBackend == store.BackendSystem {
-			return s.store.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, store.StorageStored, "", "")
+			return lifecycle.SetStorage(ctx, s.store, d, store.StorageStored, "")
 		}
 		return nil
 	}
@@ -125,7 +105,7 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 			state = store.StorageFailed
 		}
 		s.noteDriveError(ctx, acc, err)
-		if serr := s.store.SetDocumentPlacement(context.WithoutCancel(ctx), d.ID, store.BackendSystem, state, "",
+		if serr := lifecycle.SetStorage(context.WithoutCancel(ctx), s.store, d, state,
 			"could not place in "+acc.DisplayName+": "+driveReason(err)); serr != nil && !errors.Is(serr, store.ErrNotFound) {
 			return errors.Join(err, serr)
 		}
@@ -157,7 +137,7 @@ func (s *Service) upload(ctx context.Context, d *store.Document, acc *store.Clou
 		s.removeCopy(ctx, drv, ref)
 		return err
 	}
-	ok, err := s.store.MarkDocumentPlaced(context.WithoutCancel(ctx), d.ID, acc.ID, ref)
+	ok, err := lifecycle.MarkPlaced(context.WithoutCancel(ctx), s.store, d, acc.ID, ref)
 	if err != nil {
 		s.removeCopy(ctx, drv, ref)
 		return err
@@ -198,7 +178,7 @@ func (s *Service) bringBack(ctx context.Context, d *store.Document) error {
 		s.noteDriveError(ctx, acc, err)
 		return fmt.Errorf("bring back document %s from account %s: %w", d.ID, acc.ID, err)
 	}
-	ok, err := s.store.MarkDocumentReturned(context.WithoutCancel(ctx), d.ID, acc.ID, d.StorageRef)
+	ok, err := lifecycle.MarkReturned(context.WithoutCancel(ctx), s.store, d)
 	if err != nil {
 		return err
 	}
@@ -302,7 +282,7 @@ func (s *Service) queuePlacements(ctx context.Context, userID string, f store.St
 					return err
 				}
 				if d.StorageBackend == store.BackendSystem {
-					if err := tx.SetDocumentPlacement(ctx, id, store.BackendSystem, store.StoragePending, "", ""); err != nil {
+					if err := lifecycle.SetStorage(ctx, tx, d, store.StoragePending, ""); err != nil {
 						return err
 					}
 				}

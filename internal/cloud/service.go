@@ -18,11 +18,13 @@ import (
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
 // Jobs queues the service's background work in the caller's transaction.
-// JobQueue implements it on the job engine.
+// lifecycle.Lifecycle implements it on the job engine, and runs the jobs
+// with Place, MigrateUser and Drain.
 type Jobs interface {
 	EnqueuePlace(ctx context.Context, tx *store.Store, documentID string) error
 	EnqueueMigrate(ctx context.Context, tx *store.Store, userID string) error
@@ -476,7 +478,7 @@ func markPending(ctx context.Context, tx *store.Store, sp *store.Space) error {
 	if err != nil || acc == nil {
 		return err
 	}
-	return tx.MarkSystemDocumentsPending(ctx, sp.ID)
+	return lifecycle.MarkSpacePending(ctx, tx, sp.ID)
 }
 
 // SetSpaceBackend chooses where a space's documents live and moves the

@@ -19,6 +19,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -190,11 +191,10 @@ func TestServiceOAuthDrives(t *testing.T) {
 				}
 				content := []byte("Übersicht der Konten 2024\n")
 				d := e.document(u.ID, "Konten: 2024?.txt", content)
-				if err := st.WithTx(ctx, func(tx *store.Store) error { return e.s.EnqueuePlacementTx(ctx, tx, d.ID) }); err != nil {
+				// Queued as the lifecycle does once the document is ready
+				// (the decision is tested in internal/lifecycle).
+				if err := lifecycle.SetStorage(ctx, st, d, store.StoragePending, ""); err != nil {
 					t.Fatal(err)
-				}
-				if len(e.jobs.place) != 1 {
-					t.Fatalf("placement not queued: %v", e.jobs.place)
 				}
 				// An expired access token is refreshed and the new one kept.
 				before := e.token(acc)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -115,7 +116,7 @@ func (s *Service) bulkSpace(ctx context.Context, tx *store.Store, a Actor, b Bul
 				return apperr.New(apperr.Conflict, "a document lives in your cloud drive; choose system storage and migrate to reprocess it")
 			}
 		}
-		if err := tx.SetDocumentsProcessing(ctx, ids); err != nil {
+		if err := lifecycle.Reprocess(ctx, tx, ids); err != nil {
 			return err
 		}
 		for _, id := range ids {

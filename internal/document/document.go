@@ -1,8 +1,10 @@
-// Package document is the document lifecycle: uploads streamed to the blob
-// store with type, size and quota checks, the crash-safe commit (blob first,
-// then one transaction for the row, the usage, the audit entry and the
-// processing job), topics, trash, restore, purge and the cleanup of
-// abandoned uploads and orphan blobs.
+// Package document is what people do with their documents: uploads streamed
+// to the blob store with type, size and quota checks, the crash-safe commit
+// (blob first, then one transaction for the row, the usage, the audit entry
+// and the processing job), topics, trash, restore, purge and the cleanup of
+// abandoned uploads and orphan blobs. What happens to a document after its
+// upload (processing, classification, placement in a drive) and the states
+// it passes through belong to internal/lifecycle.
 package document
 
 import (
@@ -21,7 +23,7 @@ import (
 )
 
 // Enqueuer queues a document's jobs in the caller's transaction, so the row
-// and its job commit together. The job engine implements it.
+// and its job commit together. lifecycle.Lifecycle implements it.
 type Enqueuer interface {
 	// EnqueueProcess queues extraction; force re-runs it on a ready document.
 	EnqueueProcess(ctx context.Context, tx *store.Store, documentID string, force bool) error
@@ -41,6 +43,9 @@ type Config struct {
 	TrashRetention    time.Duration
 	OrphanGrace       time.Duration // blobs younger than this are never swept
 	PageCacheDir      string        // rendered pages (DATA_DIR/cache/pages); "" renders every time
+	// Remote reads and removes originals placed in users' drives (the
+	// cloud service); nil: this process cannot reach them.
+	Remote Remote
 }
 
 // Actor is who does something, for quota and audit, and in which space.
@@ -133,7 +138,7 @@ func New(st *store.Store, blobs blob.Store, jobs Enqueuer, log *slog.Logger, cfg
 	if err != nil {
 		return nil, err
 	}
-	return &Service{store: st, blobs: blobs, jobs: jobs, log: log, cfg: cfg, signKey: key, uploading: map[string]int{}}, nil
+	return &Service{store: st, blobs: blobs, jobs: jobs, log: log, cfg: cfg, signKey: key, remote: cfg.Remote, uploading: map[string]int{}}, nil
 }
 
 // MaxUploadBytes is the largest accepted file.

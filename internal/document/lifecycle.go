@@ -10,6 +10,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -80,7 +81,7 @@ func (s *Service) Reprocess(ctx context.Context, a Actor, id string) error {
 		if placed(d) {
 			return apperr.New(apperr.Conflict, "this document lives in your cloud drive; choose system storage and migrate to reprocess it")
 		}
-		if err := tx.SetDocumentStatus(ctx, id, store.StatusProcessing, ""); err != nil {
+		if err := lifecycle.SetStatus(ctx, tx, d, store.StatusProcessing, ""); err != nil {
 			return err
 		}
 		return s.jobs.EnqueueProcess(ctx, tx, id, true)

@@ -12,15 +12,11 @@ import (
 
 // Remote reads and removes originals that live outside the system blob
 // store, in a user's cloud drive (storage_state "placed"). The cloud
-// service implements it.
+// service implements it; Config.Remote hands it in.
 type Remote interface {
 	OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error)
 	RemoveRemote(ctx context.Context, d *store.Document) error
 }
-
-// SetRemote installs where placed documents are read from. Call it once,
-// before serving.
-func (s *Service) SetRemote(r Remote) { s.remote = r }
 
 func placed(d *store.Document) bool { return d.StorageState == store.StoragePlaced }
 

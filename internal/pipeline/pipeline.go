@@ -1,7 +1,8 @@
 // Package pipeline processes a stored document until it is ready: it reads
 // the original from the blob store, extracts text, pages, language and a
-// thumbnail, saves them with the search index, queues classification, and
-// records the document's own date found in its text (internal/docdate).
+// thumbnail, saves them with the search index, hands the document on to its
+// next step (internal/lifecycle), and records the document's own date found
+// in its text (internal/docdate).
 // Every step is idempotent, so a job that runs twice changes nothing more.
 package pipeline
 
@@ -20,6 +21,7 @@ import (
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/docdate"
 	"github.com/docuvault/docuvault/internal/extract"
+	"github.com/docuvault/docuvault/internal/lifecycle"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -35,10 +37,11 @@ type prefixReader interface {
 	PrefixBytes(mime string) int64
 }
 
-// Classifier queues classification of a processed document in the
-// transaction that marks it ready; nil skips classification.
-type Classifier interface {
-	EnqueueClassify(ctx context.Context, tx *store.Store, documentID string) error
+// Next queues what follows processing (classification, placement) in the
+// transaction that marks the document ready; lifecycle.Lifecycle
+// implements it. nil queues nothing.
+type Next interface {
+	Processed(ctx context.Context, tx *store.Store, documentID string) error
 }
 
 // DateSink records the date found in a document's text (the store's
@@ -74,18 +77,18 @@ func DefaultLimits() Limits { return Limits{Timeout: 5 * time.Minute, MaxTextByt
 
 // Pipeline processes documents.
 type Pipeline struct {
-	store    *store.Store
-	blobs    blob.Store
-	extract  Extractor
-	classify Classifier
-	log      *slog.Logger
-	tmpDir   string
-	lim      Limits
-	dates    Dates
+	store   *store.Store
+	blobs   blob.Store
+	extract Extractor
+	next    Next
+	log     *slog.Logger
+	tmpDir  string
+	lim     Limits
+	dates   Dates
 }
 
 // New builds a Pipeline; tmpDir holds a document's bytes while it is read.
-func New(st *store.Store, blobs blob.Store, ex Extractor, cl Classifier, log *slog.Logger, tmpDir string, lim Limits) *Pipeline {
+func New(st *store.Store, blobs blob.Store, ex Extractor, next Next, log *slog.Logger, tmpDir string, lim Limits) *Pipeline {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -96,7 +99,7 @@ func New(st *store.Store, blobs blob.Store, ex Extractor, cl Classifier, log *sl
 	if lim.MaxTextBytes <= 0 {
 		lim.MaxTextBytes = d.MaxTextBytes
 	}
-	return &Pipeline{store: st, blobs: blobs, extract: ex, classify: cl, log: log, tmpDir: tmpDir, lim: lim}
+	return &Pipeline{store: st, blobs: blobs, extract: ex, next: next, log: log, tmpDir: tmpDir, lim: lim}
 }
 
 // FindDates makes every processed document's text searched for its date,
@@ -107,8 +110,16 @@ func (p *Pipeline) FindDates(d Dates) { p.dates = d }
 var errTimeout = errors.New("pipeline: processing timed out")
 
 // ErrPermanent marks a failure that retrying cannot fix (a malformed or
-// hostile file); the document is already marked failed.
-var ErrPermanent = errors.New("pipeline: permanent failure")
+// hostile file); the document is already marked failed. It says so to the
+// lifecycle's job with its Permanent method.
+var ErrPermanent error = permanentError("pipeline: permanent failure")
+
+type permanentError string
+
+func (e permanentError) Error() string { return string(e) }
+
+// Permanent is true: retrying cannot help.
+func (permanentError) Permanent() bool { return true }
 
 // Process extracts and indexes one document. A document that is gone (purged)
 // or already ready is left alone unless force is set (reprocess).
@@ -122,6 +133,18 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 	}
 	if d.Status == store.StatusReady && !force {
 		return nil
+	}
+	if d.Status != store.StatusProcessing {
+		// A forced run (reprocess) finds the document ready or failed when
+		// it was queued while an earlier run was still at work: it is
+		// processing again from here.
+		if err := lifecycle.SetStatus(ctx, p.store, d, store.StatusProcessing, ""); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		d.Status = store.StatusProcessing
 	}
 	jobCtx, cancel := context.WithTimeoutCause(ctx, p.lim.Timeout, errTimeout)
 	defer cancel()
@@ -137,7 +160,7 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 	default:
 		return err
 	}
-	if serr := p.store.SetDocumentStatus(context.WithoutCancel(ctx), d.ID, store.StatusFailed, msg); serr != nil {
+	if serr := lifecycle.SetStatus(context.WithoutCancel(ctx), p.store, d, store.StatusFailed, msg); serr != nil {
 		return serr
 	}
 	p.log.Info("document failed", "document", d.ID, "error", err, "reason", msg)
@@ -169,16 +192,16 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 		return err
 	}
 	return p.store.WithTx(ctx, func(tx *store.Store) error {
-		if err := tx.SaveExtraction(ctx, d.ID, x); err != nil {
+		if err := lifecycle.SaveExtraction(ctx, tx, d, x); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil // purged while we worked
 			}
 			return err
 		}
-		if p.classify == nil {
+		if p.next == nil {
 			return nil
 		}
-		return p.classify.EnqueueClassify(ctx, tx, d.ID)
+		return p.next.Processed(ctx, tx, d.ID)
 	})
 }
 
@@ -207,7 +230,11 @@ func (p *Pipeline) saveDate(ctx context.Context, documentID, text string) error 
 
 // MarkFailed records a failure after the last retry.
 func (p *Pipeline) MarkFailed(ctx context.Context, documentID string, err error) error {
-	return p.store.SetDocumentStatus(ctx, documentID, store.StatusFailed, "processing failed: "+userMessage(err))
+	err = lifecycle.FailByID(ctx, p.store, documentID, "processing failed: "+userMessage(err))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // purged meanwhile
+	}
+	return err
 }
 
 // extractDocument copies the original to a temp file (extractors need random

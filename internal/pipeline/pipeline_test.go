@@ -56,9 +56,9 @@ func extractorWith(t *testing.T, lim extract.Limits) *extract.Extractor {
 
 type classifyRecorder struct{ ids []string }
 
-func (c *classifyRecorder) EnqueueClassify(ctx context.Context, tx *store.Store, id string) error {
+func (c *classifyRecorder) Processed(ctx context.Context, tx *store.Store, id string) error {
 	if tx.Tx() == nil {
-		return errors.New("classification must be queued in the transaction that marks the document ready")
+		return errors.New("the next steps must be queued in the transaction that marks the document ready")
 	}
 	c.ids = append(c.ids, id)
 	return nil

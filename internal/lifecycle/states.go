@@ -1,0 +1,156 @@
+package lifecycle
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/docuvault/docuvault/internal/store"
+)
+
+// A document has two states: its status (is its text extracted?) and its
+// storage state (where does its original live?). The values are the
+// database's (store.Status*, store.Storage*); the moves between them are
+// written down here, once, and every statement that changes either goes
+// through the functions of this file, which refuse a move the table does
+// not list (TestOnlyLifecycleChangesStates keeps it so).
+//
+//	status:   (upload) -> processing -> ready | failed
+//	          ready | failed | processing -> processing   (reprocess)
+//
+//	storage:  stored -> pending -> placed -> stored        (place, bring back)
+//	          pending | failed -> pending | failed | stored (retry, give up, target is system storage)
+//	          stored -> placed | pending | failed           (a job that brought it back from another drive places it in the new one)
+//
+// "failed" storage is a placement that stopped retrying: the original is
+// safe in system storage, like "pending", and a migration queues it again.
+
+// Statuses lists every document status, first the one a new document gets.
+var Statuses = []string{store.StatusProcessing, store.StatusReady, store.StatusFailed}
+
+// StorageStates lists every storage state, first the one a new document gets.
+var StorageStates = []string{store.StorageStored, store.StoragePending, store.StoragePlaced, store.StorageFailed}
+
+// statusMoves is the table of allowed status changes.
+var statusMoves = map[string][]string{
+	// Extraction saved, or failed (a broken file, the timeout, the last
+	// attempt); processing again: a reprocess asked for meanwhile.
+	store.StatusProcessing: {store.StatusReady, store.StatusFailed, store.StatusProcessing},
+	// Reprocess.
+	store.StatusReady:  {store.StatusProcessing},
+	store.StatusFailed: {store.StatusProcessing},
+}
+
+// storageMoves is the table of allowed storage state changes. Only
+// "placed" is in a drive; the other states are in system storage.
+var storageMoves = map[string][]string{
+	store.StorageStored:  {store.StoragePending, store.StoragePlaced, store.StorageFailed},
+	store.StoragePending: {store.StorageStored, store.StoragePending, store.StoragePlaced, store.StorageFailed},
+	store.StorageFailed:  {store.StorageStored, store.StoragePending, store.StoragePlaced, store.StorageFailed},
+	store.StoragePlaced:  {store.StorageStored},
+}
+
+// ErrMove is wrapped by the error of a state change the tables do not allow.
+var ErrMove = errors.New("lifecycle: state change not allowed")
+
+// CheckStatus returns nil when a document may go from status from to to,
+// or an error wrapping ErrMove.
+func CheckStatus(from, to string) error {
+	if !slices.Contains(statusMoves[from], to) {
+		return fmt.Errorf("%w: status %q -> %q", ErrMove, from, to)
+	}
+	return nil
+}
+
+// CheckStorage returns nil when a document's original may go from storage
+// state from to to, or an error wrapping ErrMove.
+func CheckStorage(from, to string) error {
+	if !slices.Contains(storageMoves[from], to) {
+		return fmt.Errorf("%w: storage %q -> %q", ErrMove, from, to)
+	}
+	return nil
+}
+
+// SetStatus moves document d (as read by the caller) to status to with the
+// error text errText ("" clears it). st may be a transaction.
+func SetStatus(ctx context.Context, st *store.Store, d *store.Document, to, errText string) error {
+	if err := CheckStatus(d.Status, to); err != nil {
+		return fmt.Errorf("document %s: %w", d.ID, err)
+	}
+	return st.SetDocumentStatus(ctx, d.ID, to, errText)
+}
+
+// FailByID marks the document failed with errText after its last attempt;
+// a document that is gone is left alone (store.ErrNotFound).
+func FailByID(ctx context.Context, st *store.Store, id, errText string) error {
+	d, err := st.DocumentForJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	return SetStatus(ctx, st, d, store.StatusFailed, errText)
+}
+
+// SaveExtraction stores what processing found and marks the processing
+// document d ready, in tx.
+func SaveExtraction(ctx context.Context, tx *store.Store, d *store.Document, x store.Extraction) error {
+	if err := CheckStatus(d.Status, store.StatusReady); err != nil {
+		return fmt.Errorf("document %s: %w", d.ID, err)
+	}
+	return tx.SaveExtraction(ctx, d.ID, x)
+}
+
+// Reprocess marks the documents (not in the trash) processing again, from
+// whatever status they have.
+func Reprocess(ctx context.Context, tx *store.Store, ids []string) error {
+	for _, from := range Statuses {
+		if err := CheckStatus(from, store.StatusProcessing); err != nil {
+			return err
+		}
+	}
+	return tx.SetDocumentsProcessing(ctx, ids)
+}
+
+// SetStorage records that document d's original, in system storage after
+// the change, is in state to, with the reason errText of a failed placement.
+func SetStorage(ctx context.Context, st *store.Store, d *store.Document, to, errText string) error {
+	if err := CheckStorage(d.StorageState, to); err != nil {
+		return fmt.Errorf("document %s: %w", d.ID, err)
+	}
+	if to == store.StoragePlaced {
+		return fmt.Errorf("document %s: %w: placed needs its drive (MarkPlaced)", d.ID, ErrMove)
+	}
+	return st.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, to, "", errText)
+}
+
+// MarkSpacePending marks the space's processed documents in system storage
+// (stored or failed, not in the trash) as waiting to move to a drive.
+func MarkSpacePending(ctx context.Context, tx *store.Store, spaceID string) error {
+	for _, from := range []string{store.StorageStored, store.StorageFailed} {
+		if err := CheckStorage(from, store.StoragePending); err != nil {
+			return err
+		}
+	}
+	return tx.MarkSystemDocumentsPending(ctx, spaceID)
+}
+
+// MarkPlaced records that document d's original now lives at ref on the
+// cloud account, while the document is still in system storage and the
+// account is not being disconnected; it returns false (and changes
+// nothing) otherwise.
+func MarkPlaced(ctx context.Context, st *store.Store, d *store.Document, accountID, ref string) (bool, error) {
+	if err := CheckStorage(d.StorageState, store.StoragePlaced); err != nil {
+		return false, fmt.Errorf("document %s: %w", d.ID, err)
+	}
+	return st.MarkDocumentPlaced(ctx, d.ID, accountID, ref)
+}
+
+// MarkReturned records that placed document d's original is back in system
+// storage, while it is still recorded where d says; it returns false (and
+// changes nothing) otherwise.
+func MarkReturned(ctx context.Context, st *store.Store, d *store.Document) (bool, error) {
+	if err := CheckStorage(d.StorageState, store.StorageStored); err != nil {
+		return false, fmt.Errorf("document %s: %w", d.ID, err)
+	}
+	return st.MarkDocumentReturned(ctx, d.ID, d.StorageBackend, d.StorageRef)
+}
