@@ -57,9 +57,8 @@ type FieldFilter struct {
 	Text     string
 	Num      *float64
 	Currency string
-	// docIDs, when set, are the documents whose value matches, read
-	// before the list (see narrowFields).
-	docIDs *[]string
+	// few: at most fewValues values match (see narrowFields).
+	few bool
 }
 
 var sqlOps = map[string]string{"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -149,63 +148,61 @@ func spaceFilterSQL(f DocumentFilter, arg func(any) string, space string) []stri
 	return w
 }
 
+// fieldFilterSQL is the condition of ff on documents d. A filter that
+// few values match (narrowFields) is the documents of those values, read
+// from the field's values by an index; otherwise each document's value is
+// read by the primary key (document_id, field_id) and tested: the
+// condition on the value is in the subquery's select list, not its WHERE,
+// so that it cannot lead the planner to a range of (field_id, num, ...)
+// for each document (SQLite did, without statistics, on every page after
+// the first: thousands of index entries per document).
 func fieldFilterSQL(ff FieldFilter, arg func(any) string) string {
-	if ff.docIDs != nil {
-		if len(*ff.docIDs) == 0 {
-			return "1 = 0"
-		}
-		ph := make([]string, len(*ff.docIDs))
-		for i, id := range *ff.docIDs {
-			ph[i] = arg(id)
-		}
-		return "d.id IN (" + strings.Join(ph, ", ") + ")"
+	if ff.few {
+		return "d.id IN (SELECT v.document_id FROM document_field_values v WHERE v.field_id = " + arg(ff.FieldID) + " AND " + fieldCond(ff, arg) + ")"
 	}
-	has, cond := fieldCond(ff, arg)
+	value := "FROM document_field_values v WHERE v.document_id = d.id AND v.field_id = " + arg(ff.FieldID)
 	switch {
 	case ff.Op == "exists" && ff.Text == "false":
-		return "NOT EXISTS (" + has + ")"
+		return "NOT EXISTS (SELECT 1 " + value + ")"
 	case ff.Op == "exists":
-		return "EXISTS (" + has + ")"
+		return "EXISTS (SELECT 1 " + value + ")"
 	case ff.Op == "ne":
-		return "NOT EXISTS (" + has + " AND " + cond + ")"
+		return "NOT COALESCE((SELECT " + fieldCond(ff, arg) + " " + value + "), FALSE)"
 	}
-	return "EXISTS (" + has + " AND " + cond + ")"
+	return "COALESCE((SELECT " + fieldCond(ff, arg) + " " + value + "), FALSE)"
 }
 
-// fieldCond is the subquery of the document's value of the field and the
-// condition on that value v (none for exists).
-func fieldCond(ff FieldFilter, arg func(any) string) (has, cond string) {
-	has = "SELECT 1 FROM document_field_values v WHERE v.document_id = d.id AND v.field_id = " + arg(ff.FieldID)
-	switch ff.Op {
-	case "exists":
-		return has, ""
-	case "contains":
+// fieldCond is the condition of ff on a value v of its field (not for
+// exists); ne is its equality.
+func fieldCond(ff FieldFilter, arg func(any) string) string {
+	if ff.Op == "contains" {
 		pat := "%" + likeEscaper.Replace(strings.ToLower(ff.Text)) + "%"
-		return has, `LOWER(v.value) LIKE ` + arg(pat) + ` ESCAPE '\'`
+		return `LOWER(v.value) LIKE ` + arg(pat) + ` ESCAPE '\'`
 	}
 	op := sqlOps[ff.Op]
 	if ff.Op == "ne" {
 		op = "="
 	}
 	if ff.Num != nil {
-		cond = "v.num " + op + " " + arg(*ff.Num)
+		cond := "v.num " + op + " " + arg(*ff.Num)
 		if ff.Currency != "" {
 			cond += " AND v.value LIKE " + arg(ff.Currency+"%")
 		}
-		return has, cond
+		return cond
 	}
-	return has, "v.value " + op + " " + arg(ff.Text)
+	return "v.value " + op + " " + arg(ff.Text)
 }
 
-// fewValues is the most matching values of a field filter that the list
-// reads first, to look their documents up by id.
+// fewValues is the most matching values of a field filter whose documents
+// the list looks up by id.
 const fewValues = 1000
 
-// narrowFields reads the documents of each field filter that few values
-// match (at most fewValues): the list then looks those documents up by id
-// instead of walking the space in its sort's order and testing every
-// document's value (a rare amount among 100k documents: thousands of
-// tests). A filter that many values match stays a test.
+// narrowFields counts the values of each field filter (at most
+// fewValues+1, from the index alone) and marks those that few match: the
+// list then looks their documents up by id instead of walking the space in
+// its sort's order and testing every document's value (a rare amount
+// among 100k documents: thousands of tests). A filter that many values
+// match stays a test.
 func (s *Store) narrowFields(ctx context.Context, f DocumentFilter) (DocumentFilter, error) {
 	var out []FieldFilter
 	for _, ff := range f.Fields {
@@ -213,30 +210,14 @@ func (s *Store) narrowFields(ctx context.Context, f DocumentFilter) (DocumentFil
 			out = append(out, ff)
 			continue
 		}
-		var args []any
+		args := []any{ff.FieldID}
 		arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-		_, cond := fieldCond(ff, arg) // the field's id is $1
-		rows, err := s.r.QueryContext(ctx, `SELECT v.document_id FROM document_field_values v WHERE v.field_id = $1 AND `+cond+
-			fmt.Sprintf(" LIMIT %d", fewValues+1), args...)
-		if err != nil {
+		var n int
+		if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM document_field_values v WHERE v.field_id = $1 AND `+
+			fieldCond(ff, arg)+fmt.Sprintf(" LIMIT %d) x", fewValues+1), args...).Scan(&n); err != nil {
 			return f, fmt.Errorf("field filter: %w", normalize(err))
 		}
-		ids := []string{}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return f, fmt.Errorf("field filter: %w", normalize(err))
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return f, fmt.Errorf("field filter: %w", normalize(err))
-		}
-		if len(ids) <= fewValues {
-			ff.docIDs = &ids
-		}
+		ff.few = n <= fewValues
 		out = append(out, ff)
 	}
 	f.Fields = out
