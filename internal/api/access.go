@@ -28,17 +28,11 @@ var errNoSuchObject = apperr.New(apperr.NotFound, "not found")
 // when they are not a member (or there is no such space), the 403 when
 // their role is too low.
 func (s *Server) authorize(ctx context.Context, userID, spaceID string, need store.SpaceRole) (store.SpaceRole, error) {
-	role, err := s.deps.Store.SpaceRoleOf(ctx, spaceID, userID)
-	if err != nil {
-		return store.RoleNone, err
-	}
-	if role == store.RoleNone {
+	role, err := document.Authorize(ctx, s.deps.Store, userID, spaceID, need)
+	if errors.Is(err, store.ErrNotFound) {
 		return role, errNoSuchObject
 	}
-	if role < need {
-		return role, apperr.New(apperr.Forbidden, "this needs the %s role in the space; you are %s", need, role)
-	}
-	return role, nil
+	return role, err
 }
 
 // documentAccess returns the live document id when the caller has need in

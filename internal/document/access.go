@@ -8,23 +8,30 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
-// access is the one place the metadata of documents (correspondents,
-// document types, custom fields, views, bulk changes) decides who may do
-// what: userID needs at least the role need in spaceID. A space the user
-// is not a member of answers like a missing object (store.ErrNotFound,
-// 404); a weaker role is 403.
-func (s *Service) access(ctx context.Context, userID, spaceID string, need store.SpaceRole) error {
-	role, err := s.store.SpaceRoleOf(ctx, spaceID, userID)
+// Authorize is the one rule of who may do what in a space, used by the
+// API's routes, the metadata services and share links alike: userID needs
+// at least the role need in spaceID. A space the user is not a member of
+// answers like a missing object (store.ErrNotFound, 404); a weaker role is
+// 403 naming both roles. It returns the user's role.
+func Authorize(ctx context.Context, st *store.Store, userID, spaceID string, need store.SpaceRole) (store.SpaceRole, error) {
+	role, err := st.SpaceRoleOf(ctx, spaceID, userID)
 	if err != nil {
-		return err
+		return store.RoleNone, err
 	}
 	if role == store.RoleNone {
-		return fmt.Errorf("space: %w", store.ErrNotFound)
+		return role, fmt.Errorf("space: %w", store.ErrNotFound)
 	}
 	if role < need {
-		return apperr.New(apperr.Forbidden, "your role in this space does not allow this")
+		return role, apperr.New(apperr.Forbidden, "this needs the %s role in the space; you are %s", need, role)
 	}
-	return nil
+	return role, nil
+}
+
+// access is Authorize for the metadata of documents (correspondents,
+// document types, custom fields, views, bulk changes).
+func (s *Service) access(ctx context.Context, userID, spaceID string, need store.SpaceRole) error {
+	_, err := Authorize(ctx, s.store, userID, spaceID, need)
+	return err
 }
 
 // documentSpace is the space a document belongs to.

@@ -108,15 +108,14 @@ func (s *Service) linkAccess(ctx context.Context, a document.Actor, documentID s
 	if err != nil {
 		return nil, err
 	}
-	role, err := s.st.SpaceRoleOf(ctx, d.SpaceID, a.UserID)
-	if err != nil {
-		return nil, err
-	}
-	if role == store.RoleNone || d.DeletedAt != nil {
+	if d.DeletedAt != nil {
 		return nil, fmt.Errorf("document: %w", store.ErrNotFound)
 	}
-	if role < store.RoleEditor {
-		return nil, apperr.New(apperr.Forbidden, "share links need the editor role in the space; you are %s", role)
+	if _, err := document.Authorize(ctx, s.st, a.UserID, d.SpaceID, store.RoleEditor); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("document: %w", store.ErrNotFound)
+		}
+		return nil, err
 	}
 	return d, nil
 }
