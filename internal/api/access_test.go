@@ -55,7 +55,6 @@ var publicRoutes = map[string]string{
 type accessEnv struct {
 	*authEnv
 	t     *testing.T
-	app   *apptest.App
 	api   *api.Server
 	blobs blob.Store
 	dav   *davFolder
@@ -86,7 +85,7 @@ func newAccessEnv(t *testing.T, d store.Dialect) *accessEnv {
 		apptest.Env("MAIL_CA_FILE", ca),
 		apptest.Env("GOOGLE_CLIENT_ID", "client-id"), apptest.Env("GOOGLE_CLIENT_SECRET", "client-secret"))
 	ae := &authEnv{srv: a.Server, st: a.Store, svc: a.Accounts, secret: a.Config.SecretKey}
-	return &accessEnv{authEnv: ae, t: t, app: a, api: a.API, blobs: a.Blobs, dav: newDAVFolder(t, ""), imap: imap}
+	return &accessEnv{authEnv: ae, t: t, api: a.API, blobs: a.Blobs, dav: newDAVFolder(t, ""), imap: imap}
 }
 
 // user registers and signs in a new account through the API.
