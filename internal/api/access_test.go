@@ -3,42 +3,25 @@ package api_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
-
-	"golang.org/x/oauth2"
 
 	"github.com/docuvault/docuvault/internal/api"
-	"github.com/docuvault/docuvault/internal/audit"
-	"github.com/docuvault/docuvault/internal/auth"
+	"github.com/docuvault/docuvault/internal/apptest"
 	"github.com/docuvault/docuvault/internal/blob"
-	"github.com/docuvault/docuvault/internal/classify"
-	"github.com/docuvault/docuvault/internal/cloud"
-	"github.com/docuvault/docuvault/internal/cloud/seal"
-	"github.com/docuvault/docuvault/internal/cloud/ssrf"
-	"github.com/docuvault/docuvault/internal/document"
-	"github.com/docuvault/docuvault/internal/jobs"
-	"github.com/docuvault/docuvault/internal/lifecycle"
-	"github.com/docuvault/docuvault/internal/mailin"
 	"github.com/docuvault/docuvault/internal/mailin/imaptest"
-	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
-	"github.com/docuvault/docuvault/internal/web"
 )
 
 // publicRoutes are the only routes a caller without credentials may reach,
@@ -65,9 +48,10 @@ var publicRoutes = map[string]string{
 	"POST /s/{token}/download":              "a share link's 256-bit token (and password, rate limited per link and address)",
 }
 
-// accessEnv is the whole API over a real store: the real accounts service
-// (real register and login tokens), documents, classification, cloud
-// drives, audit exports and the job engine's admin view.
+// accessEnv is the real application (internal/apptest: the same wiring as
+// `docuvault serve`) with its API on a local server: real register and
+// login tokens, documents, classification, cloud drives, mail intake, audit
+// exports and the job engine's admin view. Jobs are queued, not worked.
 type accessEnv struct {
 	*authEnv
 	t     *testing.T
@@ -77,77 +61,31 @@ type accessEnv struct {
 	imap  *imaptest.Server
 }
 
-// noPolls is mail intake's job queue in these tests: polls are not run.
-type noPolls struct{}
+// eachAccessEnv runs fn on the application on SQLite and on PostgreSQL;
+// st is the application's store.
+func eachAccessEnv(t *testing.T, fn func(t *testing.T, e *accessEnv, st *store.Store)) {
+	for _, d := range storetest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			e := newAccessEnv(t, d)
+			fn(t, e, e.st)
+		})
+	}
+}
 
-func (noPolls) EnqueuePoll(context.Context, string) error { return nil }
-
-func newAccessEnv(t *testing.T, st *store.Store) *accessEnv {
+func newAccessEnv(t *testing.T, d store.Dialect) *accessEnv {
 	t.Helper()
-	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	blobs, err := blob.NewLocal(filepath.Join(t.TempDir(), "blobs"))
-	if err != nil {
+	imap := imaptest.Start(t)
+	ca := filepath.Join(t.TempDir(), "imap-ca.pem")
+	if err := os.WriteFile(ca, imap.CAPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	ae := &authEnv{st: st, secret: "access secret " + hex.EncodeToString(b),
-		mail: &recordingMailer{resets: map[string][]string{}, alerts: map[string][]auth.AlertInfo{}}}
-	accounts, err := auth.New(st, auth.NewDBState(st), ae.mail, log, auth.Config{SecretKey: ae.secret, RegistrationOpen: true,
-		HIBPURL: "off", FrontendURL: "http://vault.test", Argon2: auth.Argon2Params{MemoryKiB: 64, Time: 1, Threads: 1},
-		InsecureArgon2ForTests: true, Limits: auth.Limits{LoginPerAccountIP: generous, LoginPerAccount: generous, LoginPerIP: generous, TOTPPerAccountIP: generous,
-			TOTPPerAccount: generous, ResetPerAccount: generous, ResetPerIP: generous, RegisterPerAccount: generous, RegisterPerIP: generous}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ae.svc = accounts
-	if err := jobs.Migrate(ctx, st); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := jobs.New(st, jobs.Config{Workers: 1, Logger: log}) // insert-only: nothing runs
-	if err != nil {
-		t.Fatal(err)
-	}
-	guard, err := ssrf.New([]string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sealer, err := seal.New([]byte("0123456789abcdef0123456789abcdef-access"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &accessEnv{authEnv: ae, t: t, blobs: blobs, dav: newDAVFolder(t, ""), imap: imaptest.Start(t)}
-	var handler http.Handler
-	ae.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
-	t.Cleanup(ae.srv.Close)
-	cfg := cloud.ServiceConfig{FrontendURL: ae.srv.URL}
-	google := cloud.GoogleOAuthConfig("client-id", "client-secret", ae.srv.URL)
-	google.Endpoint = oauth2.Endpoint{AuthURL: "http://127.0.0.1:1/authorize", TokenURL: "http://127.0.0.1:1/token"}
-	cfg.OAuth = map[string]*oauth2.Config{cloud.KindGoogleDrive: google}
-	cloudSvc, err := cloud.NewService(st, blobs, sealer, guard, lifecycle.New(eng), log, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	docs, err := document.New(st, blobs, &recordingJobs{}, log, document.Config{MaxUploadBytes: 1 << 20,
-		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: ae.srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mail, err := mailin.New(st, docs, sealer, guard, noPolls{}, log, mailin.Config{ExtraCAs: e.imap.CAPEM})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ui, err := web.New(web.Config{Version: "test"}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.api = api.New(api.Deps{Logger: log, Store: st, Blobs: blobs, Accounts: accounts, Documents: docs,
-		Classify: classify.NewService(st, sealer, classify.Defaults{}, nil, log), Cloud: cloudSvc,
-		Audit: audit.New(st, blobs, log, time.Hour), Jobs: eng, Mail: mail,
-		Share: share.New(st, docs, accounts, log, share.Config{FrontendURL: ae.srv.URL}), SharePages: ui})
-	handler = e.api.Handler()
-	return e
+	a := apptest.New(t, apptest.Dialect(d),
+		apptest.Env("MAX_UPLOAD_BYTES", "1048576"),
+		apptest.Env("CLOUD_ALLOWED_HOSTS", "127.0.0.1"), // the WebDAV and IMAP test servers
+		apptest.Env("MAIL_CA_FILE", ca),
+		apptest.Env("GOOGLE_CLIENT_ID", "client-id"), apptest.Env("GOOGLE_CLIENT_SECRET", "client-secret"))
+	ae := &authEnv{srv: a.Server, st: a.Store, svc: a.Accounts, secret: a.Config.SecretKey}
+	return &accessEnv{authEnv: ae, t: t, api: a.API, blobs: a.Blobs, dav: newDAVFolder(t, ""), imap: imap}
 }
 
 // user registers and signs in a new account through the API.
@@ -242,8 +180,7 @@ func routePath(pattern, id string) (method, path string) {
 // it is on publicRoutes. A new route that is neither authenticated nor
 // listed fails here.
 func TestEveryRouteRequiresAuthentication(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		routes := e.api.Routes()
 		if len(routes) < 60 {
 			t.Fatalf("only %d routes registered: %v", len(routes), routes)
@@ -324,8 +261,7 @@ func TestEveryRouteRequiresAuthentication(t *testing.T) {
 // (every /api/admin/* and /api/audit/exports* route, found from Routes()),
 // and the admin does not.
 func TestNonAdminIsForbiddenOnAdminRoutes(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		user, userID := e.user("plain@x.test")
 		admin, _ := e.admin()
 		var adminRoutes []string
@@ -478,8 +414,7 @@ func normalized(t *testing.T, body []byte, id string) string {
 // results, counts, suggestions or error messages. Alice's objects are
 // unchanged afterwards.
 func TestOtherUsersObjectsAreNotFound(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		alice, a := e.aliceWorld(t)
 		mallory, malloryID := e.user("mallory@x.test")
 		status, out := e.upload(mallory, "mine.txt", "mallory's own notes")
@@ -745,9 +680,8 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 // the stored values do not move. Wrong JSON types are 400 too, never a
 // silent conversion.
 func TestMassAssignmentAndTypeConfusion(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		ctx := context.Background()
-		e := newAccessEnv(t, st)
 		admin, _ := e.admin()
 		ann, annID := e.user("ann@x.test")
 		status, out := e.upload(ann, "a.txt", "ann's first document")
@@ -878,9 +812,8 @@ func TestMassAssignmentAndTypeConfusion(t *testing.T) {
 // data (400), malformed (400), a non-JSON Content-Type (415). Nothing is
 // stored by a refused request.
 func TestHostileJSONBodies(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		ctx := context.Background()
-		e := newAccessEnv(t, st)
 		admin, _ := e.admin()
 		ann, annID := e.user("ann@x.test")
 		status, out := e.upload(ann, "a.txt", "ann's document")
@@ -1046,8 +979,7 @@ func (e *accessEnv) newSpaceWorld(t *testing.T, c spaceCast) spaceWorld {
 // the personal space get exactly the 404 of a missing id. The table must
 // name every such route (a new one fails until it is added here).
 func TestSpaceRolesOnEveryRoute(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		var c spaceCast
 		c.owner, c.ownerID = e.user("owner@s.test")
 		c.admin, c.adminID = e.user("admin@s.test")
@@ -1223,8 +1155,7 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 // the document, its download, thumbnail, page image and text, search
 // results, lists and an upload started before. A member may leave.
 func TestRemovedMemberLosesAccessAtOnce(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		owner, ownerID := e.user("owner@r.test")
 		member, memberID := e.user("member@r.test")
 		space := owner.must(201, "POST", "/api/spaces", map[string]any{"name": "Team"})["space"].(map[string]any)["id"].(string)

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -18,7 +17,7 @@ func TestAuditVisibilityAndExports(t *testing.T) {
 		ctx := context.Background()
 		e := newDocEnv(t, st, 1<<20)
 		x := audit.New(st, e.blobs, nil, time.Hour)
-		e.srv.Config.Handler = api.New(api.Deps{Store: st, Blobs: e.blobs, Documents: e.docs, Audit: x, Auth: bearerUser{st}}).Handler()
+		e.srv.Config.Handler = docAPI(st, e.blobs, e.docs, bearerUser{st}, x)
 		alice := e.user("alice@x.test", 0, 0)
 		bob := e.user("bob@x.test", 0, 0)
 		admin := &store.User{Email: "root@x.test", PasswordHash: "x", Role: "admin"}

@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -99,7 +98,7 @@ func newAuthEnv(t *testing.T, st *store.Store, state auth.State, mod func(*auth.
 		t.Fatal(err)
 	}
 	e.svc = svc
-	e.srv = httptest.NewServer(api.New(api.Deps{Store: st, Accounts: svc}).Handler())
+	e.srv = httptest.NewServer(authAPI(st, svc, nil))
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/classify"
@@ -89,7 +88,7 @@ func newAIEnv(t *testing.T, st *store.Store, d classify.Defaults, allow ...strin
 		t.Fatal(err)
 	}
 	svc := classify.NewService(st, sealer, d, guard.Client(time.Minute), nil)
-	e.srv = httptest.NewServer(api.New(api.Deps{Store: st, Accounts: e.svc, Classify: svc}).Handler())
+	e.srv = httptest.NewServer(aiAPI(st, e.svc, svc, nil))
 	t.Cleanup(e.srv.Close)
 	return e, svc
 }
@@ -289,12 +288,8 @@ func TestClassifierStateAndCandidates(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs, err := document.New(st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 1 << 20,
-			SecretKey: "test-secret-key-test-secret-key!!", BackendURL: "http://vault.test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.srv.Config.Handler = api.New(api.Deps{Store: st, Accounts: e.svc, Classify: svc, Documents: docs}).Handler()
+		docs := newDocuments(t, st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 1 << 20, BackendURL: "http://vault.test"})
+		e.srv.Config.Handler = aiAPI(st, e.svc, svc, docs)
 		c := e.client(t)
 		uid := c.register("ann@x.test")["user"].(map[string]any)["id"].(string)
 		taxes := c.must(201, "POST", "/api/topics", map[string]any{"name": "Taxes"})["topic"].(map[string]any)["id"].(string)
@@ -396,12 +391,8 @@ func TestClassifierPerSpace(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		docs, err := document.New(st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 1 << 20,
-			SecretKey: "test-secret-key-test-secret-key!!", BackendURL: "http://vault.test"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.srv.Config.Handler = api.New(api.Deps{Store: st, Accounts: e.svc, Classify: svc, Documents: docs}).Handler()
+		docs := newDocuments(t, st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 1 << 20, BackendURL: "http://vault.test"})
+		e.srv.Config.Handler = aiAPI(st, e.svc, svc, docs)
 		ann, bob, eve := e.client(t), e.client(t), e.client(t)
 		uid := ann.register("ann@x.test")["user"].(map[string]any)["id"].(string)
 		bob.register("bob@x.test")

@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -23,7 +22,7 @@ import (
 // and /callback for OAuth) and is listed by GET /api/cloud under
 // providers, configured or not.
 func TestCloudRoutesFollowKinds(t *testing.T) {
-	routes := api.New(api.Deps{}).Routes()
+	routes := bareAPI().Routes()
 	for _, k := range cloud.Kinds {
 		want := []string{"POST /api/cloud/" + k.Slug}
 		if k.Auth() == cloud.AuthOAuth {
@@ -79,7 +78,7 @@ func TestNewKindNeedsNoAPIEdit(t *testing.T) {
 		b, _ := io.ReadAll(res.Body)
 		return b
 	}
-	s := api.New(api.Deps{})
+	s := bareAPI()
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	if b := get(srv.URL + "/api/openapi.json"); string(b) != string(file) {
@@ -96,7 +95,7 @@ func TestNewKindNeedsNoAPIEdit(t *testing.T) {
 			OpenToken: func(cloud.DriveEnv, *oauth2.Token) (cloud.Drive, error) { return nil, unused }},
 		cloud.Kind{Name: "example_dav", Slug: "example-dav", DisplayName: "Example DAV",
 			OpenPassword: func(cloud.DriveEnv, cloud.WebDAVCredentials) (cloud.Drive, error) { return nil, unused }})
-	s = api.New(api.Deps{})
+	s = bareAPI()
 	srv2 := httptest.NewServer(s.Handler())
 	defer srv2.Close()
 	routes := s.Routes()

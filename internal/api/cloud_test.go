@@ -23,7 +23,6 @@ import (
 	"golang.org/x/net/webdav"
 	"golang.org/x/oauth2"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/cloud"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
@@ -163,11 +162,7 @@ func newCloudEnv(t *testing.T, st *store.Store, o cloudOpts) *cloudEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.docs, err = document.New(st, blobs, lc, log, document.Config{MaxUploadBytes: 1 << 20,
-		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: e.srv.URL, Remote: e.cloud})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e.docs = newDocuments(t, st, blobs, lc, log, document.Config{MaxUploadBytes: 1 << 20, BackendURL: e.srv.URL, Remote: e.cloud})
 	p := pipeline.New(st, blobs, textExtractor{}, lc, log, t.TempDir(), pipeline.Limits{})
 	if err := lc.Register(lifecycle.Workers{Extractor: p, Drives: e.cloud}); err != nil {
 		t.Fatal(err)
@@ -180,7 +175,7 @@ func newCloudEnv(t *testing.T, st *store.Store, o cloudOpts) *cloudEnv {
 		defer cancel()
 		_ = eng.Stop(sctx)
 	})
-	handler = api.New(api.Deps{Store: st, Blobs: blobs, Documents: e.docs, Cloud: e.cloud, Auth: bearerUser{st}, Logger: log}).Handler()
+	handler = cloudAPI(st, blobs, e.docs, e.cloud, log)
 	return e
 }
 

@@ -18,29 +18,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/api"
-	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
-
-// bearerUser authenticates "Bearer user:<id>" as that user: the document
-// suites test documents, not tokens (the auth suites test those).
-type bearerUser struct{ s *store.Store }
-
-func (b bearerUser) Authenticate(ctx context.Context, r *http.Request) (*api.Principal, error) {
-	id, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer user:")
-	if !ok {
-		return nil, apperr.New(apperr.Unauthorized, "authentication required")
-	}
-	u, err := b.s.UserByID(ctx, id)
-	if err != nil {
-		return nil, apperr.New(apperr.Unauthorized, "authentication required")
-	}
-	return &api.Principal{UserID: u.ID, Role: u.Role, Via: "bearer"}, nil
-}
 
 // recordingJobs is the job engine's stand-in for these tests: it records the
 // documents whose processing was queued inside the commit transaction.
@@ -84,13 +66,9 @@ func newDocEnv(t *testing.T, st *store.Store, maxUpload int64) *docEnv {
 	var handler http.Handler
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(e.srv.Close)
-	e.docs, err = document.New(st, blobs, e.jobs, nil, document.Config{MaxUploadBytes: maxUpload,
-		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: e.srv.URL, OrphanGrace: time.Nanosecond,
-		PageCacheDir: filepath.Join(t.TempDir(), "pages")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	handler = api.New(api.Deps{Store: st, Blobs: blobs, Documents: e.docs, Auth: bearerUser{st}}).Handler()
+	e.docs = newDocuments(t, st, blobs, e.jobs, nil, document.Config{MaxUploadBytes: maxUpload,
+		BackendURL: e.srv.URL, OrphanGrace: time.Nanosecond, PageCacheDir: filepath.Join(t.TempDir(), "pages")})
+	handler = docAPI(st, blobs, e.docs, bearerUser{st}, nil)
 	return e
 }
 

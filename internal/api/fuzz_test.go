@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
@@ -84,16 +83,13 @@ func FuzzMultipartUpload(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	docs, err := document.New(st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 64 << 10,
-		SecretKey: "test-secret-key-test-secret-key!!", BackendURL: "http://vault.test", OrphanGrace: time.Hour})
-	if err != nil {
-		f.Fatal(err)
-	}
+	docs := newDocuments(f, st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 64 << 10,
+		BackendURL: "http://vault.test", OrphanGrace: time.Hour})
 	u := &store.User{Email: "fuzz@x.test", PasswordHash: "x"}
 	if err := st.CreateUser(context.Background(), u); err != nil {
 		f.Fatal(err)
 	}
-	h := api.New(api.Deps{Store: st, Blobs: blobs, Documents: docs, Auth: bearerUser{st}}).Handler()
+	h := docAPI(st, blobs, docs, bearerUser{st}, nil)
 
 	f.Fuzz(func(t *testing.T, boundary string, body []byte) {
 		req := httptest.NewRequest("POST", "/api/documents?allow_duplicate=true", bytes.NewReader(body))

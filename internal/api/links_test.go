@@ -14,24 +14,22 @@ import (
 
 	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
-	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
 const linkFile = "the quarterly zanzibar ledger, all figures"
 
 // linkWorld is a user with one document to share.
-func linkWorld(t *testing.T, st *store.Store) (*accessEnv, *client, string, string) {
-	e := newAccessEnv(t, st)
+func linkWorld(t *testing.T, e *accessEnv) (*client, string, string) {
 	ann, annID := e.user("ann@x.test")
 	status, out := e.upload(ann, "ledger 2026.txt", linkFile, "title", "Secret Ledger Title")
 	if status != 201 {
 		t.Fatalf("upload: %d %v", status, out)
 	}
 	doc := out["document"].(map[string]any)["id"].(string)
-	if err := st.SaveExtraction(context.Background(), doc, store.Extraction{Text: linkFile + " and hidden words", PageCount: 1}); err != nil {
+	if err := e.st.SaveExtraction(context.Background(), doc, store.Extraction{Text: linkFile + " and hidden words", PageCount: 1}); err != nil {
 		t.Fatal(err)
 	}
-	return e, ann, annID, doc
+	return ann, annID, doc
 }
 
 // pub sends an anonymous request to a share link path; html asks as a
@@ -79,8 +77,8 @@ func withoutRequestID(b []byte) string {
 }
 
 func TestShareLinkCreateListRevoke(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e, ann, annID, doc := linkWorld(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
+		ann, annID, doc := linkWorld(t, e)
 		ctx := context.Background()
 		exp := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second)
 		lk := ann.must(201, "POST", "/api/documents/"+doc+"/links", map[string]any{"expires_at": exp, "password": "open sesame",
@@ -188,8 +186,8 @@ func TestShareLinkCreateListRevoke(t *testing.T) {
 }
 
 func TestShareLinkDownloads(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e, ann, _, doc := linkWorld(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
+		ann, _, doc := linkWorld(t, e)
 		ctx := context.Background()
 
 		// The page names the file and its size, nothing else of the document.
@@ -291,8 +289,8 @@ func TestShareLinkDownloads(t *testing.T) {
 // Two simultaneous downloads of a one-download link: exactly one gets the
 // file, the other the same 404 as an unknown link.
 func TestShareLinkOneDownloadConcurrent(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e, ann, _, doc := linkWorld(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
+		ann, _, doc := linkWorld(t, e)
 		for round := range 3 {
 			lk := ann.must(201, "POST", "/api/documents/"+doc+"/links", map[string]any{"max_downloads": 1})["link"].(map[string]any)
 			p := linkPath(lk["url"].(string)) + "/download"
@@ -347,8 +345,8 @@ func TestShareLinkOneDownloadConcurrent(t *testing.T) {
 // is 429 with Retry-After, even for the right password, from that address;
 // another address still gets in, and another link is not affected.
 func TestShareLinkPasswordRateLimit(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e, ann, _, doc := linkWorld(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
+		ann, _, doc := linkWorld(t, e)
 		lp := linkPath(ann.must(201, "POST", "/api/documents/"+doc+"/links", map[string]any{"password": "open sesame"})["link"].(map[string]any)["url"].(string))
 		other := linkPath(ann.must(201, "POST", "/api/documents/"+doc+"/links", map[string]any{"password": "open sesame"})["link"].(map[string]any)["url"].(string))
 		for i := range 10 {
@@ -390,8 +388,7 @@ func TestShareLinkPasswordRateLimit(t *testing.T) {
 // in their personal space) downloads the file; moving the document to
 // another space kills the link.
 func TestShareLinkInSharedSpace(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		owner, ownerID := e.user("owner@link.test")
 		editor, _ := e.user("editor@link.test")
 		space := owner.must(201, "POST", "/api/spaces", map[string]any{"name": "Office"})["space"].(map[string]any)["id"].(string)

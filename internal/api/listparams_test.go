@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -75,7 +73,7 @@ func TestSearchStorageFailureIsServerError(t *testing.T) {
 			t.Fatal(res.StatusCode, string(b))
 		}
 		// Authentication must not need the database that is about to fail.
-		srv := httptest.NewServer(api.New(api.Deps{Store: st, Blobs: e.blobs, Documents: e.docs, Auth: fixedUser(bob)}).Handler())
+		srv := httptest.NewServer(docAPI(st, e.blobs, e.docs, fixedUser(bob), nil))
 		defer srv.Close()
 		st.Close()
 		for _, query := range []string{"q=quokka", "q=quokka&sort=title", "q=quo*&sort=-created_at"} {
@@ -90,13 +88,6 @@ func TestSearchStorageFailureIsServerError(t *testing.T) {
 			}
 		}
 	})
-}
-
-// fixedUser authenticates every request as one user, without the database.
-type fixedUser string
-
-func (u fixedUser) Authenticate(context.Context, *http.Request) (*api.Principal, error) {
-	return &api.Principal{UserID: string(u), Role: "user", Via: "bearer"}, nil
 }
 
 // TestOtherListsRejectUnknownParameters: the trash, audit, jobs, users and

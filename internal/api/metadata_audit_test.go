@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/store"
-	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
 // TestMetadataAudit: creating, renaming and deleting correspondents,
@@ -12,8 +11,7 @@ import (
 // the object's name, a rename with the old name too; a refused change
 // (a duplicate name) leaves no entry.
 func TestMetadataAudit(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		alice, aliceID := e.user("alice@x.test")
 		type entry struct{ action, target, name, oldName string }
 		var want []entry

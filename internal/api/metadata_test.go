@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/store"
-	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
 func id(out map[string]any, key string) string { return out[key].(map[string]any)["id"].(string) }
@@ -41,8 +40,7 @@ func titlesOf(out map[string]any) []string {
 }
 
 func TestCorrespondentsAndDocumentTypes(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		alice, aliceID := e.user("alice@x.test")
 		mallory, _ := e.user("mallory@x.test")
 		for _, k := range []struct{ path, key string }{{"/api/correspondents", "correspondent"}, {"/api/document-types", "document_type"}} {
@@ -135,8 +133,7 @@ func TestCorrespondentsAndDocumentTypes(t *testing.T) {
 }
 
 func TestCustomFieldsAndValues(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		alice, _ := e.user("alice@x.test")
 		mallory, _ := e.user("mallory@x.test")
 		doc := e.doc(alice, "Invoice 7", "an invoice")
@@ -250,8 +247,7 @@ func TestCustomFieldsAndValues(t *testing.T) {
 }
 
 func TestDocumentListFiltersAndSearchSyntax(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		alice, _ := e.user("alice@x.test")
 		mallory, _ := e.user("mallory@x.test")
 		acme := id(alice.must(201, "POST", "/api/correspondents", map[string]any{"name": "Acme Inc"}), "correspondent")
@@ -331,9 +327,8 @@ func TestDocumentListFiltersAndSearchSyntax(t *testing.T) {
 }
 
 func TestBulkIsAllOrNothing(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		ctx := context.Background()
-		e := newAccessEnv(t, st)
 		alice, aliceID := e.user("alice@x.test")
 		mallory, malloryID := e.user("mallory@x.test")
 		// 500 documents, written straight to the store.
@@ -427,8 +422,7 @@ func TestBulkIsAllOrNothing(t *testing.T) {
 }
 
 func TestSavedViews(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		alice, aliceID := e.user("alice@x.test")
 		mallory, _ := e.user("mallory@x.test")
 		v := alice.must(201, "POST", "/api/views", map[string]any{"name": "Tax 2024", "sort": "-document_date", "show_on_dashboard": true,

@@ -7,15 +7,13 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/store"
-	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
 // Notes through the API on both engines: written, listed newest first with
 // their author, counted on the document, validated, found by search while
 // they exist, deleted, and audited without their text.
 func TestDocumentNotes(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		ann, annID := e.user("ann@x.test")
 		status, out := e.upload(ann, "lease.txt", "the lease of the flat")
 		if status != 201 {

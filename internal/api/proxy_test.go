@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/api"
 	"github.com/docuvault/docuvault/internal/auth"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -25,7 +24,7 @@ var proxyOnLoopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 // 127.0.0.1) stands in front of it and e's clients go through the proxy.
 func serveAPI(t *testing.T, e *authEnv, trusted []netip.Prefix, behindProxy bool) {
 	t.Helper()
-	srv := httptest.NewServer(api.New(api.Deps{Store: e.st, Accounts: e.svc, TrustedProxies: trusted}).Handler())
+	srv := httptest.NewServer(authAPI(e.st, e.svc, trusted))
 	t.Cleanup(srv.Close)
 	e.srv = srv
 	if behindProxy {

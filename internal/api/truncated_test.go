@@ -5,14 +5,12 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/store"
-	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
 // TestDocumentTextTruncated: the document JSON says text_truncated, false
 // for a new document and true once its extraction was cut by a limit.
 func TestDocumentTextTruncated(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, st *store.Store) {
-		e := newAccessEnv(t, st)
+	eachAccessEnv(t, func(t *testing.T, e *accessEnv, st *store.Store) {
 		ann, _ := e.user("ann@x.test")
 		status, out := e.upload(ann, "huge.txt", "the start of a huge log")
 		if status != 201 {

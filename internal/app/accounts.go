@@ -15,8 +15,8 @@ import (
 
 // buildAccounts makes the accounts service: revocations, rate limits and the
 // TOTP replay window in Redis when REDIS_URL is set (shared by every node),
-// in the database otherwise.
-func (a *App) buildAccounts(ctx context.Context) error {
+// in the database otherwise. tune, when set, adjusts the settings (tests).
+func (a *App) buildAccounts(ctx context.Context, tune func(*auth.Config)) error {
 	cfg := a.Config
 	var state auth.State = auth.NewDBState(a.Store)
 	if cfg.RedisURL != "" {
@@ -28,7 +28,7 @@ func (a *App) buildAccounts(ctx context.Context) error {
 		a.Health["redis"] = rs.Ping
 		state = rs
 	}
-	svc, err := auth.New(a.Store, state, a.mailer(), a.Log, auth.Config{
+	ac := auth.Config{
 		SecretKey:             cfg.SecretKey,
 		FrontendURL:           cfg.FrontendURL,
 		RegistrationOpen:      cfg.RegistrationOpen,
@@ -37,7 +37,11 @@ func (a *App) buildAccounts(ctx context.Context) error {
 		DefaultQuotaDocuments: cfg.DefaultQuotaDocuments,
 		SetupTokenFile:        a.setupTokenFile(),
 		UserData:              a.Documents,
-	})
+	}
+	if tune != nil {
+		tune(&ac)
+	}
+	svc, err := auth.New(a.Store, state, a.mailer(), a.Log, ac)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -96,6 +95,10 @@ type Options struct {
 	// RunWorkers works jobs in this process (serve, worker); otherwise jobs
 	// are only enqueued.
 	RunWorkers bool
+	// Auth, when set, adjusts the accounts service's settings before it is
+	// built: tests (internal/apptest) lower the password hashing cost and
+	// raise the rate limits. Nil in every command.
+	Auth func(*auth.Config)
 }
 
 // NewLogger builds the process logger from the configuration.
@@ -178,7 +181,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.Audit = audit.New(a.Store, a.Blobs, a.Log, time.Duration(cfg.AuditRetentionDays)*24*time.Hour)
 	a.Health = map[string]api.HealthCheck{"database": a.Store.Ping, "storage": a.Blobs.Check}
-	if err := a.buildAccounts(ctx); err != nil {
+	if err := a.buildAccounts(ctx, o.Auth); err != nil {
 		return err
 	}
 	a.ClassifySvc = classify.NewService(a.Store, a.Sealer, classify.Defaults{Provider: cfg.DefaultAIProvider,

@@ -6,21 +6,16 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/api"
+	"github.com/docuvault/docuvault/internal/apptest"
 	"github.com/docuvault/docuvault/internal/auth"
-	"github.com/docuvault/docuvault/internal/blob"
-	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -60,36 +55,22 @@ func (c *apiClient) do(method, path string, body any) (int, []byte) {
 	return res.StatusCode, b
 }
 
-// newAPI serves the whole API (accounts, documents) over st and returns a
-// client of a new user holding an API token.
-func newAPI(b *testing.B, st *store.Store) (*apiClient, string) {
+// newAPI boots the real application on engine d (internal/apptest) and
+// returns a client of a new user holding an API token, checked by the real
+// accounts service on every request, the store and the user's id.
+func newAPI(b *testing.B, d store.Dialect) (*apiClient, *store.Store, string) {
 	b.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.DiscardHandler)
-	blobs, err := blob.NewLocal(filepath.Join(b.TempDir(), "blobs"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	accounts, err := auth.New(st, auth.NewDBState(st), auth.LogMailer{Log: log}, log, auth.Config{SecretKey: "bench secret key",
-		HIBPURL: "off", FrontendURL: "http://vault.test"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	docs, err := document.New(st, blobs, directEnqueuer{}, log, document.Config{SecretKey: "bench-secret"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv := httptest.NewServer(api.New(api.Deps{Store: st, Blobs: blobs, Documents: docs, Accounts: accounts, Logger: log}).Handler())
-	b.Cleanup(srv.Close)
+	a := apptest.New(b, apptest.Dialect(d))
 	u := &store.User{Email: "filters@x.test", PasswordHash: "x"}
-	if err := st.CreateUser(ctx, u); err != nil {
+	if err := a.Store.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
 	}
-	_, secret, err := accounts.CreateAPIToken(ctx, auth.Client{IP: "127.0.0.1", UserAgent: "bench"}, u.ID, "bench", nil)
+	_, secret, err := a.Accounts.CreateAPIToken(ctx, auth.Client{IP: "127.0.0.1", UserAgent: "bench"}, u.ID, "bench", nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &apiClient{tb: b, base: srv.URL, token: secret}, u.ID
+	return &apiClient{tb: b, base: a.URL, token: secret}, a.Store, u.ID
 }
 
 // filterQuery is one GET /api/documents of the filter benchmark, with the
@@ -148,8 +129,7 @@ func BenchmarkFilters(b *testing.B) {
 	for _, d := range storetest.Dialects() {
 		b.Run(string(d), func(b *testing.B) {
 			ctx := context.Background()
-			st := storetest.Open(b, d)
-			c, userID := newAPI(b, st)
+			c, st, userID := newAPI(b, d)
 			start := time.Now()
 			m, err := LoadMeta(ctx, st, userID, n, 1)
 			if err != nil {
