@@ -574,8 +574,9 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 	if prefixLast {
 		q.PrefixLast()
 	}
+	terms := q.Terms()
 	hits, next, err := s.deps.Store.SearchDocuments(r.Context(), p.UserID,
-		store.SearchQuery{FTS5: q.FTS5(), TSQuery: q.TSQuery(), Terms: q.Terms()}, f, pg)
+		store.SearchQuery{FTS5: q.FTS5(), TSQuery: q.TSQuery()}, f, pg)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -583,7 +584,7 @@ func (s *Server) searchDocuments(w http.ResponseWriter, r *http.Request, p *Prin
 	items := make([]documentJSON, len(hits))
 	for i, h := range hits {
 		items[i] = toDocumentJSON(h.Document)
-		items[i].Snippet = h.Snippet
+		items[i].Snippet = searchquery.Snippet(h.Text, terms)
 		score := h.Score
 		items[i].Score = &score
 	}

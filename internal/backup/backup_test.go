@@ -300,7 +300,7 @@ func TestExportImportRoundTripAcrossDatabases(t *testing.T) {
 			}
 			// The imported notes are searchable.
 			users, _, _ := dst.ListUsers(ctx, store.Page{})
-			q := store.SearchQuery{FTS5: `"zebrafinch"`, TSQuery: "zebrafinch", Terms: []string{"zebrafinch"}}
+			q := store.SearchQuery{FTS5: `"zebrafinch"`, TSQuery: "zebrafinch"}
 			for _, u := range users {
 				if hits, _, err := dst.SearchDocuments(ctx, u.ID, q, store.DocumentFilter{}, store.Page{}); err != nil || len(hits) != 1 {
 					t.Fatalf("search for a note's word as %s: %d hits, %v", u.Email, len(hits), err)

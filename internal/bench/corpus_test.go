@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -86,7 +87,7 @@ func TestQueryMixFindsTheRightDocuments(t *testing.T) {
 		}
 		for _, q := range c.QueryMix(n) {
 			t.Run(q.Name, func(t *testing.T) {
-				hits, _, err := st.SearchDocuments(ctx, u.ID, q.Query, store.DocumentFilter{}, store.Page{Limit: store.MaxPageLimit})
+				hits, _, err := st.SearchDocuments(ctx, u.ID, q.Query.SearchQuery, store.DocumentFilter{}, store.Page{Limit: store.MaxPageLimit})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -104,8 +105,8 @@ func TestQueryMixFindsTheRightDocuments(t *testing.T) {
 					if !want[h.Title] {
 						t.Errorf("hit %q does not contain %v", h.Title, q.Query.Terms)
 					}
-					if !strings.Contains(h.Snippet, "<mark>") {
-						t.Errorf("snippet of %q has no highlight: %q", h.Title, h.Snippet)
+					if sn := searchquery.Snippet(h.Text, q.Query.Terms); !strings.Contains(sn, "<mark>") {
+						t.Errorf("snippet of %q has no highlight: %q", h.Title, sn)
 					}
 				}
 			})

@@ -193,7 +193,7 @@ func verifySearchable(b *testing.B, r *rig, f ingestFile) {
 	if f.name == "text" {
 		word = words[1] // the unique "benchNNNNNNN"
 	}
-	hits, _, err := r.st.SearchDocuments(ctx, r.actor.UserID, Words(word), store.DocumentFilter{}, store.Page{Limit: store.MaxPageLimit})
+	hits, _, err := r.st.SearchDocuments(ctx, r.actor.UserID, Words(word).SearchQuery, store.DocumentFilter{}, store.Page{Limit: store.MaxPageLimit})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -9,29 +9,36 @@ import (
 // The query builders render the engine syntax for plain lower-case ASCII
 // words, the way internal/searchquery's Parse renders them.
 
+// Query is a search in the store's engine syntax with its positive terms
+// (what a snippet highlights, and what the corpus tests check hits for).
+type Query struct {
+	store.SearchQuery
+	Terms []string
+}
+
 // Words matches documents containing every word.
-func Words(ws ...string) store.SearchQuery {
+func Words(ws ...string) Query {
 	f := make([]string, len(ws))
 	for i, w := range ws {
 		f[i] = `"` + w + `"`
 	}
-	return store.SearchQuery{FTS5: strings.Join(f, " "), TSQuery: strings.Join(ws, " & "), Terms: ws}
+	return Query{store.SearchQuery{FTS5: strings.Join(f, " "), TSQuery: strings.Join(ws, " & ")}, ws}
 }
 
 // Phrase matches the words next to each other, in order.
-func Phrase(ws ...string) store.SearchQuery {
-	return store.SearchQuery{FTS5: `"` + strings.Join(ws, " ") + `"`, TSQuery: strings.Join(ws, " <-> "), Terms: ws}
+func Phrase(ws ...string) Query {
+	return Query{store.SearchQuery{FTS5: `"` + strings.Join(ws, " ") + `"`, TSQuery: strings.Join(ws, " <-> ")}, ws}
 }
 
 // Prefix matches any word starting with p.
-func Prefix(p string) store.SearchQuery {
-	return store.SearchQuery{FTS5: `"` + p + `"*`, TSQuery: p + ":*", Terms: []string{p + "*"}}
+func Prefix(p string) Query {
+	return Query{store.SearchQuery{FTS5: `"` + p + `"*`, TSQuery: p + ":*"}, []string{p + "*"}}
 }
 
 // NamedQuery is one query of the benchmark mix.
 type NamedQuery struct {
 	Name  string
-	Query store.SearchQuery
+	Query Query
 }
 
 // QueryMix is the fixed query mix over c for a corpus of n documents: a

@@ -54,14 +54,14 @@ func BenchmarkSearch(b *testing.B) {
 				}
 				mix := c.QueryMix(n)
 				for _, q := range mix {
-					count, err := matches(ctx, st, q.Query)
+					count, err := matches(ctx, st, q.Query.SearchQuery)
 					if err != nil {
 						b.Fatal(err)
 					}
 					b.Logf("%s at %d: %s %q matches %d documents", d, n, q.Name, q.Query.FTS5, count)
 				}
 				if os.Getenv("DOCUVAULT_BENCH_EXPLAIN") == "1" {
-					explain(b, st, u.ID, mix[0].Query)
+					explain(b, st, u.ID, mix[0].Query.SearchQuery)
 				}
 				b.Run(fmt.Sprintf("docs=%dk", n/1000), func(b *testing.B) {
 					for _, q := range mix {
@@ -87,7 +87,7 @@ func searchLatency(b *testing.B, st *store.Store, owner string, qs []NamedQuery,
 	for i := range b.N {
 		q := qs[i%len(qs)]
 		start := time.Now()
-		hits, _, err := st.SearchDocuments(ctx, owner, q.Query, f, store.Page{})
+		hits, _, err := st.SearchDocuments(ctx, owner, q.Query.SearchQuery, f, store.Page{})
 		lat = append(lat, time.Since(start))
 		if err != nil {
 			b.Fatalf("%s: %v", q.Name, err)

@@ -63,7 +63,7 @@ func TestProcessIndexesStartOfHugeText(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			hits, _, err := st.SearchDocuments(ctx, u.ID, store.SearchQuery{FTS5: q.FTS5(), TSQuery: q.TSQuery(), Terms: q.Terms()},
+			hits, _, err := st.SearchDocuments(ctx, u.ID, store.SearchQuery{FTS5: q.FTS5(), TSQuery: q.TSQuery()},
 				store.DocumentFilter{}, store.Page{Limit: 10})
 			if err != nil {
 				t.Fatal(err)

@@ -187,7 +187,7 @@ func TestDocumentFiltersAndSorts(t *testing.T) {
 			}
 		}
 		q := func(text string) store.SearchQuery {
-			return store.SearchQuery{FTS5: text, TSQuery: text, Terms: []string{text}}
+			return store.SearchQuery{FTS5: text, TSQuery: text}
 		}
 		titles := func(docs []*store.Document) []string {
 			var out []string

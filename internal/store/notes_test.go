@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -44,8 +45,8 @@ func TestNotes(t *testing.T) {
 		if err != nil || len(hits) != 1 || hits[0].ID != d.ID {
 			t.Fatalf("search for a note's word: %d hits, %v", len(hits), err)
 		}
-		if !strings.Contains(hits[0].Snippet, "<mark>Quetzalcoatl</mark>") {
-			t.Errorf("snippet %q lacks the note's word", hits[0].Snippet)
+		if sn := searchquery.Snippet(hits[0].Text, []string{"quetzalcoatl"}); !strings.Contains(sn, "<mark>Quetzalcoatl</mark>") {
+			t.Errorf("snippet %q lacks the note's word", sn)
 		}
 		if hits[0].NoteCount != 3 {
 			t.Errorf("search hit NoteCount = %d", hits[0].NoteCount)

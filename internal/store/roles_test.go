@@ -238,7 +238,7 @@ func runApplication(t *testing.T, s *store.Store) {
 	if err := s.IndexDocument(ctx, d.ID); err != nil {
 		t.Fatalf("index: %v", err)
 	}
-	hits, _, err := s.SearchDocuments(ctx, u.ID, store.SearchQuery{FTS5: `"zlotys"`, TSQuery: "zlotys", Terms: []string{"zlotys"}},
+	hits, _, err := s.SearchDocuments(ctx, u.ID, store.SearchQuery{FTS5: `"zlotys"`, TSQuery: "zlotys"},
 		store.DocumentFilter{}, store.Page{})
 	if err != nil || len(hits) != 1 || hits[0].ID != d.ID {
 		t.Fatalf("search as app role: %d hits, %v", len(hits), err)

@@ -89,16 +89,17 @@ func SearchNormalize(s string) string { return searchquery.Normalize(s) }
 
 // SearchQuery is a parsed search in both engines' syntax.
 type SearchQuery struct {
-	FTS5    string   // for SQLite MATCH
-	TSQuery string   // for PostgreSQL to_tsquery('simple', ...)
-	Terms   []string // positive terms in SearchNormalize form, "*" suffix for prefixes
+	FTS5    string // for SQLite MATCH
+	TSQuery string // for PostgreSQL to_tsquery('simple', ...)
 }
 
-// SearchHit is one result with its rank and highlighted passage.
+// SearchHit is one result with its rank and the text a passage is cut
+// from (searchquery.Snippet): its title, a line break and the start of its
+// notes and extracted text.
 type SearchHit struct {
 	*Document
-	Score   float64 // higher is better
-	Snippet string
+	Score float64 // higher is better
+	Text  string
 }
 
 // RankWindow is how many matches a relevance search ranks on SQLite: the
@@ -160,7 +161,7 @@ func (s *Store) SearchDocuments(ctx context.Context, userID string, q SearchQuer
 		return nil, "", err
 	}
 	for i := range hits {
-		hits[i].Snippet = Snippet(hits[i].Title+"\n"+bodies[hits[i].ID], q.Terms)
+		hits[i].Text = hits[i].Title + "\n" + bodies[hits[i].ID]
 	}
 	if err := s.loadTopics(ctx, docs); err != nil {
 		return nil, "", err

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -17,7 +18,7 @@ func words(ws ...string) store.SearchQuery {
 		f = append(f, `"`+w+`"`)
 		t = append(t, w)
 	}
-	return store.SearchQuery{FTS5: strings.Join(f, " "), TSQuery: strings.Join(t, " & "), Terms: ws}
+	return store.SearchQuery{FTS5: strings.Join(f, " "), TSQuery: strings.Join(t, " & ")}
 }
 
 func TestSearchRanksScopesAndHighlights(t *testing.T) {
@@ -51,7 +52,7 @@ func TestSearchRanksScopesAndHighlights(t *testing.T) {
 			}
 			t.Fatalf("title must rank above body; other owners and the trash never show (%d hits)", len(hits))
 		}
-		sn := hits[1].Snippet
+		sn := searchquery.Snippet(hits[1].Text, []string{"zanzibar"})
 		if !strings.Contains(sn, "<mark>Zanzibar</mark>") || strings.Contains(sn, "<b>") || !strings.Contains(sn, "&lt;b&gt;served") {
 			t.Fatalf("snippet %q", sn)
 		}
@@ -91,24 +92,6 @@ func TestSearchRanksScopesAndHighlights(t *testing.T) {
 	})
 }
 
-func TestSnippet(t *testing.T) {
-	for _, tc := range []struct {
-		text  string
-		terms []string
-		want  string
-	}{
-		{"Pay INV-2024-0042 now", []string{"inv", "2024", "0042*"}, "Pay <mark>INV</mark>-<mark>2024</mark>-<mark>0042</mark> now"},
-		{"<script>alert(1)</script> tax", []string{"tax"}, "&lt;script&gt;alert(1)&lt;/script&gt; <mark>tax</mark>"},
-		{"Crème brûlée", []string{"creme"}, "<mark>Crème</mark> brûlée"},
-		{"line one\n\n\fline two", []string{"two"}, "line one line <mark>two</mark>"},
-		{"", []string{"x"}, ""},
-	} {
-		if got := store.Snippet(tc.text, tc.terms); got != tc.want {
-			t.Errorf("Snippet(%q) = %q, want %q", tc.text, got, tc.want)
-		}
-	}
-}
-
 // TestSearchStorageErrorsAreNotInvalidInput: a search that fails for a reason
 // other than its query (a cancelled request, a closed database) keeps its
 // cause and is not ErrInvalid, so the API answers 5xx instead of blaming the
@@ -128,7 +111,7 @@ func TestSearchStorageErrorsAreNotInvalidInput(t *testing.T) {
 			if err == nil || errors.Is(err, store.ErrInvalid) || !errors.Is(err, context.Canceled) {
 				t.Fatalf("sort %s, cancelled: %v (want context.Canceled in the chain, not ErrInvalid)", sort, err)
 			}
-			bad := store.SearchQuery{FTS5: `"unterminated`, TSQuery: "a & & b", Terms: []string{"a"}}
+			bad := store.SearchQuery{FTS5: `"unterminated`, TSQuery: "a & & b"}
 			if _, _, err := s.SearchDocuments(ctx, u.ID, bad, f, store.Page{}); !errors.Is(err, store.ErrInvalid) {
 				t.Fatalf("sort %s, unparsable query: %v, want ErrInvalid", sort, err)
 			}

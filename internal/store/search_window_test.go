@@ -201,7 +201,7 @@ func TestSearchSyntaxScopedToOwner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := store.SearchQuery{FTS5: pq.FTS5(), TSQuery: pq.TSQuery(), Terms: pq.Terms()}
+			q := store.SearchQuery{FTS5: pq.FTS5(), TSQuery: pq.TSQuery()}
 			for _, sort := range []string{"", "-created_at", "title"} {
 				hits, _, err := s.SearchDocuments(ctx, a.ID, q, store.DocumentFilter{Sort: sort}, store.Page{})
 				if err != nil {

@@ -1,4 +1,4 @@
-package store
+package searchquery
 
 import (
 	"html"
@@ -9,17 +9,18 @@ import (
 // snippetWords is how many words a snippet shows around the first match.
 const snippetWords = 30
 
-// Snippet cuts a short passage of text around the first matched term and
+// Snippet cuts a short passage (presentation of a search hit, kept here
+// with the normalisation it must agree with, not in the store) of text around the first matched term and
 // wraps every matched word in <mark>; everything else is HTML-escaped. terms
-// are in SearchNormalize form; a term ending in "*" matches by prefix.
+// are in Normalize form (Query.Terms); a term ending in "*" matches by prefix.
 func Snippet(text string, terms []string) string {
 	type word struct{ start, end int }
 	match := func(w word) bool {
 		n := text[w.start:w.end]
 		if isASCII(n) {
-			n = strings.ToLower(n) // what SearchNormalize gives for an ASCII word
+			n = strings.ToLower(n) // what Normalize gives for an ASCII word
 		} else {
-			n = SearchNormalize(n)
+			n = Normalize(n)
 		}
 		for _, t := range terms {
 			if p, ok := strings.CutSuffix(t, "*"); ok {

@@ -1,4 +1,4 @@
-package store_test
+package searchquery_test
 
 import (
 	"html"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/searchquery"
 )
 
 // Snippet stops reading at the end of its passage; it must give what
@@ -23,11 +23,11 @@ func TestSnippetMatchesFullScan(t *testing.T) {
 			b.WriteString(seps[rng.IntN(len(seps))])
 		}
 		text := b.String()
-		terms := []string{store.SearchNormalize(vocab[rng.IntN(len(vocab))])}
+		terms := []string{searchquery.Normalize(vocab[rng.IntN(len(vocab))])}
 		if rng.IntN(3) == 0 {
-			terms = append(terms, store.SearchNormalize(vocab[rng.IntN(len(vocab))])[:1]+"*")
+			terms = append(terms, searchquery.Normalize(vocab[rng.IntN(len(vocab))])[:1]+"*")
 		}
-		if got, want := store.Snippet(text, terms), oldSnippet(text, terms); got != want {
+		if got, want := searchquery.Snippet(text, terms), oldSnippet(text, terms); got != want {
 			t.Fatalf("case %d: Snippet(%q, %q)\n got %q\nwant %q", i, text, terms, got, want)
 		}
 	}
@@ -54,7 +54,7 @@ func oldSnippet(text string, terms []string) string {
 		return ""
 	}
 	match := func(w word) bool {
-		n := store.SearchNormalize(text[w.start:w.end])
+		n := searchquery.Normalize(text[w.start:w.end])
 		for _, t := range terms {
 			if p, ok := strings.CutSuffix(t, "*"); ok {
 				if p != "" && strings.HasPrefix(n, p) {
@@ -119,4 +119,22 @@ func collapse(sep string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+func TestSnippet(t *testing.T) {
+	for _, tc := range []struct {
+		text  string
+		terms []string
+		want  string
+	}{
+		{"Pay INV-2024-0042 now", []string{"inv", "2024", "0042*"}, "Pay <mark>INV</mark>-<mark>2024</mark>-<mark>0042</mark> now"},
+		{"<script>alert(1)</script> tax", []string{"tax"}, "&lt;script&gt;alert(1)&lt;/script&gt; <mark>tax</mark>"},
+		{"Crème brûlée", []string{"creme"}, "<mark>Crème</mark> brûlée"},
+		{"line one\n\n\fline two", []string{"two"}, "line one line <mark>two</mark>"},
+		{"", []string{"x"}, ""},
+	} {
+		if got := searchquery.Snippet(tc.text, tc.terms); got != tc.want {
+			t.Errorf("Snippet(%q) = %q, want %q", tc.text, got, tc.want)
+		}
+	}
 }
