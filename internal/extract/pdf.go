@@ -41,11 +41,8 @@ const (
 // each document gets a fresh instance, so no state survives from one
 // (possibly hostile) file to the next.
 //
-// With a compilation cache, the engine (the compiled module and its
-// runtime, some tens of MB) is only in memory while documents come: NewPDFium
-// starts it once to compile and check it, then releases it; the next
-// document starts it again from the cache (well under a second) and it is
-// released PDFIdleRelease after the last one.
+// The engine (the compiled module and its runtime, some tens of MB) can be
+// kept in memory only while documents come: see SetIdleRelease.
 type PDFium struct {
 	workers  int
 	cacheDir string
@@ -57,10 +54,6 @@ type PDFium struct {
 	timer  *time.Timer
 	closed bool
 }
-
-// PDFIdleRelease is how long the PDF engine stays in memory after its last
-// document (when it has a compilation cache to start again from).
-const PDFIdleRelease = 30 * time.Second
 
 // pdfEngine is a started PDFium: the instance pool and the compilation
 // cache it was compiled through.
@@ -80,30 +73,40 @@ func (e *pdfEngine) close() error {
 // (runtime.NumCPU() when workers <= 0). With a non-empty cacheDir the
 // machine code is kept there (the app passes DATA_DIR/cache/wazero) and
 // later starts take well under a second. ctx bounds only the start; the
-// PDFium lives until Close (see PDFium for when its engine is in memory).
+// engine stays in memory until Close, or see SetIdleRelease.
 func NewPDFium(ctx context.Context, cacheDir string, workers int) (*PDFium, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
-	p := &PDFium{workers: workers, cacheDir: cacheDir}
 	eng, err := startEngine(ctx, cacheDir, workers)
 	if err != nil {
 		return nil, err
-	}
-	if cacheDir != "" {
-		// Started again from the cache in well under a second: kept
-		// only while documents come, not from the start. Without a
-		// cache every start would compile again, so the engine stays.
-		p.idle = PDFIdleRelease
-		_ = eng.close()
-	} else {
-		p.eng = eng
 	}
 	// Compiling the module (on a first start, without the cache) leaves
 	// a few hundred MB of garbage that the runtime would otherwise keep
 	// from the system until later collections: give it back now.
 	debug.FreeOSMemory()
-	return p, nil
+	return &PDFium{workers: workers, cacheDir: cacheDir, eng: eng}, nil
+}
+
+// SetIdleRelease makes the engine leave memory d after its last document,
+// and at once if no document uses it now; the next document starts it again
+// from the compilation cache. d <= 0, or a PDFium without a cache dir
+// (every start would compile again), keeps the engine in memory, which is
+// what NewPDFium does until this is called.
+func (p *PDFium) SetIdleRelease(d time.Duration) {
+	p.mu.Lock()
+	if p.cacheDir == "" || d <= 0 {
+		p.idle = 0
+		if p.timer != nil {
+			p.timer.Stop()
+		}
+		p.mu.Unlock()
+		return
+	}
+	p.idle = d
+	p.mu.Unlock()
+	p.releaseIdle()
 }
 
 func startEngine(ctx context.Context, cacheDir string, workers int) (*pdfEngine, error) {

@@ -300,21 +300,22 @@ func TestPDFTextPages(t *testing.T) {
 	}
 }
 
-// With a compilation cache, the engine is released after the start and
-// after its idle time, and started again from the cache for the next
-// document; Close stops it for good.
+// With SetIdleRelease, the unused engine is released at once and after its
+// idle time, and started again from the cache for the next document; Close
+// stops it for good.
 func TestPDFiumReleasedWhenIdle(t *testing.T) {
 	p, err := NewPDFium(context.Background(), filepath.Join(os.TempDir(), "docuvault-test-wazero"), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	if p.Started() {
-		t.Error("the engine is still in memory after the start")
+	if !p.Started() {
+		t.Fatal("the engine is not in memory after the start")
 	}
-	p.mu.Lock()
-	p.idle = 50 * time.Millisecond
-	p.mu.Unlock()
+	p.SetIdleRelease(50 * time.Millisecond)
+	if p.Started() {
+		t.Error("the unused engine is still in memory after SetIdleRelease")
+	}
 	waitReleased := func() {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); p.Started(); time.Sleep(10 * time.Millisecond) {
@@ -340,5 +341,15 @@ func TestPDFiumReleasedWhenIdle(t *testing.T) {
 	}
 	if _, err := p.TextPages(context.Background(), data); !errors.Is(err, errPDFiumClosed) {
 		t.Errorf("TextPages after Close = %v, want errPDFiumClosed", err)
+	}
+}
+
+// Without a compilation cache the engine stays: every start would compile.
+func TestPDFiumWithoutCacheStays(t *testing.T) {
+	p := &PDFium{workers: 1, eng: testPDFium.eng}
+	p.SetIdleRelease(time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
+	if !p.Started() {
+		t.Error("the engine without a cache was released")
 	}
 }
