@@ -84,10 +84,8 @@ func (c *client) send(req *http.Request, out any) error {
 
 // document is the part of the API's document the benchmark reads.
 type document struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	Error     string `json:"error"`
-	PageCount int    `json:"page_count"`
+	ID     string `json:"id"`
+	Status string `json:"status"`
 }
 
 // upload posts one file as a multipart upload.
@@ -115,7 +113,7 @@ func (c *client) upload(ctx context.Context, name string, data []byte) (document
 	if err := c.send(req, &out); err != nil {
 		return document{}, err
 	}
-	if out.Document.ID == "" { // an answer that is the document itself
+	if out.Document.ID == "" {
 		return document{}, fmt.Errorf("upload %s: no document id in the answer", name)
 	}
 	return out.Document, nil
@@ -135,15 +133,6 @@ func (c *client) list(ctx context.Context, q url.Values) ([]document, string, er
 		next = *out.NextCursor
 	}
 	return out.Items, next, nil
-}
-
-// get returns one document.
-func (c *client) get(ctx context.Context, id string) (document, error) {
-	var out struct {
-		Document document `json:"document"`
-	}
-	err := c.do(ctx, http.MethodGet, "/api/documents/"+id, nil, &out)
-	return out.Document, err
 }
 
 // waitProcessed polls until no document is processing any more.
