@@ -3,7 +3,7 @@
 # them required (CI=true).
 GO ?= go
 
-.PHONY: all build run test vet fmt bench cover lint race fuzz check container-image container-test
+.PHONY: all build run test vet fmt bench bench-http cover lint race fuzz check container-image container-test
 
 # staticcheck, pinned (honnef.co/go/tools v0.8.2 = staticcheck 2026.2.2, for
 # Go 1.26). `make lint` uses the one in PATH when it is this version (.ci/run
@@ -38,6 +38,14 @@ test: vet
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The side-by-side harness of docs/performance.md: builds the binary, then
+# measures it over HTTP on SQLite, and also on a fresh PostgreSQL database
+# when BENCH_POSTGRES is a server's URL. More flags: BENCH_FLAGS="-docs 100".
+BENCH_POSTGRES ?=
+BENCH_FLAGS ?=
+bench-http: build
+	./bin/docuvault bench http $(if $(BENCH_POSTGRES),-postgres '$(BENCH_POSTGRES)') $(BENCH_FLAGS)
 
 # staticcheck at the pinned version (`make vet` is part of `make test`).
 lint:

@@ -39,6 +39,7 @@ func commands() []command {
 		{"backup-sqlite", backupSQLiteSummary, runBackupSQLite},
 		{"check", "verify every document, blob, counter and index; --repair fixes what is safe", runCheck},
 		{"reindex", reindexSummary, runReindex},
+		{"bench", benchSummary, runBench},
 		{"healthcheck", "exit 0 when the local server's /health is ok (for containers)", runHealthcheck},
 		{"version", "print the version", runVersion},
 	}

@@ -192,7 +192,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if o.RunWorkers {
 		a.Extractor, err = extract.New(extract.Config{CacheDir: filepath.Join(cfg.CacheDir(), "wazero"), Workers: cfg.Workers,
 			OCRLanguages: cfg.OCRLanguages, Limits: extract.Limits{OCRMaxPages: cfg.OCRMaxPages,
-				Timeout: cfg.ProcessTimeout, MaxTextBytes: cfg.MaxTextBytes, MaxDecompressedBytes: cfg.MaxExtractBytes}})
+				Timeout: cfg.ProcessTimeout, MaxTextBytes: cfg.MaxTextBytes, MaxDecompressedBytes: cfg.MaxExtractBytes},
+			PDFIdleRelease: cfg.PDFIdleRelease})
 		if err != nil {
 			return err
 		}

@@ -95,6 +95,7 @@ type Config struct {
 	ProcessTimeout        time.Duration // PROCESS_TIMEOUT: one document's processing job, and its classification job
 	MaxTextBytes          int           // MAX_TEXT_BYTES: extracted text kept and indexed per document
 	MaxExtractBytes       int64         // MAX_EXTRACT_BYTES: bytes of one file extraction reads (decompressed); text files and emails past it are indexed in part
+	PDFIdleRelease        time.Duration // PDF_IDLE_RELEASE: how long the PDF engine stays in memory after its last document; 0 keeps it
 	DateOrder             docdate.Order // DATE_ORDER: how 05/03/2024 in a document's text is read when its date is looked for
 	ShutdownTimeout       time.Duration
 	LogLevel              string
@@ -166,6 +167,7 @@ var Variables = []Variable{
 	{"PROCESS_TIMEOUT", "5m", "time one document's processing may take before it fails"},
 	{"MAX_TEXT_BYTES", "4194304", "extracted text kept and indexed per document"},
 	{"MAX_EXTRACT_BYTES", "268435456", "bytes of one file read for its text (decompressed); a larger text, Markdown, CSV or email file is indexed in part, other formats fail"},
+	{"PDF_IDLE_RELEASE", "30s", "time the PDF engine stays in memory after its last document (started again in well under a second); 0 keeps it loaded"},
 	{"DATE_ORDER", "DMY", "how a document date like 05/03/2024 is read: DMY (5 March) or MDY (May 3)"},
 	{"SHUTDOWN_TIMEOUT", "30s", "time to finish requests and jobs on SIGTERM"},
 	{"LOG_LEVEL", "info", "debug, info, warn or error"},
@@ -238,6 +240,7 @@ func Load(getenv Getenv) (*Config, error) {
 		ProcessTimeout:        l.duration("PROCESS_TIMEOUT", 5*time.Minute),
 		MaxTextBytes:          l.integer("MAX_TEXT_BYTES", 4<<20, 64<<10, 1<<30),
 		MaxExtractBytes:       l.int64("MAX_EXTRACT_BYTES", 256<<20, 1<<20),
+		PDFIdleRelease:        l.durationOrZero("PDF_IDLE_RELEASE", 30*time.Second),
 		ShutdownTimeout:       l.duration("SHUTDOWN_TIMEOUT", 30*time.Second),
 		LogLevel:              l.str("LOG_LEVEL", "info"),
 		LogFormat:             l.str("LOG_FORMAT", "text"),
@@ -466,6 +469,14 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+// durationOrZero is duration where 0 is allowed (it turns something off).
+func (l *loader) durationOrZero(name string, def time.Duration) time.Duration {
+	if v := l.getenv(name); v == "0" || v == "0s" {
+		return 0
+	}
+	return l.duration(name, def)
 }
 
 // prefixes reads a comma-separated list of addresses and CIDRs (IPv4 or

@@ -35,6 +35,15 @@ func TestDefaults(t *testing.T) {
 	if c.DateOrder != docdate.DMY {
 		t.Fatalf("date order: %v", c.DateOrder)
 	}
+	if c.PDFIdleRelease != 30*time.Second {
+		t.Fatalf("PDF idle release: %v", c.PDFIdleRelease)
+	}
+	for v, want := range map[string]time.Duration{"0": 0, "0s": 0, "5m": 5 * time.Minute} {
+		c, err := Load(env(map[string]string{"PDF_IDLE_RELEASE": v}))
+		if err != nil || c.PDFIdleRelease != want {
+			t.Errorf("PDF_IDLE_RELEASE=%s: %v, %v; want %v", v, c.PDFIdleRelease, err, want)
+		}
+	}
 	if c.MailPollInterval != 10*time.Minute || c.MailCAFile != "" {
 		t.Fatalf("mail intake: every %v, CA file %q", c.MailPollInterval, c.MailCAFile)
 	}
@@ -57,13 +66,14 @@ func TestValidationNamesEachBadVariable(t *testing.T) {
 		"PROCESS_TIMEOUT":     "0s",
 		"MAX_TEXT_BYTES":      "1000",
 		"MAX_EXTRACT_BYTES":   "1000",
+		"PDF_IDLE_RELEASE":    "-5s",
 		"MAIL_POLL_INTERVAL":  "5s",
 		"DATE_ORDER":          "YMD",
 	}))
 	if err == nil {
 		t.Fatal("expected an error")
 	}
-	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES", "MAX_EXTRACT_BYTES", "MAIL_POLL_INTERVAL", "DATE_ORDER"} {
+	for _, name := range []string{"LISTEN_ADDR", "DATABASE_URL", "SMTP_PORT", "MAX_UPLOAD_BYTES", "MAX_PENDING_UPLOADS", "DEFAULT_AI_PROVIDER", "MINIO_ACCESS_KEY", "REGISTRATION_OPEN", "SHUTDOWN_TIMEOUT", "ADMIN_EMAIL", "OPENAI_BASE_URL", "LMSTUDIO_BASE_URL", "PROCESS_TIMEOUT", "MAX_TEXT_BYTES", "MAX_EXTRACT_BYTES", "PDF_IDLE_RELEASE", "MAIL_POLL_INTERVAL", "DATE_ORDER"} {
 		if !strings.Contains(err.Error(), name+":") {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}

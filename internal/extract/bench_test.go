@@ -2,8 +2,12 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"testing"
+
+	"github.com/klippa-app/go-pdfium"
+	"github.com/klippa-app/go-pdfium/requests"
 )
 
 // BenchmarkPDFExtract measures one whole PDF extraction (text of every page
@@ -75,4 +79,47 @@ func BenchmarkOCRPage(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkPDFStages splits where one real PDF's extraction time goes: the
+// text layer alone (TextPages, the raw baseline), the first page's
+// thumbnail alone, one pass as the pipeline makes it (text, thumbnail,
+// title), and the whole Extract (plus language detection).
+func BenchmarkPDFStages(b *testing.B) {
+	data := debianFile(b, "/usr/share/doc/graphviz/pdf/dotguide.pdf.gz", "graphviz-doc")
+	e := newTestExtractor(b, false, Limits{})
+	ctx := context.Background()
+	b.Run("text", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := testPDFium.TextPages(ctx, data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("thumbnail", func(b *testing.B) {
+		for b.Loop() {
+			err := testPDFium.withInstance(ctx, func(inst pdfium.Pdfium) error {
+				doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
+				if err != nil {
+					return err
+				}
+				defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+				if renderThumbnail(inst, doc.Document) == nil {
+					return errors.New("no thumbnail")
+				}
+				return nil
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("read", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := testPDFium.read(ctx, data, withDefaults(Limits{}), false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("extract", func(b *testing.B) { benchExtract(b, e, data) })
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -19,6 +20,11 @@ type Config struct {
 
 	OCRProgram string  // tesseract program name or path; "" means "tesseract" on PATH
 	PDFium     *PDFium // an already started PDFium to share; nil starts one that Close stops
+
+	// PDFIdleRelease, for the PDFium New starts: the engine leaves memory
+	// this long after its last document (see PDFium.SetIdleRelease); 0
+	// keeps it.
+	PDFIdleRelease time.Duration
 }
 
 // formatFunc extracts one format. It must honour ctx and lim.
@@ -48,6 +54,7 @@ func New(cfg Config) (*Extractor, error) {
 		if err != nil {
 			return nil, fmt.Errorf("extract: %w", err)
 		}
+		p.SetIdleRelease(cfg.PDFIdleRelease)
 		e.pdf, e.ownsPDF = p, true
 	}
 	e.ocr = NewOCR(context.Background(), cfg.OCRProgram, cfg.OCRLanguages, workers)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klippa-app/go-pdfium"
 	"github.com/klippa-app/go-pdfium/requests"
 )
 
@@ -106,26 +107,28 @@ func input(data []byte, mime, name string) Input {
 // PDFium, for tests that need a picture of real text.
 func renderPage(t testing.TB, data []byte, index, dpi int) *image.Gray {
 	t.Helper()
-	inst, err := testPDFium.pool.GetInstance(time.Minute)
-	if err != nil {
-		t.Fatalf("instance: %v", err)
-	}
-	defer inst.Close()
-	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
-	if err != nil {
-		t.Fatalf("open: %v", err)
-	}
-	r, err := inst.RenderPageInDPI(&requests.RenderPageInDPI{
-		Page:        requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: index}},
-		DPI:         dpi,
-		ImageFormat: requests.RenderImageFormatGrayscale,
+	var out *image.Gray
+	err := testPDFium.withInstance(context.Background(), func(inst pdfium.Pdfium) error {
+		doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
+		if err != nil {
+			return fmt.Errorf("open: %w", err)
+		}
+		r, err := inst.RenderPageInDPI(&requests.RenderPageInDPI{
+			Page:        requests.Page{ByIndex: &requests.PageByIndex{Document: doc.Document, Index: index}},
+			DPI:         dpi,
+			ImageFormat: requests.RenderImageFormatGrayscale,
+		})
+		if err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
+		defer r.Cleanup()
+		src := r.Result.RenderedImage.(*image.Gray)
+		out = image.NewGray(src.Bounds())
+		draw.Draw(out, out.Bounds(), src, src.Bounds().Min, draw.Src) // the source pixels live in wasm memory
+		return nil
 	})
 	if err != nil {
-		t.Fatalf("render: %v", err)
+		t.Fatal(err)
 	}
-	defer r.Cleanup()
-	src := r.Result.RenderedImage.(*image.Gray)
-	out := image.NewGray(src.Bounds())
-	draw.Draw(out, out.Bounds(), src, src.Bounds().Min, draw.Src) // the source pixels live in wasm memory
 	return out
 }

@@ -113,23 +113,11 @@ func scaleToWidth(img image.Image, width int) ([]byte, error) {
 
 // renderPage opens data in a fresh instance and renders page n (1-based).
 func (p *PDFium) renderPage(ctx context.Context, data []byte, n, width int) ([]byte, error) {
-	inst, err := p.pool.GetInstanceWithContext(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("pdfium: instance: %w", err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = inst.Kill() })
-	defer func() {
-		if stop() {
-			_ = inst.Close()
-		}
-	}()
-	out, err := renderPDFPage(inst, data, n, width)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
+	var out []byte
+	err := p.withInstance(ctx, func(inst pdfium.Pdfium) (err error) {
+		out, err = renderPDFPage(inst, data, n, width)
+		return err
+	})
 	return out, err
 }
 

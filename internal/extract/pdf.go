@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -39,21 +40,76 @@ const (
 // instance. One PDFium holds a pool of instances shared by every document;
 // each document gets a fresh instance, so no state survives from one
 // (possibly hostile) file to the next.
+//
+// The engine (the compiled module and its runtime, some tens of MB) can be
+// kept in memory only while documents come: see SetIdleRelease.
 type PDFium struct {
-	pool    pdfium.Pool
-	workers int
-	cache   wazero.CompilationCache
+	workers  int
+	cacheDir string
+	idle     time.Duration // release the engine after this long unused; 0 keeps it
+
+	mu     sync.Mutex
+	eng    *pdfEngine // nil when released
+	users  int        // documents using eng now
+	timer  *time.Timer
+	closed bool
 }
 
-// NewPDFium compiles the PDFium module (about 15 s on the first start) and
-// starts a pool of at most workers instances (runtime.NumCPU() when
-// workers <= 0). With a non-empty cacheDir the machine code is kept there
-// (the app passes DATA_DIR/cache/wazero) and later starts take well under a
-// second. ctx bounds only the start; the pool lives until Close.
+// pdfEngine is a started PDFium: the instance pool and the compilation
+// cache it was compiled through.
+type pdfEngine struct {
+	pool  pdfium.Pool
+	cache wazero.CompilationCache
+}
+
+func (e *pdfEngine) close() error {
+	err := e.pool.Close()
+	closeCache(e.cache)
+	return err
+}
+
+// NewPDFium compiles the PDFium module (about 2 s here, more on slow CPUs,
+// on the first start) and starts a pool of at most workers instances
+// (runtime.NumCPU() when workers <= 0). With a non-empty cacheDir the
+// machine code is kept there (the app passes DATA_DIR/cache/wazero) and
+// later starts take well under a second. ctx bounds only the start; the
+// engine stays in memory until Close, or see SetIdleRelease.
 func NewPDFium(ctx context.Context, cacheDir string, workers int) (*PDFium, error) {
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	eng, err := startEngine(ctx, cacheDir, workers)
+	if err != nil {
+		return nil, err
+	}
+	// Compiling the module (on a first start, without the cache) leaves
+	// a few hundred MB of garbage that the runtime would otherwise keep
+	// from the system until later collections: give it back now.
+	debug.FreeOSMemory()
+	return &PDFium{workers: workers, cacheDir: cacheDir, eng: eng}, nil
+}
+
+// SetIdleRelease makes the engine leave memory d after its last document,
+// and at once if no document uses it now; the next document starts it again
+// from the compilation cache. d <= 0, or a PDFium without a cache dir
+// (every start would compile again), keeps the engine in memory, which is
+// what NewPDFium does until this is called.
+func (p *PDFium) SetIdleRelease(d time.Duration) {
+	p.mu.Lock()
+	if p.cacheDir == "" || d <= 0 {
+		p.idle = 0
+		if p.timer != nil {
+			p.timer.Stop()
+		}
+		p.mu.Unlock()
+		return
+	}
+	p.idle = d
+	p.mu.Unlock()
+	p.releaseIdle()
+}
+
+func startEngine(ctx context.Context, cacheDir string, workers int) (*pdfEngine, error) {
 	rc := wazero.NewRuntimeConfig().
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
 		WithCloseOnContextDone(true).
@@ -95,11 +151,7 @@ func NewPDFium(ctx context.Context, cacheDir string, workers int) (*PDFium, erro
 			closeCache(cache)
 			return nil, fmt.Errorf("pdfium: start: %w", s.err)
 		}
-		// Compiling the module (on a first start, without the cache) leaves
-		// a few hundred MB of garbage that the runtime would otherwise keep
-		// from the system until later collections: give it back now.
-		debug.FreeOSMemory()
-		return &PDFium{pool: s.pool, workers: workers, cache: cache}, nil
+		return &pdfEngine{pool: s.pool, cache: cache}, nil
 	case <-ctx.Done():
 		go func() { // finish in the background, then release everything
 			if s := <-done; s.err == nil {
@@ -122,8 +174,112 @@ func (p *PDFium) Workers() int { return p.workers }
 
 // Close stops every instance. Documents being read fail.
 func (p *PDFium) Close() error {
-	err := p.pool.Close()
-	closeCache(p.cache)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	if p.eng == nil {
+		return nil
+	}
+	err := p.eng.close()
+	p.eng = nil
+	return err
+}
+
+// errPDFiumClosed is returned for documents read after Close.
+var errPDFiumClosed = errors.New("pdfium: closed")
+
+// acquire returns the engine, started again if it was released, for one
+// document; release gives it back.
+func (p *PDFium) acquire(ctx context.Context) (*pdfEngine, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return nil, errPDFiumClosed
+	}
+	if p.eng == nil {
+		eng, err := startEngine(ctx, p.cacheDir, p.workers)
+		if err != nil {
+			return nil, err
+		}
+		p.eng = eng
+	}
+	p.users++
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	return p.eng, nil
+}
+
+func (p *PDFium) release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.users--
+	p.scheduleRelease()
+}
+
+// scheduleRelease arms the idle timer when nothing uses the engine. The
+// caller holds p.mu (or has p to itself).
+func (p *PDFium) scheduleRelease() {
+	if p.users > 0 || p.idle <= 0 || p.closed {
+		return
+	}
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	p.timer = time.AfterFunc(p.idle, p.releaseIdle)
+}
+
+// releaseIdle stops the engine if it is still unused, and returns the
+// memory it held to the system.
+func (p *PDFium) releaseIdle() {
+	p.mu.Lock()
+	if p.users > 0 || p.eng == nil || p.closed {
+		p.mu.Unlock()
+		return
+	}
+	eng := p.eng
+	p.eng = nil
+	_ = eng.close()
+	p.mu.Unlock()
+	debug.FreeOSMemory()
+}
+
+// Started reports whether the engine is in memory now (false once it was
+// released for being idle, until the next document).
+func (p *PDFium) Started() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.eng != nil
+}
+
+// withInstance runs fn on a fresh instance. When ctx ends, the instance is
+// killed mid-call and withInstance returns ctx.Err().
+func (p *PDFium) withInstance(ctx context.Context, fn func(inst pdfium.Pdfium) error) error {
+	eng, err := p.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer p.release()
+	inst, err := eng.pool.GetInstanceWithContext(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("pdfium: instance: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = inst.Kill() })
+	defer func() {
+		if stop() { // not killed: return the instance normally
+			_ = inst.Close()
+		}
+	}()
+	err = fn(inst)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	return err
 }
 
@@ -143,24 +299,41 @@ type pdfDoc struct {
 // (at most lim.OCRMaxPages of them). When ctx ends, the instance is killed
 // mid-call and read returns ctx.Err().
 func (p *PDFium) read(ctx context.Context, data []byte, lim Limits, renderOCR bool) (*pdfDoc, error) {
-	inst, err := p.pool.GetInstanceWithContext(ctx)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("pdfium: instance: %w", err)
-	}
-	stop := context.AfterFunc(ctx, func() { _ = inst.Kill() })
-	defer func() {
-		if stop() { // not killed: return the instance normally
-			_ = inst.Close()
-		}
-	}()
-	doc, err := readPDF(inst, data, lim, renderOCR)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
+	var doc *pdfDoc
+	err := p.withInstance(ctx, func(inst pdfium.Pdfium) (err error) {
+		doc, err = readPDF(inst, data, lim, renderOCR)
+		return err
+	})
 	return doc, err
+}
+
+// TextPages reads the text layer of every page of data in a fresh instance
+// and nothing else: no thumbnail, no title, no OCR. It is the bare PDFium
+// cost that `docuvault bench http` compares document processing with. It
+// returns ErrMalformed for a file PDFium cannot open.
+func (p *PDFium) TextPages(ctx context.Context, data []byte) ([]string, error) {
+	var pages []string
+	err := p.withInstance(ctx, func(inst pdfium.Pdfium) error {
+		opened, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
+		if err != nil {
+			return fmt.Errorf("%w: not a readable PDF: %w", ErrMalformed, err)
+		}
+		defer func() { _, _ = inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: opened.Document}) }()
+		count, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: opened.Document})
+		if err != nil {
+			return fmt.Errorf("%w: page count: %w", ErrMalformed, err)
+		}
+		pages = make([]string, count.PageCount)
+		for i := range pages {
+			txt, err := inst.GetPageText(&requests.GetPageText{Page: requests.Page{ByIndex: &requests.PageByIndex{Document: opened.Document, Index: i}}})
+			if err != nil {
+				return fmt.Errorf("%w: page %d: %w", ErrMalformed, i+1, err)
+			}
+			pages[i] = txt.Text
+		}
+		return nil
+	})
+	return pages, err
 }
 
 func readPDF(inst pdfium.Pdfium, data []byte, lim Limits, renderOCR bool) (*pdfDoc, error) {

@@ -8,8 +8,10 @@ import (
 	"image/jpeg"
 	"image/png"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Real PDFs shipped by Debian documentation packages, with facts that do not
@@ -279,4 +281,75 @@ func grayJPEG(t testing.TB, w, h int) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// TextPages reads every page's raw text layer, as the benchmark's baseline.
+func TestPDFTextPages(t *testing.T) {
+	pages, err := testPDFium.TextPages(context.Background(), textPDF(
+		[]string{"Invoice number 4711 for the vault"},
+		[]string{"Second page of the generated document"},
+	))
+	if err != nil {
+		t.Fatalf("TextPages: %v", err)
+	}
+	if len(pages) != 2 || !strings.Contains(pages[0], "Invoice number 4711") || !strings.Contains(pages[1], "Second page") {
+		t.Errorf("pages = %q", pages)
+	}
+	if _, err := testPDFium.TextPages(context.Background(), []byte("not a pdf")); !errors.Is(err, ErrMalformed) {
+		t.Errorf("TextPages(junk) = %v, want ErrMalformed", err)
+	}
+}
+
+// With SetIdleRelease, the unused engine is released at once and after its
+// idle time, and started again from the cache for the next document; Close
+// stops it for good.
+func TestPDFiumReleasedWhenIdle(t *testing.T) {
+	p, err := NewPDFium(context.Background(), filepath.Join(os.TempDir(), "docuvault-test-wazero"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if !p.Started() {
+		t.Fatal("the engine is not in memory after the start")
+	}
+	p.SetIdleRelease(50 * time.Millisecond)
+	if p.Started() {
+		t.Error("the unused engine is still in memory after SetIdleRelease")
+	}
+	waitReleased := func() {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); p.Started(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the idle engine was not released")
+			}
+		}
+	}
+	waitReleased()
+	data := textPDF([]string{"Started again after being released"})
+	for range 2 {
+		pages, err := p.TextPages(context.Background(), data)
+		if err != nil || len(pages) != 1 || !strings.Contains(pages[0], "Started again") {
+			t.Fatalf("TextPages after release = %q, %v", pages, err)
+		}
+		if !p.Started() {
+			t.Error("the engine is not running right after a document")
+		}
+		waitReleased()
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.TextPages(context.Background(), data); !errors.Is(err, errPDFiumClosed) {
+		t.Errorf("TextPages after Close = %v, want errPDFiumClosed", err)
+	}
+}
+
+// Without a compilation cache the engine stays: every start would compile.
+func TestPDFiumWithoutCacheStays(t *testing.T) {
+	p := &PDFium{workers: 1, eng: testPDFium.eng}
+	p.SetIdleRelease(time.Millisecond)
+	time.Sleep(20 * time.Millisecond)
+	if !p.Started() {
+		t.Error("the engine without a cache was released")
+	}
 }
