@@ -20,7 +20,11 @@ import (
 func TestBrowserShareLink(t *testing.T) {
 	ctx := browser(t)
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off")
-	owner := &page{t: t, ctx: ctx, base: srv.addr, shot: "/tmp/shots"}
+	shots := t.TempDir()
+	if os.Getenv("DOCUVAULT_UPDATE_SCREENSHOTS") == "1" {
+		shots = "../../docs/screenshots"
+	}
+	owner := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
 
 	owner.open("/register")
 	owner.fill("#email", "ada@example.com")
