@@ -16,7 +16,7 @@ import (
 func TestBrowserHugeTextPartlyIndexed(t *testing.T) {
 	ctx := browser(t)
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off", "MAX_EXTRACT_BYTES=1048576")
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: t.TempDir()}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: t.TempDir()}
 
 	p.open("/register")
 	p.fill("#email", "ada@example.com")

@@ -37,7 +37,7 @@ func TestBrowserClassifierCandidates(t *testing.T) {
 	doc := c.upload("new-trip.txt", []byte(paper(rng, "flight")))["id"].(string)
 	c.waitTopics(doc)
 
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: shots}
 	p.open("/login")
 	p.fill("#email", "cand@example.test")
 	p.fill("#password", "a long enough passphrase")

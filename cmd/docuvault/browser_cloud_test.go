@@ -62,7 +62,7 @@ func TestBrowserCloudDrive(t *testing.T) {
 	}
 	dav := davtest.NewNextcloud(t, "ada", "app-pass-1234")
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off", "CLOUD_ALLOWED_HOSTS=127.0.0.1")
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: shots}
 
 	p.open("/register")
 	p.fill("#display_name", "Ada Lovelace")

@@ -41,7 +41,7 @@ func TestBrowserComfort(t *testing.T) {
 	if os.Getenv("DOCUVAULT_UPDATE_SCREENSHOTS") == "1" {
 		shots = "../../docs/screenshots"
 	}
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: shots}
 
 	// Every invalid field at once, each marked with its reason under it.
 	p.open("/register")

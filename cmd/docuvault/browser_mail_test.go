@@ -23,7 +23,7 @@ func TestBrowserMailIntake(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off", "CLOUD_ALLOWED_HOSTS=127.0.0.1", "MAIL_CA_FILE="+ca)
-	p := &page{t: t, ctx: ctx, base: bin.addr, shot: t.TempDir()}
+	p := &page{t: t, ctx: ctx, base: bin.addr, logs: bin.logs, shot: t.TempDir()}
 
 	p.open("/register")
 	p.fill("#display_name", "Grace Hopper")

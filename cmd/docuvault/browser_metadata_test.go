@@ -14,7 +14,7 @@ import (
 func TestBrowserMetadata(t *testing.T) {
 	ctx := browser(t)
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off")
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: t.TempDir()}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: t.TempDir()}
 
 	p.open("/register")
 	p.fill("#email", "meta@example.com")
@@ -53,7 +53,7 @@ func TestBrowserMetadata(t *testing.T) {
 	p.open("/documents")
 	p.until("the list", `document.querySelectorAll("#doc-list .doc").length === 2`)
 	p.eval(`(() => { [...document.querySelectorAll("#doc-list .doc")].find(a => a.textContent.includes("water")).click(); return ""; })()`)
-	p.until("the details form", `document.querySelectorAll("#doc-corr option").length === 2 && document.querySelector("#doc-fields input") !== null`)
+	p.until("the details form", `document.body.dataset.ready === "1" && document.querySelectorAll("#doc-corr option").length === 2 && document.querySelector("#doc-fields input") !== null`)
 	p.eval(`(() => { document.getElementById("doc-corr").selectedIndex = 1; document.getElementById("doc-type").selectedIndex = 1;
 		document.getElementById("doc-date").value = "2024-03-05"; document.querySelector("#doc-fields input").value = "EUR12.5"; return ""; })()`)
 	p.click("#meta-form button[type=submit]")

@@ -13,7 +13,7 @@ import (
 func TestBrowserNotes(t *testing.T) {
 	ctx := browser(t)
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off")
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: t.TempDir()}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: t.TempDir()}
 
 	p.open("/register")
 	p.fill("#email", "ada@example.com")
@@ -29,7 +29,7 @@ func TestBrowserNotes(t *testing.T) {
 	p.do("upload", chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{lease}))
 	p.until("the document ready", `document.querySelectorAll("#doc-list .status.ready").length === 1`)
 	p.eval(`(() => { document.querySelector("#doc-list .doc").click(); return ""; })()`)
-	p.until("the notes section", `document.querySelector("#note-list .empty-notes") !== null`)
+	p.until("the notes section", `document.body.dataset.ready === "1" && document.querySelector("#note-list .empty-notes") !== null`)
 
 	p.fill("#note-body", "Ask the landlord about the wombat in the cellar.")
 	p.click("#note-form button[type=submit]")

@@ -43,7 +43,7 @@ func TestBrowserFirstRunAndInvitation(t *testing.T) {
 	if os.Getenv("DOCUVAULT_UPDATE_SCREENSHOTS") == "1" {
 		shots = "../../docs/screenshots"
 	}
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: shots}
 
 	// The sign-in page says how to start, and offers no registration.
 	p.open("/login")

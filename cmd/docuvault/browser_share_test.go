@@ -24,7 +24,7 @@ func TestBrowserShareLink(t *testing.T) {
 	if os.Getenv("DOCUVAULT_UPDATE_SCREENSHOTS") == "1" {
 		shots = "../../docs/screenshots"
 	}
-	owner := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
+	owner := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: shots}
 
 	owner.open("/register")
 	owner.fill("#email", "ada@example.com")
@@ -41,7 +41,7 @@ func TestBrowserShareLink(t *testing.T) {
 	owner.do("upload", chromedp.SetUploadFiles(chromedp.CSS("#file-input"), []string{file}))
 	owner.until("the document ready", `document.querySelectorAll("#doc-list .status.ready").length === 1`)
 	owner.eval(`(() => { document.querySelector("#doc-list .doc").click(); return ""; })()`)
-	owner.until("the document page", `document.getElementById("title").value !== ""`)
+	owner.until("the document page", `document.body.dataset.ready === "1" && document.getElementById("title").value !== ""`)
 	owner.fill("#title", "Ada's Private Title")
 	owner.click("#title-form button[type=submit]")
 	owner.until("renamed", `document.title.startsWith("Ada's Private Title")`)
@@ -70,7 +70,7 @@ func TestBrowserShareLink(t *testing.T) {
 		Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads}); err != nil {
 		t.Fatal(err)
 	}
-	stranger := &page{t: t, ctx: sctx, base: srv.addr, shot: owner.shot}
+	stranger := &page{t: t, ctx: sctx, base: srv.addr, logs: srv.logs, shot: owner.shot}
 	stranger.open(link)
 	stranger.until("the file's name and size", `document.getElementById("share-name").textContent === "bernoulli-numbers.txt" &&
 		document.getElementById("share-size").textContent === "`+strconv.Itoa(len(content))+` bytes"`)
@@ -104,7 +104,9 @@ func TestBrowserShareLink(t *testing.T) {
 
 	// The owner sees the download counted and the link spent.
 	owner.do("reload", chromedp.Reload())
-	owner.until("the document page", `document.getElementById("title").value === "Ada's Private Title"`)
+	// Chromium restores the title field on reload before the script runs:
+	// wait for the page to be wired, or the click below can land on nothing.
+	owner.until("the document page", `document.body.dataset.ready === "1" && document.getElementById("title").value === "Ada's Private Title"`)
 	owner.click("#share-open")
 	owner.until("the count", `document.querySelector("#share-list").textContent.includes("1 of 1") &&
 		document.querySelector("#share-list").textContent.includes("no longer works")`)

@@ -48,8 +48,8 @@ func TestBrowserSpaces(t *testing.T) {
 		shots = "../../docs/screenshots"
 	}
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off")
-	ada := &page{t: t, ctx: browser(t), base: srv.addr, shot: shots}
-	bob := &page{t: t, ctx: browser(t), base: srv.addr, shot: shots}
+	ada := &page{t: t, ctx: browser(t), base: srv.addr, logs: srv.logs, shot: shots}
+	bob := &page{t: t, ctx: browser(t), base: srv.addr, logs: srv.logs, shot: shots}
 	register(bob, "Bob Builder", "bob@example.com", "bricks and mortar forever")
 	register(ada, "Ada Lovelace", "ada@example.com", "analytical engine notes")
 

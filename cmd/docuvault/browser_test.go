@@ -44,7 +44,8 @@ type page struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
-	shot string // where screenshots go
+	shot string      // where screenshots go
+	logs *syncBuffer // the server's log, shown when a wait runs out
 }
 
 func (p *page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
@@ -60,7 +61,7 @@ func (p *page) until(what, js string) {
 	// Evaluate in a loop rather than one in-page poll: the condition often
 	// holds only after a navigation, which ends an in-page poll.
 	var err error
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		var ok bool
 		if ok, err = chromedp.Run(p.ctx, chromedp.Evaluate[bool]("Boolean("+js+")")); err == nil && ok {
 			return
@@ -68,7 +69,18 @@ func (p *page) until(what, js string) {
 	}
 	loc, _ := chromedp.Run(p.ctx, chromedp.Location())
 	body, _ := chromedp.Run(p.ctx, chromedp.Evaluate[string](`document.body.innerText`))
-	p.t.Fatalf("waiting for %s (%s): %v\nat %s:\n%s", what, js, err, loc, body)
+	var logs string
+	if p.logs != nil {
+		logs = lastLines(p.logs.String(), 40)
+	}
+	// The step that timed out comes last, where a truncated log still shows it.
+	p.t.Fatalf("server log (last lines):\n%s\npage at %s:\n%s\nwaiting for %s (%s): %v", logs, loc, body, what, js, err)
+}
+
+// lastLines is the end of a log, at most n lines.
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 func (p *page) eval(js string) string {
@@ -123,7 +135,7 @@ func TestBrowserFlows(t *testing.T) {
 		_ = os.MkdirAll(shots, 0o755)
 	}
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off", "ADMIN_EMAIL=admin@example.com", "ADMIN_PASSWORD=correct horse battery staple")
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: shots}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: shots}
 
 	// Sign up.
 	p.open("/register")

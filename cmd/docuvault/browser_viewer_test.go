@@ -48,7 +48,7 @@ func pagedPDF(labels ...string) []byte {
 func TestBrowserViewerAndURLState(t *testing.T) {
 	ctx := browser(t)
 	srv := startServe(t, "DATA_DIR="+t.TempDir(), "HIBP_URL=off")
-	p := &page{t: t, ctx: ctx, base: srv.addr, shot: t.TempDir()}
+	p := &page{t: t, ctx: ctx, base: srv.addr, logs: srv.logs, shot: t.TempDir()}
 
 	p.open("/register")
 	p.fill("#email", "grace@example.com")

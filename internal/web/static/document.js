@@ -409,4 +409,7 @@ DV.ready.then(async (me) => {
     if (e.status === 404) return gone();
     DV.flash(e.message, true);
   }
+  // Loaded and every control wired (a reload can show restored form values
+  // before this point).
+  document.body.dataset.ready = "1";
 });

@@ -7,7 +7,9 @@ DV.ready.then(async (me) => {
   let accounts = [];
   let topics = [];
 
-  // watch reloads the list until the account's poll finished (at most a minute).
+  // watch reloads the list when the account's poll has finished: it checks
+  // every 1.5 s for two minutes, then every 10 s, so a slow poll (a big
+  // mailbox, a busy server) still shows its result on this page.
   const watch = (id, since) => {
     let tries = 0;
     const tick = async () => {
@@ -15,9 +17,9 @@ DV.ready.then(async (me) => {
       try {
         const r = await DV.api("GET", "/api/mail/accounts");
         const a = (r.items || []).find((x) => x.id === id);
-        if (!a || a.last_poll_at !== since || tries >= 40) { await load(); return; }
+        if (!a || a.last_poll_at !== since) { await load(); return; }
       } catch (e) { fail(e); return; }
-      setTimeout(tick, 1500);
+      setTimeout(tick, tries < 80 ? 1500 : 10000);
     };
     setTimeout(tick, 500);
   };
@@ -39,6 +41,8 @@ DV.ready.then(async (me) => {
       try {
         await DV.api("POST", "/api/mail/accounts/" + a.id + "/poll");
         DV.flash("Polling now; the result shows here when it is done.");
+        const row = document.querySelector('#mail-accounts li[data-id="' + a.id + '"] .mail-last-poll');
+        if (row) row.textContent = "Polling…";
         watch(a.id, a.last_poll_at);
       } catch (e) { fail(e); }
     } }, "Poll now"),
