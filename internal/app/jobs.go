@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/docuvault/docuvault/internal/audit"
@@ -38,6 +39,10 @@ func (trainArgs) Kind() string { return "classifier.train" }
 type trainDueArgs struct{}
 
 func (trainDueArgs) Kind() string { return jobs.PeriodicTrainDue }
+
+type statisticsArgs struct{}
+
+func (statisticsArgs) Kind() string { return jobs.PeriodicStatistics }
 
 type cleanupArgs struct{}
 
@@ -94,6 +99,35 @@ func (a *App) trainDueTick() jobs.Args {
 		return nil
 	}
 	return trainDueArgs{}
+}
+
+// statisticsTick queues an ANALYZE of the tables whose planner statistics
+// fell behind (PostgreSQL; never on SQLite), so searches and lists keep
+// good plans after a bulk of uploads even where autovacuum is off or slow
+// to come round. Nothing stale leaves no job row behind.
+func (a *App) statisticsTick() jobs.Args {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if stale, err := a.Store.StaleStatistics(ctx); err == nil && len(stale) == 0 {
+		return nil
+	}
+	return statisticsArgs{}
+}
+
+// statisticsRefresher is the store's ANALYZE of stale tables.
+type statisticsRefresher interface {
+	RefreshStatistics(ctx context.Context) ([]string, error)
+}
+
+// refreshStatistics analyzes the stale tables.
+func refreshStatistics(st statisticsRefresher, log *slog.Logger) func(context.Context, *jobs.Job[statisticsArgs]) error {
+	return func(ctx context.Context, _ *jobs.Job[statisticsArgs]) error {
+		tables, err := st.RefreshStatistics(ctx)
+		if err == nil && len(tables) > 0 {
+			log.Debug("database statistics refreshed", "tables", tables)
+		}
+		return err
+	}
 }
 
 // tempSweeper is the optional capability of blob stores that keep temp
@@ -164,11 +198,13 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 		jobs.Register(e, jobs.Spec{MaxAttempts: 3}, cleanup(a.Documents, a.Blobs)),
 		jobs.Register(e, jobs.Spec{MaxAttempts: 3}, purge(a.Documents, a.Audit, a.purges)),
 		jobs.Register(e, jobs.Spec{MaxAttempts: 10}, auditExport(a.Audit)),
+		jobs.Register(e, jobs.Spec{MaxAttempts: 1, Timeout: 10 * time.Minute, UniqueWhilePending: true}, refreshStatistics(a.Store, a.Log)),
 		jobs.AddWorker(e, &jobs.NoopWorker{Log: a.Log}),
 		jobs.Register(e, mailSpec, sendMail(a.sender())),
 		e.AddPeriodic(jobs.PeriodicCleanupUploads, jobs.Every(30*time.Minute), func() jobs.Args { return cleanupArgs{} }, false),
 		e.AddPeriodic(jobs.PeriodicPurge, jobs.Every(time.Hour), func() jobs.Args { return purgeArgs{} }, true),
 		e.AddPeriodic(jobs.PeriodicTrainDue, jobs.Every(5*time.Second), a.trainDueTick, true),
+		e.AddPeriodic(jobs.PeriodicStatistics, jobs.Every(15*time.Second), a.statisticsTick, true),
 		e.AddPeriodic(jobs.PeriodicAuditExport, jobs.DailyUTC(), func() jobs.Args { return auditExportArgs{} }, true),
 	}
 	add = append(add, a.registerMailJobs(e)...)

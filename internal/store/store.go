@@ -76,6 +76,10 @@ type engine interface {
 	correspondentArm(alias string, w, corr []string, page string) string
 	// explain is the query plan of q, one line per node.
 	explain(ctx context.Context, s *Store, q string, args []any, analyze bool) (string, error)
+	// staleTables names the tables whose planner statistics are out of
+	// date (StaleStatistics); analyze refreshes one.
+	staleTables(ctx context.Context, s *Store) ([]string, error)
+	analyze(ctx context.Context, s *Store, table string) error
 }
 
 // Open connects to the database. It does not migrate; call Migrate.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -62,3 +63,35 @@ func redactURL(raw string) string {
 	}
 	return u.Redacted()
 }
+
+// staleTables reads the server's counters of rows changed since the last
+// ANALYZE (pg_stat_user_tables), in this schema, for the tables this role
+// owns (or, as a superuser, all).
+func (postgresEngine) staleTables(ctx context.Context, s *Store) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT st.relname FROM pg_stat_user_tables st JOIN pg_class c ON c.oid = st.relid
+		WHERE st.schemaname = current_schema() AND st.n_mod_since_analyze > 50 + 0.1 * st.n_live_tup
+			AND pg_has_role(c.relowner, 'USAGE')
+		ORDER BY st.relname`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, err
+		}
+		tables = append(tables, t)
+	}
+	return tables, rows.Err()
+}
+
+// analyze runs ANALYZE on one table of this schema.
+func (postgresEngine) analyze(ctx context.Context, s *Store, table string) error {
+	_, err := s.w.ExecContext(ctx, `ANALYZE `+quoteIdent(table))
+	return err
+}
+
+// quoteIdent quotes a PostgreSQL identifier.
+func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }

@@ -82,3 +82,11 @@ func privateDatabaseFiles(path string) error {
 	}
 	return nil
 }
+
+// staleTables is empty: the server leaves SQLite's statistics as they are
+// (none, unless an operator runs ANALYZE), and its planner falls back on
+// its rules and the indexes.
+func (sqliteEngine) staleTables(context.Context, *Store) ([]string, error) { return nil, nil }
+
+// analyze is never called on SQLite (staleTables is empty).
+func (sqliteEngine) analyze(context.Context, *Store, string) error { return nil }
