@@ -23,16 +23,25 @@ import (
 
 const prefix = "audit/"
 
+// Store is the part of *store.Store the Exporter uses: the audit log's rows.
+type Store interface {
+	OldestAuditTime(ctx context.Context) (time.Time, error)
+	AuditBetween(ctx context.Context, since, until time.Time, fn func(*store.AuditEntry) error) error
+	DeleteAuditBetween(ctx context.Context, since, until time.Time) (int64, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Exporter writes and reads the daily exports.
 type Exporter struct {
-	store     *store.Store
+	store     Store
 	blobs     blob.Store
 	log       *slog.Logger
 	retention time.Duration
 }
 
 // New builds an Exporter; retention is how long exported rows stay in the database.
-func New(st *store.Store, blobs blob.Store, log *slog.Logger, retention time.Duration) *Exporter {
+func New(st Store, blobs blob.Store, log *slog.Logger, retention time.Duration) *Exporter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

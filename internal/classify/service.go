@@ -56,10 +56,55 @@ func localServer(name string) bool { p, _ := spec(name); return p.localServer }
 // urlVariable names the setting of a local server's address, for messages.
 func urlVariable(name string) string { return strings.ToUpper(name) + "_BASE_URL" }
 
+// Store is the part of *store.Store the Service uses outside its
+// transactions (inside them it works on the transaction's *store.Store).
+type Store interface {
+	// Documents.
+	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	RawDocumentText(ctx context.Context, id string) (string, error)
+	UnfiledDocuments(ctx context.Context, spaceID string, limit, maxText int) ([]store.UnfiledDoc, error)
+	SetClassification(ctx context.Context, docID string, c store.Classification) error
+	SetAITopics(ctx context.Context, docID string, topics []store.AITopic) error
+	SetDocumentError(ctx context.Context, id, msg string) error
+
+	// Spaces and topics.
+	SpaceByID(ctx context.Context, id string) (*store.Space, error)
+	ListTopics(ctx context.Context, spaceID string) ([]*store.Topic, error)
+	Topic(ctx context.Context, spaceID, id string) (*store.Topic, error)
+
+	// Labels and their generation.
+	ListLabels(ctx context.Context, k store.LabelKind, spaceIDs []string) ([]*store.Label, error)
+	SetAutoLabel(ctx context.Context, k store.LabelKind, docID, labelID string) (bool, error)
+	LabelGeneration(ctx context.Context, spaceID string) (int64, time.Time, error)
+	BumpLabelGeneration(ctx context.Context, spaceID string) error
+	DocumentsToReclassify(ctx context.Context, spaceID string, generation int64) ([]string, error)
+
+	// Topic suggestions.
+	Suggestions(ctx context.Context, spaceID, documentID string) ([]store.TopicSuggestion, error)
+	AddSuggestions(ctx context.Context, spaceID string, sugs []store.TopicSuggestion) error
+
+	// Training and the local classifier's models.
+	TrainingExamples(ctx context.Context, spaceID string, maxText int) ([]store.TrainingExample, error)
+	LabelExamples(ctx context.Context, k store.LabelKind, spaceID string, maxText int) ([]store.TrainingExample, error)
+	DueTrainings(ctx context.Context, settledBefore time.Time) ([]string, error)
+	ClassifierModel(ctx context.Context, spaceID string) (*store.ClassifierModel, error)
+	ClassifierModelVersion(ctx context.Context, spaceID string) (int64, error)
+	SaveClassifierModels(ctx context.Context, spaceID string, m *store.ClassifierModel) (bool, error)
+
+	// AI settings.
+	AISettings(ctx context.Context, userID string) (*store.AISettings, error)
+	PutAISettings(ctx context.Context, a *store.AISettings) error
+
+	// Transactions.
+	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Service classifies stored documents with the provider of their space's owner, trains each space's
 // local classifier from the assignments people made there, and keeps suggestions per space.
 type Service struct {
-	store    *store.Store
+	store    Store
 	sealer   Sealer
 	defaults Defaults
 	log      *slog.Logger
@@ -140,7 +185,7 @@ type cachedModel struct {
 }
 
 // NewService builds the service.
-func NewService(st *store.Store, sealer Sealer, d Defaults, guarded *http.Client, log *slog.Logger) *Service {
+func NewService(st Store, sealer Sealer, d Defaults, guarded *http.Client, log *slog.Logger) *Service {
 	if d.Provider == "" {
 		d.Provider = "local"
 	}

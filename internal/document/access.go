@@ -8,12 +8,17 @@ import (
 	"github.com/docuvault/docuvault/internal/store"
 )
 
+// SpaceRoles looks up a user's role in a space; *store.Store implements it.
+type SpaceRoles interface {
+	SpaceRoleOf(ctx context.Context, spaceID, userID string) (store.SpaceRole, error)
+}
+
 // Authorize is the one rule of who may do what in a space, used by the
 // API's routes, the metadata services and share links alike: userID needs
 // at least the role need in spaceID. A space the user is not a member of
 // answers like a missing object (store.ErrNotFound, 404); a weaker role is
 // 403 naming both roles. It returns the user's role.
-func Authorize(ctx context.Context, st *store.Store, userID, spaceID string, need store.SpaceRole) (store.SpaceRole, error) {
+func Authorize(ctx context.Context, st SpaceRoles, userID, spaceID string, need store.SpaceRole) (store.SpaceRole, error) {
 	role, err := st.SpaceRoleOf(ctx, spaceID, userID)
 	if err != nil {
 		return store.RoleNone, err

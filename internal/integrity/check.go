@@ -160,8 +160,35 @@ func (r *Report) Write(w io.Writer) {
 	}
 }
 
+// Store is the part of *store.Store the check reads and, with Repair, fixes.
+type Store interface {
+	// Documents and their files.
+	AllDocuments(ctx context.Context, fn func(*store.Document) error) error
+	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	StuckProcessing(ctx context.Context, t time.Time) ([]string, error)
+	BlobKeyKnown(ctx context.Context, key string) (bool, error)
+	IsPendingUploadKey(ctx context.Context, key string) (bool, error)
+
+	// Usage counters and the search index.
+	UsageDrifts(ctx context.Context) ([]store.UsageDrift, error)
+	FixUsage(ctx context.Context, userID string) error
+	Unindexed(ctx context.Context) ([]string, error)
+	IndexDocument(ctx context.Context, id string) error
+
+	// Spaces and metadata.
+	SpaceProblems(ctx context.Context) ([]string, error)
+	ForeignMetadata(ctx context.Context) ([]string, error)
+	ClearForeignMetadata(ctx context.Context) error
+
+	// Share links.
+	AllShareLinks(ctx context.Context, fn func(*store.ShareLink) error) error
+	RevokeDocumentLinks(ctx context.Context, documentIDs ...string) (int, error)
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Run checks (and with Repair, fixes) the whole instance.
-func Run(ctx context.Context, st *store.Store, blobs blob.Store, o Options) (*Report, error) {
+func Run(ctx context.Context, st Store, blobs blob.Store, o Options) (*Report, error) {
 	if o.OrphanGrace <= 0 {
 		o.OrphanGrace = 6 * time.Hour
 	}
@@ -309,7 +336,7 @@ func checkBlob(ctx context.Context, blobs blob.Store, d *store.Document, quick b
 	return nil
 }
 
-func findOrphans(ctx context.Context, st *store.Store, blobs blob.Store, grace time.Duration, r *Report) error {
+func findOrphans(ctx context.Context, st Store, blobs blob.Store, grace time.Duration, r *Report) error {
 	cutoff := time.Now().Add(-grace)
 	return blobs.List(ctx, "", func(info blob.Info) error {
 		if strings.HasPrefix(info.Key, "audit/") || info.ModTime.After(cutoff) {
@@ -328,7 +355,7 @@ func findOrphans(ctx context.Context, st *store.Store, blobs blob.Store, grace t
 	})
 }
 
-func repair(ctx context.Context, st *store.Store, blobs blob.Store, o Options, r *Report) error {
+func repair(ctx context.Context, st Store, blobs blob.Store, o Options, r *Report) error {
 	for _, k := range r.Orphans {
 		if err := blobs.Delete(ctx, k); err != nil {
 			return err
@@ -383,7 +410,7 @@ func repair(ctx context.Context, st *store.Store, blobs blob.Store, o Options, r
 
 // checkLinks finds share links that are open on a trashed document, and
 // rows no server writes.
-func checkLinks(ctx context.Context, st *store.Store, r *Report) error {
+func checkLinks(ctx context.Context, st Store, r *Report) error {
 	trashed := map[string]bool{}
 	err := st.AllDocuments(ctx, func(d *store.Document) error {
 		if d.DeletedAt != nil {

@@ -72,9 +72,22 @@ func CheckStorage(from, to string) error {
 	return nil
 }
 
+// StatusWriter sets a document's status; *store.Store (or a transaction)
+// implements it.
+type StatusWriter interface {
+	SetDocumentStatus(ctx context.Context, id, status, errText string) error
+}
+
+// StatusStore reads a document and sets its status; *store.Store implements
+// it.
+type StatusStore interface {
+	StatusWriter
+	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+}
+
 // SetStatus moves document d (as read by the caller) to status to with the
 // error text errText ("" clears it). st may be a transaction.
-func SetStatus(ctx context.Context, st *store.Store, d *store.Document, to, errText string) error {
+func SetStatus(ctx context.Context, st StatusWriter, d *store.Document, to, errText string) error {
 	if err := CheckStatus(d.Status, to); err != nil {
 		return fmt.Errorf("document %s: %w", d.ID, err)
 	}
@@ -83,7 +96,7 @@ func SetStatus(ctx context.Context, st *store.Store, d *store.Document, to, errT
 
 // FailByID marks the document failed with errText after its last attempt;
 // a document that is gone is left alone (store.ErrNotFound).
-func FailByID(ctx context.Context, st *store.Store, id, errText string) error {
+func FailByID(ctx context.Context, st StatusStore, id, errText string) error {
 	d, err := st.DocumentForJob(ctx, id)
 	if err != nil {
 		return err

@@ -41,9 +41,40 @@ type Jobs interface {
 	EnqueuePoll(ctx context.Context, accountID string) error
 }
 
+// Store is the part of *store.Store the Service uses outside its
+// transactions (inside them, and in document.CommitOptions' Record
+// callback, it works on the transaction's *store.Store).
+type Store interface {
+	// Mail accounts.
+	MailAccount(ctx context.Context, ownerID, id string) (*store.MailAccount, error)
+	MailAccountForJob(ctx context.Context, id string) (*store.MailAccount, error)
+	UpdateMailAccount(ctx context.Context, a *store.MailAccount) error
+	SetMailPollResult(ctx context.Context, id string, at time.Time, result, lastError string) error
+
+	// Mail rules.
+	MailRule(ctx context.Context, ownerID, id string) (*store.MailRule, error)
+	MailRules(ctx context.Context, ownerID, accountID string) ([]*store.MailRule, error)
+	CreateMailRule(ctx context.Context, r *store.MailRule) error
+	UpdateMailRule(ctx context.Context, r *store.MailRule) error
+
+	// The parts of messages already taken in.
+	MailParts(ctx context.Context, ruleID, folder string, uidValidity uint32) (map[uint32]map[string]bool, error)
+	RecordMailPart(ctx context.Context, k store.MailKey, part, documentID, errText string) error
+
+	// Spaces and topics.
+	SpaceRoleOf(ctx context.Context, spaceID, userID string) (store.SpaceRole, error)
+	Topic(ctx context.Context, spaceID, id string) (*store.Topic, error)
+	TopicsByIDs(ctx context.Context, spaceID string, ids []string) ([]*store.Topic, error)
+
+	// Transactions.
+	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Service manages mail accounts and rules and polls mailboxes.
 type Service struct {
-	store  *store.Store
+	store  Store
 	docs   *document.Service
 	sealer *seal.Sealer
 	guard  *ssrf.Guard
@@ -55,7 +86,7 @@ type Service struct {
 }
 
 // New builds the service. It fails when ExtraCAs holds no certificate.
-func New(st *store.Store, docs *document.Service, sealer *seal.Sealer, guard *ssrf.Guard, jobs Jobs, log *slog.Logger, cfg Config) (*Service, error) {
+func New(st Store, docs *document.Service, sealer *seal.Sealer, guard *ssrf.Guard, jobs Jobs, log *slog.Logger, cfg Config) (*Service, error) {
 	roots, err := x509.SystemCertPool()
 	if err != nil || roots == nil {
 		roots = x509.NewCertPool()

@@ -75,9 +75,20 @@ type Limits struct {
 // DefaultLimits are PROCESS_TIMEOUT's and MAX_TEXT_BYTES's defaults.
 func DefaultLimits() Limits { return Limits{Timeout: 5 * time.Minute, MaxTextBytes: 4 << 20} }
 
+// Store is the part of *store.Store the Pipeline uses outside the
+// transaction that saves an extraction: reading a document and setting
+// its status.
+type Store interface {
+	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	SetDocumentStatus(ctx context.Context, id, status, errText string) error
+	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Pipeline processes documents.
 type Pipeline struct {
-	store   *store.Store
+	store   Store
 	blobs   blob.Store
 	extract Extractor
 	next    Next
@@ -88,7 +99,7 @@ type Pipeline struct {
 }
 
 // New builds a Pipeline; tmpDir holds a document's bytes while it is read.
-func New(st *store.Store, blobs blob.Store, ex Extractor, next Next, log *slog.Logger, tmpDir string, lim Limits) *Pipeline {
+func New(st Store, blobs blob.Store, ex Extractor, next Next, log *slog.Logger, tmpDir string, lim Limits) *Pipeline {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -38,6 +38,27 @@ type Opener interface {
 	Open(ctx context.Context, spaceID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error)
 }
 
+// Store is the part of *store.Store the Service uses outside its
+// transactions (inside them it works on the transaction's *store.Store).
+type Store interface {
+	// Documents and access.
+	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	SpaceRoleOf(ctx context.Context, spaceID, userID string) (store.SpaceRole, error)
+
+	// Share links.
+	ShareLink(ctx context.Context, id string) (*store.ShareLink, error)
+	ShareLinks(ctx context.Context, documentID string, p store.Page) ([]*store.ShareLink, string, error)
+	ShareLinkByToken(ctx context.Context, tokenHash string, at time.Time) (*store.ShareLink, error)
+	ReserveShareDownload(ctx context.Context, id string, at time.Time) error
+	ReleaseShareDownload(ctx context.Context, id string) error
+
+	// Audit and transactions.
+	AppendAudit(ctx context.Context, e *store.AuditEntry) error
+	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Config configures the Service.
 type Config struct {
 	FrontendURL string // the links are {FrontendURL}/s/{token}
@@ -45,7 +66,7 @@ type Config struct {
 
 // Service creates, lists, revokes and serves share links.
 type Service struct {
-	st        *store.Store
+	st        Store
 	docs      Opener
 	passwords Passwords
 	log       *slog.Logger
@@ -54,7 +75,7 @@ type Service struct {
 }
 
 // New builds the Service.
-func New(st *store.Store, docs Opener, passwords Passwords, log *slog.Logger, cfg Config) *Service {
+func New(st Store, docs Opener, passwords Passwords, log *slog.Logger, cfg Config) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -315,7 +336,7 @@ func (s *Service) release(ctx context.Context, linkID string) {
 	}
 }
 
-func (s *Service) audit(ctx context.Context, st *store.Store, actor, ip, ua, action, linkID string, details map[string]any) error {
+func (s *Service) audit(ctx context.Context, st Store, actor, ip, ua, action, linkID string, details map[string]any) error {
 	return st.AppendAudit(ctx, &store.AuditEntry{ActorID: actor, Action: action, TargetType: "link", TargetID: linkID,
 		IP: ip, UserAgent: ua, Details: details})
 }
