@@ -204,7 +204,7 @@ func (a *App) registerJobs(e *jobs.Engine) error {
 		e.AddPeriodic(jobs.PeriodicCleanupUploads, jobs.Every(30*time.Minute), func() jobs.Args { return cleanupArgs{} }, false),
 		e.AddPeriodic(jobs.PeriodicPurge, jobs.Every(time.Hour), func() jobs.Args { return purgeArgs{} }, true),
 		e.AddPeriodic(jobs.PeriodicTrainDue, jobs.Every(5*time.Second), a.trainDueTick, true),
-		e.AddPeriodic(jobs.PeriodicStatistics, jobs.Every(15*time.Second), a.statisticsTick, true),
+		e.AddPeriodic(jobs.PeriodicStatistics, jobs.Every(5*time.Second), a.statisticsTick, true),
 		e.AddPeriodic(jobs.PeriodicAuditExport, jobs.DailyUTC(), func() jobs.Args { return auditExportArgs{} }, true),
 	}
 	add = append(add, a.registerMailJobs(e)...)

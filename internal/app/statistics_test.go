@@ -38,7 +38,7 @@ func TestStatisticsJobAnalyzesOnPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Every 15 s, once the server's counters show the change.
+	// Every 5 s, once the server's counters show the change.
 	for deadline := time.Now().Add(90 * time.Second); reltuples() < 150; time.Sleep(500 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("documents not analyzed 90 s after 150 inserts (reltuples %v)", reltuples())

@@ -13,7 +13,7 @@ const (
 	PeriodicAuditExport    = "audit-log-daily-export"    // DailyUTC()
 	PeriodicPurge          = "purge-expired"             // Every(time.Hour)
 	PeriodicTrainDue       = "classifier-train-due"      // Every(5 * time.Second)
-	PeriodicStatistics     = "database-statistics"       // Every(15 * time.Second)
+	PeriodicStatistics     = "database-statistics"       // Every(5 * time.Second)
 )
 
 // AddPeriodic registers a periodic job under a unique name. River runs the
