@@ -28,7 +28,7 @@ func spaceOf(d *store.Document) string {
 // space's owner that takes documents, or nil for system storage. A personal
 // space follows its user's setting, a shared space its own (set by its
 // owner). st is the service's store or a transaction of it.
-func target(ctx context.Context, st *store.Store, spaceID string) (*store.CloudAccount, error) {
+func target(ctx context.Context, st Store, spaceID string) (*store.CloudAccount, error) {
 	sp, err := st.SpaceByID(ctx, spaceID)
 	if err != nil {
 		return nil, err
@@ -37,7 +37,7 @@ func target(ctx context.Context, st *store.Store, spaceID string) (*store.CloudA
 }
 
 // spaceTarget is target for a space already read.
-func spaceTarget(ctx context.Context, st *store.Store, sp *store.Space) (*store.CloudAccount, error) {
+func spaceTarget(ctx context.Context, st Store, sp *store.Space) (*store.CloudAccount, error) {
 	if sp.StorageBackend == store.BackendSystem || sp.StorageBackend == "" {
 		return nil, nil
 	}
@@ -231,7 +231,7 @@ func (s *Service) MigrateUser(ctx context.Context, userID string) error {
 
 // moveFilters select the space's documents that are not where the space
 // keeps documents.
-func moveFilters(ctx context.Context, st *store.Store, sp *store.Space) ([]store.StorageFilter, error) {
+func moveFilters(ctx context.Context, st Store, sp *store.Space) ([]store.StorageFilter, error) {
 	acc, err := spaceTarget(ctx, st, sp)
 	if err != nil {
 		return nil, err
@@ -251,7 +251,7 @@ func moveFilters(ctx context.Context, st *store.Store, sp *store.Space) ([]store
 
 // needsMove says whether a document of the space is not where the space
 // keeps documents.
-func needsMove(ctx context.Context, st *store.Store, sp *store.Space) (bool, error) {
+func needsMove(ctx context.Context, st Store, sp *store.Space) (bool, error) {
 	filters, err := moveFilters(ctx, st, sp)
 	if err != nil {
 		return false, err

@@ -31,6 +31,40 @@ type Jobs interface {
 	EnqueueDrain(ctx context.Context, tx *store.Store, accountID string) error
 }
 
+// Store is the part of *store.Store the Service uses outside its
+// transactions (inside them it works on the transaction's *store.Store).
+type Store interface {
+	// Cloud accounts.
+	CloudAccount(ctx context.Context, ownerID, id string) (*store.CloudAccount, error)
+	CloudAccountForJob(ctx context.Context, id string) (*store.CloudAccount, error)
+	ListCloudAccounts(ctx context.Context, ownerID string) ([]*store.CloudAccount, error)
+	SetCloudCredentials(ctx context.Context, ownerID, id string, sealed []byte) error
+	SetCloudStatus(ctx context.Context, ownerID, id, status, errText string) error
+	DeleteCloudAccount(ctx context.Context, ownerID, id string) error
+
+	// OAuth flows.
+	CreateOAuthState(ctx context.Context, o *store.OAuthState) error
+	TakeOAuthState(ctx context.Context, state string, t time.Time) (*store.OAuthState, error)
+
+	// Users and spaces.
+	UserByID(ctx context.Context, id string) (*store.User, error)
+	SpaceByID(ctx context.Context, id string) (*store.Space, error)
+	OwnedSpaces(ctx context.Context, userID string) ([]*store.Space, error)
+
+	// Documents and where their originals are.
+	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	DocumentIDsByStorage(ctx context.Context, ownerID string, f store.StorageFilter, afterID string, limit int) ([]string, error)
+	CountDocumentsByStorage(ctx context.Context, ownerID string) ([]store.StorageCount, error)
+	SetDocumentPlacement(ctx context.Context, id, backend, state, ref, errText string) error
+	MarkDocumentPlaced(ctx context.Context, id, accountID, ref string) (bool, error)
+	MarkDocumentReturned(ctx context.Context, id, accountID, ref string) (bool, error)
+
+	// Transactions.
+	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // ServiceConfig configures the Service.
 type ServiceConfig struct {
 	// FrontendURL is where OAuth callbacks send the browser back
@@ -57,7 +91,7 @@ type ServiceConfig struct {
 // accounts, OAuth flows, the storage setting, placement, migration and
 // disconnection. It implements document.Remote for downloads.
 type Service struct {
-	store  *store.Store
+	store  Store
 	blobs  blob.Store
 	sealer *seal.Sealer
 	guard  *ssrf.Guard
@@ -69,7 +103,7 @@ type Service struct {
 
 // NewService builds the service. guard checks every user-supplied server
 // URL (CLOUD_ALLOWED_HOSTS); sealer seals credentials (CLOUD_CREDS_KEY).
-func NewService(st *store.Store, blobs blob.Store, sealer *seal.Sealer, guard *ssrf.Guard, jobs Jobs, log *slog.Logger, cfg ServiceConfig) (*Service, error) {
+func NewService(st Store, blobs blob.Store, sealer *seal.Sealer, guard *ssrf.Guard, jobs Jobs, log *slog.Logger, cfg ServiceConfig) (*Service, error) {
 	if st == nil || blobs == nil || sealer == nil || guard == nil || jobs == nil {
 		return nil, errors.New("cloud: NewService needs a store, a blob store, a sealer, a guard and a job queue")
 	}

@@ -124,9 +124,27 @@ func Reprocess(ctx context.Context, tx *store.Store, ids []string) error {
 	return tx.SetDocumentsProcessing(ctx, ids)
 }
 
+// StorageWriter records where a document's original is; *store.Store (or
+// a transaction) implements it.
+type StorageWriter interface {
+	SetDocumentPlacement(ctx context.Context, id, backend, state, ref, errText string) error
+}
+
+// PlacedWriter records a document's original as placed on a drive;
+// *store.Store (or a transaction) implements it.
+type PlacedWriter interface {
+	MarkDocumentPlaced(ctx context.Context, id, accountID, ref string) (bool, error)
+}
+
+// ReturnedWriter records a placed document's original as back in system
+// storage; *store.Store (or a transaction) implements it.
+type ReturnedWriter interface {
+	MarkDocumentReturned(ctx context.Context, id, accountID, ref string) (bool, error)
+}
+
 // SetStorage records that document d's original, in system storage after
 // the change, is in state to, with the reason errText of a failed placement.
-func SetStorage(ctx context.Context, st *store.Store, d *store.Document, to, errText string) error {
+func SetStorage(ctx context.Context, st StorageWriter, d *store.Document, to, errText string) error {
 	if err := CheckStorage(d.StorageState, to); err != nil {
 		return fmt.Errorf("document %s: %w", d.ID, err)
 	}
@@ -151,7 +169,7 @@ func MarkSpacePending(ctx context.Context, tx *store.Store, spaceID string) erro
 // cloud account, while the document is still in system storage and the
 // account is not being disconnected; it returns false (and changes
 // nothing) otherwise.
-func MarkPlaced(ctx context.Context, st *store.Store, d *store.Document, accountID, ref string) (bool, error) {
+func MarkPlaced(ctx context.Context, st PlacedWriter, d *store.Document, accountID, ref string) (bool, error) {
 	if err := CheckStorage(d.StorageState, store.StoragePlaced); err != nil {
 		return false, fmt.Errorf("document %s: %w", d.ID, err)
 	}
@@ -161,7 +179,7 @@ func MarkPlaced(ctx context.Context, st *store.Store, d *store.Document, account
 // MarkReturned records that placed document d's original is back in system
 // storage, while it is still recorded where d says; it returns false (and
 // changes nothing) otherwise.
-func MarkReturned(ctx context.Context, st *store.Store, d *store.Document) (bool, error) {
+func MarkReturned(ctx context.Context, st ReturnedWriter, d *store.Document) (bool, error) {
 	if err := CheckStorage(d.StorageState, store.StorageStored); err != nil {
 		return false, fmt.Errorf("document %s: %w", d.ID, err)
 	}
