@@ -70,9 +70,48 @@ type Config struct {
 	UserData UserDataRemover
 }
 
+// Store is the part of *store.Store the Service uses outside its
+// transactions (inside them it works on the transaction's *store.Store).
+type Store interface {
+	// Users.
+	UserByID(ctx context.Context, id string) (*store.User, error)
+	UserByEmail(ctx context.Context, email string) (*store.User, error)
+	ListUsers(ctx context.Context, p store.Page) ([]*store.User, string, error)
+	UpdateUser(ctx context.Context, id string, up store.UserUpdate) (*store.User, error)
+	CountAdmins(ctx context.Context) (int64, error)
+
+	// Sessions and password resets.
+	SessionByID(ctx context.Context, id string) (*store.Session, error)
+	ListSessions(ctx context.Context, userID string) ([]*store.Session, error)
+	RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAgent string) (*store.Session, error)
+	RevokeSession(ctx context.Context, userID, id string) error
+	CreatePasswordReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time) error
+	PurgeAuth(ctx context.Context, t time.Time) (int64, error)
+
+	// API tokens.
+	APITokenByHash(ctx context.Context, hash string) (*store.APIToken, error)
+	ListAPITokens(ctx context.Context, userID string, p store.Page) ([]*store.APIToken, string, error)
+	TouchAPIToken(ctx context.Context, id string, at time.Time) error
+
+	// Two-factor backup codes.
+	UnusedBackupCodes(ctx context.Context, userID, lookup string) ([]store.BackupCode, error)
+	UseBackupCode(ctx context.Context, userID, id string) error
+
+	// Setup tokens.
+	AddSetupToken(ctx context.Context, tokenHash string) error
+	HasSetupToken(ctx context.Context, tokenHash string) (bool, error)
+	DeleteSetupTokens(ctx context.Context) error
+
+	// Audit and transactions.
+	AppendAudit(ctx context.Context, e *store.AuditEntry) error
+	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
+}
+
+var _ Store = (*store.Store)(nil)
+
 // Service is the accounts and sessions domain.
 type Service struct {
-	st      *store.Store
+	st      Store
 	state   State
 	mail    Mailer
 	log     *slog.Logger
@@ -94,7 +133,7 @@ var (
 )
 
 // New builds the Service. state is DBState or RedisState; mail may not be nil.
-func New(st *store.Store, state State, mail Mailer, log *slog.Logger, cfg Config) (*Service, error) {
+func New(st Store, state State, mail Mailer, log *slog.Logger, cfg Config) (*Service, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -175,7 +214,7 @@ type Client struct {
 func (c Client) fingerprint() string { return Fingerprint(c.UserAgent, c.AcceptLanguage) }
 
 // audit writes one event on st (a transaction where there is one).
-func (s *Service) audit(ctx context.Context, st *store.Store, c Client, actor, action, targetID string, details map[string]any) error {
+func (s *Service) audit(ctx context.Context, st Store, c Client, actor, action, targetID string, details map[string]any) error {
 	e := &store.AuditEntry{ActorID: actor, Action: action, IP: c.IP, UserAgent: c.UserAgent, Details: details}
 	if targetID != "" {
 		e.TargetType, e.TargetID = "user", targetID
