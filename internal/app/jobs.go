@@ -104,11 +104,17 @@ func (a *App) trainDueTick() jobs.Args {
 // statisticsTick queues an ANALYZE of the tables whose planner statistics
 // fell behind (PostgreSQL; never on SQLite), so searches and lists keep
 // good plans after a bulk of uploads even where autovacuum is off or slow
-// to come round. Nothing stale leaves no job row behind.
+// to come round. Nothing stale leaves no job row behind; a failed check is
+// logged and tried again at the next tick (not a failed job every 5 s).
 func (a *App) statisticsTick() jobs.Args {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if stale, err := a.Store.StaleStatistics(ctx); err == nil && len(stale) == 0 {
+	stale, err := a.Store.StaleStatistics(ctx)
+	if err != nil {
+		a.Log.Warn("database statistics: check failed", "error", err)
+		return nil
+	}
+	if len(stale) == 0 {
 		return nil
 	}
 	return statisticsArgs{}

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
-	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
@@ -89,9 +89,6 @@ func (postgresEngine) staleTables(ctx context.Context, s *Store) ([]string, erro
 
 // analyze runs ANALYZE on one table of this schema.
 func (postgresEngine) analyze(ctx context.Context, s *Store, table string) error {
-	_, err := s.w.ExecContext(ctx, `ANALYZE `+quoteIdent(table))
+	_, err := s.w.ExecContext(ctx, `ANALYZE `+pgx.Identifier{table}.Sanitize())
 	return err
 }
-
-// quoteIdent quotes a PostgreSQL identifier.
-func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
