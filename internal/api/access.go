@@ -7,6 +7,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -27,7 +28,7 @@ var errNoSuchObject = apperr.New(apperr.NotFound, "not found")
 // authorize answers nil when userID has at least need in spaceID, the 404
 // when they are not a member (or there is no such space), the 403 when
 // their role is too low.
-func (s *Server) authorize(ctx context.Context, userID, spaceID string, need store.SpaceRole) (store.SpaceRole, error) {
+func (s *Server) authorize(ctx context.Context, userID, spaceID string, need model.SpaceRole) (model.SpaceRole, error) {
 	role, err := document.Authorize(ctx, s.deps.Store, userID, spaceID, need)
 	if errors.Is(err, store.ErrNotFound) {
 		return role, errNoSuchObject
@@ -37,7 +38,7 @@ func (s *Server) authorize(ctx context.Context, userID, spaceID string, need sto
 
 // documentAccess returns the live document id when the caller has need in
 // its space; trashed selects the trash instead.
-func (s *Server) documentAccess(r *http.Request, p *Principal, id string, need store.SpaceRole, trashed bool) (*store.Document, error) {
+func (s *Server) documentAccess(r *http.Request, p *Principal, id string, need model.SpaceRole, trashed bool) (*model.Document, error) {
 	d, err := s.deps.Store.DocumentForJob(r.Context(), id)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -55,7 +56,7 @@ func (s *Server) documentAccess(r *http.Request, p *Principal, id string, need s
 }
 
 // topicAccess returns the topic when the caller has need in its space.
-func (s *Server) topicAccess(r *http.Request, p *Principal, id string, need store.SpaceRole) (*store.Topic, error) {
+func (s *Server) topicAccess(r *http.Request, p *Principal, id string, need model.SpaceRole) (*model.Topic, error) {
 	t, err := s.deps.Store.TopicByID(r.Context(), id)
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -70,7 +71,7 @@ func (s *Server) topicAccess(r *http.Request, p *Principal, id string, need stor
 }
 
 // spaceAccess returns the space as the caller sees it when they have need in it.
-func (s *Server) spaceAccess(r *http.Request, p *Principal, id string, need store.SpaceRole) (*store.Space, error) {
+func (s *Server) spaceAccess(r *http.Request, p *Principal, id string, need model.SpaceRole) (*model.Space, error) {
 	if _, err := s.authorize(r.Context(), p.UserID, id, need); err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func (s *Server) spaceFilter(r *http.Request, p *Principal) (string, error) {
 	if id == "" {
 		return "", nil
 	}
-	if _, err := s.authorize(r.Context(), p.UserID, id, store.RoleViewer); err != nil {
+	if _, err := s.authorize(r.Context(), p.UserID, id, model.RoleViewer); err != nil {
 		return "", err
 	}
 	return id, nil
@@ -92,7 +93,7 @@ func (s *Server) spaceFilter(r *http.Request, p *Principal) (string, error) {
 
 // actorIn is the caller acting in the space (default their personal
 // space) after authorize allowed need there.
-func (s *Server) actorIn(r *http.Request, p *Principal, spaceID string, need store.SpaceRole) (document.Actor, error) {
+func (s *Server) actorIn(r *http.Request, p *Principal, spaceID string, need model.SpaceRole) (document.Actor, error) {
 	a := actor(r, p)
 	if spaceID == "" {
 		spaceID = p.UserID

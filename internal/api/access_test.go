@@ -20,6 +20,7 @@ import (
 	"github.com/docuvault/docuvault/internal/apptest"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/mailin/imaptest"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -348,7 +349,7 @@ func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
 	if _, err := e.blobs.Put(ctx, thumb, strings.NewReader("\x89PNG\r\n\x1a\nzz"), 10, "image/png"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.SaveExtraction(ctx, a.doc, store.Extraction{Text: "zanzibar quokka treaty, signed at dawn", PageCount: 1,
+	if err := e.st.SaveExtraction(ctx, a.doc, model.Extraction{Text: "zanzibar quokka treaty, signed at dawn", PageCount: 1,
 		Language: "en", ThumbnailKey: thumb}); err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +386,7 @@ func (e *accessEnv) aliceWorld(t *testing.T) (*client, aliceObjects) {
 	lk := alice.must(201, "POST", "/api/documents/"+a.doc+"/links", map[string]any{"password": "alice link pass"})["link"].(map[string]any)
 	a.link, a.linkURL = lk["id"].(string), lk["url"].(string)
 	a.suggestion = "AliceSuggestion Zanzibar"
-	if err := e.st.AddSuggestions(ctx, id, []store.TopicSuggestion{{Name: a.suggestion, Reason: "quokka papers",
+	if err := e.st.AddSuggestions(ctx, id, []model.TopicSuggestion{{Name: a.suggestion, Reason: "quokka papers",
 		DocumentIDs: []string{a.doc}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -660,7 +661,7 @@ func TestOtherUsersObjectsAreNotFound(t *testing.T) {
 		byToken.token = a.token
 		byToken.must(200, "GET", "/api/me", nil)
 		alice.must(200, "POST", "/api/auth/refresh", nil) // the session was not revoked
-		if acc, err := st.CloudAccount(context.Background(), a.userID, a.account); err != nil || acc.Status != store.CloudOK {
+		if acc, err := st.CloudAccount(context.Background(), a.userID, a.account); err != nil || acc.Status != model.CloudOK {
 			t.Errorf("alice's cloud account: %+v %v", acc, err)
 		}
 		if u, _ := st.UserByID(context.Background(), malloryID); u.StorageBackend != "system" {
@@ -947,7 +948,7 @@ func (e *accessEnv) spaceObjects(t *testing.T, c *client, ownerID, space string)
 	if _, err := e.blobs.Put(ctx, thumb, strings.NewReader("\x89PNG\r\n\x1a\nzz"), 10, "image/png"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.st.SaveExtraction(ctx, doc, store.Extraction{Text: "zanzibar live", PageCount: 1, Language: "en", ThumbnailKey: thumb}); err != nil {
+	if err := e.st.SaveExtraction(ctx, doc, model.Extraction{Text: "zanzibar live", PageCount: 1, Language: "en", ThumbnailKey: thumb}); err != nil {
 		t.Fatal(err)
 	}
 	trashed = mk("trashed")
@@ -1000,7 +1001,7 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 		space := func(w spaceWorld, p bool) string { return map[bool]string{false: w.space, true: w.owner}[p] }
 		type row struct {
 			route string
-			need  store.SpaceRole
+			need  model.SpaceRole
 			ok    int
 			id    target
 			// path and body from the probed id (and the caller's own id, for moves to their personal space)
@@ -1020,56 +1021,56 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 			return store.NewID()
 		}
 		rows := []row{
-			{"GET /api/documents", store.RoleViewer, 200, space, p1("/api/documents?space_id=", ""), nil, false},
-			{"POST /api/documents", store.RoleEditor, 201, space, fixed("/api/documents"), nil, true},
-			{"GET /api/documents/{id}", store.RoleViewer, 200, doc, p1("/api/documents/", ""), nil, false},
-			{"PATCH /api/documents/{id}", store.RoleEditor, 200, doc, p1("/api/documents/", ""), func(string, string) any { return map[string]any{"title": "renamed"} }, false},
-			{"DELETE /api/documents/{id}", store.RoleEditor, 204, doc, p1("/api/documents/", ""), nil, false},
-			{"GET /api/documents/{id}/download", store.RoleViewer, 200, doc, p1("/api/documents/", "/download"), nil, false},
-			{"GET /api/documents/{id}/thumbnail", store.RoleViewer, 200, doc, p1("/api/documents/", "/thumbnail"), nil, false},
-			{"GET /api/documents/{id}/pages/{n}", store.RoleViewer, 200, doc, p1("/api/documents/", "/pages/1"), nil, false},
-			{"GET /api/documents/{id}/text", store.RoleViewer, 200, doc, p1("/api/documents/", "/text"), nil, false},
-			{"POST /api/documents/{id}/reprocess", store.RoleEditor, 202, doc, p1("/api/documents/", "/reprocess"), func(string, string) any { return map[string]any{} }, false},
-			{"POST /api/documents/{id}/classify", store.RoleEditor, 202, doc, p1("/api/documents/", "/classify"), func(string, string) any { return map[string]any{} }, false},
-			{"POST /api/documents/{id}/move", store.RoleEditor, 200, doc, p1("/api/documents/", "/move"), func(_, me string) any { return map[string]any{"space_id": me} }, false},
-			{"GET /api/documents/{id}/notes", store.RoleViewer, 200, doc, p1("/api/documents/", "/notes"), nil, false},
-			{"POST /api/documents/{id}/notes", store.RoleEditor, 201, doc, p1("/api/documents/", "/notes"), func(string, string) any { return map[string]any{"body": "a note"} }, false},
+			{"GET /api/documents", model.RoleViewer, 200, space, p1("/api/documents?space_id=", ""), nil, false},
+			{"POST /api/documents", model.RoleEditor, 201, space, fixed("/api/documents"), nil, true},
+			{"GET /api/documents/{id}", model.RoleViewer, 200, doc, p1("/api/documents/", ""), nil, false},
+			{"PATCH /api/documents/{id}", model.RoleEditor, 200, doc, p1("/api/documents/", ""), func(string, string) any { return map[string]any{"title": "renamed"} }, false},
+			{"DELETE /api/documents/{id}", model.RoleEditor, 204, doc, p1("/api/documents/", ""), nil, false},
+			{"GET /api/documents/{id}/download", model.RoleViewer, 200, doc, p1("/api/documents/", "/download"), nil, false},
+			{"GET /api/documents/{id}/thumbnail", model.RoleViewer, 200, doc, p1("/api/documents/", "/thumbnail"), nil, false},
+			{"GET /api/documents/{id}/pages/{n}", model.RoleViewer, 200, doc, p1("/api/documents/", "/pages/1"), nil, false},
+			{"GET /api/documents/{id}/text", model.RoleViewer, 200, doc, p1("/api/documents/", "/text"), nil, false},
+			{"POST /api/documents/{id}/reprocess", model.RoleEditor, 202, doc, p1("/api/documents/", "/reprocess"), func(string, string) any { return map[string]any{} }, false},
+			{"POST /api/documents/{id}/classify", model.RoleEditor, 202, doc, p1("/api/documents/", "/classify"), func(string, string) any { return map[string]any{} }, false},
+			{"POST /api/documents/{id}/move", model.RoleEditor, 200, doc, p1("/api/documents/", "/move"), func(_, me string) any { return map[string]any{"space_id": me} }, false},
+			{"GET /api/documents/{id}/notes", model.RoleViewer, 200, doc, p1("/api/documents/", "/notes"), nil, false},
+			{"POST /api/documents/{id}/notes", model.RoleEditor, 201, doc, p1("/api/documents/", "/notes"), func(string, string) any { return map[string]any{"body": "a note"} }, false},
 			// Someone else's note: its author or an admin of the space.
-			{"DELETE /api/documents/{id}/notes/{note_id}", store.RoleAdmin, 204, doc, func(id string) string { return "/api/documents/" + id + "/notes/" + noteOf(id) }, nil, false},
-			{"POST /api/documents/{id}/links", store.RoleEditor, 201, doc, p1("/api/documents/", "/links"), func(string, string) any { return map[string]any{} }, false},
-			{"GET /api/documents/{id}/links", store.RoleEditor, 200, doc, p1("/api/documents/", "/links"), nil, false},
-			{"POST /api/documents/bulk", store.RoleEditor, 200, doc, fixed("/api/documents/bulk"), func(id, _ string) any {
+			{"DELETE /api/documents/{id}/notes/{note_id}", model.RoleAdmin, 204, doc, func(id string) string { return "/api/documents/" + id + "/notes/" + noteOf(id) }, nil, false},
+			{"POST /api/documents/{id}/links", model.RoleEditor, 201, doc, p1("/api/documents/", "/links"), func(string, string) any { return map[string]any{} }, false},
+			{"GET /api/documents/{id}/links", model.RoleEditor, 200, doc, p1("/api/documents/", "/links"), nil, false},
+			{"POST /api/documents/bulk", model.RoleEditor, 200, doc, fixed("/api/documents/bulk"), func(id, _ string) any {
 				return map[string]any{"document_ids": []string{id}, "action": "set_date", "document_date": "2024-03-05"}
 			}, false},
-			{"GET /api/trash", store.RoleViewer, 200, space, p1("/api/trash?space_id=", ""), nil, false},
-			{"POST /api/trash/{id}/restore", store.RoleEditor, 200, trashed, p1("/api/trash/", "/restore"), func(string, string) any { return map[string]any{} }, false},
-			{"DELETE /api/trash/{id}", store.RoleAdmin, 204, trashed, p1("/api/trash/", ""), nil, false},
-			{"POST /api/uploads", store.RoleEditor, 201, space, fixed("/api/uploads"), func(id, _ string) any {
+			{"GET /api/trash", model.RoleViewer, 200, space, p1("/api/trash?space_id=", ""), nil, false},
+			{"POST /api/trash/{id}/restore", model.RoleEditor, 200, trashed, p1("/api/trash/", "/restore"), func(string, string) any { return map[string]any{} }, false},
+			{"DELETE /api/trash/{id}", model.RoleAdmin, 204, trashed, p1("/api/trash/", ""), nil, false},
+			{"POST /api/uploads", model.RoleEditor, 201, space, fixed("/api/uploads"), func(id, _ string) any {
 				return map[string]any{"filename": "a.pdf", "size": 10, "space_id": id}
 			}, false},
-			{"GET /api/topics", store.RoleViewer, 200, space, p1("/api/topics?space_id=", ""), nil, false},
-			{"POST /api/topics", store.RoleEditor, 201, space, fixed("/api/topics"), func(id, _ string) any {
+			{"GET /api/topics", model.RoleViewer, 200, space, p1("/api/topics?space_id=", ""), nil, false},
+			{"POST /api/topics", model.RoleEditor, 201, space, fixed("/api/topics"), func(id, _ string) any {
 				return map[string]any{"name": "New " + store.NewID(), "space_id": id}
 			}, false},
-			{"PATCH /api/topics/{id}", store.RoleEditor, 200, topic, p1("/api/topics/", ""), func(string, string) any { return map[string]any{"color": "#123456"} }, false},
-			{"DELETE /api/topics/{id}", store.RoleEditor, 204, topic, p1("/api/topics/", ""), nil, false},
-			{"GET /api/classifier", store.RoleViewer, 200, space, p1("/api/classifier?space_id=", ""), nil, false},
-			{"POST /api/classifier/train", store.RoleEditor, 202, space, fixed("/api/classifier/train"), func(id, _ string) any {
+			{"PATCH /api/topics/{id}", model.RoleEditor, 200, topic, p1("/api/topics/", ""), func(string, string) any { return map[string]any{"color": "#123456"} }, false},
+			{"DELETE /api/topics/{id}", model.RoleEditor, 204, topic, p1("/api/topics/", ""), nil, false},
+			{"GET /api/classifier", model.RoleViewer, 200, space, p1("/api/classifier?space_id=", ""), nil, false},
+			{"POST /api/classifier/train", model.RoleEditor, 202, space, fixed("/api/classifier/train"), func(id, _ string) any {
 				return map[string]any{"space_id": id}
 			}, false},
-			{"GET /api/topics/suggestions", store.RoleViewer, 200, space, p1("/api/topics/suggestions?space_id=", ""), nil, false},
-			{"GET /api/spaces/{id}", store.RoleViewer, 200, space, p1("/api/spaces/", ""), nil, false},
-			{"PATCH /api/spaces/{id}", store.RoleOwner, 200, space, p1("/api/spaces/", ""), func(string, string) any { return map[string]any{"name": "Renamed"} }, false},
-			{"DELETE /api/spaces/{id}", store.RoleOwner, 409, space, p1("/api/spaces/", ""), nil, false}, // not empty; the empty case is below
-			{"PUT /api/spaces/{id}/storage", store.RoleOwner, 200, space, p1("/api/spaces/", "/storage"), func(string, string) any { return map[string]any{"backend": "system"} }, false},
-			{"GET /api/spaces/{id}/members", store.RoleViewer, 200, space, p1("/api/spaces/", "/members"), nil, false},
-			{"POST /api/spaces/{id}/members", store.RoleAdmin, 201, space, p1("/api/spaces/", "/members"), func(string, string) any {
+			{"GET /api/topics/suggestions", model.RoleViewer, 200, space, p1("/api/topics/suggestions?space_id=", ""), nil, false},
+			{"GET /api/spaces/{id}", model.RoleViewer, 200, space, p1("/api/spaces/", ""), nil, false},
+			{"PATCH /api/spaces/{id}", model.RoleOwner, 200, space, p1("/api/spaces/", ""), func(string, string) any { return map[string]any{"name": "Renamed"} }, false},
+			{"DELETE /api/spaces/{id}", model.RoleOwner, 409, space, p1("/api/spaces/", ""), nil, false}, // not empty; the empty case is below
+			{"PUT /api/spaces/{id}/storage", model.RoleOwner, 200, space, p1("/api/spaces/", "/storage"), func(string, string) any { return map[string]any{"backend": "system"} }, false},
+			{"GET /api/spaces/{id}/members", model.RoleViewer, 200, space, p1("/api/spaces/", "/members"), nil, false},
+			{"POST /api/spaces/{id}/members", model.RoleAdmin, 201, space, p1("/api/spaces/", "/members"), func(string, string) any {
 				return map[string]any{"email": c.extraEmail, "role": "viewer"}
 			}, false},
-			{"PATCH /api/spaces/{id}/members/{user_id}", store.RoleAdmin, 200, space, p1("/api/spaces/", "/members/"+c.spareID), func(string, string) any {
+			{"PATCH /api/spaces/{id}/members/{user_id}", model.RoleAdmin, 200, space, p1("/api/spaces/", "/members/"+c.spareID), func(string, string) any {
 				return map[string]any{"role": "editor"}
 			}, false},
-			{"DELETE /api/spaces/{id}/members/{user_id}", store.RoleAdmin, 204, space, p1("/api/spaces/", "/members/"+c.spareID), nil, false},
+			{"DELETE /api/spaces/{id}/members/{user_id}", model.RoleAdmin, 204, space, p1("/api/spaces/", "/members/"+c.spareID), nil, false},
 		}
 		// Every document, topic, trash, upload-start and space route is in the table.
 		covered := map[string]bool{}
@@ -1088,15 +1089,15 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 			name     string
 			c        *client
 			me       string
-			role     store.SpaceRole
+			role     model.SpaceRole
 			personal bool // probe the owner's personal space instead
 		}{
-			{"owner", c.owner, c.ownerID, store.RoleOwner, false},
-			{"admin", c.admin, c.adminID, store.RoleAdmin, false},
-			{"editor", c.editor, c.editorID, store.RoleEditor, false},
-			{"viewer", c.viewer, c.viewerID, store.RoleViewer, false},
-			{"non-member", c.outsider, "", store.RoleNone, false},
-			{"other user's personal space", c.editor, c.editorID, store.RoleNone, true},
+			{"owner", c.owner, c.ownerID, model.RoleOwner, false},
+			{"admin", c.admin, c.adminID, model.RoleAdmin, false},
+			{"editor", c.editor, c.editorID, model.RoleEditor, false},
+			{"viewer", c.viewer, c.viewerID, model.RoleViewer, false},
+			{"non-member", c.outsider, "", model.RoleNone, false},
+			{"other user's personal space", c.editor, c.editorID, model.RoleNone, true},
 		}
 		send := func(cl *client, r row, id, me string) (int, http.Header, []byte) {
 			method, _, _ := strings.Cut(r.route, " ")
@@ -1125,7 +1126,7 @@ func TestSpaceRolesOnEveryRoute(t *testing.T) {
 				status, hdr, raw := send(who.c, r, id, who.me)
 				what := fmt.Sprintf("%s as %s", r.route, who.name)
 				switch {
-				case who.role == store.RoleNone:
+				case who.role == model.RoleNone:
 					problem(t, what, status, hdr, raw, 404, "not_found")
 					// Exactly the answer for an id that does not exist.
 					fresh := store.NewID()

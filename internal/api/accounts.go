@@ -8,7 +8,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/auth"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // registerAuth adds the accounts, sessions, 2FA, API token, profile and
@@ -119,7 +119,7 @@ type userJSON struct {
 	Invited bool `json:"invited,omitempty"`
 }
 
-func toUserJSON(u *store.User) userJSON {
+func toUserJSON(u *model.User) userJSON {
 	return userJSON{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, Role: u.Role, TOTPEnabled: u.TOTPEnabled,
 		QuotaBytes: u.QuotaBytes, QuotaDocuments: u.QuotaDocuments, UsedBytes: u.UsedBytes, DocumentCount: u.DocumentCount,
 		CreatedAt: u.CreatedAt.UTC(), Disabled: u.Disabled, StorageBackend: u.StorageBackend,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/audit"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -83,7 +84,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p *Principal)
 		return
 	}
 	items := make([]auditJSON, len(entries))
-	people := userCache{st: s.deps.Store, seen: map[string]*store.User{}}
+	people := userCache{st: s.deps.Store, seen: map[string]*model.User{}}
 	for i, e := range entries {
 		items[i] = auditJSON{ID: e.ID, At: e.At.UTC(), Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID,
 			IP: e.IP, UserAgent: e.UserAgent, Details: e.Details}
@@ -144,8 +145,8 @@ func (s *Server) downloadAuditExport(w http.ResponseWriter, r *http.Request, _ *
 }
 
 // auditEntry is an audit row for the caller's action on a target.
-func auditEntry(r *http.Request, p *Principal, action, targetType, targetID string) *store.AuditEntry {
-	return &store.AuditEntry{ActorID: p.UserID, Action: action, TargetType: targetType, TargetID: targetID,
+func auditEntry(r *http.Request, p *Principal, action, targetType, targetID string) *model.AuditEntry {
+	return &model.AuditEntry{ActorID: p.UserID, Action: action, TargetType: targetType, TargetID: targetID,
 		IP: clientIP(r), UserAgent: r.UserAgent()}
 }
 
@@ -153,10 +154,10 @@ func auditEntry(r *http.Request, p *Principal, action, targetType, targetID stri
 // deleted account is nil.
 type userCache struct {
 	st   *store.Store
-	seen map[string]*store.User
+	seen map[string]*model.User
 }
 
-func (c userCache) user(ctx context.Context, id string) (*store.User, error) {
+func (c userCache) user(ctx context.Context, id string) (*model.User, error) {
 	if u, ok := c.seen[id]; ok {
 		return u, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/audit"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -20,13 +21,13 @@ func TestAuditVisibilityAndExports(t *testing.T) {
 		e.srv.Config.Handler = docAPI(st, e.blobs, e.docs, bearerUser{st}, x)
 		alice := e.user("alice@x.test", 0, 0)
 		bob := e.user("bob@x.test", 0, 0)
-		admin := &store.User{Email: "root@x.test", PasswordHash: "x", Role: "admin"}
+		admin := &model.User{Email: "root@x.test", PasswordHash: "x", Role: "admin"}
 		if err := st.CreateUser(ctx, admin); err != nil {
 			t.Fatal(err)
 		}
 		yesterday := time.Now().UTC().AddDate(0, 0, -1)
 		for _, who := range []string{alice, bob, bob} {
-			_ = st.AppendAudit(ctx, &store.AuditEntry{At: yesterday, ActorID: who, Action: "auth.login"})
+			_ = st.AppendAudit(ctx, &model.AuditEntry{At: yesterday, ActorID: who, Action: "auth.login"})
 		}
 		count := func(user, query string) (int, int) {
 			res, b := e.do(user, "GET", "/api/audit"+query, nil, "")

@@ -9,7 +9,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/document"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // bulkDocuments answers POST /api/documents/bulk: one change to many
@@ -68,7 +68,7 @@ type viewJSON struct {
 	UpdatedAt       time.Time      `json:"updated_at"`
 }
 
-func toViewJSON(v *store.SavedView) viewJSON {
+func toViewJSON(v *model.SavedView) viewJSON {
 	q := map[string]any{}
 	_ = json.Unmarshal([]byte(v.Query), &q) // written by viewBody.input; a bad row shows no filters
 	return viewJSON{ID: v.ID, Name: v.Name, Query: q, Sort: v.Sort, ShowOnDashboard: v.ShowOnDashboard, SpaceID: v.SpaceID,

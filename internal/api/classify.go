@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/classify"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 func (s *Server) registerClassify() {
@@ -43,8 +43,8 @@ type proposalJSON struct {
 
 // addProposals fills the items' proposals from their classifications; a correspondent or type
 // deleted since is left out.
-func (s *Server) addProposals(ctx context.Context, items []documentJSON, cs map[string]*store.Classification) error {
-	ids := map[store.LabelKind][]string{}
+func (s *Server) addProposals(ctx context.Context, items []documentJSON, cs map[string]*model.Classification) error {
+	ids := map[model.LabelKind][]string{}
 	for _, c := range cs {
 		for _, pr := range c.Proposals {
 			if pr.ID != "" {
@@ -53,7 +53,7 @@ func (s *Server) addProposals(ctx context.Context, items []documentJSON, cs map[
 			}
 		}
 	}
-	names := map[store.LabelKind]map[string]store.Label{}
+	names := map[model.LabelKind]map[string]model.Label{}
 	for k, list := range ids {
 		n, err := s.deps.Store.LabelNames(ctx, k, list)
 		if err != nil {
@@ -86,11 +86,11 @@ func (s *Server) addProposals(ctx context.Context, items []documentJSON, cs map[
 }
 
 // proposalKind is the label kind a proposal of a correspondent or type names.
-func proposalKind(kind string) store.LabelKind {
-	if kind == store.ProposalDocumentType {
-		return store.DocumentTypes
+func proposalKind(kind string) model.LabelKind {
+	if kind == model.ProposalDocumentType {
+		return model.DocumentTypes
 	}
-	return store.Correspondents
+	return model.Correspondents
 }
 
 // addClassification fills each item's classification and candidates. A processed document not
@@ -115,8 +115,8 @@ func (s *Server) addClassification(ctx context.Context, userID string, items []d
 		it := &items[i]
 		c, ok := cs[it.ID]
 		if !ok {
-			if it.Status != store.StatusFailed {
-				it.Classification = &classificationJSON{State: store.ClassificationWaiting}
+			if it.Status != model.StatusFailed {
+				it.Classification = &classificationJSON{State: model.ClassificationWaiting}
 			}
 			continue
 		}
@@ -149,7 +149,7 @@ func (s *Server) addClassification(ctx context.Context, userID string, items []d
 // classifierSpace reads the space of a classifier request (default: the caller's personal space)
 // and checks the caller has need there: 404 for a space they are not a member of, 403 for too low
 // a role.
-func (s *Server) classifierSpace(r *http.Request, p *Principal, spaceID string, need store.SpaceRole) (string, error) {
+func (s *Server) classifierSpace(r *http.Request, p *Principal, spaceID string, need model.SpaceRole) (string, error) {
 	if spaceID == "" {
 		spaceID = p.UserID
 	}
@@ -162,7 +162,7 @@ func (s *Server) classifierSpace(r *http.Request, p *Principal, spaceID string, 
 // getClassifier shows the local classifier's state for a space (?space_id=, default the caller's
 // personal space): each space has its own model, trained on the labels people gave its documents.
 func (s *Server) getClassifier(w http.ResponseWriter, r *http.Request, p *Principal) {
-	space, err := s.classifierSpace(r, p, r.URL.Query().Get("space_id"), store.RoleViewer)
+	space, err := s.classifierSpace(r, p, r.URL.Query().Get("space_id"), model.RoleViewer)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -211,7 +211,7 @@ func (s *Server) trainClassifier(w http.ResponseWriter, r *http.Request, p *Prin
 	if body.SpaceID == "" {
 		body.SpaceID = r.URL.Query().Get("space_id")
 	}
-	space, err := s.classifierSpace(r, p, body.SpaceID, store.RoleEditor)
+	space, err := s.classifierSpace(r, p, body.SpaceID, model.RoleEditor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -226,7 +226,7 @@ func (s *Server) trainClassifier(w http.ResponseWriter, r *http.Request, p *Prin
 // listSuggestions lists the topics proposed for a space (?space_id=, default the caller's personal
 // space); with ?document_id= only those naming that document.
 func (s *Server) listSuggestions(w http.ResponseWriter, r *http.Request, p *Principal) {
-	space, err := s.classifierSpace(r, p, r.URL.Query().Get("space_id"), store.RoleViewer)
+	space, err := s.classifierSpace(r, p, r.URL.Query().Get("space_id"), model.RoleViewer)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -262,7 +262,7 @@ func (s *Server) acceptSuggestion(w http.ResponseWriter, r *http.Request, p *Pri
 		s.writeError(w, r, err)
 		return
 	}
-	space, err := s.classifierSpace(r, p, body.SpaceID, store.RoleEditor)
+	space, err := s.classifierSpace(r, p, body.SpaceID, model.RoleEditor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -98,16 +99,16 @@ func newAIEnv(t *testing.T, st *store.Store, d classify.Defaults, allow ...strin
 func classifiable(t *testing.T, st *store.Store, owner string) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := st.CreateTopic(ctx, &store.Topic{OwnerID: owner, Name: "Taxes " + store.NewID()}); err != nil {
+	if err := st.CreateTopic(ctx, &model.Topic{OwnerID: owner, Name: "Taxes " + store.NewID()}); err != nil {
 		t.Fatal(err)
 	}
 	text := "income tax return for the fiscal year " + store.NewID()
-	d := &store.Document{ID: store.NewID(), OwnerID: owner, Title: "letter", OriginalFilename: "letter.txt", MIMEType: "text/plain",
+	d := &model.Document{ID: store.NewID(), OwnerID: owner, Title: "letter", OriginalFilename: "letter.txt", MIMEType: "text/plain",
 		SizeBytes: int64(len(text)), SHA256: fmt.Sprintf("%064x", len(text)), BlobKey: owner + "/k/" + store.NewID()}
 	if err := st.CreateDocument(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: text, PageCount: 1}); err != nil {
+	if err := st.SaveExtraction(ctx, d.ID, model.Extraction{Text: text, PageCount: 1}); err != nil {
 		t.Fatal(err)
 	}
 	return d.ID
@@ -148,7 +149,7 @@ func TestOperatorAIKeysNeverGoToAUserURL(t *testing.T) {
 				t.Errorf("%s: a base URL of one's own without one's own key: %d %v, want 422 naming api_key", p.provider, status, out)
 			}
 			// Settings from before the check: the request path still sends no system key.
-			if err := st.PutAISettings(ctx, &store.AISettings{UserID: uid, Provider: p.provider, BaseURL: p.base}); err != nil {
+			if err := st.PutAISettings(ctx, &model.AISettings{UserID: uid, Provider: p.provider, BaseURL: p.base}); err != nil {
 				t.Fatal(err)
 			}
 			if h := c.must(200, "POST", "/api/ai/health", map[string]any{}); h["ok"] != false || h["provider"] != p.provider {
@@ -262,12 +263,12 @@ func labelledDoc(t *testing.T, st *store.Store, owner, text, topic string) strin
 func labelledDocIn(t *testing.T, st *store.Store, space, owner, text, topic string) string {
 	t.Helper()
 	ctx := context.Background()
-	d := &store.Document{ID: store.NewID(), OwnerID: owner, SpaceID: space, Title: "doc", OriginalFilename: "doc.txt", MIMEType: "text/plain",
+	d := &model.Document{ID: store.NewID(), OwnerID: owner, SpaceID: space, Title: "doc", OriginalFilename: "doc.txt", MIMEType: "text/plain",
 		SizeBytes: int64(len(text)), SHA256: fmt.Sprintf("%064x", len(text)), BlobKey: owner + "/k/" + store.NewID()}
 	if err := st.CreateDocument(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: text, PageCount: 1}); err != nil {
+	if err := st.SaveExtraction(ctx, d.ID, model.Extraction{Text: text, PageCount: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if topic != "" {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/cloud"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // oauthStateCookie binds an OAuth flow to the browser that started it. It
@@ -69,7 +69,7 @@ func cloudConnectPath(auth, slug string) string {
 }
 
 // toCloudJSON never includes the sealed credentials.
-func toCloudJSON(a *store.CloudAccount) cloudAccountJSON {
+func toCloudJSON(a *model.CloudAccount) cloudAccountJSON {
 	return cloudAccountJSON{ID: a.ID, Kind: a.Kind, DisplayName: a.DisplayName, Status: a.Status,
 		StatusError: a.StatusError, CreatedAt: a.CreatedAt}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -206,7 +207,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func (e *cloudEnv) document(user, id string) *store.Document {
+func (e *cloudEnv) document(user, id string) *model.Document {
 	e.t.Helper()
 	d, err := e.st.Document(context.Background(), user, id)
 	if err != nil {
@@ -233,7 +234,7 @@ func (e *cloudEnv) download(user, id string) []byte {
 	return b
 }
 
-func (e *cloudEnv) systemCopy(d *store.Document) bool {
+func (e *cloudEnv) systemCopy(d *model.Document) bool {
 	_, err := e.blobs.Stat(context.Background(), d.BlobKey)
 	if err != nil && !errors.Is(err, blob.ErrNotFound) {
 		e.t.Fatal(err)
@@ -269,7 +270,7 @@ func testCloudStory(t *testing.T, st *store.Store, kind string) {
 	// An older document, kept in system storage.
 	older := []byte("an older letter, kept in system storage at first\n")
 	olderID := e.uploadDoc(alice, "older.txt", older)
-	eventually(t, "older document ready", func() bool { return e.document(alice, olderID).Status == store.StatusReady })
+	eventually(t, "older document ready", func() bool { return e.document(alice, olderID).Status == model.StatusReady })
 
 	res, acc := e.json(alice, "POST", "/api/cloud/"+kind, map[string]string{"server_url": serverURL, "username": "alice", "password": "app-pass"})
 	if res.StatusCode != 201 || acc["kind"] != kind || acc["status"] != "ok" {
@@ -290,7 +291,7 @@ func testCloudStory(t *testing.T, st *store.Store, kind string) {
 
 	content := append([]byte("Rechnung Nr. 2024-0042 — Grüße\n"), bytes.Repeat([]byte("a line of text\n"), 300)...)
 	id := e.uploadDoc(alice, "Rechnung März.txt", content)
-	eventually(t, "document placed", func() bool { return e.document(alice, id).StorageState == store.StoragePlaced })
+	eventually(t, "document placed", func() bool { return e.document(alice, id).StorageState == model.StoragePlaced })
 	d := e.document(alice, id)
 	if d.StorageBackend != accID || !strings.HasPrefix(d.StorageRef, "DocuVault/Rechnung März (") || d.StorageError != "" {
 		t.Fatalf("placement: %+v", d)
@@ -337,7 +338,7 @@ func testCloudStory(t *testing.T, st *store.Store, kind string) {
 			}
 		}
 	}
-	eventually(t, "older document migrated", func() bool { return e.document(alice, olderID).StorageState == store.StoragePlaced })
+	eventually(t, "older document migrated", func() bool { return e.document(alice, olderID).StorageState == model.StoragePlaced })
 	_, out := e.json(alice, "GET", "/api/settings/storage", nil)
 	docs, _ := out["documents"].([]any)
 	if len(docs) != 1 || docs[0].(map[string]any)["backend"] != accID || docs[0].(map[string]any)["count"] != float64(2) {
@@ -358,7 +359,7 @@ func testCloudStory(t *testing.T, st *store.Store, kind string) {
 	})
 	for docID, want := range map[string][]byte{id: content, olderID: older} {
 		d := e.document(alice, docID)
-		if d.StorageBackend != store.BackendSystem || d.StorageState != store.StorageStored || !e.systemCopy(d) {
+		if d.StorageBackend != model.BackendSystem || d.StorageState != model.StorageStored || !e.systemCopy(d) {
 			t.Fatalf("after disconnect: %+v", d)
 		}
 		if got := e.download(alice, docID); !bytes.Equal(got, want) {
@@ -397,14 +398,14 @@ func TestCloudPlacementFailureIsSafeAndRetried(t *testing.T) {
 		id := e.uploadDoc(alice, "keep.txt", content)
 		eventually(t, "placement failure recorded", func() bool { return e.document(alice, id).StorageError != "" })
 		d := e.document(alice, id)
-		if d.StorageBackend != store.BackendSystem || d.StorageState != store.StoragePending || !e.systemCopy(d) {
+		if d.StorageBackend != model.BackendSystem || d.StorageState != model.StoragePending || !e.systemCopy(d) {
 			t.Fatalf("after a refused placement: %+v", d)
 		}
 		if !strings.Contains(d.StorageError, "reconnect") {
 			t.Fatalf("storage error %q", d.StorageError)
 		}
 		a, _ := st.CloudAccount(context.Background(), alice, accID)
-		if a.Status != store.CloudReconnect {
+		if a.Status != model.CloudReconnect {
 			t.Fatalf("account: %+v", a)
 		}
 		if got := e.download(alice, id); !bytes.Equal(got, content) {
@@ -415,8 +416,8 @@ func TestCloudPlacementFailureIsSafeAndRetried(t *testing.T) {
 			t.Fatalf("test with revoked credentials: %v", out)
 		}
 		dav.password.Store("app-pass")
-		eventually(t, "placed after retry", func() bool { return e.document(alice, id).StorageState == store.StoragePlaced })
-		if a, _ := st.CloudAccount(context.Background(), alice, accID); a.Status != store.CloudOK {
+		eventually(t, "placed after retry", func() bool { return e.document(alice, id).StorageState == model.StoragePlaced })
+		if a, _ := st.CloudAccount(context.Background(), alice, accID); a.Status != model.CloudOK {
 			t.Fatalf("account after success: %+v", a)
 		}
 		if got := e.download(alice, id); !bytes.Equal(got, content) {
@@ -518,7 +519,7 @@ func TestCloudCrossUserIsNotFound(t *testing.T) {
 		if _, out := e.json(bob, "GET", "/api/settings/storage", nil); out["backend"] != "system" {
 			t.Fatalf("bob's backend: %v", out)
 		}
-		if a, err := st.CloudAccount(context.Background(), alice, accID); err != nil || a.Status != store.CloudOK {
+		if a, err := st.CloudAccount(context.Background(), alice, accID); err != nil || a.Status != model.CloudOK {
 			t.Fatalf("alice's account after bob: %+v %v", a, err)
 		}
 	})
@@ -652,12 +653,12 @@ func TestCloudOAuthConnect(t *testing.T) {
 		}
 		// Reconnecting renews the same account.
 		l, _ := st.ListCloudAccounts(context.Background(), alice)
-		_ = st.SetCloudStatus(context.Background(), alice, l[0].ID, store.CloudReconnect, "revoked")
+		_ = st.SetCloudStatus(context.Background(), alice, l[0].ID, model.CloudReconnect, "revoked")
 		to := e.browser(t, alice, "/api/cloud/google/authorize?account_id="+l[0].ID, &memJar{cookies: map[string]*http.Cookie{}})
 		if to != e.srv.URL+"/settings?cloud=connected" {
 			t.Fatalf("reconnect: %s", to)
 		}
-		if a, _ := st.CloudAccount(context.Background(), alice, l[0].ID); a.Status != store.CloudOK {
+		if a, _ := st.CloudAccount(context.Background(), alice, l[0].ID); a.Status != model.CloudOK {
 			t.Fatalf("after reconnect: %+v", a)
 		}
 		if l2, _ := st.ListCloudAccounts(context.Background(), alice); len(l2) != 2 {
@@ -740,7 +741,7 @@ func TestCloudReconnectWebDAV(t *testing.T) {
 		id := e.uploadDoc(alice, "waiting.txt", []byte("placed once the account is reconnected\n"))
 		eventually(t, "account needs reconnecting", func() bool {
 			a, err := st.CloudAccount(ctx, alice, accID)
-			return err == nil && a.Status == store.CloudReconnect
+			return err == nil && a.Status == model.CloudReconnect
 		})
 
 		// Wrong new password, a missing field: 422, nothing stored.
@@ -751,7 +752,7 @@ func TestCloudReconnectWebDAV(t *testing.T) {
 		if res, _ := e.json(alice, "PUT", "/api/cloud/"+accID, map[string]string{"password": "new-app-pass"}); res.StatusCode != 422 {
 			t.Fatalf("reconnect without the server URL: %d", res.StatusCode)
 		}
-		if a, _ := st.CloudAccount(ctx, alice, accID); a.Status != store.CloudReconnect {
+		if a, _ := st.CloudAccount(ctx, alice, accID); a.Status != model.CloudReconnect {
 			t.Fatalf("after refused reconnects: %+v", a)
 		}
 
@@ -766,7 +767,7 @@ func TestCloudReconnectWebDAV(t *testing.T) {
 		if _, out := e.json(alice, "POST", "/api/cloud/"+accID+"/test", nil); out["ok"] != true {
 			t.Fatalf("test after reconnect: %v", out)
 		}
-		eventually(t, "waiting document placed", func() bool { return e.document(alice, id).StorageState == store.StoragePlaced })
+		eventually(t, "waiting document placed", func() bool { return e.document(alice, id).StorageState == model.StoragePlaced })
 		entries, _, _ := st.ListAudit(ctx, store.AuditFilter{Action: "cloud.connect", ActorID: alice}, store.Page{})
 		if len(entries) != 2 || entries[0].Details["reconnect"] != true && entries[1].Details["reconnect"] != true {
 			t.Fatalf("audit: %+v", entries)

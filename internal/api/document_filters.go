@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 )
@@ -24,7 +25,7 @@ var repeatableFilters = []string{"topic_id", "field"}
 // documentSorts are the orders GET /api/documents takes.
 var documentSorts = append([]string{"relevance"}, store.DocumentSorts()...)
 
-var documentSources = []string{store.SourceUpload, store.SourceConsume, store.SourceImport, store.SourceAPI, store.SourceMail}
+var documentSources = []string{model.SourceUpload, model.SourceConsume, model.SourceImport, model.SourceAPI, model.SourceMail}
 
 var mimeRE = regexp.MustCompile(`^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$`)
 
@@ -58,7 +59,7 @@ func (s *Server) parseDocumentQuery(ctx context.Context, userID string, q url.Va
 		return out, badFilter("source", strings.Join(documentSources, ", "))
 	}
 	switch f.Status {
-	case "", store.StatusProcessing, store.StatusReady, store.StatusFailed:
+	case "", model.StatusProcessing, model.StatusReady, model.StatusFailed:
 	default:
 		return out, badFilter("status", "processing, ready or failed")
 	}
@@ -197,7 +198,7 @@ func (s *Server) parseFieldFilters(ctx context.Context, userID string, vals []st
 }
 
 // fieldFilterValue reads the filter's value for the field's type.
-func fieldFilterValue(field *store.CustomField, ff *store.FieldFilter) string {
+func fieldFilterValue(field *model.CustomField, ff *store.FieldFilter) string {
 	switch ff.Op {
 	case "exists":
 		switch ff.Text {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 )
@@ -108,7 +109,7 @@ type fieldValueJSON struct {
 
 // fieldValue is a stored value in its JSON type: numbers as numbers,
 // booleans as booleans, everything else (monetary "EUR12.50") as text.
-func fieldValue(v store.FieldValue) any {
+func fieldValue(v model.FieldValue) any {
 	switch {
 	case v.Type == "number" && v.Num != nil:
 		return *v.Num
@@ -118,7 +119,7 @@ func fieldValue(v store.FieldValue) any {
 	return v.Value
 }
 
-func addMetadataJSON(out *documentJSON, d *store.Document) {
+func addMetadataJSON(out *documentJSON, d *model.Document) {
 	if d.DocumentDate != "" {
 		date := d.DocumentDate
 		out.DocumentDate, out.DocumentDateSource = &date, d.DocumentDateSource
@@ -147,14 +148,14 @@ type sourceJSON struct {
 	ReceivedAt *time.Time `json:"received_at,omitempty"`
 }
 
-func toSourceJSON(d *store.Document) sourceJSON {
+func toSourceJSON(d *model.Document) sourceJSON {
 	out := sourceJSON{Kind: d.SourceKind}
 	if d.SourceDetail != "" {
 		_ = json.Unmarshal([]byte(d.SourceDetail), &out) // written by DocuVault; a bad row shows the kind alone
 		out.Kind = d.SourceKind
 	}
 	if out.Kind == "" {
-		out.Kind = store.SourceUpload
+		out.Kind = model.SourceUpload
 	}
 	return out
 }
@@ -165,7 +166,7 @@ type storageJSON struct {
 	Error   string `json:"error,omitempty"`
 }
 
-func toDocumentJSON(d *store.Document) documentJSON {
+func toDocumentJSON(d *model.Document) documentJSON {
 	out := documentJSON{ID: d.ID, Title: d.Title, OriginalFilename: d.OriginalFilename, MIMEType: d.MIMEType,
 		SizeBytes: d.SizeBytes, SHA256: d.SHA256, Status: d.Status, Error: d.Error,
 		ErrorSummary: document.FailureSummary(d.MIMEType, d.Error), PageCount: d.PageCount, TextTruncated: d.TextTruncated,
@@ -267,7 +268,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 	var staged *document.Staged
 	opts := document.CommitOptions{AllowDuplicate: allowDup}
 	if p.Via == "api_token" {
-		opts.SourceKind = store.SourceAPI
+		opts.SourceKind = model.SourceAPI
 	}
 	fail := func(err error) {
 		if staged != nil {
@@ -295,7 +296,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 		switch part.FormName() {
 		case "file":
 			if a.SpaceID == "" {
-				if a, err = s.actorIn(r, p, "", store.RoleEditor); err != nil {
+				if a, err = s.actorIn(r, p, "", model.RoleEditor); err != nil {
 					fail(err)
 					return
 				}
@@ -316,7 +317,7 @@ func (s *Server) createDocument(w http.ResponseWriter, r *http.Request, p *Princ
 				return
 			}
 			spaceID = strings.TrimSpace(string(v))
-			if a, err = s.actorIn(r, p, spaceID, store.RoleEditor); err != nil {
+			if a, err = s.actorIn(r, p, spaceID, model.RoleEditor); err != nil {
 				fail(err)
 				return
 			}
@@ -393,7 +394,7 @@ func (s *Server) listDocuments(w http.ResponseWriter, r *http.Request, p *Princi
 }
 
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleViewer, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -402,7 +403,7 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request, p *Principa
 }
 
 // writeDocument answers {document} with its classification.
-func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, p *Principal, d *store.Document) {
+func (s *Server) writeDocument(w http.ResponseWriter, r *http.Request, p *Principal, d *model.Document) {
 	items := []documentJSON{toDocumentJSON(d)}
 	if err := s.addClassification(r.Context(), p.UserID, items); err != nil {
 		s.writeError(w, r, err)
@@ -428,7 +429,7 @@ func (s *Server) patchDocument(w http.ResponseWriter, r *http.Request, p *Princi
 		return
 	}
 	up := document.Update{Title: body.Title, TopicIDs: body.TopicIDs}
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleEditor, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -486,7 +487,7 @@ func nullableString(raw json.RawMessage, name string) (set bool, v string, err e
 }
 
 func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleEditor, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -522,7 +523,7 @@ func (s *Server) listTrash(w http.ResponseWriter, r *http.Request, p *Principal)
 }
 
 func (s *Server) restoreDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, true)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleEditor, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -536,7 +537,7 @@ func (s *Server) restoreDocument(w http.ResponseWriter, r *http.Request, p *Prin
 }
 
 func (s *Server) purgeDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleAdmin, true)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleAdmin, true)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -635,7 +636,7 @@ func (s *Server) suggest(r *http.Request, p *Principal, text string, q *searchqu
 }
 
 func (s *Server) documentThumbnail(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleViewer, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -675,7 +676,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, p *Princip
 		}
 		width = n
 	}
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleViewer, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -701,7 +702,7 @@ func (s *Server) documentPage(w http.ResponseWriter, r *http.Request, p *Princip
 }
 
 func (s *Server) documentText(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleViewer, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleViewer, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -717,7 +718,7 @@ func (s *Server) documentText(w http.ResponseWriter, r *http.Request, p *Princip
 }
 
 func (s *Server) reprocessDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleEditor, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -730,7 +731,7 @@ func (s *Server) reprocessDocument(w http.ResponseWriter, r *http.Request, p *Pr
 }
 
 func (s *Server) classifyDocument(w http.ResponseWriter, r *http.Request, p *Principal) {
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleEditor, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

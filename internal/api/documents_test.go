@@ -20,6 +20,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -73,7 +74,7 @@ func newDocEnv(t *testing.T, st *store.Store, maxUpload int64) *docEnv {
 }
 
 func (e *docEnv) user(email string, quotaBytes, quotaDocs int64) string {
-	u := &store.User{Email: email, PasswordHash: "x", QuotaBytes: quotaBytes, QuotaDocuments: quotaDocs}
+	u := &model.User{Email: email, PasswordHash: "x", QuotaBytes: quotaBytes, QuotaDocuments: quotaDocs}
 	if err := e.st.CreateUser(context.Background(), u); err != nil {
 		e.t.Fatal(err)
 	}
@@ -382,7 +383,7 @@ func TestCleanupAndOrphanSweep(t *testing.T) {
 			t.Fatal(err)
 		}
 		// An expired direct upload.
-		up := &store.Upload{OwnerID: alice, DocumentID: store.NewID(), Filename: "x", SizeBytes: 1, BlobKey: alice + "/up/1",
+		up := &model.Upload{OwnerID: alice, DocumentID: store.NewID(), Filename: "x", SizeBytes: 1, BlobKey: alice + "/up/1",
 			ExpiresAt: time.Now().Add(-time.Minute)}
 		if err := st.CreateUpload(ctx, up, 0); err != nil {
 			t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // downloadDocument streams the original bytes with ETag and single-range
@@ -25,7 +25,7 @@ func (s *Server) downloadDocument(w http.ResponseWriter, r *http.Request, p *Pri
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.documentAccess(r, p, id, store.RoleViewer, false)
+	d, err := s.documentAccess(r, p, id, model.RoleViewer, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -85,7 +86,7 @@ func FuzzMultipartUpload(f *testing.F) {
 	}
 	docs := newDocuments(f, st, blobs, &recordingJobs{}, nil, document.Config{MaxUploadBytes: 64 << 10,
 		BackendURL: "http://vault.test", OrphanGrace: time.Hour})
-	u := &store.User{Email: "fuzz@x.test", PasswordHash: "x"}
+	u := &model.User{Email: "fuzz@x.test", PasswordHash: "x"}
 	if err := st.CreateUser(context.Background(), u); err != nil {
 		f.Fatal(err)
 	}

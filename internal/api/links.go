@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/share"
-	"github.com/docuvault/docuvault/internal/store"
 )
 
 func (s *Server) registerLinks() {
@@ -40,7 +40,7 @@ type linkJSON struct {
 	CreatedAt     time.Time   `json:"created_at"`
 }
 
-func toLinkJSON(l *store.ShareLink) linkJSON {
+func toLinkJSON(l *model.ShareLink) linkJSON {
 	return linkJSON{ID: l.ID, DocumentID: l.DocumentID, ExpiresAt: l.ExpiresAt, HasPassword: l.PasswordHash != "",
 		MaxDownloads: l.MaxDownloads, DownloadCount: l.DownloadCount,
 		CreatedBy: userRefJSON{ID: l.CreatedBy, DisplayName: l.CreatorName}, CreatedAt: l.CreatedAt}

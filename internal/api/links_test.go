@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
 )
@@ -26,7 +27,7 @@ func linkWorld(t *testing.T, e *accessEnv) (*client, string, string) {
 		t.Fatalf("upload: %d %v", status, out)
 	}
 	doc := out["document"].(map[string]any)["id"].(string)
-	if err := e.st.SaveExtraction(context.Background(), doc, store.Extraction{Text: linkFile + " and hidden words", PageCount: 1}); err != nil {
+	if err := e.st.SaveExtraction(context.Background(), doc, model.Extraction{Text: linkFile + " and hidden words", PageCount: 1}); err != nil {
 		t.Fatal(err)
 	}
 	return ann, annID, doc
@@ -249,11 +250,11 @@ func TestShareLinkDownloads(t *testing.T) {
 
 		// Used up and expired links answer like unknown ones.
 		one := 1
-		usedUp := &store.ShareLink{DocumentID: doc, CreatedBy: open["created_by"].(map[string]any)["id"].(string),
+		usedUp := &model.ShareLink{DocumentID: doc, CreatedBy: open["created_by"].(map[string]any)["id"].(string),
 			TokenHash: share.HashToken(strings.Repeat("u", 43)), MaxDownloads: &one, DownloadCount: 1}
 		past := time.Now().Add(-time.Second)
-		expired := &store.ShareLink{DocumentID: doc, CreatedBy: usedUp.CreatedBy, TokenHash: share.HashToken(strings.Repeat("x", 43)), ExpiresAt: &past}
-		for _, l := range []*store.ShareLink{usedUp, expired} {
+		expired := &model.ShareLink{DocumentID: doc, CreatedBy: usedUp.CreatedBy, TokenHash: share.HashToken(strings.Repeat("x", 43)), ExpiresAt: &past}
+		for _, l := range []*model.ShareLink{usedUp, expired} {
 			if err := st.CreateShareLink(ctx, l); err != nil {
 				t.Fatal(err)
 			}

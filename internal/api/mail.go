@@ -7,7 +7,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/mailin"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // Mail intake: IMAP accounts and their rules. Accounts and rules belong to
@@ -44,7 +44,7 @@ type mailAccountJSON struct {
 }
 
 // toMailAccountJSON never includes the password.
-func toMailAccountJSON(a *store.MailAccount) mailAccountJSON {
+func toMailAccountJSON(a *model.MailAccount) mailAccountJSON {
 	return mailAccountJSON{ID: a.ID, SpaceID: a.SpaceID, DisplayName: a.DisplayName, Host: a.Host, Port: a.Port, Security: a.Security,
 		Username: a.Username, LastPollAt: a.LastPollAt, LastPollResult: a.LastPollResult, LastError: a.LastError,
 		CreatedAt: a.CreatedAt}
@@ -178,7 +178,7 @@ type mailRuleJSON struct {
 	CreatedAt               time.Time `json:"created_at"`
 }
 
-func toMailRuleJSON(m *store.MailRule) mailRuleJSON {
+func toMailRuleJSON(m *model.MailRule) mailRuleJSON {
 	return mailRuleJSON{ID: m.ID, AccountID: m.AccountID, Name: m.Name, Folder: m.Folder, From: m.From, Subject: m.Subject,
 		Body: m.Body, MaxAgeDays: m.MaxAgeDays, Consume: m.Consume, AttachmentTypes: m.AttachmentTypes,
 		IncludeInline: m.IncludeInline, After: m.After, MoveTo: m.MoveTo, TopicIDs: m.TopicIDs,

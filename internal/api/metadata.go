@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/document"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // Document metadata: correspondents, document types and custom fields of
@@ -13,8 +13,8 @@ import (
 func (s *Server) registerMetadata() {
 	for _, l := range []struct {
 		path string
-		kind store.LabelKind
-	}{{"/api/correspondents", store.Correspondents}, {"/api/document-types", store.DocumentTypes}} {
+		kind model.LabelKind
+	}{{"/api/correspondents", model.Correspondents}, {"/api/document-types", model.DocumentTypes}} {
 		k := l.kind
 		s.handleFunc("GET "+l.path, s.authed(func(w http.ResponseWriter, r *http.Request, p *Principal) { s.listLabels(w, r, p, k) }))
 		s.handleFunc("POST "+l.path, s.authed(func(w http.ResponseWriter, r *http.Request, p *Principal) { s.createLabel(w, r, p, k) }))
@@ -33,8 +33,8 @@ func (s *Server) registerMetadata() {
 }
 
 // labelKey is the JSON name of a label kind's object.
-func labelKey(k store.LabelKind) string {
-	if k == store.DocumentTypes {
+func labelKey(k model.LabelKind) string {
+	if k == model.DocumentTypes {
 		return "document_type"
 	}
 	return "correspondent"
@@ -49,7 +49,7 @@ type labelJSON struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
-func toLabelJSON(l *store.Label) labelJSON {
+func toLabelJSON(l *model.Label) labelJSON {
 	return labelJSON{ID: l.ID, Name: l.Name, SpaceID: l.SpaceID, DocumentCount: l.DocumentCount, CreatedAt: l.CreatedAt, UpdatedAt: l.UpdatedAt}
 }
 
@@ -61,7 +61,7 @@ func spaceParam(r *http.Request) (string, error) {
 	return r.URL.Query().Get("space_id"), nil
 }
 
-func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p *Principal, k store.LabelKind) {
+func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p *Principal, k model.LabelKind) {
 	space, err := spaceParam(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -84,7 +84,7 @@ type labelBody struct {
 	SpaceID string  `json:"space_id"`
 }
 
-func (s *Server) createLabel(w http.ResponseWriter, r *http.Request, p *Principal, k store.LabelKind) {
+func (s *Server) createLabel(w http.ResponseWriter, r *http.Request, p *Principal, k model.LabelKind) {
 	var body labelBody
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)
@@ -98,7 +98,7 @@ func (s *Server) createLabel(w http.ResponseWriter, r *http.Request, p *Principa
 	writeJSON(w, http.StatusCreated, map[string]any{labelKey(k): toLabelJSON(l)})
 }
 
-func (s *Server) patchLabel(w http.ResponseWriter, r *http.Request, p *Principal, k store.LabelKind) {
+func (s *Server) patchLabel(w http.ResponseWriter, r *http.Request, p *Principal, k model.LabelKind) {
 	var body struct {
 		Name *string `json:"name"`
 	}
@@ -114,7 +114,7 @@ func (s *Server) patchLabel(w http.ResponseWriter, r *http.Request, p *Principal
 	writeJSON(w, http.StatusOK, map[string]any{labelKey(k): toLabelJSON(l)})
 }
 
-func (s *Server) deleteLabel(w http.ResponseWriter, r *http.Request, p *Principal, k store.LabelKind) {
+func (s *Server) deleteLabel(w http.ResponseWriter, r *http.Request, p *Principal, k model.LabelKind) {
 	if err := s.deps.Documents.DeleteLabel(r.Context(), actor(r, p), k, r.PathValue("id")); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -132,7 +132,7 @@ type fieldJSON struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-func toFieldJSON(f *store.CustomField) fieldJSON {
+func toFieldJSON(f *model.CustomField) fieldJSON {
 	opts := f.Options
 	if opts == nil {
 		opts = []string{}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -20,7 +21,7 @@ func (e *accessEnv) doc(c *client, title, content string) string {
 		e.t.Fatalf("upload: %d %v", status, out)
 	}
 	d := id(out, "document")
-	if err := e.st.SaveExtraction(context.Background(), d, store.Extraction{Text: content, PageCount: 1, Language: "en"}); err != nil {
+	if err := e.st.SaveExtraction(context.Background(), d, model.Extraction{Text: content, PageCount: 1, Language: "en"}); err != nil {
 		e.t.Fatal(err)
 	}
 	return d
@@ -334,7 +335,7 @@ func TestBulkIsAllOrNothing(t *testing.T) {
 		// 500 documents, written straight to the store.
 		var ids []string
 		for i := range 500 {
-			d := &store.Document{OwnerID: aliceID, Title: fmt.Sprintf("doc %03d", i), OriginalFilename: "d.txt", MIMEType: "text/plain",
+			d := &model.Document{OwnerID: aliceID, Title: fmt.Sprintf("doc %03d", i), OriginalFilename: "d.txt", MIMEType: "text/plain",
 				SizeBytes: 1, SHA256: fmt.Sprintf("%064d", i), BlobKey: "k"}
 			if err := st.CreateDocument(ctx, d); err != nil {
 				t.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 func (s *Server) registerNotes() {
@@ -21,7 +21,7 @@ type noteJSON struct {
 	CreatedAt  time.Time    `json:"created_at"`
 }
 
-func toNoteJSON(n *store.Note) noteJSON {
+func toNoteJSON(n *model.Note) noteJSON {
 	out := noteJSON{ID: n.ID, DocumentID: n.DocumentID, Body: n.Body, CreatedAt: n.CreatedAt.UTC()}
 	if n.AuthorID != "" {
 		out.Author = &userRefJSON{ID: n.AuthorID, DisplayName: n.AuthorName}

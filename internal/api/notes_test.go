@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -24,7 +25,7 @@ func TestDocumentNotes(t *testing.T) {
 		if doc["notes_count"] != float64(0) {
 			t.Fatalf("new document notes_count %v", doc["notes_count"])
 		}
-		if err := st.SaveExtraction(context.Background(), id, store.Extraction{Text: "the lease of the flat", PageCount: 1}); err != nil {
+		if err := st.SaveExtraction(context.Background(), id, model.Extraction{Text: "the lease of the flat", PageCount: 1}); err != nil {
 			t.Fatal(err)
 		}
 		base := "/api/documents/" + id + "/notes"
@@ -119,7 +120,7 @@ func TestDocumentNotes(t *testing.T) {
 		if _, err := st.UpdateUser(context.Background(), benID, store.UserUpdate{DisplayName: ptr("Ben")}); err != nil {
 			t.Fatal(err)
 		}
-		bens := &store.Note{DocumentID: id, AuthorID: benID, Body: "Ben was here"}
+		bens := &model.Note{DocumentID: id, AuthorID: benID, Body: "Ben was here"}
 		if err := st.CreateNote(context.Background(), bens); err != nil {
 			t.Fatal(err)
 		}

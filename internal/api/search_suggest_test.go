@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -20,7 +21,7 @@ func (e *docEnv) indexed(user, name, text string) string {
 		e.t.Fatalf("upload: %d %v", res.StatusCode, body)
 	}
 	id := body["document"].(map[string]any)["id"].(string)
-	if err := e.st.SaveExtraction(context.Background(), id, store.Extraction{Text: text, PageCount: 1}); err != nil {
+	if err := e.st.SaveExtraction(context.Background(), id, model.Extraction{Text: text, PageCount: 1}); err != nil {
 		e.t.Fatal(err)
 	}
 	return id

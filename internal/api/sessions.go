@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 func (s *Server) registerSessions() {
@@ -46,7 +46,7 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, p *P
 	writeJSON(w, http.StatusOK, newList(items, ""))
 }
 
-func toSessionJSON(x *store.Session, current string) sessionJSON {
+func toSessionJSON(x *model.Session, current string) sessionJSON {
 	return sessionJSON{ID: x.ID, Device: deviceName(x.UserAgent), UserAgent: x.UserAgent, IP: x.IP,
 		CreatedAt: x.CreatedAt, LastUsedAt: x.LastUsedAt, ExpiresAt: x.ExpiresAt, Current: x.ID == current}
 }

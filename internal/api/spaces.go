@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -49,7 +50,7 @@ type spaceStorageJSON struct {
 	Backend string `json:"backend"`
 }
 
-func toSpaceJSON(sp *store.Space) spaceJSON {
+func toSpaceJSON(sp *model.Space) spaceJSON {
 	return spaceJSON{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, Role: sp.Role.String(),
 		Owner: userRefJSON{ID: sp.OwnerID, DisplayName: sp.OwnerName}, MemberCount: sp.MemberCount, CreatedAt: sp.CreatedAt.UTC(),
 		Storage: spaceStorageJSON{Backend: sp.StorageBackend}}
@@ -61,7 +62,7 @@ type memberJSON struct {
 	AddedAt time.Time   `json:"added_at"`
 }
 
-func toMemberJSON(m *store.SpaceMember) memberJSON {
+func toMemberJSON(m *model.SpaceMember) memberJSON {
 	return memberJSON{User: userRefJSON{ID: m.UserID, Email: m.Email, DisplayName: m.DisplayName},
 		Role: m.Role.String(), AddedAt: m.AddedAt.UTC()}
 }
@@ -76,9 +77,9 @@ func spaceName(name string) (string, error) {
 }
 
 // memberRole reads a role a member may be given: viewer, editor or admin.
-func memberRole(role string) (store.SpaceRole, error) {
-	r, ok := store.ParseSpaceRole(role)
-	if !ok || r == store.RoleOwner {
+func memberRole(role string) (model.SpaceRole, error) {
+	r, ok := model.ParseSpaceRole(role)
+	if !ok || r == model.RoleOwner {
 		return 0, apperr.Fields("That role cannot be given.", map[string]string{"role": "viewer, editor or admin (nobody is added as owner)"})
 	}
 	return r, nil
@@ -123,7 +124,7 @@ func (s *Server) createSpace(w http.ResponseWriter, r *http.Request, p *Principa
 		s.writeError(w, r, err)
 		return
 	}
-	sp := &store.Space{Name: name, OwnerID: p.UserID}
+	sp := &model.Space{Name: name, OwnerID: p.UserID}
 	err = s.deps.Store.WithTx(r.Context(), func(tx *store.Store) error {
 		if err := tx.CreateSpace(r.Context(), sp); err != nil {
 			return err
@@ -144,7 +145,7 @@ func (s *Server) createSpace(w http.ResponseWriter, r *http.Request, p *Principa
 }
 
 func (s *Server) getSpace(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleViewer)
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), model.RoleViewer)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -160,7 +161,7 @@ func (s *Server) patchSpace(w http.ResponseWriter, r *http.Request, p *Principal
 		s.writeError(w, r, err)
 		return
 	}
-	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleOwner)
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), model.RoleOwner)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -190,7 +191,7 @@ func (s *Server) putSpaceStorage(w http.ResponseWriter, r *http.Request, p *Prin
 		s.writeError(w, r, err)
 		return
 	}
-	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleOwner)
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), model.RoleOwner)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -207,7 +208,7 @@ func (s *Server) putSpaceStorage(w http.ResponseWriter, r *http.Request, p *Prin
 }
 
 func (s *Server) deleteSpace(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleOwner)
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), model.RoleOwner)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -232,7 +233,7 @@ func (s *Server) deleteSpace(w http.ResponseWriter, r *http.Request, p *Principa
 }
 
 func (s *Server) listSpaceMembers(w http.ResponseWriter, r *http.Request, p *Principal) {
-	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleViewer)
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), model.RoleViewer)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -258,7 +259,7 @@ func (s *Server) addSpaceMember(w http.ResponseWriter, r *http.Request, p *Princ
 		s.writeError(w, r, err)
 		return
 	}
-	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleAdmin)
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), model.RoleAdmin)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -277,7 +278,7 @@ func (s *Server) addSpaceMember(w http.ResponseWriter, r *http.Request, p *Princ
 		s.writeError(w, r, err)
 		return
 	}
-	var m *store.SpaceMember
+	var m *model.SpaceMember
 	err = s.deps.Store.WithTx(r.Context(), func(tx *store.Store) error {
 		var err error
 		if m, err = tx.AddSpaceMember(r.Context(), sp.ID, u.ID, role); err != nil {
@@ -302,7 +303,7 @@ func (s *Server) patchSpaceMember(w http.ResponseWriter, r *http.Request, p *Pri
 		s.writeError(w, r, err)
 		return
 	}
-	sp, err := s.spaceAccess(r, p, r.PathValue("id"), store.RoleAdmin)
+	sp, err := s.spaceAccess(r, p, r.PathValue("id"), model.RoleAdmin)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -312,7 +313,7 @@ func (s *Server) patchSpaceMember(w http.ResponseWriter, r *http.Request, p *Pri
 		s.writeError(w, r, err)
 		return
 	}
-	var m *store.SpaceMember
+	var m *model.SpaceMember
 	uid := r.PathValue("user_id")
 	err = s.deps.Store.WithTx(r.Context(), func(tx *store.Store) error {
 		var err error
@@ -333,9 +334,9 @@ func (s *Server) patchSpaceMember(w http.ResponseWriter, r *http.Request, p *Pri
 // removeSpaceMember removes a member (admin), or the caller themself (leave).
 func (s *Server) removeSpaceMember(w http.ResponseWriter, r *http.Request, p *Principal) {
 	uid := r.PathValue("user_id")
-	need := store.RoleAdmin
+	need := model.RoleAdmin
 	if uid == p.UserID {
-		need = store.RoleViewer
+		need = model.RoleViewer
 	}
 	sp, err := s.spaceAccess(r, p, r.PathValue("id"), need)
 	if err != nil {
@@ -366,7 +367,7 @@ func (s *Server) moveDocument(w http.ResponseWriter, r *http.Request, p *Princip
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.documentAccess(r, p, r.PathValue("id"), store.RoleEditor, false)
+	d, err := s.documentAccess(r, p, r.PathValue("id"), model.RoleEditor, false)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -375,7 +376,7 @@ func (s *Server) moveDocument(w http.ResponseWriter, r *http.Request, p *Princip
 		s.writeError(w, r, apperr.Fields("Choose the space to move to.", map[string]string{"space_id": "required"}))
 		return
 	}
-	target, err := s.spaceAccess(r, p, body.SpaceID, store.RoleEditor)
+	target, err := s.spaceAccess(r, p, body.SpaceID, model.RoleEditor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

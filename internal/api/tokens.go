@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 func (s *Server) registerTokens() {
@@ -22,7 +22,7 @@ type apiTokenJSON struct {
 	Token      string     `json:"token,omitempty"` // the secret, at creation only
 }
 
-func toAPITokenJSON(t *store.APIToken) apiTokenJSON {
+func toAPITokenJSON(t *model.APIToken) apiTokenJSON {
 	return apiTokenJSON{ID: t.ID, Name: t.Name, CreatedAt: t.CreatedAt, ExpiresAt: t.ExpiresAt, LastUsedAt: t.LastUsedAt}
 }
 

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/document"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 type topicJSON struct {
@@ -19,7 +19,7 @@ type topicJSON struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 }
 
-func toTopicJSON(t *store.Topic) topicJSON {
+func toTopicJSON(t *model.Topic) topicJSON {
 	return topicJSON{ID: t.ID, SpaceID: t.SpaceID, Name: t.Name, Description: t.Description, Color: t.Color,
 		DocumentCount: t.DocumentCount, CreatedAt: t.CreatedAt.UTC(), UpdatedAt: t.UpdatedAt.UTC()}
 }
@@ -63,7 +63,7 @@ func (s *Server) createTopic(w http.ResponseWriter, r *http.Request, p *Principa
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.actorIn(r, p, body.SpaceID, store.RoleEditor)
+	a, err := s.actorIn(r, p, body.SpaceID, model.RoleEditor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -82,7 +82,7 @@ func (s *Server) patchTopic(w http.ResponseWriter, r *http.Request, p *Principal
 		s.writeError(w, r, err)
 		return
 	}
-	t, err := s.topicAccess(r, p, r.PathValue("id"), store.RoleEditor)
+	t, err := s.topicAccess(r, p, r.PathValue("id"), model.RoleEditor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -96,7 +96,7 @@ func (s *Server) patchTopic(w http.ResponseWriter, r *http.Request, p *Principal
 }
 
 func (s *Server) deleteTopic(w http.ResponseWriter, r *http.Request, p *Principal) {
-	t, err := s.topicAccess(r, p, r.PathValue("id"), store.RoleEditor)
+	t, err := s.topicAccess(r, p, r.PathValue("id"), model.RoleEditor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -21,7 +22,7 @@ func TestDocumentTextTruncated(t *testing.T) {
 		if v, ok := doc["text_truncated"]; !ok || v != false {
 			t.Fatalf("new document text_truncated %v (present %v)", v, ok)
 		}
-		if err := st.SaveExtraction(context.Background(), id, store.Extraction{Text: "the start of a huge log", PageCount: 1,
+		if err := st.SaveExtraction(context.Background(), id, model.Extraction{Text: "the start of a huge log", PageCount: 1,
 			Notes: "only the first 268435456 bytes of the file were read", TextTruncated: true}); err != nil {
 			t.Fatal(err)
 		}

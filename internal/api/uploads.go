@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/document"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 func (s *Server) startUpload(w http.ResponseWriter, r *http.Request, p *Principal) {
@@ -21,7 +21,7 @@ func (s *Server) startUpload(w http.ResponseWriter, r *http.Request, p *Principa
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.actorIn(r, p, body.SpaceID, store.RoleEditor)
+	a, err := s.actorIn(r, p, body.SpaceID, model.RoleEditor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -61,7 +61,7 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, p *Princ
 		s.writeError(w, r, err)
 		return
 	}
-	if _, err := s.authorize(r.Context(), p.UserID, up.SpaceID, store.RoleEditor); err != nil {
+	if _, err := s.authorize(r.Context(), p.UserID, up.SpaceID, model.RoleEditor); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

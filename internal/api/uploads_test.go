@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -112,7 +113,7 @@ func TestDirectUploadReservesQuota(t *testing.T) {
 
 		// The cleanup job releases an expired upload's reservation.
 		bob := e.user("bob@x.test", mib, 0)
-		up := &store.Upload{OwnerID: bob, DocumentID: store.NewID(), Filename: "x.txt", SizeBytes: mib,
+		up := &model.Upload{OwnerID: bob, DocumentID: store.NewID(), Filename: "x.txt", SizeBytes: mib,
 			BlobKey: bob + "/up/x.txt", ExpiresAt: time.Now().Add(-time.Minute)}
 		if err := st.CreateUpload(ctx, up, 0); err != nil {
 			t.Fatal(err)
@@ -136,7 +137,7 @@ func TestDirectUploadReservesQuota(t *testing.T) {
 		// An expired upload stops counting even before the cleanup job
 		// runs, and can no longer be completed.
 		carol := e.user("carol@x.test", mib, 0)
-		old := &store.Upload{OwnerID: carol, DocumentID: store.NewID(), Filename: "x.txt", SizeBytes: mib,
+		old := &model.Upload{OwnerID: carol, DocumentID: store.NewID(), Filename: "x.txt", SizeBytes: mib,
 			BlobKey: carol + "/up/x.txt", ExpiresAt: time.Now().Add(-time.Minute)}
 		if err := st.CreateUpload(ctx, old, 0); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/jobs"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -42,7 +43,7 @@ func TestInsertOnlyProcessEnqueuesEveryKind(t *testing.T) {
 
 			// The path of import-folder: a document committed by a CLI
 			// process queues its processing job.
-			u := &store.User{Email: "insert-only@example.com", PasswordHash: "x"}
+			u := &model.User{Email: "insert-only@example.com", PasswordHash: "x"}
 			if err := a.Store.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}

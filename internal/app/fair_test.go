@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/internal/config"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -104,8 +105,8 @@ func TestProcessingQueueIsFairBetweenUsers(t *testing.T) {
 				defer cancel()
 				a.Jobs.Stop(sctx)
 			}()
-			user := func(email string) *store.User {
-				u := &store.User{Email: email, PasswordHash: "x"}
+			user := func(email string) *model.User {
+				u := &model.User{Email: email, PasswordHash: "x"}
 				if err := a.Store.CreateUser(ctx, u); err != nil {
 					t.Fatal(err)
 				}
@@ -134,17 +135,17 @@ func TestProcessingQueueIsFairBetweenUsers(t *testing.T) {
 			if st, err := a.Documents.ImportFolder(ctx, document.Actor{UserID: victim.ID}, vdir, nil); err != nil || st.Imported != 1 {
 				t.Fatalf("victim's upload: %+v %v", st, err)
 			}
-			list := func(u *store.User) []*store.Document {
+			list := func(u *model.User) []*model.Document {
 				docs, _, err := a.Store.ListDocuments(ctx, u.ID, store.DocumentFilter{}, store.Page{Limit: 100})
 				if err != nil {
 					t.Fatal(err)
 				}
 				return docs
 			}
-			finished := func(docs []*store.Document) int {
+			finished := func(docs []*model.Document) int {
 				n := 0
 				for _, d := range docs {
-					if d.Status != store.StatusProcessing {
+					if d.Status != model.StatusProcessing {
 						n++
 					}
 				}
@@ -152,7 +153,7 @@ func TestProcessingQueueIsFairBetweenUsers(t *testing.T) {
 			}
 			waitUntil(t, "the victim's document", func() bool { return finished(list(victim)) == 1 })
 			done := finished(list(attacker))
-			if v := list(victim)[0]; v.Status != store.StatusReady {
+			if v := list(victim)[0]; v.Status != model.StatusReady {
 				t.Fatalf("victim's document: %s %q", v.Status, v.Error)
 			}
 			t.Logf("the victim's document was ready after %d of the attacker's 10", done)
@@ -201,8 +202,8 @@ func TestJobPriorityFollowsBacklog(t *testing.T) {
 			if err := a.Jobs.Start(ctx); err != nil {
 				t.Fatal(err)
 			}
-			importFiles := func(email string, n int) *store.User {
-				u := &store.User{Email: email, PasswordHash: "x"}
+			importFiles := func(email string, n int) *model.User {
+				u := &model.User{Email: email, PasswordHash: "x"}
 				if err := a.Store.CreateUser(ctx, u); err != nil {
 					t.Fatal(err)
 				}
@@ -263,7 +264,7 @@ func TestJobPriorityFollowsBacklog(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, d := range docs[:2] {
-				if err := a.Store.SaveExtraction(ctx, d.ID, store.Extraction{Text: "done"}); err != nil {
+				if err := a.Store.SaveExtraction(ctx, d.ID, model.Extraction{Text: "done"}); err != nil {
 					t.Fatal(err)
 				}
 				if err := a.Documents.Classify(ctx, document.Actor{UserID: busy.ID}, d.ID); err != nil {
@@ -271,7 +272,7 @@ func TestJobPriorityFollowsBacklog(t *testing.T) {
 				}
 			}
 			od, _, _ := a.Store.ListDocuments(ctx, other.ID, store.DocumentFilter{}, store.Page{})
-			if err := a.Store.SaveExtraction(ctx, od[0].ID, store.Extraction{Text: "done"}); err != nil {
+			if err := a.Store.SaveExtraction(ctx, od[0].ID, model.Extraction{Text: "done"}); err != nil {
 				t.Fatal(err)
 			}
 			if err := a.Documents.Classify(ctx, document.Actor{UserID: other.ID}, od[0].ID); err != nil {

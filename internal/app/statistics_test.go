@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apptest"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // TestStatisticsJobAnalyzesOnPostgres: the running application keeps
@@ -17,7 +17,7 @@ import (
 func TestStatisticsJobAnalyzesOnPostgres(t *testing.T) {
 	a := apptest.New(t, apptest.Postgres(), apptest.Workers())
 	ctx := context.Background()
-	u := &store.User{Email: "stats@example.com", PasswordHash: "h"}
+	u := &model.User{Email: "stats@example.com", PasswordHash: "h"}
 	if err := a.Store.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestStatisticsJobAnalyzesOnPostgres(t *testing.T) {
 		t.Fatalf("documents analyzed before any document: reltuples %v", n)
 	}
 	for i := range 150 {
-		d := &store.Document{OwnerID: u.ID, Title: fmt.Sprint("doc ", i), OriginalFilename: "d.txt", MIMEType: "text/plain",
+		d := &model.Document{OwnerID: u.ID, Title: fmt.Sprint("doc ", i), OriginalFilename: "d.txt", MIMEType: "text/plain",
 			SizeBytes: 1, SHA256: fmt.Sprintf("%064d", i), BlobKey: fmt.Sprint(u.ID, "/x/", i)}
 		if err := a.Store.CreateDocument(ctx, d); err != nil {
 			t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -26,7 +27,7 @@ const prefix = "audit/"
 // Store is the part of *store.Store the Exporter uses: the audit log's rows.
 type Store interface {
 	OldestAuditTime(ctx context.Context) (time.Time, error)
-	AuditBetween(ctx context.Context, since, until time.Time, fn func(*store.AuditEntry) error) error
+	AuditBetween(ctx context.Context, since, until time.Time, fn func(*model.AuditEntry) error) error
 	DeleteAuditBetween(ctx context.Context, since, until time.Time) (int64, error)
 }
 
@@ -84,7 +85,7 @@ func (e *Exporter) ExportDay(ctx context.Context, day time.Time) (string, int, e
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // no name, no mtime: deterministic
 	enc := json.NewEncoder(zw)
 	n := 0
-	err := e.store.AuditBetween(ctx, start, start.AddDate(0, 0, 1), func(a *store.AuditEntry) error {
+	err := e.store.AuditBetween(ctx, start, start.AddDate(0, 0, 1), func(a *model.AuditEntry) error {
 		n++
 		return enc.Encode(Line{ID: a.ID, At: a.At.UTC(), ActorID: a.ActorID, Action: a.Action, TargetType: a.TargetType,
 			TargetID: a.TargetID, IP: a.IP, UserAgent: a.UserAgent, Details: a.Details})

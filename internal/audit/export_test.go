@@ -13,6 +13,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/audit"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -48,7 +49,7 @@ func TestDailyExport(t *testing.T) {
 		x := audit.New(st, blobs, nil, 24*time.Hour)
 		day1 := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 		for i, at := range []time.Time{day1.Add(time.Hour), day1.Add(23*time.Hour + 59*time.Minute), day1.Add(30 * time.Hour), day1.Add(72 * time.Hour)} {
-			if err := st.AppendAudit(ctx, &store.AuditEntry{At: at, ActorID: "u1", Action: "auth.login", IP: "192.0.2.1",
+			if err := st.AppendAudit(ctx, &model.AuditEntry{At: at, ActorID: "u1", Action: "auth.login", IP: "192.0.2.1",
 				Details: map[string]any{"i": i, "b": "x"}}); err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -40,7 +41,7 @@ func checkDisplayName(name string) (string, string) {
 
 // Register creates an account: 403 when registration is closed, 409 for a
 // taken email, 422 for a weak or breached password.
-func (s *Service) Register(ctx context.Context, c Client, email, password, displayName string) (*store.User, error) {
+func (s *Service) Register(ctx context.Context, c Client, email, password, displayName string) (*model.User, error) {
 	if !s.cfg.RegistrationOpen {
 		return nil, apperr.New(apperr.Forbidden, "registration is closed on this server")
 	}
@@ -70,7 +71,7 @@ func (s *Service) Register(ctx context.Context, c Client, email, password, displ
 	if err != nil {
 		return nil, err
 	}
-	u := &store.User{Email: email, DisplayName: name, PasswordHash: h, Role: "user",
+	u := &model.User{Email: email, DisplayName: name, PasswordHash: h, Role: "user",
 		QuotaBytes: s.cfg.DefaultQuotaBytes, QuotaDocuments: s.cfg.DefaultQuotaDocuments}
 	err = s.st.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateUser(ctx, u); err != nil {
@@ -179,7 +180,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, c Client, token, nex
 }
 
 // UpdateProfile changes the caller's own display name.
-func (s *Service) UpdateProfile(ctx context.Context, userID string, displayName *string) (*store.User, error) {
+func (s *Service) UpdateProfile(ctx context.Context, userID string, displayName *string) (*model.User, error) {
 	if displayName == nil {
 		return s.st.UserByID(ctx, userID)
 	}

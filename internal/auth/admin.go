@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -18,14 +19,14 @@ type AdminUpdate struct {
 }
 
 // ListUsers pages through every account.
-func (s *Service) ListUsers(ctx context.Context, p store.Page) ([]*store.User, string, error) {
+func (s *Service) ListUsers(ctx context.Context, p store.Page) ([]*model.User, string, error) {
 	return s.st.ListUsers(ctx, p)
 }
 
 // AdminUpdateUser applies up to user id. Admins cannot demote or disable
 // themselves (so the last admin cannot lock everyone out by mistake).
 // Disabling a user ends their sessions.
-func (s *Service) AdminUpdateUser(ctx context.Context, c Client, actorID, id string, up AdminUpdate) (*store.User, error) {
+func (s *Service) AdminUpdateUser(ctx context.Context, c Client, actorID, id string, up AdminUpdate) (*model.User, error) {
 	fields := map[string]string{}
 	if up.Role != nil && *up.Role != "admin" && *up.Role != "user" {
 		fields["role"] = "Choose admin or user."
@@ -55,7 +56,7 @@ func (s *Service) AdminUpdateUser(ctx context.Context, c Client, actorID, id str
 	if up.QuotaDocuments != nil {
 		details["quota_documents"] = *up.QuotaDocuments
 	}
-	var u *store.User
+	var u *model.User
 	err := s.st.WithTx(ctx, func(tx *store.Store) error {
 		var err error
 		if u, err = tx.UpdateUser(ctx, id, store.UserUpdate{Role: up.Role, Disabled: up.Disabled,
@@ -115,7 +116,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, email, password string) error
 		if err != nil {
 			return err
 		}
-		u = &store.User{Email: email, PasswordHash: h, Role: "admin", DisplayName: "Administrator"}
+		u = &model.User{Email: email, PasswordHash: h, Role: "admin", DisplayName: "Administrator"}
 		err = s.st.WithTx(ctx, func(tx *store.Store) error {
 			if err := tx.CreateUser(ctx, u); err != nil {
 				return fmt.Errorf("auth: create admin: %w", err)

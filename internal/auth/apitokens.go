@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -16,7 +17,7 @@ const apiTokenPrefix = "dv_"
 
 // CreateAPIToken makes a personal API token and returns it with its secret,
 // which is shown this once; only its SHA-256 is stored.
-func (s *Service) CreateAPIToken(ctx context.Context, c Client, userID, name string, expiresAt *time.Time) (*store.APIToken, string, error) {
+func (s *Service) CreateAPIToken(ctx context.Context, c Client, userID, name string, expiresAt *time.Time) (*model.APIToken, string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || utf8.RuneCountInString(name) > 100 || !utf8.ValidString(name) {
 		return nil, "", apperr.Fields("Give the token a name.", map[string]string{"name": "Give the token a name of at most 100 characters."})
@@ -25,7 +26,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, c Client, userID, name str
 		return nil, "", apperr.Fields("The expiry is in the past.", map[string]string{"expires_at": "The expiry must be in the future."})
 	}
 	secret := randomToken(apiTokenPrefix)
-	t := &store.APIToken{UserID: userID, Name: name, TokenHash: hashToken(secret), ExpiresAt: expiresAt}
+	t := &model.APIToken{UserID: userID, Name: name, TokenHash: hashToken(secret), ExpiresAt: expiresAt}
 	err := s.st.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateAPIToken(ctx, t); err != nil {
 			return err
@@ -39,7 +40,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, c Client, userID, name str
 }
 
 // ListAPITokens pages through the user's tokens (secrets are never returned).
-func (s *Service) ListAPITokens(ctx context.Context, userID string, p store.Page) ([]*store.APIToken, string, error) {
+func (s *Service) ListAPITokens(ctx context.Context, userID string, p store.Page) ([]*model.APIToken, string, error) {
 	return s.st.ListAPITokens(ctx, userID, p)
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -74,27 +75,27 @@ type Config struct {
 // transactions (inside them it works on the transaction's *store.Store).
 type Store interface {
 	// Users.
-	UserByID(ctx context.Context, id string) (*store.User, error)
-	UserByEmail(ctx context.Context, email string) (*store.User, error)
-	ListUsers(ctx context.Context, p store.Page) ([]*store.User, string, error)
-	UpdateUser(ctx context.Context, id string, up store.UserUpdate) (*store.User, error)
+	UserByID(ctx context.Context, id string) (*model.User, error)
+	UserByEmail(ctx context.Context, email string) (*model.User, error)
+	ListUsers(ctx context.Context, p store.Page) ([]*model.User, string, error)
+	UpdateUser(ctx context.Context, id string, up store.UserUpdate) (*model.User, error)
 	CountAdmins(ctx context.Context) (int64, error)
 
 	// Sessions and password resets.
-	SessionByID(ctx context.Context, id string) (*store.Session, error)
-	ListSessions(ctx context.Context, userID string) ([]*store.Session, error)
-	RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAgent string) (*store.Session, error)
+	SessionByID(ctx context.Context, id string) (*model.Session, error)
+	ListSessions(ctx context.Context, userID string) ([]*model.Session, error)
+	RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAgent string) (*model.Session, error)
 	RevokeSession(ctx context.Context, userID, id string) error
 	CreatePasswordReset(ctx context.Context, userID, tokenHash string, expiresAt time.Time) error
 	PurgeAuth(ctx context.Context, t time.Time) (int64, error)
 
 	// API tokens.
-	APITokenByHash(ctx context.Context, hash string) (*store.APIToken, error)
-	ListAPITokens(ctx context.Context, userID string, p store.Page) ([]*store.APIToken, string, error)
+	APITokenByHash(ctx context.Context, hash string) (*model.APIToken, error)
+	ListAPITokens(ctx context.Context, userID string, p store.Page) ([]*model.APIToken, string, error)
 	TouchAPIToken(ctx context.Context, id string, at time.Time) error
 
 	// Two-factor backup codes.
-	UnusedBackupCodes(ctx context.Context, userID, lookup string) ([]store.BackupCode, error)
+	UnusedBackupCodes(ctx context.Context, userID, lookup string) ([]model.BackupCode, error)
 	UseBackupCode(ctx context.Context, userID, id string) error
 
 	// Setup tokens.
@@ -103,7 +104,7 @@ type Store interface {
 	DeleteSetupTokens(ctx context.Context) error
 
 	// Audit and transactions.
-	AppendAudit(ctx context.Context, e *store.AuditEntry) error
+	AppendAudit(ctx context.Context, e *model.AuditEntry) error
 	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
 }
 
@@ -215,7 +216,7 @@ func (c Client) fingerprint() string { return Fingerprint(c.UserAgent, c.AcceptL
 
 // audit writes one event on st (a transaction where there is one).
 func (s *Service) audit(ctx context.Context, st Store, c Client, actor, action, targetID string, details map[string]any) error {
-	e := &store.AuditEntry{ActorID: actor, Action: action, IP: c.IP, UserAgent: c.UserAgent, Details: details}
+	e := &model.AuditEntry{ActorID: actor, Action: action, IP: c.IP, UserAgent: c.UserAgent, Details: details}
 	if targetID != "" {
 		e.TargetType, e.TargetID = "user", targetID
 	}
@@ -234,7 +235,7 @@ func (s *Service) auditAlone(ctx context.Context, c Client, actor, action, targe
 }
 
 // User returns the account, or ErrNotFound.
-func (s *Service) User(ctx context.Context, id string) (*store.User, error) {
+func (s *Service) User(ctx context.Context, id string) (*model.User, error) {
 	return s.st.UserByID(ctx, id)
 }
 

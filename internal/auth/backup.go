@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -50,9 +51,9 @@ func normalizeBackupCode(in string) string {
 	return b.String()
 }
 
-func (s *Service) newBackupCodes(ctx context.Context) ([]string, []store.BackupCode, error) {
+func (s *Service) newBackupCodes(ctx context.Context) ([]string, []model.BackupCode, error) {
 	shown := make([]string, 0, backupCodeCount)
-	rows := make([]store.BackupCode, 0, backupCodeCount)
+	rows := make([]model.BackupCode, 0, backupCodeCount)
 	for range backupCodeCount {
 		c := newBackupCode()
 		h, err := s.hash.Hash(ctx, c)
@@ -60,13 +61,13 @@ func (s *Service) newBackupCodes(ctx context.Context) ([]string, []store.BackupC
 			return nil, nil, err
 		}
 		shown = append(shown, formatBackupCode(c))
-		rows = append(rows, store.BackupCode{Lookup: c[:backupLookupLen], CodeHash: h})
+		rows = append(rows, model.BackupCode{Lookup: c[:backupLookupLen], CodeHash: h})
 	}
 	return shown, rows, nil
 }
 
 // useBackupCode spends a matching unused code atomically.
-func (s *Service) useBackupCode(ctx context.Context, u *store.User, in string) (bool, error) {
+func (s *Service) useBackupCode(ctx context.Context, u *model.User, in string) (bool, error) {
 	code := normalizeBackupCode(in)
 	if code == "" {
 		return false, nil

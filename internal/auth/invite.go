@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -26,7 +27,7 @@ type NewUser struct {
 // AdminCreateUser creates an account for an admin: 422 for a bad field or
 // weak password, 409 for a taken email. Without a password it mails an
 // invitation valid InviteTTL and returns its URL (shown once).
-func (s *Service) AdminCreateUser(ctx context.Context, c Client, actorID string, in NewUser) (*store.User, string, error) {
+func (s *Service) AdminCreateUser(ctx context.Context, c Client, actorID string, in NewUser) (*model.User, string, error) {
 	if in.Role == "" {
 		in.Role = "user"
 	}

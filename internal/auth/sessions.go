@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -23,7 +24,7 @@ type Tokens struct {
 	RefreshToken   string
 	RefreshExpires time.Time // absolute end of the family
 	SessionID      string
-	User           *store.User
+	User           *model.User
 }
 
 // Identity is an authenticated caller.
@@ -129,10 +130,10 @@ func (s *Service) upgradeHash(ctx context.Context, userID, password string) {
 
 // startSession creates a refresh family and its first tokens, recording
 // auth.login in the same transaction.
-func (s *Service) startSession(ctx context.Context, c Client, u *store.User, details map[string]any) (*Tokens, error) {
+func (s *Service) startSession(ctx context.Context, c Client, u *model.User, details map[string]any) (*Tokens, error) {
 	refresh := randomToken("")
 	t := s.now().UTC()
-	sess := &store.Session{UserID: u.ID, ExpiresAt: t.Add(s.cfg.RefreshTTL), IP: c.IP, UserAgent: c.UserAgent}
+	sess := &model.Session{UserID: u.ID, ExpiresAt: t.Add(s.cfg.RefreshTTL), IP: c.IP, UserAgent: c.UserAgent}
 	err := s.st.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateSession(ctx, sess, hashToken(refresh)); err != nil {
 			return err
@@ -146,7 +147,7 @@ func (s *Service) startSession(ctx context.Context, c Client, u *store.User, det
 	return s.tokensFor(c, u, sess, refresh)
 }
 
-func (s *Service) tokensFor(c Client, u *store.User, sess *store.Session, refresh string) (*Tokens, error) {
+func (s *Service) tokensFor(c Client, u *model.User, sess *model.Session, refresh string) (*Tokens, error) {
 	access, claims, err := s.tokens.issue(u.ID, sess.ID, c.fingerprint(), s.now())
 	if err != nil {
 		return nil, err
@@ -187,7 +188,7 @@ func (s *Service) Refresh(ctx context.Context, c Client, raw string) (*Tokens, e
 	return s.tokensFor(c, u, sess, next)
 }
 
-func (s *Service) refreshReused(ctx context.Context, c Client, sess *store.Session) {
+func (s *Service) refreshReused(ctx context.Context, c Client, sess *model.Session) {
 	alreadyEnded := sess.RevokedAt != nil
 	err := s.st.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.RevokeSession(ctx, sess.UserID, sess.ID); err != nil {
@@ -269,7 +270,7 @@ func (s *Service) Authenticate(ctx context.Context, c Client, raw, via string) (
 	return &Identity{UserID: u.ID, Role: u.Role, TokenID: claims.ID, SessionID: claims.Sid, Via: via, ExpiresAt: claims.ExpiresAt.Time}, nil
 }
 
-func (s *Service) activeUser(ctx context.Context, id string) (*store.User, error) {
+func (s *Service) activeUser(ctx context.Context, id string) (*model.User, error) {
 	u, err := s.st.UserByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, apperr.New(apperr.Unauthorized, "the account no longer exists")
@@ -284,7 +285,7 @@ func (s *Service) activeUser(ctx context.Context, id string) (*store.User, error
 }
 
 // Sessions lists the user's active refresh families.
-func (s *Service) Sessions(ctx context.Context, userID string) ([]*store.Session, error) {
+func (s *Service) Sessions(ctx context.Context, userID string) ([]*model.Session, error) {
 	return s.st.ListSessions(ctx, userID)
 }
 

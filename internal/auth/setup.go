@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -48,7 +49,7 @@ var errBadSetupToken = apperr.New(apperr.Forbidden, "the setup token is not vali
 // admin exists already, 403 for a token that is not a stored one, 422 for a
 // bad email, display name or password, 409 for a taken email. Every setup
 // token is spent, and Config.SetupTokenFile removed.
-func (s *Service) CompleteSetup(ctx context.Context, c Client, token, email, password, displayName string) (*store.User, error) {
+func (s *Service) CompleteSetup(ctx context.Context, c Client, token, email, password, displayName string) (*model.User, error) {
 	if err := s.limit(ctx, "setup:ip:"+c.IP, s.limits.ResetPerIP); err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (s *Service) removeSetupFile(ctx context.Context) {
 // newAccount checks an email, display name and password for a new account
 // (422 naming the field) and hashes the password; an empty password is
 // allowed when passwordField is "" (an invitation).
-func (s *Service) newAccount(ctx context.Context, email, displayName, passwordField, password string) (*store.User, string, error) {
+func (s *Service) newAccount(ctx context.Context, email, displayName, passwordField, password string) (*model.User, string, error) {
 	email = store.NormalizeEmail(email)
 	fields := map[string]string{}
 	if why := checkEmail(email); why != "" {
@@ -135,7 +136,7 @@ func (s *Service) newAccount(ctx context.Context, email, displayName, passwordFi
 	if len(fields) > 0 {
 		return nil, "", apperr.Fields("Some fields need attention.", fields)
 	}
-	u := &store.User{Email: email, DisplayName: name, Role: "user",
+	u := &model.User{Email: email, DisplayName: name, Role: "user",
 		QuotaBytes: s.cfg.DefaultQuotaBytes, QuotaDocuments: s.cfg.DefaultQuotaDocuments}
 	if passwordField == "" {
 		return u, "", nil

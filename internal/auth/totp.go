@@ -18,6 +18,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -193,7 +194,7 @@ func (s *Service) RegenerateBackupCodes(ctx context.Context, c Client, userID, p
 // secondFactor checks a TOTP code, else a backup code; failures are
 // limited per (account, address) and per account. It reports whether a
 // backup code was spent.
-func (s *Service) secondFactor(ctx context.Context, c Client, u *store.User, totpCode, backupCode string) (bool, error) {
+func (s *Service) secondFactor(ctx context.Context, c Client, u *model.User, totpCode, backupCode string) (bool, error) {
 	g, err := s.guardFailures(ctx, s.totpRules(u.ID, c.IP))
 	if err != nil {
 		return false, err
@@ -226,7 +227,7 @@ func (s *Service) secondFactor(ctx context.Context, c Client, u *store.User, tot
 // checkTOTP accepts a code of step T-1, T or T+1, each step once per user:
 // the step is marked used atomically (in Redis or the database), so a
 // replayed code fails even on another node.
-func (s *Service) checkTOTP(ctx context.Context, u *store.User, code string) (bool, error) {
+func (s *Service) checkTOTP(ctx context.Context, u *model.User, code string) (bool, error) {
 	if len(code) != totpDigits {
 		return false, nil
 	}
@@ -257,7 +258,7 @@ func (s *Service) checkTOTP(ctx context.Context, u *store.User, code string) (bo
 
 // confirmPassword checks the signed-in user's password for a sensitive
 // change; failures are limited like sign-in failures.
-func (s *Service) confirmPassword(ctx context.Context, c Client, u *store.User, field, password string) error {
+func (s *Service) confirmPassword(ctx context.Context, c Client, u *model.User, field, password string) error {
 	g, err := s.guardFailures(ctx, s.loginRules("confirm", u.ID, c.IP))
 	if err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // Format and Version identify the manifest layout.
@@ -314,7 +314,7 @@ func (p *Progress) Add(n int64) {
 	}
 }
 
-func userToBackup(u *store.User) User {
+func userToBackup(u *model.User) User {
 	return User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash, Role: u.Role,
 		Disabled: u.Disabled, TOTPSecret: u.TOTPSecret, TOTPEnabled: u.TOTPEnabled, QuotaBytes: u.QuotaBytes,
 		QuotaDocuments: u.QuotaDocuments, StorageBackend: u.StorageBackend, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/backup"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -27,38 +28,38 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 	t.Helper()
 	ctx := context.Background()
 	for i, email := range []string{"alice@x.test", "bob@x.test"} {
-		u := &store.User{Email: email, PasswordHash: "argon2id$hash", DisplayName: "User " + email, QuotaBytes: int64(i) * 1_000_000}
+		u := &model.User{Email: email, PasswordHash: "argon2id$hash", DisplayName: "User " + email, QuotaBytes: int64(i) * 1_000_000}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		topic := &store.Topic{OwnerID: u.ID, Name: "Invoices", Color: "#112233"}
+		topic := &model.Topic{OwnerID: u.ID, Name: "Invoices", Color: "#112233"}
 		if err := st.CreateTopic(ctx, topic); err != nil {
 			t.Fatal(err)
 		}
-		corr := &store.Label{SpaceID: u.ID, Name: "Acme " + email}
-		typ := &store.Label{SpaceID: u.ID, Name: "Bill"}
-		field := &store.CustomField{SpaceID: u.ID, Name: "Kind", Type: "select", Options: []string{"a", "b"}}
+		corr := &model.Label{SpaceID: u.ID, Name: "Acme " + email}
+		typ := &model.Label{SpaceID: u.ID, Name: "Bill"}
+		field := &model.CustomField{SpaceID: u.ID, Name: "Kind", Type: "select", Options: []string{"a", "b"}}
 		amount := 12.5
-		if err := st.CreateLabel(ctx, store.Correspondents, corr); err != nil {
+		if err := st.CreateLabel(ctx, model.Correspondents, corr); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateLabel(ctx, store.DocumentTypes, typ); err != nil {
+		if err := st.CreateLabel(ctx, model.DocumentTypes, typ); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.CreateField(ctx, field); err != nil {
 			t.Fatal(err)
 		}
-		money := &store.CustomField{SpaceID: u.ID, Name: "Amount", Type: "monetary"}
+		money := &model.CustomField{SpaceID: u.ID, Name: "Amount", Type: "monetary"}
 		if err := st.CreateField(ctx, money); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateView(ctx, &store.SavedView{SpaceID: u.ID, CreatedBy: u.ID, Name: "Bills", Query: `{"q":"type:bill"}`, Sort: "-document_date"}); err != nil {
+		if err := st.CreateView(ctx, &model.SavedView{SpaceID: u.ID, CreatedBy: u.ID, Name: "Bills", Query: `{"q":"type:bill"}`, Sort: "-document_date"}); err != nil {
 			t.Fatal(err)
 		}
 		for j := range 3 {
 			content := []byte(fmt.Sprintf("document %d of %s\n%s", j, email, strings.Repeat("x", j*1000)))
 			sum := sha256.Sum256(content)
-			d := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: fmt.Sprintf("Doc %d", j), OriginalFilename: "f.txt",
+			d := &model.Document{ID: store.NewID(), OwnerID: u.ID, Title: fmt.Sprintf("Doc %d", j), OriginalFilename: "f.txt",
 				MIMEType: "text/plain", SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
 			d.BlobKey = u.ID + "/" + d.ID + "/blob.txt"
 			if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), int64(len(content)), ""); err != nil {
@@ -78,35 +79,35 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 					return nil
 				}
 				one := []string{d.ID}
-				if err := tx.SetDocumentsLabel(ctx, store.Correspondents, one, corr.ID); err != nil {
+				if err := tx.SetDocumentsLabel(ctx, model.Correspondents, one, corr.ID); err != nil {
 					return err
 				}
-				if err := tx.SetDocumentsLabel(ctx, store.DocumentTypes, one, typ.ID); err != nil {
+				if err := tx.SetDocumentsLabel(ctx, model.DocumentTypes, one, typ.ID); err != nil {
 					return err
 				}
 				if err := tx.SetDocumentsDate(ctx, one, fmt.Sprintf("2024-03-0%d", j+1)); err != nil {
 					return err
 				}
-				if err := tx.SetDocumentsField(ctx, one, field.ID, &store.FieldValue{Value: "b"}); err != nil {
+				if err := tx.SetDocumentsField(ctx, one, field.ID, &model.FieldValue{Value: "b"}); err != nil {
 					return err
 				}
-				return tx.SetDocumentsField(ctx, one, money.ID, &store.FieldValue{Value: "EUR12.50", Num: &amount})
+				return tx.SetDocumentsField(ctx, one, money.ID, &model.FieldValue{Value: "EUR12.50", Num: &amount})
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1, Language: "en", TextTruncated: j == 1}); err != nil {
+			if err := st.SaveExtraction(ctx, d.ID, model.Extraction{Text: string(content), PageCount: 1, Language: "en", TextTruncated: j == 1}); err != nil {
 				t.Fatal(err)
 			}
 			if j == 0 {
-				if err := st.CreateNote(ctx, &store.Note{DocumentID: d.ID, AuthorID: u.ID, Body: "zebrafinch note\nof " + email}); err != nil {
+				if err := st.CreateNote(ctx, &model.Note{DocumentID: d.ID, AuthorID: u.ID, Body: "zebrafinch note\nof " + email}); err != nil {
 					t.Fatal(err)
 				}
 				// A share link with every setting, and a revoked one.
 				exp := time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond)
 				two := 2
 				revoked := time.Now().UTC().Truncate(time.Microsecond)
-				for _, l := range []*store.ShareLink{
+				for _, l := range []*model.ShareLink{
 					{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "live-" + u.ID, PasswordHash: "$argon2id$x", ExpiresAt: &exp,
 						MaxDownloads: &two, DownloadCount: 1},
 					{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "revoked-" + u.ID, RevokedAt: &revoked},
@@ -122,7 +123,7 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 				}
 			}
 		}
-		if err := st.AppendAudit(ctx, &store.AuditEntry{ActorID: u.ID, Action: "auth.login", IP: "192.0.2.7"}); err != nil {
+		if err := st.AppendAudit(ctx, &model.AuditEntry{ActorID: u.ID, Action: "auth.login", IP: "192.0.2.7"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,20 +131,20 @@ func seed(t *testing.T, st *store.Store, blobs blob.Store) {
 	// like Alice's personal one) and a document Bob added there.
 	alice, _ := st.UserByEmail(ctx, "alice@x.test")
 	bob, _ := st.UserByEmail(ctx, "bob@x.test")
-	sp := &store.Space{Name: "Household", OwnerID: alice.ID}
+	sp := &model.Space{Name: "Household", OwnerID: alice.ID}
 	if err := st.CreateSpace(ctx, sp); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.AddSpaceMember(ctx, sp.ID, bob.ID, store.RoleEditor); err != nil {
+	if _, err := st.AddSpaceMember(ctx, sp.ID, bob.ID, model.RoleEditor); err != nil {
 		t.Fatal(err)
 	}
-	topic := &store.Topic{SpaceID: sp.ID, Name: "Invoices"}
+	topic := &model.Topic{SpaceID: sp.ID, Name: "Invoices"}
 	if err := st.CreateTopic(ctx, topic); err != nil {
 		t.Fatal(err)
 	}
 	content := []byte("the shared lease")
 	sum := sha256.Sum256(content)
-	d := &store.Document{ID: store.NewID(), OwnerID: alice.ID, SpaceID: sp.ID, CreatedBy: bob.ID, Title: "Lease",
+	d := &model.Document{ID: store.NewID(), OwnerID: alice.ID, SpaceID: sp.ID, CreatedBy: bob.ID, Title: "Lease",
 		OriginalFilename: "lease.txt", MIMEType: "text/plain", SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
 	d.BlobKey = alice.ID + "/" + d.ID + "/blob.txt"
 	if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), int64(len(content)), ""); err != nil {
@@ -184,7 +185,7 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 	for _, u := range users {
 		s.users = append(s.users, fmt.Sprintf("%s %s %s %s %v %d %d %d %s", u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Disabled,
 			u.QuotaBytes, u.UsedBytes, u.DocumentCount, u.CreatedAt.Format("2006-01-02T15:04:05.000000")))
-		for _, k := range []store.LabelKind{store.Correspondents, store.DocumentTypes} {
+		for _, k := range []model.LabelKind{model.Correspondents, model.DocumentTypes} {
 			ls, _ := st.ListLabels(ctx, k, []string{u.ID})
 			for _, l := range ls {
 				s.meta = append(s.meta, fmt.Sprintf("label %s %s %s %d", l.ID, l.SpaceID, l.Name, l.DocumentCount))
@@ -212,14 +213,14 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 			s.topics = append(s.topics, fmt.Sprintf("%s %s %s %s %s %d", tp.ID, tp.OwnerID, tp.SpaceID, tp.Name, tp.Color, tp.DocumentCount))
 		}
 	}
-	_ = st.AllDocuments(ctx, func(d *store.Document) error {
+	_ = st.AllDocuments(ctx, func(d *model.Document) error {
 		text, _ := st.RawDocumentText(ctx, d.ID)
 		topics := ""
 		for _, tp := range d.Topics {
 			topics += tp.TopicID + ":" + tp.Source + ","
 		}
 		notes := ""
-		_ = st.AllNotes(ctx, d.ID, func(n *store.Note) error {
+		_ = st.AllNotes(ctx, d.ID, func(n *model.Note) error {
 			notes += fmt.Sprintf("%s:%s:%q:%s,", n.ID, n.AuthorID, n.Body, n.CreatedAt.Format("2006-01-02T15:04:05.000000"))
 			return nil
 		})
@@ -244,12 +245,12 @@ func snap(t *testing.T, st *store.Store, blobs blob.Store) snapshot {
 		s.blobs[d.BlobKey] = hex.EncodeToString(sum[:])
 		return nil
 	})
-	_ = st.AllShareLinks(ctx, func(l *store.ShareLink) error {
+	_ = st.AllShareLinks(ctx, func(l *model.ShareLink) error {
 		s.links = append(s.links, fmt.Sprintf("%s %s %s %s %v %v %d %s %s %v", l.ID, l.DocumentID, l.TokenHash, l.PasswordHash,
 			l.ExpiresAt, maxOr(l.MaxDownloads), l.DownloadCount, l.CreatedBy, l.CreatedAt.Format("2006-01-02T15:04:05.000000"), l.RevokedAt))
 		return nil
 	})
-	_ = st.AllAudit(ctx, func(e *store.AuditEntry) error {
+	_ = st.AllAudit(ctx, func(e *model.AuditEntry) error {
 		s.audit = append(s.audit, fmt.Sprintf("%s %s %s %s", e.ID, e.ActorID, e.Action, e.IP))
 		return nil
 	})

@@ -20,6 +20,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/davtest"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -39,9 +40,9 @@ type placedEnv struct {
 	blobs  blob.Store
 	svc    *cloud.Service
 	dav    *davtest.Server
-	user   *store.User
-	acc    *store.CloudAccount
-	docs   []*store.Document
+	user   *model.User
+	acc    *model.CloudAccount
+	docs   []*model.Document
 	bodies map[string][]byte
 }
 
@@ -60,7 +61,7 @@ func newPlacedEnv(t *testing.T, st *store.Store) *placedEnv {
 	if e.svc, err = cloud.NewService(st, e.blobs, sealer, guard, noJobs{}, nil, cloud.ServiceConfig{OpTimeout: 5 * time.Second}); err != nil {
 		t.Fatal(err)
 	}
-	e.user = &store.User{Email: "alice@x.test", PasswordHash: "argon2id$hash"}
+	e.user = &model.User{Email: "alice@x.test", PasswordHash: "argon2id$hash"}
 	if err := st.CreateUser(ctx, e.user); err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +72,8 @@ func newPlacedEnv(t *testing.T, st *store.Store) *placedEnv {
 	for i, name := range []string{"Rechnung März.pdf", "contract.txt", "kept at home.txt"} {
 		content := []byte(fmt.Sprintf("%s\n%s", name, strings.Repeat("data ", 200*(i+1))))
 		sum := sha256.Sum256(content)
-		d := &store.Document{ID: store.NewID(), OwnerID: e.user.ID, Title: name, OriginalFilename: name, MIMEType: "text/plain",
-			SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), Status: store.StatusReady}
+		d := &model.Document{ID: store.NewID(), OwnerID: e.user.ID, Title: name, OriginalFilename: name, MIMEType: "text/plain",
+			SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), Status: model.StatusReady}
 		d.BlobKey = e.user.ID + "/" + d.ID + "/blob.txt"
 		if _, err := e.blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), d.SizeBytes, "text/plain"); err != nil {
 			t.Fatal(err)
@@ -85,7 +86,7 @@ func newPlacedEnv(t *testing.T, st *store.Store) *placedEnv {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1, Language: "en"}); err != nil {
+		if err := st.SaveExtraction(ctx, d.ID, model.Extraction{Text: string(content), PageCount: 1, Language: "en"}); err != nil {
 			t.Fatal(err)
 		}
 		e.docs = append(e.docs, d)
@@ -99,7 +100,7 @@ func newPlacedEnv(t *testing.T, st *store.Store) *placedEnv {
 			t.Fatal(err)
 		}
 		got, err := st.DocumentForJob(ctx, d.ID)
-		if err != nil || got.StorageState != store.StoragePlaced {
+		if err != nil || got.StorageState != model.StoragePlaced {
 			t.Fatalf("document %s not placed: %+v %v", d.ID, got, err)
 		}
 		if _, _, err := e.blobs.Get(ctx, d.BlobKey, nil); !errors.Is(err, blob.ErrNotFound) {
@@ -147,7 +148,7 @@ func TestExportReadsPlacedDocumentsFromTheDrive(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got.StorageBackend != store.BackendSystem || got.StorageState != store.StorageStored {
+				if got.StorageBackend != model.BackendSystem || got.StorageState != model.StorageStored {
 					t.Fatalf("imported %q lives in %s/%s", got.Title, got.StorageBackend, got.StorageState)
 				}
 				rc, _, err := dstBlobs.Get(ctx, got.BlobKey, nil)
@@ -162,7 +163,7 @@ func TestExportReadsPlacedDocumentsFromTheDrive(t *testing.T) {
 			}
 			// The cloud account is not in the backup: new documents go to system storage.
 			u, err := dst.UserByID(ctx, e.user.ID)
-			if err != nil || u.StorageBackend != store.BackendSystem || u.UsedBytes == 0 || u.DocumentCount != 3 {
+			if err != nil || u.StorageBackend != model.BackendSystem || u.UsedBytes == 0 || u.DocumentCount != 3 {
 				t.Fatalf("imported user: %+v %v", u, err)
 			}
 		})

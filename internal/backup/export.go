@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
 // Remote reads the original of a document that lives in its owner's cloud
 // drive (storage_state "placed"); the cloud service implements it.
 type Remote interface {
-	OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error)
+	OpenRemote(ctx context.Context, d *model.Document) (io.ReadCloser, error)
 }
 
 // ExportOptions tune Export.
@@ -110,8 +111,8 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 	if err := exportMetadata(ctx, st, m); err != nil {
 		return nil, err
 	}
-	var docs []*store.Document
-	if err := st.AllDocuments(ctx, func(d *store.Document) error { docs = append(docs, d); return nil }); err != nil {
+	var docs []*model.Document
+	if err := st.AllDocuments(ctx, func(d *model.Document) error { docs = append(docs, d); return nil }); err != nil {
 		return nil, err
 	}
 	prog := NewProgress(progress, "exported", len(docs))
@@ -125,7 +126,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		for _, t := range d.Topics {
 			bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
 		}
-		err := st.AllNotes(ctx, d.ID, func(n *store.Note) error {
+		err := st.AllNotes(ctx, d.ID, func(n *model.Note) error {
 			bd.UserNotes = append(bd.UserNotes, Note{ID: n.ID, AuthorID: n.AuthorID, Body: n.Body, CreatedAt: n.CreatedAt})
 			return nil
 		})
@@ -138,12 +139,12 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		for _, v := range d.Fields {
 			bd.Fields = append(bd.Fields, FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}
-		if d.StorageState != store.StoragePlaced {
+		if d.StorageState != model.StoragePlaced {
 			err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes)
 			if errors.Is(err, blob.ErrNotFound) {
 				// Placed in a drive (its system copy removed) since the
 				// list was read, while a server runs: read it from there.
-				if now, nerr := st.DocumentForJob(ctx, d.ID); nerr == nil && now.StorageState == store.StoragePlaced {
+				if now, nerr := st.DocumentForJob(ctx, d.ID); nerr == nil && now.StorageState == model.StoragePlaced {
 					d = now
 					err = nil
 				}
@@ -152,7 +153,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 				return nil, fmt.Errorf("document %s: %w", d.ID, err)
 			}
 		}
-		if d.StorageState == store.StoragePlaced {
+		if d.StorageState == model.StoragePlaced {
 			bd.PlacedIn = d.StorageBackend
 			err := copyPlaced(ctx, blobs, o.Remote, d, filepath.Join(dir, bd.Blob))
 			if errors.Is(err, ErrUnreachable) && o.SkipUnreachable {
@@ -186,7 +187,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 	for _, d := range m.Documents {
 		exported[d.ID] = true
 	}
-	err = st.AllShareLinks(ctx, func(l *store.ShareLink) error {
+	err = st.AllShareLinks(ctx, func(l *model.ShareLink) error {
 		if exported[l.DocumentID] {
 			m.ShareLinks = append(m.ShareLinks, ShareLink{ID: l.ID, DocumentID: l.DocumentID, TokenHash: l.TokenHash,
 				PasswordHash: l.PasswordHash, ExpiresAt: l.ExpiresAt, MaxDownloads: l.MaxDownloads, DownloadCount: l.DownloadCount,
@@ -197,7 +198,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 	if err != nil {
 		return nil, err
 	}
-	err = st.AllAudit(ctx, func(e *store.AuditEntry) error {
+	err = st.AllAudit(ctx, func(e *model.AuditEntry) error {
 		m.Audit = append(m.Audit, AuditLine{ID: e.ID, At: e.At, ActorID: e.ActorID, Action: e.Action, TargetType: e.TargetType,
 			TargetID: e.TargetID, IP: e.IP, UserAgent: e.UserAgent, Details: e.Details})
 		return nil
@@ -219,7 +220,7 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 // path (unless path already holds it), read through remote and verified
 // against the recorded SHA-256. A system copy that is still there (its
 // removal after placement failed) is used when the drive cannot be read.
-func copyPlaced(ctx context.Context, blobs blob.Store, remote Remote, d *store.Document, path string) error {
+func copyPlaced(ctx context.Context, blobs blob.Store, remote Remote, d *model.Document, path string) error {
 	if ok, _ := fileMatches(path, d.SHA256, d.SizeBytes); ok {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -64,12 +65,12 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		usage[d.OwnerID] = [2]int64{u[0] + d.SizeBytes, u[1] + 1}
 	}
 	for _, u := range m.Users {
-		if u.StorageBackend != store.BackendSystem {
+		if u.StorageBackend != model.BackendSystem {
 			// Cloud accounts are not in a backup: the originals come back
 			// into system storage, and so do the user's new documents.
-			u.StorageBackend = store.BackendSystem
+			u.StorageBackend = model.BackendSystem
 		}
-		su := &store.User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash, Role: u.Role,
+		su := &model.User{ID: u.ID, Email: u.Email, DisplayName: u.DisplayName, PasswordHash: u.PasswordHash, Role: u.Role,
 			Disabled: u.Disabled, TOTPSecret: u.TOTPSecret, TOTPEnabled: u.TOTPEnabled, QuotaBytes: u.QuotaBytes,
 			QuotaDocuments: u.QuotaDocuments, UsedBytes: usage[u.ID][0], DocumentCount: usage[u.ID][1],
 			StorageBackend: u.StorageBackend, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
@@ -78,21 +79,21 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		}
 	}
 	for _, sp := range m.Spaces {
-		ss := &store.Space{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, OwnerID: sp.OwnerID, CreatedAt: sp.CreatedAt}
-		var members []*store.SpaceMember
+		ss := &model.Space{ID: sp.ID, Name: sp.Name, Kind: sp.Kind, OwnerID: sp.OwnerID, CreatedAt: sp.CreatedAt}
+		var members []*model.SpaceMember
 		for _, mb := range sp.Members {
-			role, ok := store.ParseSpaceRole(mb.Role)
+			role, ok := model.ParseSpaceRole(mb.Role)
 			if !ok {
 				return nil, fmt.Errorf("space %s: member %s has the unknown role %q", sp.ID, mb.UserID, mb.Role)
 			}
-			members = append(members, &store.SpaceMember{UserID: mb.UserID, Role: role, AddedAt: mb.AddedAt})
+			members = append(members, &model.SpaceMember{UserID: mb.UserID, Role: role, AddedAt: mb.AddedAt})
 		}
 		if err := skip(st.ImportSpace(ctx, ss, members)); err != nil {
 			return nil, fmt.Errorf("space %s: %w", sp.ID, err)
 		}
 	}
 	for _, t := range m.Topics {
-		if err := skip(st.ImportTopic(ctx, &store.Topic{ID: t.ID, OwnerID: t.OwnerID, SpaceID: t.SpaceID, Name: t.Name, Description: t.Description,
+		if err := skip(st.ImportTopic(ctx, &model.Topic{ID: t.ID, OwnerID: t.OwnerID, SpaceID: t.SpaceID, Name: t.Name, Description: t.Description,
 			Color: t.Color, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt})); err != nil {
 			return nil, fmt.Errorf("topic %s: %w", t.ID, err)
 		}
@@ -120,19 +121,19 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		if err != nil {
 			return nil, fmt.Errorf("document %s text: %w", d.ID, err)
 		}
-		sd := &store.Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
+		sd := &model.Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
 			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey, Status: d.Status,
 			Error: d.Error, PageCount: d.PageCount, Language: d.Language, ThumbnailKey: d.ThumbnailKey,
 			StorageBackend: "system", StorageState: "stored", Notes: d.Notes, TextTruncated: d.TextTruncated, DeletedAt: d.DeletedAt,
 			SourceKind: d.Source, SourceDetail: d.SourceDetail, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 		for _, a := range d.Topics {
-			sd.Topics = append(sd.Topics, store.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})
+			sd.Topics = append(sd.Topics, model.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})
 		}
 		sd.DocumentDate, sd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
 		sd.CorrespondentID, sd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
 		sd.CorrespondentSource, sd.DocumentTypeSource = d.CorrespondentSource, d.DocumentTypeSource
 		for _, v := range d.Fields {
-			sd.Fields = append(sd.Fields, store.FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
+			sd.Fields = append(sd.Fields, model.FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}
 		// The document, its notes and its full-text entry (notes included)
 		// commit together.
@@ -144,7 +145,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 				return nil
 			}
 			for _, n := range d.UserNotes {
-				if err := tx.ImportNote(ctx, &store.Note{ID: n.ID, DocumentID: d.ID, AuthorID: n.AuthorID, Body: n.Body,
+				if err := tx.ImportNote(ctx, &model.Note{ID: n.ID, DocumentID: d.ID, AuthorID: n.AuthorID, Body: n.Body,
 					CreatedAt: n.CreatedAt}); err != nil {
 					return err
 				}
@@ -157,7 +158,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		prog.Add(d.SizeBytes)
 	}
 	for _, l := range m.ShareLinks {
-		sl := &store.ShareLink{ID: l.ID, DocumentID: l.DocumentID, TokenHash: l.TokenHash, PasswordHash: l.PasswordHash,
+		sl := &model.ShareLink{ID: l.ID, DocumentID: l.DocumentID, TokenHash: l.TokenHash, PasswordHash: l.PasswordHash,
 			ExpiresAt: l.ExpiresAt, MaxDownloads: l.MaxDownloads, DownloadCount: l.DownloadCount, CreatedBy: l.CreatedBy,
 			CreatedAt: l.CreatedAt, RevokedAt: l.RevokedAt}
 		if err := skip(st.CreateShareLink(ctx, sl)); err != nil {
@@ -165,7 +166,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		}
 	}
 	for _, a := range m.Audit {
-		e := &store.AuditEntry{ID: a.ID, At: a.At, ActorID: a.ActorID, Action: a.Action, TargetType: a.TargetType,
+		e := &model.AuditEntry{ID: a.ID, At: a.At, ActorID: a.ActorID, Action: a.Action, TargetType: a.TargetType,
 			TargetID: a.TargetID, IP: a.IP, UserAgent: a.UserAgent, Details: a.Details}
 		if err := skip(st.AppendAudit(ctx, e)); err != nil {
 			return nil, fmt.Errorf("audit %s: %w", a.ID, err)

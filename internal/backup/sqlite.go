@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -221,9 +222,9 @@ func verifySQLiteCopy(ctx context.Context, dest string, blobsInS3 bool) (int, er
 	defer st.Close()
 	var docs int
 	var bad []string
-	err = st.AllDocuments(ctx, func(d *store.Document) error {
+	err = st.AllDocuments(ctx, func(d *model.Document) error {
 		docs++
-		if blobsInS3 || d.StorageState == store.StoragePlaced {
+		if blobsInS3 || d.StorageState == model.StoragePlaced {
 			return nil
 		}
 		info, err := os.Stat(filepath.Join(dest, "blobs", filepath.FromSlash(d.BlobKey)))

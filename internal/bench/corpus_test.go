@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -74,14 +75,14 @@ func TestQueryMixFindsTheRightDocuments(t *testing.T) {
 	const n = 300
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		u := &store.User{Email: "q@x.test", PasswordHash: "x"}
+		u := &model.User{Email: "q@x.test", PasswordHash: "x"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		if err := Load(ctx, st, c, u.ID, 0, n, 128); err != nil {
 			t.Fatal(err)
 		}
-		docs, _, err := st.ListDocuments(ctx, u.ID, store.DocumentFilter{Status: store.StatusReady}, store.Page{Limit: store.MaxPageLimit})
+		docs, _, err := st.ListDocuments(ctx, u.ID, store.DocumentFilter{Status: model.StatusReady}, store.Page{Limit: store.MaxPageLimit})
 		if err != nil || len(docs) != store.MaxPageLimit {
 			t.Fatalf("ready documents: %d, %v", len(docs), err)
 		}

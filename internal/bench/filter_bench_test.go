@@ -16,6 +16,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apptest"
 	"github.com/docuvault/docuvault/internal/auth"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -62,7 +63,7 @@ func newAPI(b *testing.B, d store.Dialect) (*apiClient, *store.Store, string) {
 	b.Helper()
 	ctx := context.Background()
 	a := apptest.New(b, apptest.Dialect(d))
-	u := &store.User{Email: "filters@x.test", PasswordHash: "x"}
+	u := &model.User{Email: "filters@x.test", PasswordHash: "x"}
 	if err := a.Store.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
 	}

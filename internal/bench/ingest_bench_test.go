@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -173,7 +174,7 @@ func benchIngest(b *testing.B, d store.Dialect, f ingestFile, workers int, direc
 // one is found by a word of its text.
 func verifySearchable(b *testing.B, r *rig, f ingestFile) {
 	ctx := context.Background()
-	docs, _, err := r.st.ListDocuments(ctx, r.actor.UserID, store.DocumentFilter{Status: store.StatusReady}, store.Page{Limit: store.MaxPageLimit})
+	docs, _, err := r.st.ListDocuments(ctx, r.actor.UserID, store.DocumentFilter{Status: model.StatusReady}, store.Page{Limit: store.MaxPageLimit})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -18,7 +19,7 @@ func Load(ctx context.Context, st *store.Store, c *Corpus, ownerID string, from,
 		batch = 500
 	}
 	type gen struct {
-		d    *store.Document
+		d    *model.Document
 		text string
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -30,7 +31,7 @@ func Load(ctx context.Context, st *store.Store, c *Corpus, ownerID string, from,
 			doc := c.Document(i)
 			name := fmt.Sprintf("doc-%07d.txt", i)
 			id := store.NewID()
-			d := &store.Document{ID: id, OwnerID: ownerID, Title: doc.Title, OriginalFilename: name,
+			d := &model.Document{ID: id, OwnerID: ownerID, Title: doc.Title, OriginalFilename: name,
 				MIMEType: "text/plain", SizeBytes: int64(len(doc.Body)), SHA256: SHA256([]byte(doc.Body)),
 				BlobKey: ownerID + "/" + id + "/bench.txt"}
 			select {
@@ -51,7 +52,7 @@ func Load(ctx context.Context, st *store.Store, c *Corpus, ownerID string, from,
 				if err := tx.CreateDocument(ctx, g.d); err != nil {
 					return err
 				}
-				x := store.Extraction{Text: g.text, PageCount: 1, Language: "en"}
+				x := model.Extraction{Text: g.text, PageCount: 1, Language: "en"}
 				if err := lifecycle.SaveExtraction(ctx, tx, g.d, x); err != nil {
 					return err
 				}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -75,15 +76,15 @@ func weighted(r *rand.Rand, n int, shift float64) int {
 func LoadMeta(ctx context.Context, st *store.Store, userID string, n int, seed uint64) (*MetaCorpus, error) {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	m := &MetaCorpus{Space: userID, Docs: n}
-	other := &store.User{Email: fmt.Sprintf("bench-other-%d@x.test", seed), PasswordHash: "x"}
+	other := &model.User{Email: fmt.Sprintf("bench-other-%d@x.test", seed), PasswordHash: "x"}
 	if err := st.CreateUser(ctx, other); err != nil {
 		return nil, err
 	}
-	sp := &store.Space{Name: "Family", OwnerID: other.ID}
+	sp := &model.Space{Name: "Family", OwnerID: other.ID}
 	if err := st.CreateSpace(ctx, sp); err != nil {
 		return nil, err
 	}
-	if _, err := st.AddSpaceMember(ctx, sp.ID, userID, store.RoleEditor); err != nil {
+	if _, err := st.AddSpaceMember(ctx, sp.ID, userID, model.RoleEditor); err != nil {
 		return nil, err
 	}
 	m.Shared = sp.ID
@@ -92,27 +93,27 @@ func LoadMeta(ctx context.Context, st *store.Store, userID string, n int, seed u
 		if i == 0 {
 			name = "ACME"
 		}
-		l := &store.Label{SpaceID: userID, Name: name}
-		if err := st.CreateLabel(ctx, store.Correspondents, l); err != nil {
+		l := &model.Label{SpaceID: userID, Name: name}
+		if err := st.CreateLabel(ctx, model.Correspondents, l); err != nil {
 			return nil, err
 		}
 		m.Correspondents = append(m.Correspondents, l.ID)
 	}
 	for _, name := range metaTypeNames[:MetaTypes] {
-		l := &store.Label{SpaceID: userID, Name: name}
-		if err := st.CreateLabel(ctx, store.DocumentTypes, l); err != nil {
+		l := &model.Label{SpaceID: userID, Name: name}
+		if err := st.CreateLabel(ctx, model.DocumentTypes, l); err != nil {
 			return nil, err
 		}
 		m.Types = append(m.Types, l.ID)
 	}
 	for i := range MetaTopics {
-		t := &store.Topic{OwnerID: userID, SpaceID: userID, Name: fmt.Sprintf("Topic %02d", i)}
+		t := &model.Topic{OwnerID: userID, SpaceID: userID, Name: fmt.Sprintf("Topic %02d", i)}
 		if err := st.CreateTopic(ctx, t); err != nil {
 			return nil, err
 		}
 		m.Topics = append(m.Topics, t.ID)
 	}
-	f := &store.CustomField{SpaceID: userID, Name: "Amount", Type: "monetary"}
+	f := &model.CustomField{SpaceID: userID, Name: "Amount", Type: "monetary"}
 	if err := st.CreateField(ctx, f); err != nil {
 		return nil, err
 	}
@@ -160,8 +161,8 @@ func LoadMeta(ctx context.Context, st *store.Store, userID string, n int, seed u
 				docs.WriteString(", ")
 			}
 			cols := []any{id, owner, fmt.Sprintf("Document %07d", i), fmt.Sprintf("doc-%07d.pdf", i), mime, size,
-				SHA256([]byte(id)), owner + "/" + id + "/bench", store.StatusReady, "system", "stored", created, created,
-				false, store.SourceUpload, "", space, userID, date, dateSource, corr, typ, deleted}
+				SHA256([]byte(id)), owner + "/" + id + "/bench", model.StatusReady, "system", "stored", created, created,
+				false, model.SourceUpload, "", space, userID, date, dateSource, corr, typ, deleted}
 			if sqlite {
 				cols = append(cols, i+1)
 			}

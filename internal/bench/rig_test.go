@@ -14,6 +14,7 @@ import (
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -73,7 +74,7 @@ func newRig(b *testing.B, d store.Dialect, workers int, direct bool) *rig {
 	if err != nil {
 		b.Fatal(err)
 	}
-	u := &store.User{Email: "bench@x.test", PasswordHash: "x"}
+	u := &model.User{Email: "bench@x.test", PasswordHash: "x"}
 	if err := st.CreateUser(ctx, u); err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -35,7 +36,7 @@ func BenchmarkSearch(b *testing.B) {
 		b.Run(string(d), func(b *testing.B) {
 			ctx := context.Background()
 			st := storetest.Open(b, d)
-			u := &store.User{Email: "search@x.test", PasswordHash: "x"}
+			u := &model.User{Email: "search@x.test", PasswordHash: "x"}
 			if err := st.CreateUser(ctx, u); err != nil {
 				b.Fatal(err)
 			}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -27,7 +28,7 @@ func BenchmarkClassifyWithCachedModel(b *testing.B) {
 				b.Fatal(err)
 			}
 			svc := classify.NewService(st, sl, classify.Defaults{}, nil, nil)
-			u := &store.User{Email: "bench@x.test", PasswordHash: "h"}
+			u := &model.User{Email: "bench@x.test", PasswordHash: "h"}
 			if err := st.CreateUser(ctx, u); err != nil {
 				b.Fatal(err)
 			}
@@ -35,7 +36,7 @@ func BenchmarkClassifyWithCachedModel(b *testing.B) {
 			vocab := make([][]string, 10)
 			var req classify.Request
 			for k := range vocab {
-				tp := &store.Topic{OwnerID: u.ID, Name: fmt.Sprint("topic", k)}
+				tp := &model.Topic{OwnerID: u.ID, Name: fmt.Sprint("topic", k)}
 				if err := st.CreateTopic(ctx, tp); err != nil {
 					b.Fatal(err)
 				}
@@ -53,12 +54,12 @@ func BenchmarkClassifyWithCachedModel(b *testing.B) {
 			}
 			for i := range 1000 {
 				k := i % 10
-				doc := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: "d", OriginalFilename: "d.txt", MIMEType: "text/plain",
+				doc := &model.Document{ID: store.NewID(), OwnerID: u.ID, Title: "d", OriginalFilename: "d.txt", MIMEType: "text/plain",
 					SizeBytes: 1, SHA256: fmt.Sprintf("%064x", i), BlobKey: fmt.Sprint(u.ID, "/", i)}
 				if err := st.CreateDocument(ctx, doc); err != nil {
 					b.Fatal(err)
 				}
-				if err := st.SaveExtraction(ctx, doc.ID, store.Extraction{Text: text(k), PageCount: 1}); err != nil {
+				if err := st.SaveExtraction(ctx, doc.ID, model.Extraction{Text: text(k), PageCount: 1}); err != nil {
 					b.Fatal(err)
 				}
 				if err := st.SetUserTopics(ctx, u.ID, doc.ID, []string{req.Topics[k].ID}); err != nil {
@@ -99,7 +100,7 @@ func BenchmarkClassifyDocumentLabels(b *testing.B) {
 					b.Fatal(err)
 				}
 				svc := classify.NewService(st, sl, classify.Defaults{}, nil, nil)
-				u := &store.User{Email: "bench@x.test", PasswordHash: "h"}
+				u := &model.User{Email: "bench@x.test", PasswordHash: "h"}
 				if err := st.CreateUser(ctx, u); err != nil {
 					b.Fatal(err)
 				}
@@ -107,16 +108,16 @@ func BenchmarkClassifyDocumentLabels(b *testing.B) {
 				vocab := make([][]string, 10)
 				topics, corrs, types := make([]string, 10), make([]string, 10), make([]string, 10)
 				for k := range vocab {
-					tp := &store.Topic{OwnerID: u.ID, Name: fmt.Sprint("topic", k)}
+					tp := &model.Topic{OwnerID: u.ID, Name: fmt.Sprint("topic", k)}
 					if err := st.CreateTopic(ctx, tp); err != nil {
 						b.Fatal(err)
 					}
 					topics[k] = tp.ID
-					c, ty := &store.Label{SpaceID: u.ID, Name: fmt.Sprint("corr", k)}, &store.Label{SpaceID: u.ID, Name: fmt.Sprint("type", k)}
-					if err := st.CreateLabel(ctx, store.Correspondents, c); err != nil {
+					c, ty := &model.Label{SpaceID: u.ID, Name: fmt.Sprint("corr", k)}, &model.Label{SpaceID: u.ID, Name: fmt.Sprint("type", k)}
+					if err := st.CreateLabel(ctx, model.Correspondents, c); err != nil {
 						b.Fatal(err)
 					}
-					if err := st.CreateLabel(ctx, store.DocumentTypes, ty); err != nil {
+					if err := st.CreateLabel(ctx, model.DocumentTypes, ty); err != nil {
 						b.Fatal(err)
 					}
 					corrs[k], types[k] = c.ID, ty.ID
@@ -132,12 +133,12 @@ func BenchmarkClassifyDocumentLabels(b *testing.B) {
 					return strings.Join(ws, " ")
 				}
 				newDoc := func(i, k int) string {
-					doc := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: "d", OriginalFilename: "d.txt", MIMEType: "text/plain",
+					doc := &model.Document{ID: store.NewID(), OwnerID: u.ID, Title: "d", OriginalFilename: "d.txt", MIMEType: "text/plain",
 						SizeBytes: 1, SHA256: fmt.Sprintf("%064x", i), BlobKey: fmt.Sprint(u.ID, "/", i)}
 					if err := st.CreateDocument(ctx, doc); err != nil {
 						b.Fatal(err)
 					}
-					if err := st.SaveExtraction(ctx, doc.ID, store.Extraction{Text: text(k), PageCount: 1}); err != nil {
+					if err := st.SaveExtraction(ctx, doc.ID, model.Extraction{Text: text(k), PageCount: 1}); err != nil {
 						b.Fatal(err)
 					}
 					return doc.ID
@@ -149,10 +150,10 @@ func BenchmarkClassifyDocumentLabels(b *testing.B) {
 						b.Fatal(err)
 					}
 					if labels {
-						if err := st.SetDocumentsLabel(ctx, store.Correspondents, []string{id}, corrs[k]); err != nil {
+						if err := st.SetDocumentsLabel(ctx, model.Correspondents, []string{id}, corrs[k]); err != nil {
 							b.Fatal(err)
 						}
-						if err := st.SetDocumentsLabel(ctx, store.DocumentTypes, []string{id}, types[k]); err != nil {
+						if err := st.SetDocumentsLabel(ctx, model.DocumentTypes, []string{id}, types[k]); err != nil {
 							b.Fatal(err)
 						}
 					}

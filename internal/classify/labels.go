@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/docuvault/docuvault/internal/classify/local"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -17,16 +18,16 @@ import (
 
 // labelKinds are the kinds learned, in the order of labelModels.
 var labelKinds = [...]struct {
-	kind     store.LabelKind
+	kind     model.LabelKind
 	proposal string
-}{{store.Correspondents, store.ProposalCorrespondent}, {store.DocumentTypes, store.ProposalDocumentType}}
+}{{model.Correspondents, model.ProposalCorrespondent}, {model.DocumentTypes, model.ProposalDocumentType}}
 
 // labelModels are a space's decoded correspondent and type models (nil: nothing learned).
 type labelModels [len(labelKinds)]*local.Model
 
 // labelData returns the stored bytes of kind i's model.
-func labelData(m *store.ClassifierModel, i int) *[]byte {
-	if labelKinds[i].kind == store.DocumentTypes {
+func labelData(m *model.ClassifierModel, i int) *[]byte {
+	if labelKinds[i].kind == model.DocumentTypes {
 		return &m.DocumentTypeModel
 	}
 	return &m.CorrespondentModel
@@ -34,7 +35,7 @@ func labelData(m *store.ClassifierModel, i int) *[]byte {
 
 // trainLabels fits the space's correspondent and type models into stored. A kind with no class
 // learned (fewer than 3 examples of any, or nothing outside it) stores no model.
-func (s *Service) trainLabels(ctx context.Context, spaceID string, stored *store.ClassifierModel) error {
+func (s *Service) trainLabels(ctx context.Context, spaceID string, stored *model.ClassifierModel) error {
 	for i, lk := range labelKinds {
 		ex, err := s.store.LabelExamples(ctx, lk.kind, spaceID, 64<<10)
 		if err != nil {
@@ -62,7 +63,7 @@ func (s *Service) trainLabels(ctx context.Context, spaceID string, stored *store
 }
 
 // decodeLabels decodes the stored correspondent and type models.
-func decodeLabels(stored *store.ClassifierModel) (labelModels, error) {
+func decodeLabels(stored *model.ClassifierModel) (labelModels, error) {
 	var out labelModels
 	for i := range labelKinds {
 		data := *labelData(stored, i)
@@ -82,8 +83,8 @@ func decodeLabels(stored *store.ClassifierModel) (labelModels, error) {
 // confident answer where nobody set the value, and clears an answer of the classifier's that is no
 // longer confident. It returns the proposals: the best class that reached its cut, else the best
 // candidate (not applied).
-func (s *Service) proposeLabels(ctx context.Context, d *store.Document, models labelModels, text func() (string, error)) ([]store.LabelProposal, error) {
-	var out []store.LabelProposal
+func (s *Service) proposeLabels(ctx context.Context, d *model.Document, models labelModels, text func() (string, error)) ([]model.LabelProposal, error) {
+	var out []model.LabelProposal
 	for i, lk := range labelKinds {
 		m := models[i]
 		if m == nil {
@@ -95,29 +96,29 @@ func (s *Service) proposeLabels(ctx context.Context, d *store.Document, models l
 		}
 		applied, cands := m.Classify(d.Title+"\n"+body, candidateFloor, 1)
 		source, current := d.CorrespondentSource, d.CorrespondentID
-		if lk.kind == store.DocumentTypes {
+		if lk.kind == model.DocumentTypes {
 			source, current = d.DocumentTypeSource, d.DocumentTypeID
 		}
 		switch {
 		case len(applied) > 0:
-			p := store.LabelProposal{Kind: lk.proposal, ID: applied[0].TopicID, Confidence: clamp01(applied[0].Confidence)}
+			p := model.LabelProposal{Kind: lk.proposal, ID: applied[0].TopicID, Confidence: clamp01(applied[0].Confidence)}
 			switch {
-			case source == store.LabelAuto && current == p.ID:
+			case source == model.LabelAuto && current == p.ID:
 				p.Applied = true // already there: nothing to write
-			case source != store.LabelUser:
+			case source != model.LabelUser:
 				if p.Applied, err = s.store.SetAutoLabel(ctx, lk.kind, d.ID, p.ID); err != nil {
 					return nil, err
 				}
 			}
 			out = append(out, p)
 		default:
-			if source == store.LabelAuto {
+			if source == model.LabelAuto {
 				if _, err := s.store.SetAutoLabel(ctx, lk.kind, d.ID, ""); err != nil {
 					return nil, err
 				}
 			}
 			if len(cands) > 0 {
-				out = append(out, store.LabelProposal{Kind: lk.proposal, ID: cands[0].TopicID, Confidence: clamp01(cands[0].Confidence)})
+				out = append(out, model.LabelProposal{Kind: lk.proposal, ID: cands[0].TopicID, Confidence: clamp01(cands[0].Confidence)})
 			}
 		}
 	}
@@ -126,16 +127,16 @@ func (s *Service) proposeLabels(ctx context.Context, d *store.Document, models l
 
 // dateProposal is the date found in the document's content while processing, when it is the
 // document's date (nobody set another).
-func dateProposal(d *store.Document) []store.LabelProposal {
+func dateProposal(d *model.Document) []model.LabelProposal {
 	if d.DocumentDateSource != store.DateFound || d.DocumentDate == "" {
 		return nil
 	}
-	return []store.LabelProposal{{Kind: store.ProposalDocumentDate, Value: d.DocumentDate, Confidence: 1, Applied: true}}
+	return []model.LabelProposal{{Kind: model.ProposalDocumentDate, Value: d.DocumentDate, Confidence: 1, Applied: true}}
 }
 
 // labelStates says, for each of the space's correspondents (or types), how many documents a person
 // gave it at the last training and whether the model learned it (m nil: nothing was learned).
-func (s *Service) labelStates(ctx context.Context, spaceID string, k store.LabelKind, m *local.Model) ([]TopicState, error) {
+func (s *Service) labelStates(ctx context.Context, spaceID string, k model.LabelKind, m *local.Model) ([]TopicState, error) {
 	ls, err := s.store.ListLabels(ctx, k, []string{spaceID})
 	if err != nil {
 		return nil, err

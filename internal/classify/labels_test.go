@@ -9,6 +9,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -24,19 +25,19 @@ func TestLocalModelProposesCorrespondentAndType(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := classify.NewService(st, sl, classify.Defaults{}, nil, nil)
-		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		label := func(k store.LabelKind, name string) string {
-			l := &store.Label{SpaceID: u.ID, Name: name}
+		label := func(k model.LabelKind, name string) string {
+			l := &model.Label{SpaceID: u.ID, Name: name}
 			if err := st.CreateLabel(ctx, k, l); err != nil {
 				t.Fatal(err)
 			}
 			return l.ID
 		}
-		acme, globex := label(store.Correspondents, "ACME"), label(store.Correspondents, "Globex")
-		invoice, letter := label(store.DocumentTypes, "Invoice"), label(store.DocumentTypes, "Letter")
+		acme, globex := label(model.Correspondents, "ACME"), label(model.Correspondents, "Globex")
+		invoice, letter := label(model.DocumentTypes, "Invoice"), label(model.DocumentTypes, "Letter")
 		acmeTexts := []string{"ACME Corporation invoice for anvils and rocket skates, customer number 4711, amount due",
 			"ACME Corporation invoice: giant magnet and anvil delivery, customer number 4711",
 			"invoice from ACME Corporation for rocket powered roller skates, customer 4711, pay within 14 days",
@@ -49,10 +50,10 @@ func TestLocalModelProposesCorrespondentAndType(t *testing.T) {
 			a := addDoc(t, st, u.ID, fmt.Sprint("acme", i), acmeTexts[i])
 			g := addDoc(t, st, u.ID, fmt.Sprint("globex", i), globexTexts[i])
 			for _, set := range []struct {
-				k     store.LabelKind
+				k     model.LabelKind
 				doc   string
 				label string
-			}{{store.Correspondents, a, acme}, {store.DocumentTypes, a, invoice}, {store.Correspondents, g, globex}, {store.DocumentTypes, g, letter}} {
+			}{{model.Correspondents, a, acme}, {model.DocumentTypes, a, invoice}, {model.Correspondents, g, globex}, {model.DocumentTypes, g, letter}} {
 				if err := st.SetDocumentsLabel(ctx, set.k, []string{set.doc}, set.label); err != nil {
 					t.Fatal(err)
 				}
@@ -71,30 +72,30 @@ func TestLocalModelProposesCorrespondentAndType(t *testing.T) {
 			t.Fatal(err)
 		}
 		d, _ := st.Document(ctx, u.ID, fresh)
-		if d.CorrespondentID != acme || d.CorrespondentSource != store.LabelAuto || d.DocumentTypeID != invoice || d.DocumentTypeSource != store.LabelAuto {
+		if d.CorrespondentID != acme || d.CorrespondentSource != model.LabelAuto || d.DocumentTypeID != invoice || d.DocumentTypeSource != model.LabelAuto {
 			t.Fatalf("the new document: correspondent %q (%s), type %q (%s)", d.CorrespondentName, d.CorrespondentSource, d.DocumentTypeName, d.DocumentTypeSource)
 		}
 		cs, err := st.Classifications(ctx, u.ID, []string{fresh})
 		if err != nil || cs[fresh] == nil {
 			t.Fatal(err)
 		}
-		props := map[string]store.LabelProposal{}
+		props := map[string]model.LabelProposal{}
 		for _, p := range cs[fresh].Proposals {
 			props[p.Kind] = p
 		}
-		if p := props[store.ProposalCorrespondent]; p.ID != acme || !p.Applied || p.Confidence <= 0 || p.Confidence > 1 {
+		if p := props[model.ProposalCorrespondent]; p.ID != acme || !p.Applied || p.Confidence <= 0 || p.Confidence > 1 {
 			t.Fatalf("correspondent proposal: %+v", cs[fresh].Proposals)
 		}
-		if p := props[store.ProposalDocumentType]; p.ID != invoice || !p.Applied {
+		if p := props[model.ProposalDocumentType]; p.ID != invoice || !p.Applied {
 			t.Fatalf("type proposal: %+v", cs[fresh].Proposals)
 		}
 
 		// A person's choice is never changed: set before classification, and after it.
 		mine := addDoc(t, st, u.ID, "mine", "ACME Corporation invoice for another anvil, customer number 4711")
-		if err := st.SetDocumentsLabel(ctx, store.Correspondents, []string{mine}, globex); err != nil {
+		if err := st.SetDocumentsLabel(ctx, model.Correspondents, []string{mine}, globex); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.SetDocumentsLabel(ctx, store.Correspondents, []string{fresh}, globex); err != nil {
+		if err := st.SetDocumentsLabel(ctx, model.Correspondents, []string{fresh}, globex); err != nil {
 			t.Fatal(err)
 		}
 		for range 2 {
@@ -103,19 +104,19 @@ func TestLocalModelProposesCorrespondentAndType(t *testing.T) {
 					t.Fatal(err)
 				}
 				d, _ := st.Document(ctx, u.ID, id)
-				if d.CorrespondentID != globex || d.CorrespondentSource != store.LabelUser {
+				if d.CorrespondentID != globex || d.CorrespondentSource != model.LabelUser {
 					t.Fatalf("a person's correspondent was changed: %q (%s)", d.CorrespondentName, d.CorrespondentSource)
 				}
 			}
 		}
 		cs, _ = st.Classifications(ctx, u.ID, []string{mine})
 		for _, p := range cs[mine].Proposals {
-			if p.Kind == store.ProposalCorrespondent && (p.ID != acme || p.Applied) {
+			if p.Kind == model.ProposalCorrespondent && (p.ID != acme || p.Applied) {
 				t.Fatalf("the proposal for a document with a person's correspondent: %+v", p)
 			}
 		}
 		// A person's "none" is a choice too.
-		if err := st.SetDocumentsLabel(ctx, store.DocumentTypes, []string{mine}, ""); err != nil {
+		if err := st.SetDocumentsLabel(ctx, model.DocumentTypes, []string{mine}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := svc.ClassifyDocument(ctx, mine); err != nil {

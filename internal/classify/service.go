@@ -13,6 +13,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/classify/local"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -60,40 +61,40 @@ func urlVariable(name string) string { return strings.ToUpper(name) + "_BASE_URL
 // transactions (inside them it works on the transaction's *store.Store).
 type Store interface {
 	// Documents.
-	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	DocumentForJob(ctx context.Context, id string) (*model.Document, error)
 	RawDocumentText(ctx context.Context, id string) (string, error)
 	UnfiledDocuments(ctx context.Context, spaceID string, limit, maxText int) ([]store.UnfiledDoc, error)
-	SetClassification(ctx context.Context, docID string, c store.Classification) error
-	SetAITopics(ctx context.Context, docID string, topics []store.AITopic) error
+	SetClassification(ctx context.Context, docID string, c model.Classification) error
+	SetAITopics(ctx context.Context, docID string, topics []model.AITopic) error
 	SetDocumentError(ctx context.Context, id, msg string) error
 
 	// Spaces and topics.
-	SpaceByID(ctx context.Context, id string) (*store.Space, error)
-	ListTopics(ctx context.Context, spaceID string) ([]*store.Topic, error)
-	Topic(ctx context.Context, spaceID, id string) (*store.Topic, error)
+	SpaceByID(ctx context.Context, id string) (*model.Space, error)
+	ListTopics(ctx context.Context, spaceID string) ([]*model.Topic, error)
+	Topic(ctx context.Context, spaceID, id string) (*model.Topic, error)
 
 	// Labels and their generation.
-	ListLabels(ctx context.Context, k store.LabelKind, spaceIDs []string) ([]*store.Label, error)
-	SetAutoLabel(ctx context.Context, k store.LabelKind, docID, labelID string) (bool, error)
+	ListLabels(ctx context.Context, k model.LabelKind, spaceIDs []string) ([]*model.Label, error)
+	SetAutoLabel(ctx context.Context, k model.LabelKind, docID, labelID string) (bool, error)
 	LabelGeneration(ctx context.Context, spaceID string) (int64, time.Time, error)
 	BumpLabelGeneration(ctx context.Context, spaceID string) error
 	DocumentsToReclassify(ctx context.Context, spaceID string, generation int64) ([]string, error)
 
 	// Topic suggestions.
-	Suggestions(ctx context.Context, spaceID, documentID string) ([]store.TopicSuggestion, error)
-	AddSuggestions(ctx context.Context, spaceID string, sugs []store.TopicSuggestion) error
+	Suggestions(ctx context.Context, spaceID, documentID string) ([]model.TopicSuggestion, error)
+	AddSuggestions(ctx context.Context, spaceID string, sugs []model.TopicSuggestion) error
 
 	// Training and the local classifier's models.
-	TrainingExamples(ctx context.Context, spaceID string, maxText int) ([]store.TrainingExample, error)
-	LabelExamples(ctx context.Context, k store.LabelKind, spaceID string, maxText int) ([]store.TrainingExample, error)
+	TrainingExamples(ctx context.Context, spaceID string, maxText int) ([]model.TrainingExample, error)
+	LabelExamples(ctx context.Context, k model.LabelKind, spaceID string, maxText int) ([]model.TrainingExample, error)
 	DueTrainings(ctx context.Context, settledBefore time.Time) ([]string, error)
-	ClassifierModel(ctx context.Context, spaceID string) (*store.ClassifierModel, error)
+	ClassifierModel(ctx context.Context, spaceID string) (*model.ClassifierModel, error)
 	ClassifierModelVersion(ctx context.Context, spaceID string) (int64, error)
-	SaveClassifierModels(ctx context.Context, spaceID string, m *store.ClassifierModel) (bool, error)
+	SaveClassifierModels(ctx context.Context, spaceID string, m *model.ClassifierModel) (bool, error)
 
 	// AI settings.
-	AISettings(ctx context.Context, userID string) (*store.AISettings, error)
-	PutAISettings(ctx context.Context, a *store.AISettings) error
+	AISettings(ctx context.Context, userID string) (*model.AISettings, error)
+	PutAISettings(ctx context.Context, a *model.AISettings) error
 
 	// Transactions.
 	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
@@ -243,7 +244,7 @@ func (s *Service) PutSettings(ctx context.Context, userID string, in SettingsInp
 			return Settings{}, err
 		}
 	}
-	a := &store.AISettings{UserID: userID, Provider: in.Provider, Model: in.Model, BaseURL: in.BaseURL}
+	a := &model.AISettings{UserID: userID, Provider: in.Provider, Model: in.Model, BaseURL: in.BaseURL}
 	switch {
 	case in.APIKey == nil:
 		if old, err := s.store.AISettings(ctx, userID); err == nil {
@@ -473,7 +474,7 @@ func (s *Service) Train(ctx context.Context, spaceID string) (*local.Model, erro
 			return nil, err
 		}
 	}
-	stored := &store.ClassifierModel{Data: data, ExampleCount: len(ex), Generation: gen}
+	stored := &model.ClassifierModel{Data: data, ExampleCount: len(ex), Generation: gen}
 	if err := s.trainLabels(ctx, spaceID, stored); err != nil {
 		return nil, err
 	}
@@ -541,7 +542,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 	if err != nil {
 		return -1, err
 	}
-	if d.Status != store.StatusReady || d.DeletedAt != nil {
+	if d.Status != model.StatusReady || d.DeletedAt != nil {
 		return -1, nil
 	}
 	topics, err := s.store.ListTopics(ctx, d.SpaceID)
@@ -550,7 +551,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 	}
 	// The space's owner chooses its provider (documents.owner_id is the space's owner).
 	p, cm, err := s.providerFor(ctx, d.OwnerID, d.SpaceID, "")
-	c := store.Classification{State: store.ClassificationDone}
+	c := model.Classification{State: model.ClassificationDone}
 	var text *string // read once, when needed
 	readText := func() (string, error) {
 		if text == nil {
@@ -568,19 +569,19 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 	switch {
 	case err != nil:
 	case len(topics) == 0:
-		c.State, c.Reason = store.ClassificationDeclined, "you have no topics yet"
+		c.State, c.Reason = model.ClassificationDeclined, "you have no topics yet"
 	case c.Provider == "local" && (cm == nil || cm.model == nil || len(cm.model.Topics()) == 0):
 		gen, _, gerr := s.store.LabelGeneration(ctx, d.SpaceID)
 		if gerr != nil {
 			return -1, gerr
 		}
-		c.State, c.Reason = store.ClassificationDeclined, "no topic is learned yet: a topic needs at least 3 documents filed under it, and 3 under other topics"
+		c.State, c.Reason = model.ClassificationDeclined, "no topic is learned yet: a topic needs at least 3 documents filed under it, and 3 under other topics"
 		modelGen := int64(0)
 		if cm != nil {
 			modelGen = cm.generation
 		}
 		if gen > modelGen {
-			c.State, c.Reason = store.ClassificationWaiting, "the classifier trains once your topic changes settle; this document is classified then"
+			c.State, c.Reason = model.ClassificationWaiting, "the classifier trains once your topic changes settle; this document is classified then"
 			waitedOn = 0
 			if cm != nil {
 				waitedOn = cm.version
@@ -605,16 +606,16 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 		if cm != nil {
 			c.ModelGeneration = cm.generation
 		}
-		as := make([]store.AITopic, len(res.Assignments))
+		as := make([]model.AITopic, len(res.Assignments))
 		for i, a := range res.Assignments {
-			as[i] = store.AITopic{TopicID: a.TopicID, Confidence: a.Confidence}
+			as[i] = model.AITopic{TopicID: a.TopicID, Confidence: a.Confidence}
 		}
 		cands := res.Candidates
 		if cands == nil {
 			cands = res.Assignments // an outside model answers only above its own cut
 		}
 		for _, a := range cands {
-			c.Candidates = append(c.Candidates, store.AITopic{TopicID: a.TopicID, Confidence: a.Confidence})
+			c.Candidates = append(c.Candidates, model.AITopic{TopicID: a.TopicID, Confidence: a.Confidence})
 		}
 		if len(as) == 0 {
 			c.Reason = "no topic reached its cut"
@@ -627,7 +628,7 @@ func (s *Service) classifyOnce(ctx context.Context, documentID string) (int64, e
 		}
 	}
 	if err != nil {
-		c.State, c.Reason = store.ClassificationFailed, err.Error()
+		c.State, c.Reason = model.ClassificationFailed, err.Error()
 		msg := "classification failed: " + err.Error()
 		if ctx.Err() != nil {
 			msg = "classification failed: it took longer than the job's time limit"
@@ -734,7 +735,7 @@ func (s *Service) ClassifierState(ctx context.Context, spaceID string) (State, e
 		if err != nil {
 			return State{}, err
 		}
-		if lk.kind == store.DocumentTypes {
+		if lk.kind == model.DocumentTypes {
 			st.DocumentTypes = ls
 		} else {
 			st.Correspondents = ls
@@ -755,20 +756,20 @@ func (s *Service) addSuggestions(ctx context.Context, spaceID, docID string, sug
 	if len(sugs) == 0 {
 		return nil
 	}
-	out := make([]store.TopicSuggestion, len(sugs))
+	out := make([]model.TopicSuggestion, len(sugs))
 	for i, sg := range sugs {
 		ids := sg.DocumentIDs
 		if len(ids) == 0 {
 			ids = []string{docID}
 		}
-		out[i] = store.TopicSuggestion{Name: sg.Name, Reason: sg.Reason, DocumentIDs: ids}
+		out[i] = model.TopicSuggestion{Name: sg.Name, Reason: sg.Reason, DocumentIDs: ids}
 	}
 	return s.store.AddSuggestions(ctx, spaceID, out)
 }
 
 // Suggestions lists the topics proposed for the space: those providers made while classifying its
 // documents, and the local classifier's groups of its unfiled documents.
-func (s *Service) Suggestions(ctx context.Context, spaceID, documentID string) ([]store.TopicSuggestion, error) {
+func (s *Service) Suggestions(ctx context.Context, spaceID, documentID string) ([]model.TopicSuggestion, error) {
 	docs, err := s.store.UnfiledDocuments(ctx, spaceID, 2000, 16<<10)
 	if err != nil {
 		return nil, err
@@ -790,8 +791,8 @@ func (s *Service) Suggestions(ctx context.Context, spaceID, documentID string) (
 }
 
 // AcceptSuggestion creates the suggested topic in the space and files its documents under it.
-func (s *Service) AcceptSuggestion(ctx context.Context, spaceID, name string) (*store.Topic, error) {
-	var topic *store.Topic
+func (s *Service) AcceptSuggestion(ctx context.Context, spaceID, name string) (*model.Topic, error) {
+	var topic *model.Topic
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
 		sg, err := tx.TakeSuggestion(ctx, spaceID, name)
 		if errors.Is(err, store.ErrNotFound) {
@@ -800,7 +801,7 @@ func (s *Service) AcceptSuggestion(ctx context.Context, spaceID, name string) (*
 		if err != nil {
 			return err
 		}
-		topic = &store.Topic{SpaceID: spaceID, Name: sg.Name, Description: sg.Reason}
+		topic = &model.Topic{SpaceID: spaceID, Name: sg.Name, Description: sg.Reason}
 		if err := tx.CreateTopic(ctx, topic); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return apperr.New(apperr.Conflict, "the space already has a topic named %q", sg.Name)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/classify"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -19,12 +20,12 @@ import (
 func addDoc(t *testing.T, st *store.Store, owner, title, text string) string {
 	t.Helper()
 	ctx := context.Background()
-	d := &store.Document{ID: store.NewID(), OwnerID: owner, Title: title, OriginalFilename: title + ".txt", MIMEType: "text/plain",
+	d := &model.Document{ID: store.NewID(), OwnerID: owner, Title: title, OriginalFilename: title + ".txt", MIMEType: "text/plain",
 		SizeBytes: int64(len(text)), SHA256: fmt.Sprintf("%064x", len(title)+len(text)), BlobKey: owner + "/k/" + title}
 	if err := st.CreateDocument(ctx, d); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: text, PageCount: 1}); err != nil {
+	if err := st.SaveExtraction(ctx, d.ID, model.Extraction{Text: text, PageCount: 1}); err != nil {
 		t.Fatal(err)
 	}
 	return d.ID
@@ -40,13 +41,13 @@ func TestLocalClassificationLearnsFromFiling(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := classify.NewService(st, sl, classify.Defaults{}, nil, nil)
-		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		tax := &store.Topic{OwnerID: u.ID, Name: "Taxes"}
-		health := &store.Topic{OwnerID: u.ID, Name: "Health"}
-		for _, tp := range []*store.Topic{tax, health} {
+		tax := &model.Topic{OwnerID: u.ID, Name: "Taxes"}
+		health := &model.Topic{OwnerID: u.ID, Name: "Health"}
+		for _, tp := range []*model.Topic{tax, health} {
 			if err := st.CreateTopic(ctx, tp); err != nil {
 				t.Fatal(err)
 			}
@@ -143,11 +144,11 @@ func TestClassifyPastDeadlineSaysSo(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := classify.NewService(st, sl, classify.Defaults{}, nil, nil)
-		u := &store.User{Email: "slow@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "slow@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateTopic(ctx, &store.Topic{OwnerID: u.ID, Name: "Taxes"}); err != nil {
+		if err := st.CreateTopic(ctx, &model.Topic{OwnerID: u.ID, Name: "Taxes"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.PutSettings(ctx, u.ID, classify.SettingsInput{Provider: "ollama", BaseURL: hang.URL + "/v1"}); err != nil {
@@ -158,7 +159,7 @@ func TestClassifyPastDeadlineSaysSo(t *testing.T) {
 		defer cancel()
 		err = svc.ClassifyDocument(jctx, id)
 		d, _ := st.Document(ctx, u.ID, id)
-		if d.Status != store.StatusReady || !strings.Contains(d.Error, "longer than the job's time limit") {
+		if d.Status != model.StatusReady || !strings.Contains(d.Error, "longer than the job's time limit") {
 			t.Fatalf("after the deadline: %v; document %s %q", err, d.Status, d.Error)
 		}
 	})
@@ -168,13 +169,13 @@ func TestClassifyPastDeadlineSaysSo(t *testing.T) {
 func user(t *testing.T, st *store.Store, email string, names ...string) (string, []string) {
 	t.Helper()
 	ctx := context.Background()
-	u := &store.User{Email: email, PasswordHash: "h"}
+	u := &model.User{Email: email, PasswordHash: "h"}
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
 	for _, n := range names {
-		tp := &store.Topic{OwnerID: u.ID, Name: n}
+		tp := &model.Topic{OwnerID: u.ID, Name: n}
 		if err := st.CreateTopic(ctx, tp); err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +216,7 @@ func newService(t *testing.T, st *store.Store) *classify.Service {
 }
 
 // appliedTopics returns the AI topics of a document and its classification.
-func appliedTopics(t *testing.T, st *store.Store, owner, doc string) ([]string, *store.Classification) {
+func appliedTopics(t *testing.T, st *store.Store, owner, doc string) ([]string, *model.Classification) {
 	t.Helper()
 	d, err := st.Document(context.Background(), owner, doc)
 	if err != nil {
@@ -309,7 +310,7 @@ func TestUploadLabelsLearnedWhenReady(t *testing.T) {
 		label(t, st, owner, "Taxes", ids[0])
 		var pending []string
 		for i := range topicTexts["Health"] { // uploaded with a topic, still processing
-			d := &store.Document{ID: store.NewID(), OwnerID: owner, Title: fmt.Sprint("h", i), OriginalFilename: "h.txt", MIMEType: "text/plain",
+			d := &model.Document{ID: store.NewID(), OwnerID: owner, Title: fmt.Sprint("h", i), OriginalFilename: "h.txt", MIMEType: "text/plain",
 				SizeBytes: 1, SHA256: fmt.Sprintf("%064x", 100+i), BlobKey: owner + "/up/" + fmt.Sprint(i)}
 			if err := st.CreateDocument(ctx, d); err != nil {
 				t.Fatal(err)
@@ -323,7 +324,7 @@ func TestUploadLabelsLearnedWhenReady(t *testing.T) {
 			t.Fatalf("trainings: %d %v", n, err)
 		}
 		for i, id := range pending {
-			if err := st.SaveExtraction(ctx, id, store.Extraction{Text: topicTexts["Health"][i], PageCount: 1}); err != nil {
+			if err := st.SaveExtraction(ctx, id, model.Extraction{Text: topicTexts["Health"][i], PageCount: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}

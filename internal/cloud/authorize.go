@@ -10,6 +10,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -121,7 +122,7 @@ func (s *Service) storeToken(ctx context.Context, o *store.OAuthState, tok *oaut
 		}
 		return s.store.SetCloudCredentials(ctx, o.OwnerID, o.AccountID, sealed)
 	}
-	acc := &store.CloudAccount{ID: store.NewID(), OwnerID: o.OwnerID, Kind: o.Kind, DisplayName: kindLabel(o.Kind)}
+	acc := &model.CloudAccount{ID: store.NewID(), OwnerID: o.OwnerID, Kind: o.Kind, DisplayName: kindLabel(o.Kind)}
 	var err error
 	if acc.Credentials, err = s.sealToken(o.OwnerID, acc.ID, tok); err != nil {
 		return err

@@ -9,12 +9,12 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/docuvault/docuvault/internal/cloud/seal"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // openDrive unseals the account's own credentials and builds its drive.
 // OAuth drives persist refreshed tokens on the account.
-func (s *Service) openDrive(acc *store.CloudAccount) (Drive, error) {
+func (s *Service) openDrive(acc *model.CloudAccount) (Drive, error) {
 	plain, err := s.sealer.Open(acc.OwnerID, seal.PurposeCloudCreds, acc.ID, acc.Credentials)
 	if err != nil {
 		return nil, fmt.Errorf("cloud: account %s credentials: %w", acc.ID, err)
@@ -44,7 +44,7 @@ func (s *Service) openDrive(acc *store.CloudAccount) (Drive, error) {
 
 // tokenSaver seals and stores every refreshed token of acc, since
 // providers may rotate refresh tokens.
-func (s *Service) tokenSaver(acc *store.CloudAccount) TokenFunc {
+func (s *Service) tokenSaver(acc *model.CloudAccount) TokenFunc {
 	return func(t *oauth2.Token) {
 		sealed, err := s.sealToken(acc.OwnerID, acc.ID, t)
 		if err == nil {

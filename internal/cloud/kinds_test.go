@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/cloud/seal"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -115,11 +116,11 @@ func TestNoKindSwitchOutsideTable(t *testing.T) {
 func TestEveryKindConnects(t *testing.T) {
 	type fake struct {
 		srv     *httptest.Server
-		connect func(e *svcEnv, userID string) *store.CloudAccount
+		connect func(e *svcEnv, userID string) *model.CloudAccount
 	}
 	dav := func(t *testing.T, kind, prefix, path string) fake {
 		srv, _ := davServer(t, prefix)
-		return fake{srv, func(e *svcEnv, userID string) *store.CloudAccount {
+		return fake{srv, func(e *svcEnv, userID string) *model.CloudAccount {
 			acc, err := e.s.ConnectWebDAV(ctxT(t), Actor{UserID: userID}, kind,
 				WebDAVInput{ServerURL: srv.URL + path, Username: "alice", Password: "app-pass"})
 			if err != nil {
@@ -129,7 +130,7 @@ func TestEveryKindConnects(t *testing.T) {
 		}}
 	}
 	oauth := func(fo *fakeOAuth, srv *httptest.Server, kind string) fake {
-		return fake{srv, func(e *svcEnv, userID string) *store.CloudAccount { return e.connect(fo, userID, kind) }}
+		return fake{srv, func(e *svcEnv, userID string) *model.CloudAccount { return e.connect(fo, userID, kind) }}
 	}
 	fakes := map[string]func(t *testing.T) fake{
 		KindWebDAV:    func(t *testing.T) fake { return dav(t, KindWebDAV, "/dav", "/dav/") },
@@ -155,7 +156,7 @@ func TestEveryKindConnects(t *testing.T) {
 			ctx := ctxT(t)
 			f := mk(t)
 			e := newSvcEnv(t, st, f.srv)
-			u := &store.User{Email: k.Name + "@x.test", PasswordHash: "x"}
+			u := &model.User{Email: k.Name + "@x.test", PasswordHash: "x"}
 			if err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
@@ -197,23 +198,23 @@ func TestUnknownKindIsNotStored(t *testing.T) {
 	srv := httptest.NewServer(nil)
 	defer srv.Close()
 	e := newSvcEnv(t, st, srv)
-	u := &store.User{Email: "k@x.test", PasswordHash: "x"}
+	u := &model.User{Email: "k@x.test", PasswordHash: "x"}
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	if err := createAccount(ctx, st, &store.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: "ftp", Credentials: []byte{1}}); err == nil {
+	if err := createAccount(ctx, st, &model.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: "ftp", Credentials: []byte{1}}); err == nil {
 		t.Fatal("an account of an unknown kind was stored")
 	}
 	if l, err := st.ListCloudAccounts(ctx, u.ID); err != nil || len(l) != 0 {
 		t.Fatalf("accounts: %v %v", l, err)
 	}
-	if err := createAccount(ctx, st, &store.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: KindWebDAV, Credentials: []byte{1}}); err != nil {
+	if err := createAccount(ctx, st, &model.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: KindWebDAV, Credentials: []byte{1}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.s.ConnectWebDAV(ctx, Actor{UserID: u.ID}, "ftp", WebDAVInput{ServerURL: srv.URL, Username: "a", Password: "b"}); err == nil {
 		t.Fatal("connected an unknown kind")
 	}
-	acc := &store.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: "ftp"}
+	acc := &model.CloudAccount{ID: store.NewID(), OwnerID: u.ID, Kind: "ftp"}
 	plain, _ := json.Marshal(WebDAVCredentials{ServerURL: srv.URL, Username: "a", Password: "b"})
 	var err error
 	if acc.Credentials, err = e.s.sealer.Seal(u.ID, seal.PurposeCloudCreds, acc.ID, plain); err != nil {

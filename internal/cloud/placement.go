@@ -12,12 +12,13 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
 // spaceOf is the document's space (a row from before spaces names none:
 // its owner's personal space, whose id is the owner's).
-func spaceOf(d *store.Document) string {
+func spaceOf(d *model.Document) string {
 	if d.SpaceID != "" {
 		return d.SpaceID
 	}
@@ -28,7 +29,7 @@ func spaceOf(d *store.Document) string {
 // space's owner that takes documents, or nil for system storage. A personal
 // space follows its user's setting, a shared space its own (set by its
 // owner). st is the service's store or a transaction of it.
-func target(ctx context.Context, st Store, spaceID string) (*store.CloudAccount, error) {
+func target(ctx context.Context, st Store, spaceID string) (*model.CloudAccount, error) {
 	sp, err := st.SpaceByID(ctx, spaceID)
 	if err != nil {
 		return nil, err
@@ -37,8 +38,8 @@ func target(ctx context.Context, st Store, spaceID string) (*store.CloudAccount,
 }
 
 // spaceTarget is target for a space already read.
-func spaceTarget(ctx context.Context, st Store, sp *store.Space) (*store.CloudAccount, error) {
-	if sp.StorageBackend == store.BackendSystem || sp.StorageBackend == "" {
+func spaceTarget(ctx context.Context, st Store, sp *model.Space) (*model.CloudAccount, error) {
+	if sp.StorageBackend == model.BackendSystem || sp.StorageBackend == "" {
 		return nil, nil
 	}
 	acc, err := st.CloudAccount(ctx, sp.OwnerID, sp.StorageBackend)
@@ -48,7 +49,7 @@ func spaceTarget(ctx context.Context, st Store, sp *store.Space) (*store.CloudAc
 	if err != nil {
 		return nil, err
 	}
-	if acc.Status == store.CloudDisconnecting {
+	if acc.Status == model.CloudDisconnecting {
 		return nil, nil
 	}
 	return acc, nil
@@ -74,17 +75,17 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 	if err != nil {
 		return err
 	}
-	want := store.BackendSystem
+	want := model.BackendSystem
 	if acc != nil {
 		want = acc.ID
 	}
 	if d.StorageBackend == want {
-		if want == store.BackendSystem && d.StorageState != store.StorageStored {
-			return lifecycle.SetStorage(ctx, s.store, d, store.StorageStored, "")
+		if want == model.BackendSystem && d.StorageState != model.StorageStored {
+			return lifecycle.SetStorage(ctx, s.store, d, model.StorageStored, "")
 		}
 		return nil
 	}
-	if d.StorageBackend != store.BackendSystem {
+	if d.StorageBackend != model.BackendSystem {
 		// On another drive (or the target is system storage): bring it back first.
 		if err := s.bringBack(ctx, d); err != nil {
 			return err
@@ -93,16 +94,16 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 			return err
 		}
 	}
-	if acc == nil || d.Status != store.StatusReady || d.DeletedAt != nil {
-		if d.StorageState != store.StorageStored && d.StorageBackend == store.BackendSystem {
-			return lifecycle.SetStorage(ctx, s.store, d, store.StorageStored, "")
+	if acc == nil || d.Status != model.StatusReady || d.DeletedAt != nil {
+		if d.StorageState != model.StorageStored && d.StorageBackend == model.BackendSystem {
+			return lifecycle.SetStorage(ctx, s.store, d, model.StorageStored, "")
 		}
 		return nil
 	}
 	if err := s.upload(ctx, d, acc); err != nil {
-		state := store.StoragePending
+		state := model.StoragePending
 		if final {
-			state = store.StorageFailed
+			state = model.StorageFailed
 		}
 		s.noteDriveError(ctx, acc, err)
 		if serr := lifecycle.SetStorage(context.WithoutCancel(ctx), s.store, d, state,
@@ -115,7 +116,7 @@ func (s *Service) Place(ctx context.Context, documentID string, final bool) erro
 }
 
 // upload copies the system original to acc, verifies it and records it.
-func (s *Service) upload(ctx context.Context, d *store.Document, acc *store.CloudAccount) error {
+func (s *Service) upload(ctx context.Context, d *model.Document, acc *model.CloudAccount) error {
 	drv, err := s.openDrive(acc)
 	if err != nil {
 		return err
@@ -147,8 +148,8 @@ func (s *Service) upload(ctx context.Context, d *store.Document, acc *store.Clou
 		s.removeCopy(ctx, drv, ref)
 		return nil
 	}
-	if acc.Status != store.CloudOK {
-		_ = s.store.SetCloudStatus(ctx, acc.OwnerID, acc.ID, store.CloudOK, "")
+	if acc.Status != model.CloudOK {
+		_ = s.store.SetCloudStatus(ctx, acc.OwnerID, acc.ID, model.CloudOK, "")
 	}
 	if err := s.blobs.Delete(context.WithoutCancel(ctx), d.BlobKey); err != nil {
 		s.log.Warn("remove system copy of a placed document", "document", d.ID, "error", err)
@@ -165,7 +166,7 @@ func (s *Service) removeCopy(ctx context.Context, drv Drive, ref string) {
 // bringBack copies a placed document from its drive into system storage,
 // verifies size and SHA-256, records it as stored, and only then removes
 // the drive's copy.
-func (s *Service) bringBack(ctx context.Context, d *store.Document) error {
+func (s *Service) bringBack(ctx context.Context, d *model.Document) error {
 	acc, err := s.store.CloudAccountForJob(ctx, d.StorageBackend)
 	if err != nil {
 		return fmt.Errorf("bring back document %s: account %s: %w", d.ID, d.StorageBackend, err)
@@ -188,7 +189,7 @@ func (s *Service) bringBack(ctx context.Context, d *store.Document) error {
 	return nil
 }
 
-func (s *Service) fetchOriginal(ctx context.Context, drv Drive, d *store.Document) error {
+func (s *Service) fetchOriginal(ctx context.Context, drv Drive, d *model.Document) error {
 	rc, err := drv.Get(ctx, d.StorageRef)
 	if err != nil {
 		return err
@@ -231,27 +232,27 @@ func (s *Service) MigrateUser(ctx context.Context, userID string) error {
 
 // moveFilters select the space's documents that are not where the space
 // keeps documents.
-func moveFilters(ctx context.Context, st Store, sp *store.Space) ([]store.StorageFilter, error) {
+func moveFilters(ctx context.Context, st Store, sp *model.Space) ([]store.StorageFilter, error) {
 	acc, err := spaceTarget(ctx, st, sp)
 	if err != nil {
 		return nil, err
 	}
-	want := store.BackendSystem
+	want := model.BackendSystem
 	if acc != nil {
 		want = acc.ID
 	}
 	filters := []store.StorageFilter{{SpaceID: sp.ID, NotBackend: want, ReadyOnly: true}}
-	if want == store.BackendSystem {
+	if want == model.BackendSystem {
 		// Marked pending by Migrate for a drive chosen then and given up
 		// since: their Place job records them as stored.
-		filters = append(filters, store.StorageFilter{SpaceID: sp.ID, Backend: store.BackendSystem, States: []string{store.StoragePending}})
+		filters = append(filters, store.StorageFilter{SpaceID: sp.ID, Backend: model.BackendSystem, States: []string{model.StoragePending}})
 	}
 	return filters, nil
 }
 
 // needsMove says whether a document of the space is not where the space
 // keeps documents.
-func needsMove(ctx context.Context, st Store, sp *store.Space) (bool, error) {
+func needsMove(ctx context.Context, st Store, sp *model.Space) (bool, error) {
 	filters, err := moveFilters(ctx, st, sp)
 	if err != nil {
 		return false, err
@@ -281,8 +282,8 @@ func (s *Service) queuePlacements(ctx context.Context, userID string, f store.St
 				if err != nil {
 					return err
 				}
-				if d.StorageBackend == store.BackendSystem {
-					if err := lifecycle.SetStorage(ctx, tx, d, store.StoragePending, ""); err != nil {
+				if d.StorageBackend == model.BackendSystem {
+					if err := lifecycle.SetStorage(ctx, tx, d, model.StoragePending, ""); err != nil {
 						return err
 					}
 				}
@@ -310,7 +311,7 @@ func (s *Service) Drain(ctx context.Context, accountID string) error {
 	if err != nil {
 		return err
 	}
-	if acc.Status != store.CloudDisconnecting {
+	if acc.Status != model.CloudDisconnecting {
 		return nil
 	}
 	var errs []error
@@ -353,7 +354,7 @@ func (s *Service) Drain(ctx context.Context, accountID string) error {
 // OpenRemote streams a placed document's original from its drive (it
 // implements document.Remote). Failures are client-safe apperr errors; the
 // account's status records them.
-func (s *Service) OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error) {
+func (s *Service) OpenRemote(ctx context.Context, d *model.Document) (io.ReadCloser, error) {
 	acc, err := s.store.CloudAccount(ctx, d.OwnerID, d.StorageBackend)
 	if err != nil {
 		return nil, fmt.Errorf("open placed document %s: %w", d.ID, err)
@@ -380,7 +381,7 @@ func (s *Service) OpenRemote(ctx context.Context, d *store.Document) (io.ReadClo
 // (integrity checks). Errors wrap ErrNotFound when the file or the account
 // is gone, ErrUnauthorized or ErrUnavailable when the drive cannot be read;
 // the account's status records drive failures.
-func (s *Service) StatRemote(ctx context.Context, d *store.Document) (int64, error) {
+func (s *Service) StatRemote(ctx context.Context, d *model.Document) (int64, error) {
 	acc, err := s.store.CloudAccountForJob(ctx, d.StorageBackend)
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, fmt.Errorf("stat placed document %s: account %s: %w", d.ID, d.StorageBackend, ErrNotFound)
@@ -403,7 +404,7 @@ func (s *Service) StatRemote(ctx context.Context, d *store.Document) (int64, err
 }
 
 // RemoveRemote deletes a placed document's file from its drive (purge).
-func (s *Service) RemoveRemote(ctx context.Context, d *store.Document) error {
+func (s *Service) RemoveRemote(ctx context.Context, d *model.Document) error {
 	acc, err := s.store.CloudAccountForJob(ctx, d.StorageBackend)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil
@@ -421,7 +422,7 @@ func (s *Service) RemoveRemote(ctx context.Context, d *store.Document) error {
 // DriveName is the file name a document gets on a drive: its original name
 // with a short id before the extension, so two documents of one name never
 // replace each other ("invoice (0f3a9c1b2d4e).pdf").
-func DriveName(d *store.Document) string {
+func DriveName(d *model.Document) string {
 	name := d.OriginalFilename
 	if name == "" {
 		name = "document"

@@ -19,6 +19,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -35,9 +36,9 @@ type Jobs interface {
 // transactions (inside them it works on the transaction's *store.Store).
 type Store interface {
 	// Cloud accounts.
-	CloudAccount(ctx context.Context, ownerID, id string) (*store.CloudAccount, error)
-	CloudAccountForJob(ctx context.Context, id string) (*store.CloudAccount, error)
-	ListCloudAccounts(ctx context.Context, ownerID string) ([]*store.CloudAccount, error)
+	CloudAccount(ctx context.Context, ownerID, id string) (*model.CloudAccount, error)
+	CloudAccountForJob(ctx context.Context, id string) (*model.CloudAccount, error)
+	ListCloudAccounts(ctx context.Context, ownerID string) ([]*model.CloudAccount, error)
 	SetCloudCredentials(ctx context.Context, ownerID, id string, sealed []byte) error
 	SetCloudStatus(ctx context.Context, ownerID, id, status, errText string) error
 	DeleteCloudAccount(ctx context.Context, ownerID, id string) error
@@ -47,12 +48,12 @@ type Store interface {
 	TakeOAuthState(ctx context.Context, state string, t time.Time) (*store.OAuthState, error)
 
 	// Users and spaces.
-	UserByID(ctx context.Context, id string) (*store.User, error)
-	SpaceByID(ctx context.Context, id string) (*store.Space, error)
-	OwnedSpaces(ctx context.Context, userID string) ([]*store.Space, error)
+	UserByID(ctx context.Context, id string) (*model.User, error)
+	SpaceByID(ctx context.Context, id string) (*model.Space, error)
+	OwnedSpaces(ctx context.Context, userID string) ([]*model.Space, error)
 
 	// Documents and where their originals are.
-	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	DocumentForJob(ctx context.Context, id string) (*model.Document, error)
 	DocumentIDsByStorage(ctx context.Context, ownerID string, f store.StorageFilter, afterID string, limit int) ([]string, error)
 	CountDocumentsByStorage(ctx context.Context, ownerID string) ([]store.StorageCount, error)
 	SetDocumentPlacement(ctx context.Context, id, backend, state, ref, errText string) error
@@ -133,13 +134,13 @@ type Actor struct {
 }
 
 func (s *Service) audit(ctx context.Context, tx *store.Store, a Actor, action, accountID string, details map[string]any) error {
-	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "cloud_account",
+	return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "cloud_account",
 		TargetID: accountID, IP: a.IP, UserAgent: a.UserAgent, Details: details})
 }
 
 // Accounts lists the user's accounts. Credentials stay sealed in the
 // returned rows; callers must not send them anywhere.
-func (s *Service) Accounts(ctx context.Context, userID string) ([]*store.CloudAccount, error) {
+func (s *Service) Accounts(ctx context.Context, userID string) ([]*model.CloudAccount, error) {
 	return s.store.ListCloudAccounts(ctx, userID)
 }
 
@@ -155,7 +156,7 @@ type WebDAVInput struct {
 // Nextcloud): the URL passes the SSRF guard before any request
 // (422 invalid_input saying why otherwise), the credentials are tested
 // against the server, then sealed and stored, and cloud.connect audited.
-func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in WebDAVInput) (*store.CloudAccount, error) {
+func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in WebDAVInput) (*model.CloudAccount, error) {
 	creds, err := s.checkDAV(ctx, kind, &in)
 	if err != nil {
 		return nil, err
@@ -167,7 +168,7 @@ func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in We
 	if err != nil {
 		return nil, err
 	}
-	acc := &store.CloudAccount{ID: store.NewID(), OwnerID: a.UserID, Kind: kind, DisplayName: in.DisplayName}
+	acc := &model.CloudAccount{ID: store.NewID(), OwnerID: a.UserID, Kind: kind, DisplayName: in.DisplayName}
 	if acc.Credentials, err = s.sealer.Seal(a.UserID, seal.PurposeCloudCreds, acc.ID, plain); err != nil {
 		return nil, err
 	}
@@ -185,7 +186,7 @@ func (s *Service) ConnectWebDAV(ctx context.Context, a Actor, kind string, in We
 
 // createAccount stores a new account. Its kind must be in Kinds: the
 // database does not check it, so the list of kinds lives in Go only.
-func createAccount(ctx context.Context, tx *store.Store, acc *store.CloudAccount) error {
+func createAccount(ctx context.Context, tx *store.Store, acc *model.CloudAccount) error {
 	if _, ok := LookupKind(acc.Kind); !ok {
 		return fmt.Errorf("cloud: unknown account kind %q", acc.Kind)
 	}
@@ -235,7 +236,7 @@ func (s *Service) checkDAV(ctx context.Context, kind string, in *WebDAVInput) (W
 // account's status is ok again. The drive must still hold the files placed
 // there (it is the same drive, reached anew). cloud.connect is audited.
 // Another user's account is ErrNotFound; an OAuth account is 422.
-func (s *Service) ReconnectWebDAV(ctx context.Context, a Actor, id string, in WebDAVInput) (*store.CloudAccount, error) {
+func (s *Service) ReconnectWebDAV(ctx context.Context, a Actor, id string, in WebDAVInput) (*model.CloudAccount, error) {
 	acc, err := s.store.CloudAccount(ctx, a.UserID, id)
 	if err != nil {
 		return nil, err
@@ -244,7 +245,7 @@ func (s *Service) ReconnectWebDAV(ctx context.Context, a Actor, id string, in We
 		return nil, apperr.Fields("this account is reconnected through its provider's sign-in",
 			map[string]string{"kind": "is " + acc.Kind + ", not " + passwordKinds()})
 	}
-	if acc.Status == store.CloudDisconnecting {
+	if acc.Status == model.CloudDisconnecting {
 		return nil, apperr.New(apperr.Conflict, "this cloud account is being disconnected")
 	}
 	creds, err := s.checkDAV(ctx, acc.Kind, &in)
@@ -383,17 +384,17 @@ func (s *Service) TestAccount(ctx context.Context, userID, id string) (TestResul
 		s.noteDriveError(ctx, acc, err)
 		return TestResult{OK: false, Error: driveReason(err)}, nil
 	}
-	if err := s.store.SetCloudStatus(ctx, userID, id, store.CloudOK, ""); err != nil {
+	if err := s.store.SetCloudStatus(ctx, userID, id, model.CloudOK, ""); err != nil {
 		return TestResult{}, err
 	}
 	return TestResult{OK: true}, nil
 }
 
 // noteDriveError records a drive failure on the account's status.
-func (s *Service) noteDriveError(ctx context.Context, acc *store.CloudAccount, err error) {
-	status := store.CloudError
+func (s *Service) noteDriveError(ctx context.Context, acc *model.CloudAccount, err error) {
+	status := model.CloudError
 	if errors.Is(err, ErrUnauthorized) || errors.Is(err, seal.ErrOpen) {
-		status = store.CloudReconnect
+		status = model.CloudReconnect
 	}
 	if serr := s.store.SetCloudStatus(context.WithoutCancel(ctx), acc.OwnerID, acc.ID, status, driveReason(err)); serr != nil {
 		s.log.Warn("record cloud account status", "account", acc.ID, "error", serr)
@@ -420,7 +421,7 @@ func (s *Service) Disconnect(ctx context.Context, a Actor, id string) error {
 			return err
 		}
 		if u.StorageBackend == id {
-			sys := store.BackendSystem
+			sys := model.BackendSystem
 			if _, err := tx.UpdateUser(ctx, a.UserID, store.UserUpdate{StorageBackend: &sys}); err != nil {
 				return err
 			}
@@ -471,12 +472,12 @@ func (s *Service) SetBackend(ctx context.Context, userID, backend string) error 
 		return apperr.Fields("invalid storage backend", map[string]string{"backend": `must be "system" or a cloud account id`})
 	}
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		if backend != store.BackendSystem {
+		if backend != model.BackendSystem {
 			acc, err := tx.CloudAccount(ctx, userID, backend)
 			if err != nil {
 				return err
 			}
-			if acc.Status == store.CloudDisconnecting {
+			if acc.Status == model.CloudDisconnecting {
 				return apperr.New(apperr.Conflict, "this cloud account is being disconnected")
 			}
 		}
@@ -507,7 +508,7 @@ func (s *Service) Migrate(ctx context.Context, userID string) error {
 
 // markPending marks the space's documents in system storage as pending
 // when the space keeps documents in a drive.
-func markPending(ctx context.Context, tx *store.Store, sp *store.Space) error {
+func markPending(ctx context.Context, tx *store.Store, sp *model.Space) error {
 	acc, err := spaceTarget(ctx, tx, sp)
 	if err != nil || acc == nil {
 		return err
@@ -521,7 +522,7 @@ func markPending(ctx context.Context, tx *store.Store, sp *store.Space) error {
 // "system" or one of the owner's own accounts; any other id is a 422 on
 // backend, a disconnecting account 409. For a personal space this is the
 // owner's own setting (SetBackend). space.storage is audited.
-func (s *Service) SetSpaceBackend(ctx context.Context, a Actor, sp *store.Space, backend string) error {
+func (s *Service) SetSpaceBackend(ctx context.Context, a Actor, sp *model.Space, backend string) error {
 	backend = strings.TrimSpace(backend)
 	bad := apperr.Fields("invalid storage backend", map[string]string{
 		"backend": `must be "system" or a cloud drive connected by the space's owner`})
@@ -529,7 +530,7 @@ func (s *Service) SetSpaceBackend(ctx context.Context, a Actor, sp *store.Space,
 		return bad
 	}
 	return s.store.WithTx(ctx, func(tx *store.Store) error {
-		if backend != store.BackendSystem {
+		if backend != model.BackendSystem {
 			acc, err := tx.CloudAccount(ctx, sp.OwnerID, backend)
 			if errors.Is(err, store.ErrNotFound) {
 				return bad
@@ -537,12 +538,12 @@ func (s *Service) SetSpaceBackend(ctx context.Context, a Actor, sp *store.Space,
 			if err != nil {
 				return err
 			}
-			if acc.Status == store.CloudDisconnecting {
+			if acc.Status == model.CloudDisconnecting {
 				return apperr.New(apperr.Conflict, "this cloud account is being disconnected")
 			}
 		}
 		var err error
-		if sp.Kind == store.SpacePersonal {
+		if sp.Kind == model.SpacePersonal {
 			_, err = tx.UpdateUser(ctx, sp.OwnerID, store.UserUpdate{StorageBackend: &backend})
 		} else {
 			err = tx.SetSpaceStorage(ctx, sp.ID, backend)
@@ -554,7 +555,7 @@ func (s *Service) SetSpaceBackend(ctx context.Context, a Actor, sp *store.Space,
 		if err := markPending(ctx, tx, sp); err != nil {
 			return err
 		}
-		if err := tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "space.storage", TargetType: "space",
+		if err := tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: "space.storage", TargetType: "space",
 			TargetID: sp.ID, IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{"backend": backend}}); err != nil {
 			return err
 		}

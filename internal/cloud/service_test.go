@@ -20,6 +20,7 @@ import (
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -88,7 +89,7 @@ func newSvcEnv(t *testing.T, st *store.Store, srv *httptest.Server) *svcEnv {
 
 // connect runs the authorization code flow as a browser would and returns
 // the new account.
-func (e *svcEnv) connect(fo *fakeOAuth, userID, kind string) *store.CloudAccount {
+func (e *svcEnv) connect(fo *fakeOAuth, userID, kind string) *model.CloudAccount {
 	e.t.Helper()
 	ctx := ctxT(e.t)
 	start, err := e.s.StartAuthorize(ctx, userID, kind, "")
@@ -107,12 +108,12 @@ func (e *svcEnv) connect(fo *fakeOAuth, userID, kind string) *store.CloudAccount
 	return l[len(l)-1]
 }
 
-func (e *svcEnv) document(ownerID, name string, content []byte) *store.Document {
+func (e *svcEnv) document(ownerID, name string, content []byte) *model.Document {
 	e.t.Helper()
 	ctx := ctxT(e.t)
 	sum := sha256.Sum256(content)
-	d := &store.Document{ID: store.NewID(), OwnerID: ownerID, Title: name, OriginalFilename: name, MIMEType: "text/plain",
-		SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), Status: store.StatusReady}
+	d := &model.Document{ID: store.NewID(), OwnerID: ownerID, Title: name, OriginalFilename: name, MIMEType: "text/plain",
+		SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), Status: model.StatusReady}
 	d.BlobKey = ownerID + "/" + d.ID + "/blob.txt"
 	if _, err := e.blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), d.SizeBytes, "text/plain"); err != nil {
 		e.t.Fatal(err)
@@ -123,7 +124,7 @@ func (e *svcEnv) document(ownerID, name string, content []byte) *store.Document 
 	return d
 }
 
-func (e *svcEnv) token(acc *store.CloudAccount) *oauth2.Token {
+func (e *svcEnv) token(acc *model.CloudAccount) *oauth2.Token {
 	e.t.Helper()
 	a, err := e.st.CloudAccountForJob(ctxT(e.t), acc.ID)
 	if err != nil {
@@ -140,7 +141,7 @@ func (e *svcEnv) token(acc *store.CloudAccount) *oauth2.Token {
 	return &tok
 }
 
-func (e *svcEnv) setToken(acc *store.CloudAccount, tok *oauth2.Token) {
+func (e *svcEnv) setToken(acc *model.CloudAccount, tok *oauth2.Token) {
 	e.t.Helper()
 	sealed, err := e.s.sealToken(acc.OwnerID, acc.ID, tok)
 	if err != nil {
@@ -175,7 +176,7 @@ func TestServiceOAuthDrives(t *testing.T) {
 				fo := newFakeOAuth()
 				onServer, srv := tc.fake(fo)
 				e := newSvcEnv(t, st, srv)
-				u := &store.User{Email: tc.kind + "@x.test", PasswordHash: "x"}
+				u := &model.User{Email: tc.kind + "@x.test", PasswordHash: "x"}
 				if err := st.CreateUser(ctx, u); err != nil {
 					t.Fatal(err)
 				}
@@ -193,7 +194,7 @@ func TestServiceOAuthDrives(t *testing.T) {
 				d := e.document(u.ID, "Konten: 2024?.txt", content)
 				// Queued as the lifecycle does once the document is ready
 				// (the decision is tested in internal/lifecycle).
-				if err := lifecycle.SetStorage(ctx, st, d, store.StoragePending, ""); err != nil {
+				if err := lifecycle.SetStorage(ctx, st, d, model.StoragePending, ""); err != nil {
 					t.Fatal(err)
 				}
 				// An expired access token is refreshed and the new one kept.
@@ -203,7 +204,7 @@ func TestServiceOAuthDrives(t *testing.T) {
 					t.Fatal(err)
 				}
 				got, _ := st.Document(ctx, u.ID, d.ID)
-				if got.StorageState != store.StoragePlaced || got.StorageBackend != acc.ID {
+				if got.StorageState != model.StoragePlaced || got.StorageBackend != acc.ID {
 					t.Fatalf("placement: %+v", got)
 				}
 				if p, data := onServer(got.StorageRef); !strings.HasPrefix(p, "DocuVault/Konten_ 2024_ (") || !bytes.Equal(data, content) {
@@ -238,8 +239,8 @@ func TestServiceOAuthDrives(t *testing.T) {
 				}
 				got2, _ := st.Document(ctx, u.ID, d2.ID)
 				a, _ := st.CloudAccount(ctx, u.ID, acc.ID)
-				if got2.StorageBackend != store.BackendSystem || got2.StorageState != store.StorageFailed || got2.StorageError == "" ||
-					a.Status != store.CloudReconnect {
+				if got2.StorageBackend != model.BackendSystem || got2.StorageState != model.StorageFailed || got2.StorageError == "" ||
+					a.Status != model.CloudReconnect {
 					t.Fatalf("after a revoked token: %+v / %+v", got2, a)
 				}
 				if _, err := e.blobs.Stat(ctx, d2.BlobKey); err != nil {
@@ -265,7 +266,7 @@ func TestServiceOAuthDrives(t *testing.T) {
 					t.Fatal(err)
 				}
 				back, _ := st.Document(ctx, u.ID, d.ID)
-				if back.StorageBackend != store.BackendSystem || back.StorageState != store.StorageStored {
+				if back.StorageBackend != model.BackendSystem || back.StorageState != model.StorageStored {
 					t.Fatalf("after drain: %+v", back)
 				}
 				if p, _ := onServer(got.StorageRef); p != "" {
@@ -285,7 +286,7 @@ func TestFinishAuthorizeRefusals(t *testing.T) {
 	_, srv := newFakeGoogle(t, fo)
 	e := newSvcEnv(t, st, srv)
 	ctx := ctxT(t)
-	u := &store.User{Email: "a@x.test", PasswordHash: "x"}
+	u := &model.User{Email: "a@x.test", PasswordHash: "x"}
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +330,7 @@ func TestDriveName(t *testing.T) {
 		{"01234567-89ab-7cde-8f01-23456789abcd", "", "document (23456789abcd)"},
 		{"01234567-89ab-7cde-8f01-23456789abcd", strings.Repeat("ä", 150) + ".txt", strings.Repeat("ä", 90) + " (23456789abcd).txt"},
 	} {
-		got := DriveName(&store.Document{ID: tc.id, OriginalFilename: tc.name})
+		got := DriveName(&model.Document{ID: tc.id, OriginalFilename: tc.name})
 		if got != tc.want {
 			t.Errorf("DriveName(%q) = %q, want %q", tc.name, got, tc.want)
 		}
@@ -349,7 +350,7 @@ func TestMigrateMarksPendingAndChangeOfMind(t *testing.T) {
 		fo := newFakeOAuth()
 		_, srv := newFakeGoogle(t, fo)
 		e := newSvcEnv(t, st, srv)
-		u := &store.User{Email: "mind@x.test", PasswordHash: "x"}
+		u := &model.User{Email: "mind@x.test", PasswordHash: "x"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -378,7 +379,7 @@ func TestMigrateMarksPendingAndChangeOfMind(t *testing.T) {
 		if got := state(); got != "system/pending" || len(e.jobs.migrate) != 2 {
 			t.Fatalf("after asking to move: %s, move jobs %v", got, e.jobs.migrate)
 		}
-		if err := e.s.SetBackend(ctx, u.ID, store.BackendSystem); err != nil {
+		if err := e.s.SetBackend(ctx, u.ID, model.BackendSystem); err != nil {
 			t.Fatal(err)
 		}
 		if err := e.s.MigrateUser(ctx, u.ID); err != nil {

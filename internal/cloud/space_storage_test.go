@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -20,20 +21,20 @@ func TestSharedSpaceStorage(t *testing.T) {
 		fo := newFakeOAuth()
 		g, srv := newFakeGoogle(t, fo)
 		e := newSvcEnv(t, st, srv)
-		owner := &store.User{Email: "owner@space.test", PasswordHash: "x"}
-		member := &store.User{Email: "member@space.test", PasswordHash: "x"}
-		for _, u := range []*store.User{owner, member} {
+		owner := &model.User{Email: "owner@space.test", PasswordHash: "x"}
+		member := &model.User{Email: "member@space.test", PasswordHash: "x"}
+		for _, u := range []*model.User{owner, member} {
 			if err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
 		}
 		acc := e.connect(fo, owner.ID, KindGoogleDrive)
 		memberAcc := e.connect(fo, member.ID, KindGoogleDrive)
-		sp := &store.Space{Name: "Household", OwnerID: owner.ID}
+		sp := &model.Space{Name: "Household", OwnerID: owner.ID}
 		if err := st.CreateSpace(ctx, sp); err != nil {
 			t.Fatal(err)
 		}
-		if sp.StorageBackend != store.BackendSystem {
+		if sp.StorageBackend != model.BackendSystem {
 			t.Fatalf("a new space of an owner on system storage starts on %q", sp.StorageBackend)
 		}
 		shared := e.document(owner.ID, "shared.txt", []byte("a household bill\n"))
@@ -41,13 +42,13 @@ func TestSharedSpaceStorage(t *testing.T) {
 		if err := st.MoveDocument(ctx, shared, sp); err != nil {
 			t.Fatal(err)
 		}
-		where := func(d *store.Document) string {
+		where := func(d *model.Document) string {
 			t.Helper()
 			got, err := st.DocumentForJob(ctx, d.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.StorageBackend == store.BackendSystem {
+			if got.StorageBackend == model.BackendSystem {
 				return got.StorageBackend + "/" + got.StorageState
 			}
 			return "drive:" + got.StorageBackend + "/" + got.StorageState
@@ -60,12 +61,12 @@ func TestSharedSpaceStorage(t *testing.T) {
 		if !errors.As(err, &ae) || ae.Kind != apperr.Invalid || ae.Fields["backend"] == "" {
 			t.Fatalf("a member's account as the space's storage: %v", err)
 		}
-		if got, _ := st.SpaceByID(ctx, sp.ID); got.StorageBackend != store.BackendSystem {
+		if got, _ := st.SpaceByID(ctx, sp.ID); got.StorageBackend != model.BackendSystem {
 			t.Fatalf("a refused choice changed the space to %q", got.StorageBackend)
 		}
 
 		// Choosing what the space already has, with nothing elsewhere, queues no move.
-		if err := e.s.SetSpaceBackend(ctx, a, sp, store.BackendSystem); err != nil || len(e.jobs.migrate) != 0 {
+		if err := e.s.SetSpaceBackend(ctx, a, sp, model.BackendSystem); err != nil || len(e.jobs.migrate) != 0 {
 			t.Fatalf("system storage again: %v, move jobs %v", err, e.jobs.migrate)
 		}
 		if err := e.s.SetSpaceBackend(ctx, a, sp, acc.ID); err != nil {
@@ -115,7 +116,7 @@ func TestSharedSpaceStorage(t *testing.T) {
 		}
 
 		// Back to system storage: the space's documents come back.
-		if err := e.s.SetSpaceBackend(ctx, a, sp, store.BackendSystem); err != nil {
+		if err := e.s.SetSpaceBackend(ctx, a, sp, model.BackendSystem); err != nil {
 			t.Fatal(err)
 		}
 		e.jobs.place = nil
@@ -127,7 +128,7 @@ func TestSharedSpaceStorage(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		for _, d := range []*store.Document{shared, later} {
+		for _, d := range []*model.Document{shared, later} {
 			if got := where(d); got != "system/stored" {
 				t.Fatalf("%s after choosing system storage again: %s", d.Title, got)
 			}
@@ -144,7 +145,7 @@ func TestSharedSpaceStorage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.StorageBackend != store.BackendSystem {
+		if got.StorageBackend != model.BackendSystem {
 			t.Fatalf("after disconnecting its drive the space keeps documents on %q", got.StorageBackend)
 		}
 
@@ -173,7 +174,7 @@ func TestNewSpaceStartsOnOwnersStorage(t *testing.T) {
 		fo := newFakeOAuth()
 		_, srv := newFakeGoogle(t, fo)
 		e := newSvcEnv(t, st, srv)
-		owner := &store.User{Email: "drive@space.test", PasswordHash: "x"}
+		owner := &model.User{Email: "drive@space.test", PasswordHash: "x"}
 		if err := st.CreateUser(ctx, owner); err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +182,7 @@ func TestNewSpaceStartsOnOwnersStorage(t *testing.T) {
 		if err := e.s.SetBackend(ctx, owner.ID, acc.ID); err != nil {
 			t.Fatal(err)
 		}
-		sp := &store.Space{Name: "Team", OwnerID: owner.ID}
+		sp := &model.Space{Name: "Team", OwnerID: owner.ID}
 		if err := st.CreateSpace(ctx, sp); err != nil {
 			t.Fatal(err)
 		}

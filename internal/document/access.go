@@ -5,12 +5,13 @@ import (
 	"fmt"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
 // SpaceRoles looks up a user's role in a space; *store.Store implements it.
 type SpaceRoles interface {
-	SpaceRoleOf(ctx context.Context, spaceID, userID string) (store.SpaceRole, error)
+	SpaceRoleOf(ctx context.Context, spaceID, userID string) (model.SpaceRole, error)
 }
 
 // Authorize is the one rule of who may do what in a space, used by the
@@ -18,12 +19,12 @@ type SpaceRoles interface {
 // at least the role need in spaceID. A space the user is not a member of
 // answers like a missing object (store.ErrNotFound, 404); a weaker role is
 // 403 naming both roles. It returns the user's role.
-func Authorize(ctx context.Context, st SpaceRoles, userID, spaceID string, need store.SpaceRole) (store.SpaceRole, error) {
+func Authorize(ctx context.Context, st SpaceRoles, userID, spaceID string, need model.SpaceRole) (model.SpaceRole, error) {
 	role, err := st.SpaceRoleOf(ctx, spaceID, userID)
 	if err != nil {
-		return store.RoleNone, err
+		return model.RoleNone, err
 	}
-	if role == store.RoleNone {
+	if role == model.RoleNone {
 		return role, fmt.Errorf("space: %w", store.ErrNotFound)
 	}
 	if role < need {
@@ -34,19 +35,19 @@ func Authorize(ctx context.Context, st SpaceRoles, userID, spaceID string, need 
 
 // access is Authorize for the metadata of documents (correspondents,
 // document types, custom fields, views, bulk changes).
-func (s *Service) access(ctx context.Context, userID, spaceID string, need store.SpaceRole) error {
+func (s *Service) access(ctx context.Context, userID, spaceID string, need model.SpaceRole) error {
 	_, err := Authorize(ctx, s.store, userID, spaceID, need)
 	return err
 }
 
 // documentSpace is the space a document belongs to.
-func documentSpace(d *store.Document) string { return d.SpaceID }
+func documentSpace(d *model.Document) string { return d.SpaceID }
 
 // VisibleSpaces is the spaces a list covers: spaceID alone when given (404
 // when the user is not a member), else every space the user belongs to.
 func (s *Service) VisibleSpaces(ctx context.Context, userID, spaceID string) ([]string, error) {
 	if spaceID != "" {
-		if err := s.access(ctx, userID, spaceID, store.RoleViewer); err != nil {
+		if err := s.access(ctx, userID, spaceID, model.RoleViewer); err != nil {
 			return nil, err
 		}
 		return []string{spaceID}, nil
@@ -56,7 +57,7 @@ func (s *Service) VisibleSpaces(ctx context.Context, userID, spaceID string) ([]
 
 // targetSpace is the space a new object goes to: spaceID, or the user's
 // personal space (whose id is the user's), where the user needs need.
-func (s *Service) targetSpace(ctx context.Context, userID, spaceID string, need store.SpaceRole) (string, error) {
+func (s *Service) targetSpace(ctx context.Context, userID, spaceID string, need model.SpaceRole) (string, error) {
 	if spaceID == "" {
 		spaceID = userID
 	}

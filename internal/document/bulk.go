@@ -10,6 +10,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -68,7 +69,7 @@ func (s *Service) Bulk(ctx context.Context, a Actor, b Bulk) (int, error) {
 			bySpace[sp] = append(bySpace[sp], d.ID)
 		}
 		for _, sp := range spaces {
-			if err := s.access(ctx, a.UserID, sp, store.RoleEditor); err != nil {
+			if err := s.access(ctx, a.UserID, sp, model.RoleEditor); err != nil {
 				return err
 			}
 		}
@@ -81,7 +82,7 @@ func (s *Service) Bulk(ctx context.Context, a Actor, b Bulk) (int, error) {
 		if b.Action == "set_field" {
 			details["field_ids"] = []string{b.Meta.Fields[0].FieldID}
 		}
-		return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "document.bulk", TargetType: "document",
+		return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: "document.bulk", TargetType: "document",
 			TargetID: ids[0], IP: a.IP, UserAgent: a.UserAgent, Details: details})
 	})
 	if err != nil {
@@ -91,7 +92,7 @@ func (s *Service) Bulk(ctx context.Context, a Actor, b Bulk) (int, error) {
 }
 
 // bulkSpace applies the change to the documents of one space.
-func (s *Service) bulkSpace(ctx context.Context, tx *store.Store, a Actor, b Bulk, space string, ids []string, docs []*store.Document) error {
+func (s *Service) bulkSpace(ctx context.Context, tx *store.Store, a Actor, b Bulk, space string, ids []string, docs []*model.Document) error {
 	switch b.Action {
 	case "add_topics", "remove_topics":
 		// Topics belong to their owner, whose personal space the documents are in.
@@ -126,7 +127,7 @@ func (s *Service) bulkSpace(ctx context.Context, tx *store.Store, a Actor, b Bul
 		}
 		return nil
 	case "move":
-		if err := s.access(ctx, a.UserID, b.SpaceID, store.RoleEditor); err != nil {
+		if err := s.access(ctx, a.UserID, b.SpaceID, model.RoleEditor); err != nil {
 			return err
 		}
 		target, err := tx.SpaceByID(ctx, b.SpaceID)

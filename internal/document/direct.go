@@ -18,6 +18,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -80,7 +81,7 @@ func (s *Service) StartUpload(ctx context.Context, a Actor, req StartRequest) (*
 	if len(ext) > 8 || blob.ValidateKey("x"+ext) != nil {
 		ext = ""
 	}
-	up := &store.Upload{OwnerID: a.owner(), SpaceID: a.space(), CreatedBy: a.UserID, DocumentID: docID, Filename: name, Title: strings.TrimSpace(req.Title),
+	up := &model.Upload{OwnerID: a.owner(), SpaceID: a.space(), CreatedBy: a.UserID, DocumentID: docID, Filename: name, Title: strings.TrimSpace(req.Title),
 		SizeBytes: req.Size, ContentType: req.ContentType, SHA256: req.SHA256,
 		BlobKey: objectKey(a.owner(), docID, ext), ExpiresAt: time.Now().Add(s.cfg.UploadTTL)}
 	err := s.store.CreateUpload(ctx, up, s.cfg.MaxPendingUploads)
@@ -182,7 +183,7 @@ func (s *Service) PutContent(ctx context.Context, uploadID, expires, sig string,
 
 // CompleteUpload checks the stored object against the announcement (size,
 // and SHA-256 when given), sniffs its type, and commits it as a document.
-func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, allowDuplicate bool) (*store.Document, error) {
+func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, allowDuplicate bool) (*model.Document, error) {
 	up, err := s.store.Upload(ctx, a.UserID, uploadID)
 	if err != nil {
 		return nil, err
@@ -246,7 +247,7 @@ func (s *Service) CompleteUpload(ctx context.Context, a Actor, uploadID string, 
 }
 
 // abandon removes an upload that can never complete.
-func (s *Service) abandon(ctx context.Context, up *store.Upload) {
+func (s *Service) abandon(ctx context.Context, up *model.Upload) {
 	if _, err := s.removeUpload(context.WithoutCancel(ctx), up); err != nil {
 		s.log.Warn("remove upload", "upload", up.ID, "error", err)
 	}

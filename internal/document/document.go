@@ -19,6 +19,7 @@ import (
 	"github.com/docuvault/docuvault/internal/apperr"
 
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -145,6 +146,6 @@ func New(st *store.Store, blobs blob.Store, jobs Enqueuer, log *slog.Logger, cfg
 func (s *Service) MaxUploadBytes() int64 { return s.cfg.MaxUploadBytes }
 
 func (s *Service) audit(ctx context.Context, tx *store.Store, a Actor, action, targetID string, details map[string]any) error {
-	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "document",
+	return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "document",
 		TargetID: targetID, IP: a.IP, UserAgent: a.UserAgent, Details: details})
 }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -69,7 +70,7 @@ func cleanOptions(typ string, opts *[]string) ([]string, string) {
 }
 
 // ListFields lists the custom fields of the user's spaces.
-func (s *Service) ListFields(ctx context.Context, a Actor, spaceID string) ([]*store.CustomField, error) {
+func (s *Service) ListFields(ctx context.Context, a Actor, spaceID string) ([]*model.CustomField, error) {
 	spaces, err := s.VisibleSpaces(ctx, a.UserID, spaceID)
 	if err != nil {
 		return nil, err
@@ -78,7 +79,7 @@ func (s *Service) ListFields(ctx context.Context, a Actor, spaceID string) ([]*s
 }
 
 // CreateField adds a custom field; admins of the space and above.
-func (s *Service) CreateField(ctx context.Context, a Actor, in FieldInput) (*store.CustomField, error) {
+func (s *Service) CreateField(ctx context.Context, a Actor, in FieldInput) (*model.CustomField, error) {
 	fields := map[string]string{}
 	name, err := cleanName(in.Name, "field")
 	if err != nil {
@@ -104,11 +105,11 @@ func (s *Service) CreateField(ctx context.Context, a Actor, in FieldInput) (*sto
 	if len(fields) > 0 {
 		return nil, apperr.Fields("Some fields need attention.", fields)
 	}
-	space, err := s.targetSpace(ctx, a.UserID, in.SpaceID, store.RoleAdmin)
+	space, err := s.targetSpace(ctx, a.UserID, in.SpaceID, model.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}
-	f := &store.CustomField{SpaceID: space, Name: name, Type: typ, Options: opts}
+	f := &model.CustomField{SpaceID: space, Name: name, Type: typ, Options: opts}
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateField(ctx, f); err != nil {
 			return err
@@ -122,7 +123,7 @@ func (s *Service) CreateField(ctx context.Context, a Actor, in FieldInput) (*sto
 }
 
 // field is a custom field the user may act on with role need.
-func (s *Service) field(ctx context.Context, a Actor, id string, need store.SpaceRole) (*store.CustomField, error) {
+func (s *Service) field(ctx context.Context, a Actor, id string, need model.SpaceRole) (*model.CustomField, error) {
 	f, err := s.store.FieldByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -132,8 +133,8 @@ func (s *Service) field(ctx context.Context, a Actor, id string, need store.Spac
 
 // UpdateField renames a field or changes a select field's options (values
 // no longer among them are removed); its type never changes (422).
-func (s *Service) UpdateField(ctx context.Context, a Actor, id string, in FieldInput) (*store.CustomField, error) {
-	f, err := s.field(ctx, a, id, store.RoleAdmin)
+func (s *Service) UpdateField(ctx context.Context, a Actor, id string, in FieldInput) (*model.CustomField, error) {
+	f, err := s.field(ctx, a, id, model.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +160,7 @@ func (s *Service) UpdateField(ctx context.Context, a Actor, id string, in FieldI
 	if len(fields) > 0 {
 		return nil, apperr.Fields("Some fields need attention.", fields)
 	}
-	var out *store.CustomField
+	var out *model.CustomField
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
 		var err error
 		if out, err = tx.UpdateField(ctx, id, name, opts); err != nil {
@@ -183,7 +184,7 @@ func (s *Service) UpdateField(ctx context.Context, a Actor, id string, in FieldI
 
 // DeleteField removes a field and all its values.
 func (s *Service) DeleteField(ctx context.Context, a Actor, id string) error {
-	f, err := s.field(ctx, a, id, store.RoleAdmin)
+	f, err := s.field(ctx, a, id, model.RoleAdmin)
 	if err != nil {
 		return err
 	}
@@ -200,8 +201,8 @@ var monetaryRE = regexp.MustCompile(`^([A-Z]{3})(-?[0-9]{1,13})(?:\.([0-9]{1,2})
 // FieldValue checks a JSON value against the field's type and returns it
 // in stored form, or a reason to show the user. A document_link value is
 // only checked to be an id here; the caller checks the document.
-func FieldValue(f *store.CustomField, raw json.RawMessage) (*store.FieldValue, string) {
-	v := &store.FieldValue{FieldID: f.ID, Name: f.Name, Type: f.Type}
+func FieldValue(f *model.CustomField, raw json.RawMessage) (*model.FieldValue, string) {
+	v := &model.FieldValue{FieldID: f.ID, Name: f.Name, Type: f.Type}
 	var str string
 	isString := json.Unmarshal(raw, &str) == nil && bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`))
 	switch f.Type {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -53,7 +54,7 @@ func (s *Service) ImportFolder(ctx context.Context, a Actor, dir string, progres
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		dup, size, err := s.importFile(ctx, a, p, store.SourceImport)
+		dup, size, err := s.importFile(ctx, a, p, model.SourceImport)
 		switch {
 		case err != nil && isFileRefusal(err):
 			st.Refused++
@@ -144,7 +145,7 @@ func (s *Service) ConsumeOnce(ctx context.Context, a Actor, dir string, settle t
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		dup, size, err := s.importFile(ctx, a, p, store.SourceConsume)
+		dup, size, err := s.importFile(ctx, a, p, model.SourceConsume)
 		dest := ".imported"
 		switch {
 		case err != nil && isFileRefusal(err):

@@ -11,6 +11,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -36,7 +37,7 @@ func newService(t *testing.T, st *store.Store) (*Service, *countingJobs, Actor) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+	u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 	if err := st.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}

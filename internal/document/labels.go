@@ -7,13 +7,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
 // labelAction is the audit action of a change to a label kind:
 // correspondent.create, document_type.rename, ...
-func labelAction(k store.LabelKind, verb string) string {
-	if k == store.DocumentTypes {
+func labelAction(k model.LabelKind, verb string) string {
+	if k == model.DocumentTypes {
 		return "document_type." + verb
 	}
 	return "correspondent." + verb
@@ -23,13 +24,13 @@ func labelAction(k store.LabelKind, verb string) string {
 // saved view in the transaction that makes it: its name and space, never
 // documents' values.
 func metaAudit(ctx context.Context, tx *store.Store, a Actor, action, targetType, id string, details map[string]any) error {
-	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: targetType,
+	return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: action, TargetType: targetType,
 		TargetID: id, IP: a.IP, UserAgent: a.UserAgent, Details: details})
 }
 
 // labelNoun is how messages name a label kind.
-func labelNoun(k store.LabelKind) string {
-	if k == store.DocumentTypes {
+func labelNoun(k model.LabelKind) string {
+	if k == model.DocumentTypes {
 		return "document type"
 	}
 	return "correspondent"
@@ -65,7 +66,7 @@ func nameConflict(err error, what, name string) error {
 
 // ListLabels lists the correspondents or document types of the user's
 // spaces (or of spaceID alone).
-func (s *Service) ListLabels(ctx context.Context, a Actor, k store.LabelKind, spaceID string) ([]*store.Label, error) {
+func (s *Service) ListLabels(ctx context.Context, a Actor, k model.LabelKind, spaceID string) ([]*model.Label, error) {
 	spaces, err := s.VisibleSpaces(ctx, a.UserID, spaceID)
 	if err != nil {
 		return nil, err
@@ -74,16 +75,16 @@ func (s *Service) ListLabels(ctx context.Context, a Actor, k store.LabelKind, sp
 }
 
 // CreateLabel adds a correspondent or document type; editors and above.
-func (s *Service) CreateLabel(ctx context.Context, a Actor, k store.LabelKind, name *string, spaceID string) (*store.Label, error) {
+func (s *Service) CreateLabel(ctx context.Context, a Actor, k model.LabelKind, name *string, spaceID string) (*model.Label, error) {
 	n, err := cleanName(name, labelNoun(k))
 	if err != nil {
 		return nil, err
 	}
-	space, err := s.targetSpace(ctx, a.UserID, spaceID, store.RoleEditor)
+	space, err := s.targetSpace(ctx, a.UserID, spaceID, model.RoleEditor)
 	if err != nil {
 		return nil, err
 	}
-	l := &store.Label{SpaceID: space, Name: n}
+	l := &model.Label{SpaceID: space, Name: n}
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateLabel(ctx, k, l); err != nil {
 			return err
@@ -97,7 +98,7 @@ func (s *Service) CreateLabel(ctx context.Context, a Actor, k store.LabelKind, n
 }
 
 // label is a label the user may act on with role need.
-func (s *Service) label(ctx context.Context, a Actor, k store.LabelKind, id string, need store.SpaceRole) (*store.Label, error) {
+func (s *Service) label(ctx context.Context, a Actor, k model.LabelKind, id string, need model.SpaceRole) (*model.Label, error) {
 	l, err := s.store.LabelByID(ctx, k, id)
 	if err != nil {
 		return nil, err
@@ -106,8 +107,8 @@ func (s *Service) label(ctx context.Context, a Actor, k store.LabelKind, id stri
 }
 
 // RenameLabel renames a correspondent or document type.
-func (s *Service) RenameLabel(ctx context.Context, a Actor, k store.LabelKind, id string, name *string) (*store.Label, error) {
-	old, err := s.label(ctx, a, k, id, store.RoleEditor)
+func (s *Service) RenameLabel(ctx context.Context, a Actor, k model.LabelKind, id string, name *string) (*model.Label, error) {
+	old, err := s.label(ctx, a, k, id, model.RoleEditor)
 	if err != nil {
 		return nil, err
 	}
@@ -118,7 +119,7 @@ func (s *Service) RenameLabel(ctx context.Context, a Actor, k store.LabelKind, i
 	if err != nil {
 		return nil, err
 	}
-	var l *store.Label
+	var l *model.Label
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
 		var err error
 		if l, err = tx.RenameLabel(ctx, k, id, n); err != nil {
@@ -132,8 +133,8 @@ func (s *Service) RenameLabel(ctx context.Context, a Actor, k store.LabelKind, i
 
 // DeleteLabel removes a correspondent or document type from its space and
 // its documents.
-func (s *Service) DeleteLabel(ctx context.Context, a Actor, k store.LabelKind, id string) error {
-	l, err := s.label(ctx, a, k, id, store.RoleEditor)
+func (s *Service) DeleteLabel(ctx context.Context, a Actor, k model.LabelKind, id string) error {
+	l, err := s.label(ctx, a, k, id, model.RoleEditor)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -22,7 +23,7 @@ type Update struct {
 }
 
 // Update changes the title and/or the user-assigned topics.
-func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*store.Document, error) {
+func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*model.Document, error) {
 	if up.Title != nil {
 		t := strings.TrimSpace(*up.Title)
 		if t == "" {
@@ -40,7 +41,7 @@ func (s *Service) Update(ctx context.Context, a Actor, id string, up Update) (*s
 		}
 		if !up.Meta.empty() {
 			space := documentSpace(d)
-			if err := s.access(ctx, a.UserID, space, store.RoleEditor); err != nil {
+			if err := s.access(ctx, a.UserID, space, model.RoleEditor); err != nil {
 				return err
 			}
 			if err := s.applyMeta(ctx, tx, a, space, []string{id}, up.Meta); err != nil {
@@ -81,7 +82,7 @@ func (s *Service) Reprocess(ctx context.Context, a Actor, id string) error {
 		if placed(d) {
 			return apperr.New(apperr.Conflict, "this document lives in your cloud drive; choose system storage and migrate to reprocess it")
 		}
-		if err := lifecycle.SetStatus(ctx, tx, d, store.StatusProcessing, ""); err != nil {
+		if err := lifecycle.SetStatus(ctx, tx, d, model.StatusProcessing, ""); err != nil {
 			return err
 		}
 		return s.jobs.EnqueueProcess(ctx, tx, id, true)
@@ -95,7 +96,7 @@ func (s *Service) Classify(ctx context.Context, a Actor, id string) error {
 		if err != nil {
 			return err
 		}
-		if d.Status != store.StatusReady {
+		if d.Status != model.StatusReady {
 			return apperr.New(apperr.Conflict, "the document is %s; it can be classified once it is ready", d.Status)
 		}
 		return s.jobs.EnqueueClassify(ctx, tx, id)
@@ -133,7 +134,7 @@ func (s *Service) Trash(ctx context.Context, a Actor, id string) error {
 }
 
 // Restore takes a document out of the trash.
-func (s *Service) Restore(ctx context.Context, a Actor, id string) (*store.Document, error) {
+func (s *Service) Restore(ctx context.Context, a Actor, id string) (*model.Document, error) {
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.RestoreDocument(ctx, a.space(), id); err != nil {
 			return err
@@ -157,7 +158,7 @@ func (s *Service) Purge(ctx context.Context, a Actor, id string) error {
 	return s.purge(ctx, a, d)
 }
 
-func (s *Service) purge(ctx context.Context, a Actor, d *store.Document) error {
+func (s *Service) purge(ctx context.Context, a Actor, d *model.Document) error {
 	err := s.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.DeleteDocumentRow(ctx, d); err != nil {
 			return err
@@ -171,7 +172,7 @@ func (s *Service) purge(ctx context.Context, a Actor, d *store.Document) error {
 	return nil
 }
 
-func (s *Service) removeBlobs(ctx context.Context, d *store.Document) {
+func (s *Service) removeBlobs(ctx context.Context, d *model.Document) {
 	ctx = context.WithoutCancel(ctx)
 	if placed(d) && s.remote != nil {
 		if err := s.remote.RemoveRemote(ctx, d); err != nil {
@@ -190,7 +191,7 @@ func (s *Service) removeBlobs(ctx context.Context, d *store.Document) {
 }
 
 // Open returns a reader of the document's original bytes (rng nil = all).
-func (s *Service) Open(ctx context.Context, spaceID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error) {
+func (s *Service) Open(ctx context.Context, spaceID, id string, rng *blob.Range) (io.ReadCloser, *model.Document, error) {
 	d, err := s.store.Document(ctx, spaceID, id)
 	if err != nil {
 		return nil, nil, err
@@ -211,7 +212,7 @@ func (s *Service) Open(ctx context.Context, spaceID, id string, rng *blob.Range)
 
 // PresignDownload returns a short-lived direct URL when the blob store can
 // presign, or "" when it cannot.
-func (s *Service) PresignDownload(ctx context.Context, d *store.Document, ttl time.Duration) (string, error) {
+func (s *Service) PresignDownload(ctx context.Context, d *model.Document, ttl time.Duration) (string, error) {
 	p, ok := s.blobs.(blob.Presigner)
 	if !ok || placed(d) {
 		return "", nil
@@ -222,7 +223,7 @@ func (s *Service) PresignDownload(ctx context.Context, d *store.Document, ttl ti
 // RemoveUserData deletes every blob of a user about to be deleted; the
 // database rows go with the user row by cascade.
 func (s *Service) RemoveUserData(ctx context.Context, userID string) error {
-	return s.store.OwnerDocuments(ctx, userID, func(d *store.Document) error {
+	return s.store.OwnerDocuments(ctx, userID, func(d *model.Document) error {
 		s.removeBlobs(ctx, d)
 		return nil
 	})
@@ -276,7 +277,7 @@ func (s *Service) reapExpiredUploads(ctx context.Context, ownerID string) (bool,
 // its object. The row goes first: if a completion took the row meanwhile,
 // the object is the new document's and stays. An object left behind by a
 // failed delete is the orphan sweep's.
-func (s *Service) removeUpload(ctx context.Context, up *store.Upload) (bool, error) {
+func (s *Service) removeUpload(ctx context.Context, up *model.Upload) (bool, error) {
 	if err := s.store.DeleteUpload(ctx, up.ID); errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	} else if err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -70,8 +71,8 @@ func (s *Service) applyMeta(ctx context.Context, tx *store.Store, a Actor, space
 	labels := []struct {
 		set  bool
 		id   string
-		kind store.LabelKind
-	}{{m.SetCorrespondent, m.CorrespondentID, store.Correspondents}, {m.SetDocumentType, m.DocumentTypeID, store.DocumentTypes}}
+		kind model.LabelKind
+	}{{m.SetCorrespondent, m.CorrespondentID, model.Correspondents}, {m.SetDocumentType, m.DocumentTypeID, model.DocumentTypes}}
 	for _, l := range labels {
 		if !l.set || l.id == "" {
 			continue
@@ -84,7 +85,7 @@ func (s *Service) applyMeta(ctx context.Context, tx *store.Store, a Actor, space
 			return fmt.Errorf("%s: %w", labelNoun(l.kind), store.ErrNotFound)
 		}
 	}
-	values := make([]*store.FieldValue, len(m.Fields))
+	values := make([]*model.FieldValue, len(m.Fields))
 	if len(m.Fields) > 0 {
 		ids := make([]string, len(m.Fields))
 		for i, f := range m.Fields {
@@ -96,7 +97,7 @@ func (s *Service) applyMeta(ctx context.Context, tx *store.Store, a Actor, space
 		}
 		bad := map[string]string{}
 		for i, fs := range m.Fields {
-			j := slices.IndexFunc(known, func(f *store.CustomField) bool { return f.ID == fs.FieldID })
+			j := slices.IndexFunc(known, func(f *model.CustomField) bool { return f.ID == fs.FieldID })
 			if j < 0 {
 				return fmt.Errorf("custom field: %w", store.ErrNotFound)
 			}
@@ -149,5 +150,5 @@ func (s *Service) linkable(ctx context.Context, tx *store.Store, a Actor, space,
 	if len(docs) != 1 || documentSpace(docs[0]) != space {
 		return fmt.Errorf("linked document: %w", store.ErrNotFound)
 	}
-	return s.access(ctx, a.UserID, space, store.RoleViewer)
+	return s.access(ctx, a.UserID, space, model.RoleViewer)
 }

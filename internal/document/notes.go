@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -29,7 +30,7 @@ const (
 // editor) a document's notes, and returns the document. A document in a
 // space the actor is not a member of, or in the trash, does not exist for
 // them (store.ErrNotFound, 404); a role below need is apperr.Forbidden.
-func (s *Service) noteAccess(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*store.Document, error) {
+func (s *Service) noteAccess(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*model.Document, error) {
 	d, err := st.DocumentForJob(ctx, documentID)
 	if err != nil {
 		return nil, err
@@ -37,9 +38,9 @@ func (s *Service) noteAccess(ctx context.Context, st *store.Store, a Actor, docu
 	if d.DeletedAt != nil {
 		return nil, fmt.Errorf("document: %w", store.ErrNotFound)
 	}
-	role := store.RoleViewer
+	role := model.RoleViewer
 	if need == Edit {
-		role = store.RoleEditor
+		role = model.RoleEditor
 	}
 	if err := s.access(ctx, a.UserID, d.SpaceID, role); err != nil {
 		return nil, err
@@ -64,7 +65,7 @@ func validateNote(body *string) (string, error) {
 }
 
 // Notes pages through a document's notes, newest first.
-func (s *Service) Notes(ctx context.Context, a Actor, documentID string, p store.Page) ([]*store.Note, string, error) {
+func (s *Service) Notes(ctx context.Context, a Actor, documentID string, p store.Page) ([]*model.Note, string, error) {
 	if _, err := s.noteAccess(ctx, s.store, a, documentID, Read); err != nil {
 		return nil, "", err
 	}
@@ -74,12 +75,12 @@ func (s *Service) Notes(ctx context.Context, a Actor, documentID string, p store
 // AddNote writes a note on a document as the actor; the document becomes
 // findable by the note's words at once. Audited as note.create (without the
 // text).
-func (s *Service) AddNote(ctx context.Context, a Actor, documentID string, body *string) (*store.Note, error) {
+func (s *Service) AddNote(ctx context.Context, a Actor, documentID string, body *string) (*model.Note, error) {
 	text, err := validateNote(body)
 	if err != nil {
 		return nil, err
 	}
-	n := &store.Note{DocumentID: documentID, AuthorID: a.UserID, Body: text}
+	n := &model.Note{DocumentID: documentID, AuthorID: a.UserID, Body: text}
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
 		if _, err := s.noteAccess(ctx, tx, a, documentID, Edit); err != nil {
 			return err
@@ -109,7 +110,7 @@ func (s *Service) DeleteNote(ctx context.Context, a Actor, documentID, noteID st
 			return err
 		}
 		if n.AuthorID != a.UserID {
-			if err := s.access(ctx, a.UserID, d.SpaceID, store.RoleAdmin); apperr.Is(err, apperr.Forbidden) {
+			if err := s.access(ctx, a.UserID, d.SpaceID, model.RoleAdmin); apperr.Is(err, apperr.Forbidden) {
 				return apperr.New(apperr.Forbidden, "only the note's author or an admin of the space may delete it")
 			} else if err != nil {
 				return err
@@ -122,7 +123,7 @@ func (s *Service) DeleteNote(ctx context.Context, a Actor, documentID, noteID st
 	})
 }
 
-func (s *Service) noteAudit(ctx context.Context, tx *store.Store, a Actor, action string, n *store.Note) error {
-	return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "note",
+func (s *Service) noteAudit(ctx context.Context, tx *store.Store, a Actor, action string, n *model.Note) error {
+	return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: action, TargetType: "note",
 		TargetID: n.ID, IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{"document_id": n.DocumentID}})
 }

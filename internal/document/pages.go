@@ -13,7 +13,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/extract"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // PageRenderer draws one page of a document; internal/extract's Extractor
@@ -92,7 +92,7 @@ func (s *Service) Page(ctx context.Context, ownerID, id string, n, width int) (*
 }
 
 // thumbnailPage serves page 1 from the thumbnail made at processing.
-func (s *Service) thumbnailPage(ctx context.Context, d *store.Document, n int) (*PageImage, error) {
+func (s *Service) thumbnailPage(ctx context.Context, d *model.Document, n int) (*PageImage, error) {
 	if n != 1 || d.ThumbnailKey == "" {
 		return nil, apperr.New(apperr.NotFound, "no picture of page %d of this document exists", n)
 	}

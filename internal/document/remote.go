@@ -7,22 +7,22 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
-	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // Remote reads and removes originals that live outside the system blob
 // store, in a user's cloud drive (storage_state "placed"). The cloud
 // service implements it; Config.Remote hands it in.
 type Remote interface {
-	OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error)
-	RemoveRemote(ctx context.Context, d *store.Document) error
+	OpenRemote(ctx context.Context, d *model.Document) (io.ReadCloser, error)
+	RemoveRemote(ctx context.Context, d *model.Document) error
 }
 
-func placed(d *store.Document) bool { return d.StorageState == store.StoragePlaced }
+func placed(d *model.Document) bool { return d.StorageState == model.StoragePlaced }
 
 // openPlaced streams a placed document, skipping to rng (drives are read
 // from the start).
-func (s *Service) openPlaced(ctx context.Context, d *store.Document, rng *blob.Range) (io.ReadCloser, error) {
+func (s *Service) openPlaced(ctx context.Context, d *model.Document, rng *blob.Range) (io.ReadCloser, error) {
 	if s.remote == nil {
 		return nil, apperr.New(apperr.Unavailable, "this document lives in a cloud drive, which this server cannot reach")
 	}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -56,11 +57,11 @@ func topicConflict(err error, name string) error {
 }
 
 // CreateTopic adds a topic; a duplicate name (any case) is 409.
-func (s *Service) CreateTopic(ctx context.Context, a Actor, in TopicInput) (*store.Topic, error) {
+func (s *Service) CreateTopic(ctx context.Context, a Actor, in TopicInput) (*model.Topic, error) {
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
-	t := &store.Topic{OwnerID: a.owner(), SpaceID: a.space(), Name: *in.Name}
+	t := &model.Topic{OwnerID: a.owner(), SpaceID: a.space(), Name: *in.Name}
 	if in.Description != nil {
 		t.Description = *in.Description
 	}
@@ -74,7 +75,7 @@ func (s *Service) CreateTopic(ctx context.Context, a Actor, in TopicInput) (*sto
 }
 
 // UpdateTopic renames, recolours or describes a topic.
-func (s *Service) UpdateTopic(ctx context.Context, a Actor, id string, in TopicInput) (*store.Topic, error) {
+func (s *Service) UpdateTopic(ctx context.Context, a Actor, id string, in TopicInput) (*model.Topic, error) {
 	if err := in.validate(false); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -64,19 +65,19 @@ func (s *Service) checkQuotaFor(ctx context.Context, a Actor, size int64) error 
 
 // fits reports whether size more bytes and one more document stay within
 // u's quotas, counting what pending direct uploads reserve.
-func fits(u *store.User, size int64) bool {
+func fits(u *model.User, size int64) bool {
 	return (u.QuotaBytes == 0 || u.UsedBytes+u.ReservedBytes+size <= u.QuotaBytes) &&
 		(u.QuotaDocuments == 0 || u.DocumentCount+u.PendingUploads+1 <= u.QuotaDocuments)
 }
 
-func (s *Service) quotaExceeded(ctx context.Context, a Actor, u *store.User, size int64) error {
+func (s *Service) quotaExceeded(ctx context.Context, a Actor, u *model.User, size int64) error {
 	if u == nil {
 		var err error
 		if u, err = s.store.UserByID(ctx, a.owner()); err != nil {
 			return err
 		}
 	}
-	if err := s.store.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "quota.exceeded", TargetType: "user",
+	if err := s.store.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: "quota.exceeded", TargetType: "user",
 		TargetID: a.owner(), IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{
 			"size_bytes": size, "used_bytes": u.UsedBytes, "quota_bytes": u.QuotaBytes,
 			"document_count": u.DocumentCount, "quota_documents": u.QuotaDocuments,
@@ -146,7 +147,7 @@ type CommitOptions struct {
 	TopicIDs       []string
 	AllowDuplicate bool
 	// SourceKind and SourceDetail say where the document came from
-	// (store.Document); "" is an upload.
+	// (model.Document); "" is an upload.
 	SourceKind   string
 	SourceDetail string
 	// Record, when set, runs in the document's transaction after the row
@@ -158,7 +159,7 @@ type CommitOptions struct {
 // Commit turns a staged file into a document: one transaction charges the
 // quota, inserts the row and its topics, writes the audit entry and queues
 // processing. On any failure the staged bytes are removed.
-func (s *Service) Commit(ctx context.Context, a Actor, st *Staged, o CommitOptions) (*store.Document, error) {
+func (s *Service) Commit(ctx context.Context, a Actor, st *Staged, o CommitOptions) (*model.Document, error) {
 	d, err := s.commit(ctx, a, st, o, nil)
 	if err != nil {
 		s.Discard(ctx, st)
@@ -167,7 +168,7 @@ func (s *Service) Commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 	return d, nil
 }
 
-func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptions, inTx func(tx *store.Store) error) (*store.Document, error) {
+func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptions, inTx func(tx *store.Store) error) (*model.Document, error) {
 	title := strings.TrimSpace(o.Title)
 	auto := title == ""
 	if auto {
@@ -191,7 +192,7 @@ func (s *Service) commit(ctx context.Context, a Actor, st *Staged, o CommitOptio
 			return nil, err
 		}
 	}
-	d := &store.Document{ID: st.DocumentID, OwnerID: a.owner(), SpaceID: a.space(), CreatedBy: a.UserID, Title: title, TitleAuto: auto, OriginalFilename: st.Filename,
+	d := &model.Document{ID: st.DocumentID, OwnerID: a.owner(), SpaceID: a.space(), CreatedBy: a.UserID, Title: title, TitleAuto: auto, OriginalFilename: st.Filename,
 		MIMEType: st.MIMEType, SizeBytes: st.Size, SHA256: st.SHA256, BlobKey: st.BlobKey,
 		SourceKind: o.SourceKind, SourceDetail: o.SourceDetail}
 	insert := func(tx *store.Store) error {

@@ -3,6 +3,7 @@ package document
 import (
 	"context"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -18,7 +19,7 @@ type ViewInput struct {
 }
 
 // ListViews lists the saved views of the user's spaces.
-func (s *Service) ListViews(ctx context.Context, a Actor, spaceID string) ([]*store.SavedView, error) {
+func (s *Service) ListViews(ctx context.Context, a Actor, spaceID string) ([]*model.SavedView, error) {
 	spaces, err := s.VisibleSpaces(ctx, a.UserID, spaceID)
 	if err != nil {
 		return nil, err
@@ -27,16 +28,16 @@ func (s *Service) ListViews(ctx context.Context, a Actor, spaceID string) ([]*st
 }
 
 // CreateView saves a view; editors and above.
-func (s *Service) CreateView(ctx context.Context, a Actor, in ViewInput) (*store.SavedView, error) {
+func (s *Service) CreateView(ctx context.Context, a Actor, in ViewInput) (*model.SavedView, error) {
 	name, err := cleanName(in.Name, "view")
 	if err != nil {
 		return nil, err
 	}
-	space, err := s.targetSpace(ctx, a.UserID, in.SpaceID, store.RoleEditor)
+	space, err := s.targetSpace(ctx, a.UserID, in.SpaceID, model.RoleEditor)
 	if err != nil {
 		return nil, err
 	}
-	v := &store.SavedView{SpaceID: space, CreatedBy: a.UserID, Name: name}
+	v := &model.SavedView{SpaceID: space, CreatedBy: a.UserID, Name: name}
 	in.apply(v)
 	err = s.store.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.CreateView(ctx, v); err != nil {
@@ -50,7 +51,7 @@ func (s *Service) CreateView(ctx context.Context, a Actor, in ViewInput) (*store
 	return v, nil
 }
 
-func (in ViewInput) apply(v *store.SavedView) {
+func (in ViewInput) apply(v *model.SavedView) {
 	if in.Query != nil {
 		v.Query = *in.Query
 	}
@@ -62,7 +63,7 @@ func (in ViewInput) apply(v *store.SavedView) {
 	}
 }
 
-func (s *Service) view(ctx context.Context, a Actor, id string, need store.SpaceRole) (*store.SavedView, error) {
+func (s *Service) view(ctx context.Context, a Actor, id string, need model.SpaceRole) (*model.SavedView, error) {
 	v, err := s.store.ViewByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -71,8 +72,8 @@ func (s *Service) view(ctx context.Context, a Actor, id string, need store.Space
 }
 
 // UpdateView changes a saved view.
-func (s *Service) UpdateView(ctx context.Context, a Actor, id string, in ViewInput) (*store.SavedView, error) {
-	v, err := s.view(ctx, a, id, store.RoleEditor)
+func (s *Service) UpdateView(ctx context.Context, a Actor, id string, in ViewInput) (*model.SavedView, error) {
+	v, err := s.view(ctx, a, id, model.RoleEditor)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +102,7 @@ func (s *Service) UpdateView(ctx context.Context, a Actor, id string, in ViewInp
 
 // DeleteView removes a saved view.
 func (s *Service) DeleteView(ctx context.Context, a Actor, id string) error {
-	v, err := s.view(ctx, a, id, store.RoleEditor)
+	v, err := s.view(ctx, a, id, model.RoleEditor)
 	if err != nil {
 		return err
 	}

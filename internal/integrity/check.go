@@ -17,6 +17,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/cloud"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -44,12 +45,12 @@ type Options struct {
 // wrap store.ErrNotFound or cloud.ErrNotFound when the account or the file
 // is gone.
 type Remote interface {
-	OpenRemote(ctx context.Context, d *store.Document) (io.ReadCloser, error)
+	OpenRemote(ctx context.Context, d *model.Document) (io.ReadCloser, error)
 }
 
 // remoteStatter is Remote's optional size check, used by Quick.
 type remoteStatter interface {
-	StatRemote(ctx context.Context, d *store.Document) (int64, error)
+	StatRemote(ctx context.Context, d *model.Document) (int64, error)
 }
 
 // Report is what a check found and did.
@@ -163,8 +164,8 @@ func (r *Report) Write(w io.Writer) {
 // Store is the part of *store.Store the check reads and, with Repair, fixes.
 type Store interface {
 	// Documents and their files.
-	AllDocuments(ctx context.Context, fn func(*store.Document) error) error
-	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	AllDocuments(ctx context.Context, fn func(*model.Document) error) error
+	DocumentForJob(ctx context.Context, id string) (*model.Document, error)
 	StuckProcessing(ctx context.Context, t time.Time) ([]string, error)
 	BlobKeyKnown(ctx context.Context, key string) (bool, error)
 	IsPendingUploadKey(ctx context.Context, key string) (bool, error)
@@ -181,7 +182,7 @@ type Store interface {
 	ClearForeignMetadata(ctx context.Context) error
 
 	// Share links.
-	AllShareLinks(ctx context.Context, fn func(*store.ShareLink) error) error
+	AllShareLinks(ctx context.Context, fn func(*model.ShareLink) error) error
 	RevokeDocumentLinks(ctx context.Context, documentIDs ...string) (int, error)
 }
 
@@ -196,9 +197,9 @@ func Run(ctx context.Context, st Store, blobs blob.Store, o Options) (*Report, e
 		o.StuckAfter = time.Hour
 	}
 	r := &Report{}
-	err := st.AllDocuments(ctx, func(d *store.Document) error {
+	err := st.AllDocuments(ctx, func(d *model.Document) error {
 		r.Documents++
-		if d.StorageState == store.StoragePlaced {
+		if d.StorageState == model.StoragePlaced {
 			// The original lives in the user's drive; the system copy was
 			// removed on purpose after the drive's copy was verified.
 			return checkPlaced(ctx, o.Remote, d, o.Quick, r)
@@ -209,7 +210,7 @@ func Run(ctx context.Context, st Store, blobs blob.Store, o Options) (*Report, e
 		}
 		if len(r.MissingBlobs) > missing {
 			// Placed in a drive since the list was read (a server runs)?
-			if now, err := st.DocumentForJob(ctx, d.ID); err == nil && now.StorageState == store.StoragePlaced {
+			if now, err := st.DocumentForJob(ctx, d.ID); err == nil && now.StorageState == model.StoragePlaced {
 				r.MissingBlobs = r.MissingBlobs[:missing]
 				return checkPlaced(ctx, o.Remote, now, o.Quick, r)
 			}
@@ -255,7 +256,7 @@ func Run(ctx context.Context, st Store, blobs blob.Store, o Options) (*Report, e
 
 // checkPlaced verifies a placed document's original in its cloud drive:
 // its SHA-256 (or, quick, its size when the drive can tell).
-func checkPlaced(ctx context.Context, remote Remote, d *store.Document, quick bool, r *Report) error {
+func checkPlaced(ctx context.Context, remote Remote, d *model.Document, quick bool, r *Report) error {
 	where := fmt.Sprintf("%s (in cloud account %s)", d.ID, d.StorageBackend)
 	if remote == nil {
 		r.PlacedUnverified = append(r.PlacedUnverified, where+": this check cannot reach cloud drives")
@@ -304,7 +305,7 @@ func checkPlaced(ctx context.Context, remote Remote, d *store.Document, quick bo
 	return nil
 }
 
-func checkBlob(ctx context.Context, blobs blob.Store, d *store.Document, quick bool, r *Report) error {
+func checkBlob(ctx context.Context, blobs blob.Store, d *model.Document, quick bool, r *Report) error {
 	info, err := blobs.Stat(ctx, d.BlobKey)
 	if errors.Is(err, blob.ErrNotFound) {
 		r.MissingBlobs = append(r.MissingBlobs, d.ID)
@@ -412,7 +413,7 @@ func repair(ctx context.Context, st Store, blobs blob.Store, o Options, r *Repor
 // rows no server writes.
 func checkLinks(ctx context.Context, st Store, r *Report) error {
 	trashed := map[string]bool{}
-	err := st.AllDocuments(ctx, func(d *store.Document) error {
+	err := st.AllDocuments(ctx, func(d *model.Document) error {
 		if d.DeletedAt != nil {
 			trashed[d.ID] = true
 		}
@@ -421,7 +422,7 @@ func checkLinks(ctx context.Context, st Store, r *Report) error {
 	if err != nil {
 		return err
 	}
-	return st.AllShareLinks(ctx, func(l *store.ShareLink) error {
+	return st.AllShareLinks(ctx, func(l *model.ShareLink) error {
 		r.ShareLinks++
 		if _, err := hex.DecodeString(l.TokenHash); err != nil || len(l.TokenHash) != 64 {
 			r.BadLinks = append(r.BadLinks, fmt.Sprintf("%s (document %s): the token hash is not a SHA-256", l.ID, l.DocumentID))

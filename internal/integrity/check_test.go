@@ -13,6 +13,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/integrity"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -21,15 +22,15 @@ func TestCheckFindsAndRepairs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		blobs, _ := blob.NewLocal(filepath.Join(t.TempDir(), "b"))
-		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		var docs []*store.Document
+		var docs []*model.Document
 		for i := range 4 {
 			content := []byte(fmt.Sprintf("content number %d", i))
 			sum := sha256.Sum256(content)
-			d := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: "t", OriginalFilename: "f", MIMEType: "text/plain",
+			d := &model.Document{ID: store.NewID(), OwnerID: u.ID, Title: "t", OriginalFilename: "f", MIMEType: "text/plain",
 				SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
 			d.BlobKey = u.ID + "/" + d.ID + "/o.txt"
 			if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), -1, ""); err != nil {
@@ -109,13 +110,13 @@ func TestCheckShareLinks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		blobs, _ := blob.NewLocal(filepath.Join(t.TempDir(), "b"))
-		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		content := []byte("shared content")
 		sum := sha256.Sum256(content)
-		d := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: "t", OriginalFilename: "f", MIMEType: "text/plain",
+		d := &model.Document{ID: store.NewID(), OwnerID: u.ID, Title: "t", OriginalFilename: "f", MIMEType: "text/plain",
 			SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
 		d.BlobKey = u.ID + "/" + d.ID + "/o.txt"
 		if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), -1, ""); err != nil {
@@ -130,7 +131,7 @@ func TestCheckShareLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := sha256.Sum256([]byte("token"))
-		open := &store.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: hex.EncodeToString(h[:])}
+		open := &model.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: hex.EncodeToString(h[:])}
 		if err := st.CreateShareLink(ctx, open); err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +144,7 @@ func TestCheckShareLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 		one := 1
-		bad := &store.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "not-a-hash", MaxDownloads: &one, DownloadCount: 2,
+		bad := &model.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "not-a-hash", MaxDownloads: &one, DownloadCount: 2,
 			RevokedAt: &time.Time{}}
 		if err := st.CreateShareLink(ctx, bad); err != nil {
 			t.Fatal(err)

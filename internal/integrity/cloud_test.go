@@ -17,6 +17,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/integrity"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -42,7 +43,7 @@ func TestCheckPlacedDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -51,12 +52,12 @@ func TestCheckPlacedDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var docs []*store.Document
+		var docs []*model.Document
 		for i := range 3 {
 			content := []byte(fmt.Sprintf("placed content number %d", i))
 			sum := sha256.Sum256(content)
-			d := &store.Document{ID: store.NewID(), OwnerID: u.ID, Title: "t", OriginalFilename: fmt.Sprintf("f%d.txt", i),
-				MIMEType: "text/plain", SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), Status: store.StatusReady}
+			d := &model.Document{ID: store.NewID(), OwnerID: u.ID, Title: "t", OriginalFilename: fmt.Sprintf("f%d.txt", i),
+				MIMEType: "text/plain", SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:]), Status: model.StatusReady}
 			d.BlobKey = u.ID + "/" + d.ID + "/o.txt"
 			if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), -1, ""); err != nil {
 				t.Fatal(err)
@@ -69,7 +70,7 @@ func TestCheckPlacedDocuments(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if err := st.SaveExtraction(ctx, d.ID, store.Extraction{Text: string(content), PageCount: 1}); err != nil {
+			if err := st.SaveExtraction(ctx, d.ID, model.Extraction{Text: string(content), PageCount: 1}); err != nil {
 				t.Fatal(err)
 			}
 			docs = append(docs, d)

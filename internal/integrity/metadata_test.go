@@ -9,6 +9,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/integrity"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -19,24 +20,24 @@ func TestCheckClearsForeignMetadata(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		blobs, _ := blob.NewLocal(filepath.Join(t.TempDir(), "b"))
-		a := &store.User{Email: "a@x.test", PasswordHash: "h"}
-		b := &store.User{Email: "b@x.test", PasswordHash: "h"}
-		for _, u := range []*store.User{a, b} {
+		a := &model.User{Email: "a@x.test", PasswordHash: "h"}
+		b := &model.User{Email: "b@x.test", PasswordHash: "h"}
+		for _, u := range []*model.User{a, b} {
 			if err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
 		}
-		d := &store.Document{OwnerID: a.ID, Title: "t", OriginalFilename: "f", MIMEType: "text/plain", SHA256: strings.Repeat("0", 64), BlobKey: "k"}
+		d := &model.Document{OwnerID: a.ID, Title: "t", OriginalFilename: "f", MIMEType: "text/plain", SHA256: strings.Repeat("0", 64), BlobKey: "k"}
 		if err := st.CreateDocument(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		theirs := &store.Label{SpaceID: b.ID, Name: "Theirs"}
-		mine := &store.Label{SpaceID: a.ID, Name: "Mine"}
-		link := &store.CustomField{SpaceID: a.ID, Name: "See also", Type: "document_link"}
-		if err := st.CreateLabel(ctx, store.Correspondents, theirs); err != nil {
+		theirs := &model.Label{SpaceID: b.ID, Name: "Theirs"}
+		mine := &model.Label{SpaceID: a.ID, Name: "Mine"}
+		link := &model.CustomField{SpaceID: a.ID, Name: "See also", Type: "document_link"}
+		if err := st.CreateLabel(ctx, model.Correspondents, theirs); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateLabel(ctx, store.DocumentTypes, mine); err != nil {
+		if err := st.CreateLabel(ctx, model.DocumentTypes, mine); err != nil {
 			t.Fatal(err)
 		}
 		if err := st.CreateField(ctx, link); err != nil {
@@ -44,9 +45,9 @@ func TestCheckClearsForeignMetadata(t *testing.T) {
 		}
 		one := []string{d.ID}
 		for _, err := range []error{
-			st.SetDocumentsLabel(ctx, store.Correspondents, one, theirs.ID),
-			st.SetDocumentsLabel(ctx, store.DocumentTypes, one, mine.ID),
-			st.SetDocumentsField(ctx, one, link.ID, &store.FieldValue{Value: store.NewID()}),
+			st.SetDocumentsLabel(ctx, model.Correspondents, one, theirs.ID),
+			st.SetDocumentsLabel(ctx, model.DocumentTypes, one, mine.ID),
+			st.SetDocumentsField(ctx, one, link.ID, &model.FieldValue{Value: store.NewID()}),
 		} {
 			if err != nil {
 				t.Fatal(err)

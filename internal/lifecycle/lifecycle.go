@@ -17,6 +17,7 @@ import (
 	"errors"
 
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -84,10 +85,10 @@ func (l *Lifecycle) queuePlacement(ctx context.Context, tx *store.Store, documen
 	if err != nil {
 		return err
 	}
-	if sp.StorageBackend == store.BackendSystem || sp.StorageBackend == "" || d.StorageBackend != store.BackendSystem {
+	if sp.StorageBackend == model.BackendSystem || sp.StorageBackend == "" || d.StorageBackend != model.BackendSystem {
 		return nil
 	}
-	if err := SetStorage(ctx, tx, d, store.StoragePending, ""); err != nil {
+	if err := SetStorage(ctx, tx, d, model.StoragePending, ""); err != nil {
 		return err
 	}
 	return l.EnqueuePlace(ctx, tx, d.ID)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -29,22 +30,22 @@ func TestProcessedQueuesTheNextSteps(t *testing.T) {
 		if err := l.Register(Workers{}); err != nil {
 			t.Fatal(err)
 		}
-		newDoc := func(owner string) *store.Document {
-			d := &store.Document{OwnerID: owner, Title: "t", OriginalFilename: "t.txt", MIMEType: "text/plain",
+		newDoc := func(owner string) *model.Document {
+			d := &model.Document{OwnerID: owner, Title: "t", OriginalFilename: "t.txt", MIMEType: "text/plain",
 				SizeBytes: 1, SHA256: strings.Repeat("0", 64), BlobKey: owner + "/" + store.NewID()}
 			if err := st.CreateDocument(ctx, d); err != nil {
 				t.Fatal(err)
 			}
 			return d
 		}
-		sys := &store.User{Email: storetest.Name("sys") + "@example.com", PasswordHash: "x"}
-		drv := &store.User{Email: storetest.Name("drv") + "@example.com", PasswordHash: "x"}
-		for _, u := range []*store.User{sys, drv} {
+		sys := &model.User{Email: storetest.Name("sys") + "@example.com", PasswordHash: "x"}
+		drv := &model.User{Email: storetest.Name("drv") + "@example.com", PasswordHash: "x"}
+		for _, u := range []*model.User{sys, drv} {
 			if err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
 		}
-		acc := &store.CloudAccount{OwnerID: drv.ID, Kind: "webdav", DisplayName: "Drive", Credentials: []byte("x")}
+		acc := &model.CloudAccount{OwnerID: drv.ID, Kind: "webdav", DisplayName: "Drive", Credentials: []byte("x")}
 		if err := st.CreateCloudAccount(ctx, acc); err != nil {
 			t.Fatal(err)
 		}
@@ -54,27 +55,27 @@ func TestProcessedQueuesTheNextSteps(t *testing.T) {
 		inSystem, toDrive := newDoc(sys.ID), newDoc(drv.ID)
 		// Shared spaces follow their own choice, not their owner's personal
 		// setting: drv's space on system storage, sys's space on sys's drive.
-		acc2 := &store.CloudAccount{OwnerID: sys.ID, Kind: "webdav", DisplayName: "Other", Credentials: []byte("x")}
+		acc2 := &model.CloudAccount{OwnerID: sys.ID, Kind: "webdav", DisplayName: "Other", Credentials: []byte("x")}
 		if err := st.CreateCloudAccount(ctx, acc2); err != nil {
 			t.Fatal(err)
 		}
-		inShared := func(owner, backend string) *store.Document {
-			sp := &store.Space{Name: "Shared", OwnerID: owner}
+		inShared := func(owner, backend string) *model.Document {
+			sp := &model.Space{Name: "Shared", OwnerID: owner}
 			if err := st.CreateSpace(ctx, sp); err != nil {
 				t.Fatal(err)
 			}
 			if err := st.SetSpaceStorage(ctx, sp.ID, backend); err != nil {
 				t.Fatal(err)
 			}
-			d := &store.Document{OwnerID: owner, SpaceID: sp.ID, Title: "s", OriginalFilename: "s.txt", MIMEType: "text/plain",
+			d := &model.Document{OwnerID: owner, SpaceID: sp.ID, Title: "s", OriginalFilename: "s.txt", MIMEType: "text/plain",
 				SizeBytes: 1, SHA256: strings.Repeat("0", 64), BlobKey: owner + "/" + store.NewID()}
 			if err := st.CreateDocument(ctx, d); err != nil {
 				t.Fatal(err)
 			}
 			return d
 		}
-		sharedSystem, sharedDrive := inShared(drv.ID, store.BackendSystem), inShared(sys.ID, acc2.ID)
-		for _, d := range []*store.Document{inSystem, toDrive, sharedSystem, sharedDrive} {
+		sharedSystem, sharedDrive := inShared(drv.ID, model.BackendSystem), inShared(sys.ID, acc2.ID)
+		for _, d := range []*model.Document{inSystem, toDrive, sharedSystem, sharedDrive} {
 			if err := st.WithTx(ctx, func(tx *store.Store) error { return l.Processed(ctx, tx, d.ID) }); err != nil {
 				t.Fatal(err)
 			}
@@ -112,13 +113,13 @@ func TestProcessedQueuesTheNextSteps(t *testing.T) {
 		if got := queued["document.place"]; len(got) != 2 || got[0] != toDrive.ID || got[1] != sharedDrive.ID {
 			t.Errorf("placement queued for %v, want only %s and %s", got, toDrive.ID, sharedDrive.ID)
 		}
-		for d, want := range map[*store.Document]string{inSystem: store.StorageStored, toDrive: store.StoragePending,
-			sharedSystem: store.StorageStored, sharedDrive: store.StoragePending} {
+		for d, want := range map[*model.Document]string{inSystem: model.StorageStored, toDrive: model.StoragePending,
+			sharedSystem: model.StorageStored, sharedDrive: model.StoragePending} {
 			got, err := st.DocumentForJob(ctx, d.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.StorageState != want || got.StorageBackend != store.BackendSystem {
+			if got.StorageState != want || got.StorageBackend != model.BackendSystem {
 				t.Errorf("document of %s: storage %s/%s, want system/%s", got.OwnerID, got.StorageBackend, got.StorageState, want)
 			}
 		}

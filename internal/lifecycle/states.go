@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -27,28 +28,28 @@ import (
 // safe in system storage, like "pending", and a migration queues it again.
 
 // Statuses lists every document status, first the one a new document gets.
-var Statuses = []string{store.StatusProcessing, store.StatusReady, store.StatusFailed}
+var Statuses = []string{model.StatusProcessing, model.StatusReady, model.StatusFailed}
 
 // StorageStates lists every storage state, first the one a new document gets.
-var StorageStates = []string{store.StorageStored, store.StoragePending, store.StoragePlaced, store.StorageFailed}
+var StorageStates = []string{model.StorageStored, model.StoragePending, model.StoragePlaced, model.StorageFailed}
 
 // statusMoves is the table of allowed status changes.
 var statusMoves = map[string][]string{
 	// Extraction saved, or failed (a broken file, the timeout, the last
 	// attempt); processing again: a reprocess asked for meanwhile.
-	store.StatusProcessing: {store.StatusReady, store.StatusFailed, store.StatusProcessing},
+	model.StatusProcessing: {model.StatusReady, model.StatusFailed, model.StatusProcessing},
 	// Reprocess.
-	store.StatusReady:  {store.StatusProcessing},
-	store.StatusFailed: {store.StatusProcessing},
+	model.StatusReady:  {model.StatusProcessing},
+	model.StatusFailed: {model.StatusProcessing},
 }
 
 // storageMoves is the table of allowed storage state changes. Only
 // "placed" is in a drive; the other states are in system storage.
 var storageMoves = map[string][]string{
-	store.StorageStored:  {store.StoragePending, store.StoragePlaced, store.StorageFailed},
-	store.StoragePending: {store.StorageStored, store.StoragePending, store.StoragePlaced, store.StorageFailed},
-	store.StorageFailed:  {store.StorageStored, store.StoragePending, store.StoragePlaced, store.StorageFailed},
-	store.StoragePlaced:  {store.StorageStored},
+	model.StorageStored:  {model.StoragePending, model.StoragePlaced, model.StorageFailed},
+	model.StoragePending: {model.StorageStored, model.StoragePending, model.StoragePlaced, model.StorageFailed},
+	model.StorageFailed:  {model.StorageStored, model.StoragePending, model.StoragePlaced, model.StorageFailed},
+	model.StoragePlaced:  {model.StorageStored},
 }
 
 // ErrMove is wrapped by the error of a state change the tables do not allow.
@@ -82,12 +83,12 @@ type StatusWriter interface {
 // it.
 type StatusStore interface {
 	StatusWriter
-	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	DocumentForJob(ctx context.Context, id string) (*model.Document, error)
 }
 
 // SetStatus moves document d (as read by the caller) to status to with the
 // error text errText ("" clears it). st may be a transaction.
-func SetStatus(ctx context.Context, st StatusWriter, d *store.Document, to, errText string) error {
+func SetStatus(ctx context.Context, st StatusWriter, d *model.Document, to, errText string) error {
 	if err := CheckStatus(d.Status, to); err != nil {
 		return fmt.Errorf("document %s: %w", d.ID, err)
 	}
@@ -101,13 +102,13 @@ func FailByID(ctx context.Context, st StatusStore, id, errText string) error {
 	if err != nil {
 		return err
 	}
-	return SetStatus(ctx, st, d, store.StatusFailed, errText)
+	return SetStatus(ctx, st, d, model.StatusFailed, errText)
 }
 
 // SaveExtraction stores what processing found and marks the processing
 // document d ready, in tx.
-func SaveExtraction(ctx context.Context, tx *store.Store, d *store.Document, x store.Extraction) error {
-	if err := CheckStatus(d.Status, store.StatusReady); err != nil {
+func SaveExtraction(ctx context.Context, tx *store.Store, d *model.Document, x model.Extraction) error {
+	if err := CheckStatus(d.Status, model.StatusReady); err != nil {
 		return fmt.Errorf("document %s: %w", d.ID, err)
 	}
 	return tx.SaveExtraction(ctx, d.ID, x)
@@ -117,7 +118,7 @@ func SaveExtraction(ctx context.Context, tx *store.Store, d *store.Document, x s
 // whatever status they have.
 func Reprocess(ctx context.Context, tx *store.Store, ids []string) error {
 	for _, from := range Statuses {
-		if err := CheckStatus(from, store.StatusProcessing); err != nil {
+		if err := CheckStatus(from, model.StatusProcessing); err != nil {
 			return err
 		}
 	}
@@ -144,21 +145,21 @@ type ReturnedWriter interface {
 
 // SetStorage records that document d's original, in system storage after
 // the change, is in state to, with the reason errText of a failed placement.
-func SetStorage(ctx context.Context, st StorageWriter, d *store.Document, to, errText string) error {
+func SetStorage(ctx context.Context, st StorageWriter, d *model.Document, to, errText string) error {
 	if err := CheckStorage(d.StorageState, to); err != nil {
 		return fmt.Errorf("document %s: %w", d.ID, err)
 	}
-	if to == store.StoragePlaced {
+	if to == model.StoragePlaced {
 		return fmt.Errorf("document %s: %w: placed needs its drive (MarkPlaced)", d.ID, ErrMove)
 	}
-	return st.SetDocumentPlacement(ctx, d.ID, store.BackendSystem, to, "", errText)
+	return st.SetDocumentPlacement(ctx, d.ID, model.BackendSystem, to, "", errText)
 }
 
 // MarkSpacePending marks the space's processed documents in system storage
 // (stored or failed, not in the trash) as waiting to move to a drive.
 func MarkSpacePending(ctx context.Context, tx *store.Store, spaceID string) error {
-	for _, from := range []string{store.StorageStored, store.StorageFailed} {
-		if err := CheckStorage(from, store.StoragePending); err != nil {
+	for _, from := range []string{model.StorageStored, model.StorageFailed} {
+		if err := CheckStorage(from, model.StoragePending); err != nil {
 			return err
 		}
 	}
@@ -169,8 +170,8 @@ func MarkSpacePending(ctx context.Context, tx *store.Store, spaceID string) erro
 // cloud account, while the document is still in system storage and the
 // account is not being disconnected; it returns false (and changes
 // nothing) otherwise.
-func MarkPlaced(ctx context.Context, st PlacedWriter, d *store.Document, accountID, ref string) (bool, error) {
-	if err := CheckStorage(d.StorageState, store.StoragePlaced); err != nil {
+func MarkPlaced(ctx context.Context, st PlacedWriter, d *model.Document, accountID, ref string) (bool, error) {
+	if err := CheckStorage(d.StorageState, model.StoragePlaced); err != nil {
 		return false, fmt.Errorf("document %s: %w", d.ID, err)
 	}
 	return st.MarkDocumentPlaced(ctx, d.ID, accountID, ref)
@@ -179,8 +180,8 @@ func MarkPlaced(ctx context.Context, st PlacedWriter, d *store.Document, account
 // MarkReturned records that placed document d's original is back in system
 // storage, while it is still recorded where d says; it returns false (and
 // changes nothing) otherwise.
-func MarkReturned(ctx context.Context, st ReturnedWriter, d *store.Document) (bool, error) {
-	if err := CheckStorage(d.StorageState, store.StorageStored); err != nil {
+func MarkReturned(ctx context.Context, st ReturnedWriter, d *model.Document) (bool, error) {
+	if err := CheckStorage(d.StorageState, model.StorageStored); err != nil {
 		return false, fmt.Errorf("document %s: %w", d.ID, err)
 	}
 	return st.MarkDocumentReturned(ctx, d.ID, d.StorageBackend, d.StorageRef)

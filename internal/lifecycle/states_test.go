@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -54,22 +55,22 @@ func TestTables(t *testing.T) {
 		from, to string
 		ok       bool
 	}{
-		{CheckStatus, store.StatusProcessing, store.StatusReady, true},
-		{CheckStatus, store.StatusProcessing, store.StatusFailed, true},
-		{CheckStatus, store.StatusReady, store.StatusProcessing, true},
-		{CheckStatus, store.StatusFailed, store.StatusProcessing, true},
-		{CheckStatus, store.StatusReady, store.StatusFailed, false},
-		{CheckStatus, store.StatusFailed, store.StatusReady, false},
-		{CheckStatus, store.StatusReady, store.StatusReady, false},
-		{CheckStatus, "uploading", store.StatusReady, false},
-		{CheckStorage, store.StorageStored, store.StoragePending, true},
-		{CheckStorage, store.StoragePending, store.StoragePlaced, true},
-		{CheckStorage, store.StoragePending, store.StorageFailed, true},
-		{CheckStorage, store.StoragePlaced, store.StorageStored, true},
-		{CheckStorage, store.StoragePlaced, store.StoragePending, false},
-		{CheckStorage, store.StoragePlaced, store.StorageFailed, false},
-		{CheckStorage, store.StoragePlaced, store.StoragePlaced, false},
-		{CheckStorage, store.StorageStored, store.StorageStored, false},
+		{CheckStatus, model.StatusProcessing, model.StatusReady, true},
+		{CheckStatus, model.StatusProcessing, model.StatusFailed, true},
+		{CheckStatus, model.StatusReady, model.StatusProcessing, true},
+		{CheckStatus, model.StatusFailed, model.StatusProcessing, true},
+		{CheckStatus, model.StatusReady, model.StatusFailed, false},
+		{CheckStatus, model.StatusFailed, model.StatusReady, false},
+		{CheckStatus, model.StatusReady, model.StatusReady, false},
+		{CheckStatus, "uploading", model.StatusReady, false},
+		{CheckStorage, model.StorageStored, model.StoragePending, true},
+		{CheckStorage, model.StoragePending, model.StoragePlaced, true},
+		{CheckStorage, model.StoragePending, model.StorageFailed, true},
+		{CheckStorage, model.StoragePlaced, model.StorageStored, true},
+		{CheckStorage, model.StoragePlaced, model.StoragePending, false},
+		{CheckStorage, model.StoragePlaced, model.StorageFailed, false},
+		{CheckStorage, model.StoragePlaced, model.StoragePlaced, false},
+		{CheckStorage, model.StorageStored, model.StorageStored, false},
 	} {
 		err := c.check(c.from, c.to)
 		if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrMove)) {
@@ -83,50 +84,50 @@ func TestTables(t *testing.T) {
 func TestMovesChangeOnlyWhatTheTableAllows(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		u := &store.User{Email: storetest.Name("u") + "@example.com", PasswordHash: "x"}
+		u := &model.User{Email: storetest.Name("u") + "@example.com", PasswordHash: "x"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		d := &store.Document{OwnerID: u.ID, Title: "t", OriginalFilename: "t.txt", MIMEType: "text/plain",
-			SizeBytes: 1, SHA256: strings.Repeat("0", 64), BlobKey: u.ID + "/t", Status: store.StatusReady}
+		d := &model.Document{OwnerID: u.ID, Title: "t", OriginalFilename: "t.txt", MIMEType: "text/plain",
+			SizeBytes: 1, SHA256: strings.Repeat("0", 64), BlobKey: u.ID + "/t", Status: model.StatusReady}
 		if err := st.CreateDocument(ctx, d); err != nil {
 			t.Fatal(err)
 		}
-		read := func() *store.Document {
+		read := func() *model.Document {
 			got, err := st.DocumentForJob(ctx, d.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return got
 		}
-		if err := SetStatus(ctx, st, read(), store.StatusFailed, "no"); !errors.Is(err, ErrMove) {
+		if err := SetStatus(ctx, st, read(), model.StatusFailed, "no"); !errors.Is(err, ErrMove) {
 			t.Fatalf("ready -> failed: %v", err)
 		}
-		if got := read(); got.Status != store.StatusReady || got.Error != "" {
+		if got := read(); got.Status != model.StatusReady || got.Error != "" {
 			t.Fatalf("a refused move wrote %s %q", got.Status, got.Error)
 		}
-		if err := SetStatus(ctx, st, read(), store.StatusProcessing, ""); err != nil {
+		if err := SetStatus(ctx, st, read(), model.StatusProcessing, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := SetStatus(ctx, st, read(), store.StatusFailed, "broken"); err != nil {
+		if err := SetStatus(ctx, st, read(), model.StatusFailed, "broken"); err != nil {
 			t.Fatal(err)
 		}
-		if got := read(); got.Status != store.StatusFailed || got.Error != "broken" {
+		if got := read(); got.Status != model.StatusFailed || got.Error != "broken" {
 			t.Fatalf("after processing -> failed: %s %q", got.Status, got.Error)
 		}
 		if _, err := MarkReturned(ctx, st, read()); !errors.Is(err, ErrMove) {
 			t.Fatalf("stored -> stored (returned): %v", err)
 		}
-		if err := SetStorage(ctx, st, read(), store.StoragePlaced, ""); !errors.Is(err, ErrMove) {
+		if err := SetStorage(ctx, st, read(), model.StoragePlaced, ""); !errors.Is(err, ErrMove) {
 			t.Fatalf("placed without a drive: %v", err)
 		}
-		if err := SetStorage(ctx, st, read(), store.StoragePending, ""); err != nil {
+		if err := SetStorage(ctx, st, read(), model.StoragePending, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := SetStorage(ctx, st, read(), store.StorageFailed, "drive away"); err != nil {
+		if err := SetStorage(ctx, st, read(), model.StorageFailed, "drive away"); err != nil {
 			t.Fatal(err)
 		}
-		if got := read(); got.StorageState != store.StorageFailed || got.StorageError != "drive away" || got.StorageBackend != store.BackendSystem {
+		if got := read(); got.StorageState != model.StorageFailed || got.StorageError != "drive away" || got.StorageBackend != model.BackendSystem {
 			t.Fatalf("after pending -> failed: %+v", got)
 		}
 	})
@@ -194,11 +195,11 @@ func TestStoreStatementsAreInTheTables(t *testing.T) {
 		to    string
 	}{
 		// SetDocumentsProcessing: any document not in the trash.
-		{"SetDocumentsProcessing", CheckStatus, Statuses, store.StatusProcessing},
+		{"SetDocumentsProcessing", CheckStatus, Statuses, model.StatusProcessing},
 		// MarkSystemDocumentsPending: in system storage and not pending yet.
-		{"MarkSystemDocumentsPending", CheckStorage, []string{store.StorageStored, store.StorageFailed}, store.StoragePending},
+		{"MarkSystemDocumentsPending", CheckStorage, []string{model.StorageStored, model.StorageFailed}, model.StoragePending},
 		// MarkDocumentReturned: recorded on a drive, so placed.
-		{"MarkDocumentReturned", CheckStorage, []string{store.StoragePlaced}, store.StorageStored},
+		{"MarkDocumentReturned", CheckStorage, []string{model.StoragePlaced}, model.StorageStored},
 	} {
 		for _, from := range m.from {
 			if err := m.check(from, m.to); err != nil {

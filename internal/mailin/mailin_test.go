@@ -13,6 +13,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/document"
 	"github.com/docuvault/docuvault/internal/mailin/imaptest"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -60,11 +61,11 @@ func newEnv(t *testing.T, st *store.Store, allow []string, trustCA bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u := &store.User{Email: storetest.Name("u") + "@x.test", PasswordHash: "h"}
+	u := &model.User{Email: storetest.Name("u") + "@x.test", PasswordHash: "h"}
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	tp := &store.Topic{OwnerID: u.ID, Name: "Invoices"}
+	tp := &model.Topic{OwnerID: u.ID, Name: "Invoices"}
 	if err := st.CreateTopic(ctx, tp); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func newEnv(t *testing.T, st *store.Store, allow []string, trustCA bool) *env {
 
 func ptr[T any](v T) *T { return &v }
 
-func (e *env) account(t *testing.T, security string) *store.MailAccount {
+func (e *env) account(t *testing.T, security string) *model.MailAccount {
 	t.Helper()
 	port := e.srv.TLSPort
 	if security == "starttls" {
@@ -87,7 +88,7 @@ func (e *env) account(t *testing.T, security string) *store.MailAccount {
 	return acc
 }
 
-func (e *env) billingRule(t *testing.T, acc *store.MailAccount, after string) *store.MailRule {
+func (e *env) billingRule(t *testing.T, acc *model.MailAccount, after string) *model.MailRule {
 	t.Helper()
 	in := RuleInput{AccountID: &acc.ID, Name: ptr("invoices"), Folder: ptr("INBOX"), From: ptr("BILLING@"),
 		Consume: ptr("attachments"), After: ptr(after), TopicIDs: &[]string{e.topic}}
@@ -101,9 +102,9 @@ func (e *env) billingRule(t *testing.T, acc *store.MailAccount, after string) *s
 	return r
 }
 
-func (e *env) mailDocs(t *testing.T) []*store.Document {
+func (e *env) mailDocs(t *testing.T) []*model.Document {
 	t.Helper()
-	docs, _, err := e.st.ListDocuments(context.Background(), e.actor.UserID, store.DocumentFilter{Source: store.SourceMail}, store.Page{Limit: 100})
+	docs, _, err := e.st.ListDocuments(context.Background(), e.actor.UserID, store.DocumentFilter{Source: model.SourceMail}, store.Page{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,7 +141,7 @@ func TestPollImportsAttachmentsOnceAndMoves(t *testing.T) {
 			if len(d.Topics) != 1 || d.Topics[0].TopicID != e.topic {
 				t.Errorf("%s topics = %+v", d.OriginalFilename, d.Topics)
 			}
-			if d.SourceKind != store.SourceMail || !strings.Contains(d.SourceDetail, `"from":"billing@shop.example"`) ||
+			if d.SourceKind != model.SourceMail || !strings.Contains(d.SourceDetail, `"from":"billing@shop.example"`) ||
 				!strings.Contains(d.SourceDetail, `"message_id":"inv1@shop.example"`) {
 				t.Errorf("source = %s %s", d.SourceKind, d.SourceDetail)
 			}
@@ -361,15 +362,15 @@ func TestAccountIntoSharedSpace(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		e := newEnv(t, st, []string{"127.0.0.1"}, true)
-		boss := &store.User{Email: storetest.Name("boss") + "@x.test", PasswordHash: "h"}
+		boss := &model.User{Email: storetest.Name("boss") + "@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, boss); err != nil {
 			t.Fatal(err)
 		}
-		sp := &store.Space{Name: "Office", OwnerID: boss.ID}
+		sp := &model.Space{Name: "Office", OwnerID: boss.ID}
 		if err := st.CreateSpace(ctx, sp); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.AddSpaceMember(ctx, sp.ID, e.actor.UserID, store.RoleEditor); err != nil {
+		if _, err := st.AddSpaceMember(ctx, sp.ID, e.actor.UserID, model.RoleEditor); err != nil {
 			t.Fatal(err)
 		}
 		in := AccountInput{Host: ptr(e.srv.Host), Port: ptr(e.srv.TLSPort), Security: ptr("tls"),
@@ -381,7 +382,7 @@ func TestAccountIntoSharedSpace(t *testing.T) {
 			Username: in.Username, Password: in.Password, SpaceID: ptr(store.NewID())}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("an unknown space: %v, want not found", err)
 		}
-		if _, err := st.UpdateSpaceMember(ctx, sp.ID, e.actor.UserID, store.RoleAdmin); err != nil {
+		if _, err := st.UpdateSpaceMember(ctx, sp.ID, e.actor.UserID, model.RoleAdmin); err != nil {
 			t.Fatal(err)
 		}
 		acc, err := e.s.CreateAccount(ctx, e.actor, in)
@@ -393,7 +394,7 @@ func TestAccountIntoSharedSpace(t *testing.T) {
 			Consume: ptr("attachments"), After: ptr("mark_read"), TopicIDs: &[]string{e.topic}}); err == nil {
 			t.Fatal("a rule with a topic of another space was accepted")
 		}
-		tp := &store.Topic{OwnerID: boss.ID, SpaceID: sp.ID, Name: "Office invoices"}
+		tp := &model.Topic{OwnerID: boss.ID, SpaceID: sp.ID, Name: "Office invoices"}
 		if err := st.CreateTopic(ctx, tp); err != nil {
 			t.Fatal(err)
 		}
@@ -417,7 +418,7 @@ func TestAccountIntoSharedSpace(t *testing.T) {
 		if mine := e.mailDocs(t); len(mine) != 2 { // a member sees the space's documents too
 			t.Errorf("the member lists %d mail documents", len(mine))
 		}
-		if _, err := st.UpdateSpaceMember(ctx, sp.ID, e.actor.UserID, store.RoleViewer); err != nil {
+		if _, err := st.UpdateSpaceMember(ctx, sp.ID, e.actor.UserID, model.RoleViewer); err != nil {
 			t.Fatal(err)
 		}
 		e.srv.Deliver(t, "INBOX", imaptest.Invoice("office2"))

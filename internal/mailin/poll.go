@@ -15,6 +15,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -75,7 +76,7 @@ func (s *Service) poll(ctx context.Context, accountID string, hook crashHook) (*
 	return res, err
 }
 
-func (s *Service) pollAccount(ctx context.Context, acc *store.MailAccount, hook crashHook) (*PollResult, error) {
+func (s *Service) pollAccount(ctx context.Context, acc *model.MailAccount, hook crashHook) (*PollResult, error) {
 	res := &PollResult{}
 	rules, err := s.store.MailRules(ctx, acc.OwnerID, acc.ID)
 	if err != nil {
@@ -90,7 +91,7 @@ func (s *Service) pollAccount(ctx context.Context, acc *store.MailAccount, hook 
 	if err != nil {
 		return res, err
 	}
-	if role < store.RoleEditor {
+	if role < model.RoleEditor {
 		return res, errSpaceLost
 	}
 	pw, err := s.password(acc)
@@ -125,7 +126,7 @@ func (s *Service) pollAccount(ctx context.Context, acc *store.MailAccount, hook 
 // the space its documents go to.
 var errSpaceLost = errors.New("the account's owner can no longer add documents to its space; choose another space for this account")
 
-func enabled(rules []*store.MailRule) []*store.MailRule {
+func enabled(rules []*model.MailRule) []*model.MailRule {
 	out := rules[:0:0]
 	for _, r := range rules {
 		if r.Enabled {
@@ -137,7 +138,7 @@ func enabled(rules []*store.MailRule) []*store.MailRule {
 
 // criteria is the server-side search of a rule: FROM, SUBJECT and BODY are
 // case-insensitive substring matches in IMAP.
-func criteria(r *store.MailRule, now time.Time) *imap.SearchCriteria {
+func criteria(r *model.MailRule, now time.Time) *imap.SearchCriteria {
 	c := &imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}
 	if r.From != "" {
 		c.Header = append(c.Header, imap.SearchCriteriaHeaderField{Key: "From", Value: r.From})
@@ -154,7 +155,7 @@ func criteria(r *store.MailRule, now time.Time) *imap.SearchCriteria {
 	return c
 }
 
-func (s *Service) pollRule(ctx context.Context, c *imapclient.Client, acc *store.MailAccount, r *store.MailRule, res *PollResult, hook crashHook) error {
+func (s *Service) pollRule(ctx context.Context, c *imapclient.Client, acc *model.MailAccount, r *model.MailRule, res *PollResult, hook crashHook) error {
 	sel, err := c.Select(r.Folder, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("select folder %q: %w", r.Folder, err)
@@ -182,7 +183,7 @@ func (s *Service) pollRule(ctx context.Context, c *imapclient.Client, acc *store
 // consume takes one message for one rule: its parts (each a document and
 // its record in one transaction), then the after-action, then the record
 // that the message is done.
-func (s *Service) consume(ctx context.Context, c *imapclient.Client, acc *store.MailAccount, r *store.MailRule, k store.MailKey,
+func (s *Service) consume(ctx context.Context, c *imapclient.Client, acc *model.MailAccount, r *model.MailRule, k store.MailKey,
 	have map[string]bool, res *PollResult, hook crashHook) error {
 	uids := imap.UIDSetNum(imap.UID(k.UID))
 	msgs, err := c.Fetch(uids, &imap.FetchOptions{UID: true, RFC822Size: true, InternalDate: true}).Collect()
@@ -308,7 +309,7 @@ func (h crashHook) at(point string) error {
 // document's transaction. A file DocuVault refuses (type, size, quota of
 // the file itself) is recorded with why; a file the owner already has is
 // recorded as that document. made says a document was created.
-func (s *Service) importPart(ctx context.Context, actor document.Actor, r *store.MailRule, k store.MailKey, key, filename string,
+func (s *Service) importPart(ctx context.Context, actor document.Actor, r *model.MailRule, k store.MailKey, key, filename string,
 	data []byte, detail string, p *parsed, hook crashHook) (made bool, why string, err error) {
 	st, err := s.docs.Stage(ctx, actor, filename, strings.NewReader(string(data)), int64(len(data)))
 	if err != nil {
@@ -317,12 +318,12 @@ func (s *Service) importPart(ctx context.Context, actor document.Actor, r *store
 	if err := hook.at("staged"); err != nil {
 		return false, "", err
 	}
-	_, err = s.docs.Commit(ctx, actor, st, document.CommitOptions{TopicIDs: r.TopicIDs, SourceKind: store.SourceMail,
+	_, err = s.docs.Commit(ctx, actor, st, document.CommitOptions{TopicIDs: r.TopicIDs, SourceKind: model.SourceMail,
 		SourceDetail: detail, Record: func(tx *store.Store, documentID string) error {
 			if err := tx.RecordMailPart(ctx, k, key, documentID, ""); err != nil {
 				return err
 			}
-			return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: actor.UserID, Action: "mail.consume", TargetType: "document",
+			return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: actor.UserID, Action: "mail.consume", TargetType: "document",
 				TargetID: documentID, UserAgent: actor.UserAgent, Details: map[string]any{"rule_id": r.ID,
 					"message_id": p.MessageID, "from": p.From, "part": key}})
 		}})
@@ -359,7 +360,7 @@ func (s *Service) refused(ctx context.Context, k store.MailKey, key, filename st
 }
 
 // after runs the rule's after-action on the message.
-func (s *Service) after(c *imapclient.Client, r *store.MailRule, uids imap.UIDSet) error {
+func (s *Service) after(c *imapclient.Client, r *model.MailRule, uids imap.UIDSet) error {
 	flag := func(f imap.Flag) error {
 		return c.Store(uids, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Silent: true, Flags: []imap.Flag{f}}, nil).Close()
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/docuvault/docuvault/internal/apperr"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -35,7 +36,7 @@ func set[T any](dst *T, src *T) {
 	}
 }
 
-func (in RuleInput) apply(r *store.MailRule) error {
+func (in RuleInput) apply(r *model.MailRule) error {
 	set(&r.Name, in.Name)
 	set(&r.Folder, in.Folder)
 	set(&r.From, in.From)
@@ -115,8 +116,8 @@ func (s *Service) checkTopics(ctx context.Context, spaceID string, ids []string)
 
 // CreateRule adds a rule to one of the owner's accounts. Errors: 404 for
 // another user's account or topic, 400 for invalid fields.
-func (s *Service) CreateRule(ctx context.Context, ownerID string, in RuleInput) (*store.MailRule, error) {
-	r := &store.MailRule{OwnerID: ownerID, Enabled: true, Consume: "attachments", After: "mark_read",
+func (s *Service) CreateRule(ctx context.Context, ownerID string, in RuleInput) (*model.MailRule, error) {
+	r := &model.MailRule{OwnerID: ownerID, Enabled: true, Consume: "attachments", After: "mark_read",
 		AttachmentTypes: []string{}, TopicIDs: []string{}}
 	if in.AccountID == nil || *in.AccountID == "" {
 		return nil, apperr.Fields("invalid mail rule", map[string]string{"account_id": "is required"})
@@ -139,7 +140,7 @@ func (s *Service) CreateRule(ctx context.Context, ownerID string, in RuleInput) 
 }
 
 // UpdateRule changes one of the owner's rules (not its account).
-func (s *Service) UpdateRule(ctx context.Context, ownerID, id string, in RuleInput) (*store.MailRule, error) {
+func (s *Service) UpdateRule(ctx context.Context, ownerID, id string, in RuleInput) (*model.MailRule, error) {
 	r, err := s.store.MailRule(ctx, ownerID, id)
 	if err != nil {
 		return nil, err

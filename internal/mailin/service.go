@@ -20,6 +20,7 @@ import (
 	"github.com/docuvault/docuvault/internal/cloud/seal"
 	"github.com/docuvault/docuvault/internal/cloud/ssrf"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -46,25 +47,25 @@ type Jobs interface {
 // callback, it works on the transaction's *store.Store).
 type Store interface {
 	// Mail accounts.
-	MailAccount(ctx context.Context, ownerID, id string) (*store.MailAccount, error)
-	MailAccountForJob(ctx context.Context, id string) (*store.MailAccount, error)
-	UpdateMailAccount(ctx context.Context, a *store.MailAccount) error
+	MailAccount(ctx context.Context, ownerID, id string) (*model.MailAccount, error)
+	MailAccountForJob(ctx context.Context, id string) (*model.MailAccount, error)
+	UpdateMailAccount(ctx context.Context, a *model.MailAccount) error
 	SetMailPollResult(ctx context.Context, id string, at time.Time, result, lastError string) error
 
 	// Mail rules.
-	MailRule(ctx context.Context, ownerID, id string) (*store.MailRule, error)
-	MailRules(ctx context.Context, ownerID, accountID string) ([]*store.MailRule, error)
-	CreateMailRule(ctx context.Context, r *store.MailRule) error
-	UpdateMailRule(ctx context.Context, r *store.MailRule) error
+	MailRule(ctx context.Context, ownerID, id string) (*model.MailRule, error)
+	MailRules(ctx context.Context, ownerID, accountID string) ([]*model.MailRule, error)
+	CreateMailRule(ctx context.Context, r *model.MailRule) error
+	UpdateMailRule(ctx context.Context, r *model.MailRule) error
 
 	// The parts of messages already taken in.
 	MailParts(ctx context.Context, ruleID, folder string, uidValidity uint32) (map[uint32]map[string]bool, error)
 	RecordMailPart(ctx context.Context, k store.MailKey, part, documentID, errText string) error
 
 	// Spaces and topics.
-	SpaceRoleOf(ctx context.Context, spaceID, userID string) (store.SpaceRole, error)
-	Topic(ctx context.Context, spaceID, id string) (*store.Topic, error)
-	TopicsByIDs(ctx context.Context, spaceID string, ids []string) ([]*store.Topic, error)
+	SpaceRoleOf(ctx context.Context, spaceID, userID string) (model.SpaceRole, error)
+	Topic(ctx context.Context, spaceID, id string) (*model.Topic, error)
+	TopicsByIDs(ctx context.Context, spaceID string, ids []string) ([]*model.Topic, error)
 
 	// Transactions.
 	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
@@ -126,7 +127,7 @@ type AccountInput struct {
 	SpaceID *string
 }
 
-func (in AccountInput) apply(a *store.MailAccount) error {
+func (in AccountInput) apply(a *model.MailAccount) error {
 	if in.DisplayName != nil {
 		a.DisplayName = strings.TrimSpace(*in.DisplayName)
 	}
@@ -176,8 +177,8 @@ func (in AccountInput) apply(a *store.MailAccount) error {
 // CreateAccount connects with the settings first (422 when the server
 // cannot be used: address not allowed, certificate not trusted, login
 // refused), then stores the account with its password sealed.
-func (s *Service) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*store.MailAccount, error) {
-	acc := &store.MailAccount{ID: store.NewID(), OwnerID: a.UserID, SpaceID: a.UserID}
+func (s *Service) CreateAccount(ctx context.Context, a Actor, in AccountInput) (*model.MailAccount, error) {
+	acc := &model.MailAccount{ID: store.NewID(), OwnerID: a.UserID, SpaceID: a.UserID}
 	if err := in.apply(acc); err != nil {
 		return nil, err
 	}
@@ -198,7 +199,7 @@ func (s *Service) CreateAccount(ctx context.Context, a Actor, in AccountInput) (
 		if err := tx.CreateMailAccount(ctx, acc); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "mail.account_add", TargetType: "mail_account",
+		return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: "mail.account_add", TargetType: "mail_account",
 			TargetID: acc.ID, IP: a.IP, UserAgent: a.UserAgent, Details: map[string]any{"host": acc.Host, "security": acc.Security}})
 	})
 	if err != nil {
@@ -210,7 +211,7 @@ func (s *Service) CreateAccount(ctx context.Context, a Actor, in AccountInput) (
 // chooseSpace sets where the account's documents go: a space in which its
 // owner is an admin (rules are an admin's), 404 for a space they are not a
 // member of, 403 for a lower role.
-func (s *Service) chooseSpace(ctx context.Context, acc *store.MailAccount, spaceID *string) error {
+func (s *Service) chooseSpace(ctx context.Context, acc *model.MailAccount, spaceID *string) error {
 	if spaceID == nil {
 		return nil
 	}
@@ -222,10 +223,10 @@ func (s *Service) chooseSpace(ctx context.Context, acc *store.MailAccount, space
 	if err != nil {
 		return err
 	}
-	if role == store.RoleNone {
+	if role == model.RoleNone {
 		return fmt.Errorf("space: %w", store.ErrNotFound)
 	}
-	if role < store.RoleAdmin {
+	if role < model.RoleAdmin {
 		return apperr.New(apperr.Forbidden, "mail intake into a space needs the admin role there; you are %s", role)
 	}
 	acc.SpaceID = id
@@ -234,7 +235,7 @@ func (s *Service) chooseSpace(ctx context.Context, acc *store.MailAccount, space
 
 // UpdateAccount changes an account; a changed server or password is
 // checked like at creation. Errors: ErrNotFound for another user's.
-func (s *Service) UpdateAccount(ctx context.Context, a Actor, id string, in AccountInput) (*store.MailAccount, error) {
+func (s *Service) UpdateAccount(ctx context.Context, a Actor, id string, in AccountInput) (*model.MailAccount, error) {
 	acc, err := s.store.MailAccount(ctx, a.UserID, id)
 	if err != nil {
 		return nil, err
@@ -274,7 +275,7 @@ func (s *Service) UpdateAccount(ctx context.Context, a Actor, id string, in Acco
 
 // keepSpaceTopics drops from the account's rules the topics that are not
 // of the account's space.
-func (s *Service) keepSpaceTopics(ctx context.Context, acc *store.MailAccount) error {
+func (s *Service) keepSpaceTopics(ctx context.Context, acc *model.MailAccount) error {
 	rules, err := s.store.MailRules(ctx, acc.OwnerID, acc.ID)
 	if err != nil {
 		return err
@@ -304,7 +305,7 @@ func (s *Service) DeleteAccount(ctx context.Context, a Actor, id string) error {
 		if err := tx.DeleteMailAccount(ctx, a.UserID, id); err != nil {
 			return err
 		}
-		return tx.AppendAudit(ctx, &store.AuditEntry{ActorID: a.UserID, Action: "mail.account_remove", TargetType: "mail_account",
+		return tx.AppendAudit(ctx, &model.AuditEntry{ActorID: a.UserID, Action: "mail.account_remove", TargetType: "mail_account",
 			TargetID: id, IP: a.IP, UserAgent: a.UserAgent})
 	})
 }
@@ -342,7 +343,7 @@ func (s *Service) PollNow(ctx context.Context, ownerID, id string) error {
 	return s.jobs.EnqueuePoll(ctx, id)
 }
 
-func (s *Service) password(acc *store.MailAccount) (string, error) {
+func (s *Service) password(acc *model.MailAccount) (string, error) {
 	pw, err := s.sealer.Open(acc.OwnerID, sealPurpose, acc.ID, acc.Password)
 	if err != nil {
 		return "", err
@@ -351,7 +352,7 @@ func (s *Service) password(acc *store.MailAccount) (string, error) {
 }
 
 // check connects and lists the folders.
-func (s *Service) check(ctx context.Context, acc *store.MailAccount, password string) ([]string, error) {
+func (s *Service) check(ctx context.Context, acc *model.MailAccount, password string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	c, err := s.dial(ctx, acc, password)
@@ -377,7 +378,7 @@ var errLogin = errors.New("the server refused the user name or password")
 // dial connects through the SSRF guard, with TLS verified against the
 // system roots and MAIL_CA_FILE, and logs in. The connection is closed when
 // ctx ends.
-func (s *Service) dial(ctx context.Context, acc *store.MailAccount, password string) (*imapclient.Client, error) {
+func (s *Service) dial(ctx context.Context, acc *model.MailAccount, password string) (*imapclient.Client, error) {
 	addr := net.JoinHostPort(acc.Host, strconv.Itoa(acc.Port))
 	conn, err := s.guard.DialContext(ctx, "tcp", addr)
 	if err != nil {

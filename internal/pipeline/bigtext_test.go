@@ -11,6 +11,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/extract"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
@@ -84,7 +85,7 @@ func TestProcessIndexesStartOfHugeText(t *testing.T) {
 			}
 			got, _ := st.Document(ctx, u.ID, d.ID)
 			text, _ := st.DocumentText(ctx, u.ID, d.ID)
-			if got.Status != store.StatusReady || !got.TextTruncated || len(text) > readLimit || len(text) < readLimit/2 ||
+			if got.Status != model.StatusReady || !got.TextTruncated || len(text) > readLimit || len(text) < readLimit/2 ||
 				!strings.Contains(text, "alphaword opens the") || strings.Contains(text, "omegaword") {
 				t.Fatalf("%s: status %s %q, truncated %v, %d bytes of text", f.name, got.Status, got.Error, got.TextTruncated, len(text))
 			}
@@ -103,7 +104,7 @@ func TestProcessIndexesStartOfHugeText(t *testing.T) {
 		if err := p.Process(ctx, d.ID, false); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := st.Document(ctx, u.ID, d.ID); got.Status != store.StatusReady || got.TextTruncated || search("omegaword") != 1 {
+		if got, _ := st.Document(ctx, u.ID, d.ID); got.Status != model.StatusReady || got.TextTruncated || search("omegaword") != 1 {
 			t.Fatalf("small file: %s, truncated %v", got.Status, got.TextTruncated)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/docdate"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -38,7 +39,7 @@ func TestProcessFindsDocumentDate(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		blobs, _ := blob.NewLocal(filepath.Join(t.TempDir(), "blobs"))
-		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +54,7 @@ func TestProcessFindsDocumentDate(t *testing.T) {
 		if err := p.Process(ctx, letter.ID, false); err == nil {
 			t.Fatal("a failing sink must fail the job")
 		}
-		if d, _ := st.Document(ctx, u.ID, letter.ID); d.Status == store.StatusReady {
+		if d, _ := st.Document(ctx, u.ID, letter.ID); d.Status == model.StatusReady {
 			t.Fatal("document ready although its date was not saved")
 		}
 		if err := p.Process(ctx, letter.ID, false); err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/extract"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -41,9 +42,9 @@ func hostileDOCX(t testing.TB, mib int) []byte {
 	return buf.Bytes()
 }
 
-func newUser(t *testing.T, st *store.Store, email string) *store.User {
+func newUser(t *testing.T, st *store.Store, email string) *model.User {
 	t.Helper()
-	u := &store.User{Email: email, PasswordHash: "h"}
+	u := &model.User{Email: email, PasswordHash: "h"}
 	if err := st.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestProcessCapsText(t *testing.T) {
 		}
 		got, _ := st.Document(ctx, u.ID, d.ID)
 		text, _ := st.DocumentText(ctx, u.ID, d.ID)
-		if got.Status != store.StatusReady || len(text) > 64<<10 || !strings.HasPrefix(text, "Zanzibar "+strings.Repeat("x", pipeline.MaxWordRunes)+" contract") ||
+		if got.Status != model.StatusReady || len(text) > 64<<10 || !strings.HasPrefix(text, "Zanzibar "+strings.Repeat("x", pipeline.MaxWordRunes)+" contract") ||
 			strings.Contains(text, "tailword") {
 			t.Fatalf("capped text: status %s, %d bytes, starts %.300q", got.Status, len(text), text)
 		}
@@ -83,12 +84,12 @@ func TestProcessCapsText(t *testing.T) {
 		gh, _ := st.Document(ctx, u.ID, h.ID)
 		t.Logf("hostile docx: %s, error %q, notes %q", gh.Status, gh.Error, gh.Notes)
 		switch {
-		case err == nil && gh.Status == store.StatusReady:
+		case err == nil && gh.Status == model.StatusReady:
 			ht, _ := st.DocumentText(ctx, u.ID, h.ID)
 			if len(ht) > pipeline.MaxWordRunes {
 				t.Fatalf("hostile docx kept %d bytes of one word", len(ht))
 			}
-		case errors.Is(err, pipeline.ErrPermanent) && gh.Status == store.StatusFailed && gh.Error != "":
+		case errors.Is(err, pipeline.ErrPermanent) && gh.Status == model.StatusFailed && gh.Error != "":
 		default:
 			t.Fatalf("hostile docx: %v, %+v", err, gh)
 		}
@@ -118,7 +119,7 @@ func TestProcessDeadlineFailsDocument(t *testing.T) {
 			t.Fatalf("Process past its deadline: %v", err)
 		}
 		got, _ := st.Document(ctx, u.ID, d.ID)
-		if got.Status != store.StatusFailed || got.Error != "processing took longer than 100ms" {
+		if got.Status != model.StatusFailed || got.Error != "processing took longer than 100ms" {
 			t.Fatalf("document after the deadline: status %s, error %q", got.Status, got.Error)
 		}
 
@@ -130,7 +131,7 @@ func TestProcessDeadlineFailsDocument(t *testing.T) {
 		if err := p2.Process(cctx, d2.ID, false); err == nil || errors.Is(err, pipeline.ErrPermanent) {
 			t.Fatalf("Process cut by its caller: %v", err)
 		}
-		if got, _ := st.Document(ctx, u.ID, d2.ID); got.Status != store.StatusProcessing {
+		if got, _ := st.Document(ctx, u.ID, d2.ID); got.Status != model.StatusProcessing {
 			t.Fatalf("document cut by its caller is %s", got.Status)
 		}
 	})

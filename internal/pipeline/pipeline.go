@@ -22,6 +22,7 @@ import (
 	"github.com/docuvault/docuvault/internal/docdate"
 	"github.com/docuvault/docuvault/internal/extract"
 	"github.com/docuvault/docuvault/internal/lifecycle"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -79,7 +80,7 @@ func DefaultLimits() Limits { return Limits{Timeout: 5 * time.Minute, MaxTextByt
 // transaction that saves an extraction: reading a document and setting
 // its status.
 type Store interface {
-	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
+	DocumentForJob(ctx context.Context, id string) (*model.Document, error)
 	SetDocumentStatus(ctx context.Context, id, status, errText string) error
 	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
 }
@@ -142,20 +143,20 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 	if err != nil {
 		return err
 	}
-	if d.Status == store.StatusReady && !force {
+	if d.Status == model.StatusReady && !force {
 		return nil
 	}
-	if d.Status != store.StatusProcessing {
+	if d.Status != model.StatusProcessing {
 		// A forced run (reprocess) finds the document ready or failed when
 		// it was queued while an earlier run was still at work: it is
 		// processing again from here.
-		if err := lifecycle.SetStatus(ctx, p.store, d, store.StatusProcessing, ""); err != nil {
+		if err := lifecycle.SetStatus(ctx, p.store, d, model.StatusProcessing, ""); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return nil
 			}
 			return err
 		}
-		d.Status = store.StatusProcessing
+		d.Status = model.StatusProcessing
 	}
 	jobCtx, cancel := context.WithTimeoutCause(ctx, p.lim.Timeout, errTimeout)
 	defer cancel()
@@ -171,7 +172,7 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 	default:
 		return err
 	}
-	if serr := lifecycle.SetStatus(context.WithoutCancel(ctx), p.store, d, store.StatusFailed, msg); serr != nil {
+	if serr := lifecycle.SetStatus(context.WithoutCancel(ctx), p.store, d, model.StatusFailed, msg); serr != nil {
 		return serr
 	}
 	p.log.Info("document failed", "document", d.ID, "error", err, "reason", msg)
@@ -179,7 +180,7 @@ func (p *Pipeline) Process(ctx context.Context, documentID string, force bool) e
 }
 
 // process extracts, caps and saves one document under ctx's deadline.
-func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
+func (p *Pipeline) process(ctx context.Context, d *model.Document) error {
 	res, err := p.extractDocument(ctx, d)
 	if err != nil {
 		return err
@@ -197,7 +198,7 @@ func (p *Pipeline) process(ctx context.Context, d *store.Document) error {
 			return fmt.Errorf("store thumbnail: %w", err)
 		}
 	}
-	x := store.Extraction{Text: text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
+	x := model.Extraction{Text: text, PageCount: res.Pages, Language: res.Language, ThumbnailKey: thumbKey,
 		Notes: strings.Join(res.Notes, "\n"), Title: res.Title, TextTruncated: res.Truncated || cut}
 	if err := p.saveDate(ctx, d.ID, text); err != nil {
 		return err
@@ -251,7 +252,7 @@ func (p *Pipeline) MarkFailed(ctx context.Context, documentID string, err error)
 // extractDocument copies the original to a temp file (extractors need random
 // access, and S3 objects are read once) and extracts it. Of a format the
 // extractor reads as a stream only the part it reads is fetched.
-func (p *Pipeline) extractDocument(ctx context.Context, d *store.Document) (*extract.Result, error) {
+func (p *Pipeline) extractDocument(ctx context.Context, d *model.Document) (*extract.Result, error) {
 	want, rng := d.SizeBytes, (*blob.Range)(nil)
 	if pr, ok := p.extract.(prefixReader); ok {
 		if n := pr.PrefixBytes(d.MIMEType); n >= 0 && n < want {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/extract"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/pipeline"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -64,11 +65,11 @@ func (c *classifyRecorder) Processed(ctx context.Context, tx *store.Store, id st
 	return nil
 }
 
-func addDoc(t *testing.T, st *store.Store, blobs blob.Store, owner, name, mime string, content []byte) *store.Document {
+func addDoc(t *testing.T, st *store.Store, blobs blob.Store, owner, name, mime string, content []byte) *model.Document {
 	t.Helper()
 	ctx := context.Background()
 	sum := sha256.Sum256(content)
-	d := &store.Document{ID: store.NewID(), OwnerID: owner, Title: name, OriginalFilename: name, MIMEType: mime,
+	d := &model.Document{ID: store.NewID(), OwnerID: owner, Title: name, OriginalFilename: name, MIMEType: mime,
 		SizeBytes: int64(len(content)), SHA256: hex.EncodeToString(sum[:])}
 	d.BlobKey = owner + "/" + d.ID + "/original"
 	if _, err := blobs.Put(ctx, d.BlobKey, bytes.NewReader(content), int64(len(content)), mime); err != nil {
@@ -84,7 +85,7 @@ func TestProcessDocuments(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		blobs, _ := blob.NewLocal(filepath.Join(t.TempDir(), "blobs"))
-		u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestProcessDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, err := st.Document(ctx, u.ID, txt.ID)
-		if err != nil || got.Status != store.StatusReady || got.PageCount == nil || *got.PageCount != 1 || got.ThumbnailKey == "" {
+		if err != nil || got.Status != model.StatusReady || got.PageCount == nil || *got.PageCount != 1 || got.ThumbnailKey == "" {
 			t.Fatalf("text document: %+v %v", got, err)
 		}
 		text, _ := st.DocumentText(ctx, u.ID, txt.ID)
@@ -117,7 +118,7 @@ func TestProcessDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 		again, _ := st.Document(ctx, u.ID, txt.ID)
-		if again.Status != store.StatusReady || again.ThumbnailKey != got.ThumbnailKey {
+		if again.Status != model.StatusReady || again.ThumbnailKey != got.ThumbnailKey {
 			t.Fatalf("forced run: %+v", again)
 		}
 
@@ -130,7 +131,7 @@ func TestProcessDocuments(t *testing.T) {
 			t.Fatal(err)
 		}
 		gp, _ := st.Document(ctx, u.ID, pd.ID)
-		if gp.Status != store.StatusReady || gp.PageCount == nil || *gp.PageCount < 1 || gp.ThumbnailKey == "" {
+		if gp.Status != model.StatusReady || gp.PageCount == nil || *gp.PageCount < 1 || gp.ThumbnailKey == "" {
 			t.Fatalf("pdf: %+v", gp)
 		}
 
@@ -140,7 +141,7 @@ func TestProcessDocuments(t *testing.T) {
 			t.Fatalf("broken pdf: %v", err)
 		}
 		gb, _ := st.Document(ctx, u.ID, bad.ID)
-		if gb.Status != store.StatusFailed || !strings.Contains(gb.Error, "could not read this file") {
+		if gb.Status != model.StatusFailed || !strings.Contains(gb.Error, "could not read this file") {
 			t.Fatalf("broken pdf document: %+v", gb)
 		}
 

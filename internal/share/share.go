@@ -22,6 +22,7 @@ import (
 	"github.com/docuvault/docuvault/internal/apperr"
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 )
 
@@ -35,25 +36,25 @@ type Passwords interface {
 // Opener reads a document's current bytes; the documents service
 // implements it.
 type Opener interface {
-	Open(ctx context.Context, spaceID, id string, rng *blob.Range) (io.ReadCloser, *store.Document, error)
+	Open(ctx context.Context, spaceID, id string, rng *blob.Range) (io.ReadCloser, *model.Document, error)
 }
 
 // Store is the part of *store.Store the Service uses outside its
 // transactions (inside them it works on the transaction's *store.Store).
 type Store interface {
 	// Documents and access.
-	DocumentForJob(ctx context.Context, id string) (*store.Document, error)
-	SpaceRoleOf(ctx context.Context, spaceID, userID string) (store.SpaceRole, error)
+	DocumentForJob(ctx context.Context, id string) (*model.Document, error)
+	SpaceRoleOf(ctx context.Context, spaceID, userID string) (model.SpaceRole, error)
 
 	// Share links.
-	ShareLink(ctx context.Context, id string) (*store.ShareLink, error)
-	ShareLinks(ctx context.Context, documentID string, p store.Page) ([]*store.ShareLink, string, error)
-	ShareLinkByToken(ctx context.Context, tokenHash string, at time.Time) (*store.ShareLink, error)
+	ShareLink(ctx context.Context, id string) (*model.ShareLink, error)
+	ShareLinks(ctx context.Context, documentID string, p store.Page) ([]*model.ShareLink, string, error)
+	ShareLinkByToken(ctx context.Context, tokenHash string, at time.Time) (*model.ShareLink, error)
 	ReserveShareDownload(ctx context.Context, id string, at time.Time) error
 	ReleaseShareDownload(ctx context.Context, id string) error
 
 	// Audit and transactions.
-	AppendAudit(ctx context.Context, e *store.AuditEntry) error
+	AppendAudit(ctx context.Context, e *model.AuditEntry) error
 	WithTx(ctx context.Context, fn func(tx *store.Store) error) error
 }
 
@@ -124,7 +125,7 @@ func (s *Service) URL(token string) string { return s.base + "/s/" + token }
 // document's links: editor or above in the document's space. A document in
 // a space the caller is not a member of (or in the trash) answers like a
 // missing one (404); a viewer gets 403.
-func (s *Service) linkAccess(ctx context.Context, a document.Actor, documentID string) (*store.Document, error) {
+func (s *Service) linkAccess(ctx context.Context, a document.Actor, documentID string) (*model.Document, error) {
 	d, err := s.st.DocumentForJob(ctx, documentID)
 	if err != nil {
 		return nil, err
@@ -132,7 +133,7 @@ func (s *Service) linkAccess(ctx context.Context, a document.Actor, documentID s
 	if d.DeletedAt != nil {
 		return nil, fmt.Errorf("document: %w", store.ErrNotFound)
 	}
-	if _, err := document.Authorize(ctx, s.st, a.UserID, d.SpaceID, store.RoleEditor); err != nil {
+	if _, err := document.Authorize(ctx, s.st, a.UserID, d.SpaceID, model.RoleEditor); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("document: %w", store.ErrNotFound)
 		}
@@ -150,7 +151,7 @@ type CreateInput struct {
 
 // Create makes a link to the document and returns it with its secret URL,
 // which is never available again.
-func (s *Service) Create(ctx context.Context, a document.Actor, documentID string, in CreateInput) (*store.ShareLink, string, error) {
+func (s *Service) Create(ctx context.Context, a document.Actor, documentID string, in CreateInput) (*model.ShareLink, string, error) {
 	fields := map[string]string{}
 	if in.ExpiresAt != nil && !in.ExpiresAt.After(s.now()) {
 		fields["expires_at"] = "The expiry must be in the future."
@@ -179,7 +180,7 @@ func (s *Service) Create(ctx context.Context, a document.Actor, documentID strin
 	if err != nil {
 		return nil, "", err
 	}
-	l := &store.ShareLink{DocumentID: documentID, TokenHash: HashToken(token), PasswordHash: hash,
+	l := &model.ShareLink{DocumentID: documentID, TokenHash: HashToken(token), PasswordHash: hash,
 		ExpiresAt: in.ExpiresAt, MaxDownloads: in.MaxDownloads, CreatedBy: a.UserID}
 	err = s.st.WithTx(ctx, func(tx *store.Store) error {
 		// Checked again inside: the document may have gone to the trash meanwhile.
@@ -210,7 +211,7 @@ func (s *Service) Create(ctx context.Context, a document.Actor, documentID strin
 
 // List pages through the document's links (not revoked ones), without
 // their secrets.
-func (s *Service) List(ctx context.Context, a document.Actor, documentID string, p store.Page) ([]*store.ShareLink, string, error) {
+func (s *Service) List(ctx context.Context, a document.Actor, documentID string, p store.Page) ([]*model.ShareLink, string, error) {
 	if _, err := s.linkAccess(ctx, a, documentID); err != nil {
 		return nil, "", err
 	}
@@ -240,7 +241,7 @@ func (s *Service) Revoke(ctx context.Context, a document.Actor, linkID string) e
 
 // Resolve returns the working link of a token with its file's name and
 // size, or ErrGone.
-func (s *Service) Resolve(ctx context.Context, token string) (*store.ShareLink, error) {
+func (s *Service) Resolve(ctx context.Context, token string) (*model.ShareLink, error) {
 	if !wellFormed(token) {
 		return nil, ErrGone
 	}
@@ -260,7 +261,7 @@ type Client struct {
 // Authorize resolves the token and checks the password when the link has
 // one (unauthorized when wrong or missing, rate_limited after too many
 // failures from this link and address).
-func (s *Service) Authorize(ctx context.Context, token, password string, c Client) (*store.ShareLink, error) {
+func (s *Service) Authorize(ctx context.Context, token, password string, c Client) (*model.ShareLink, error) {
 	l, err := s.Resolve(ctx, token)
 	if err != nil {
 		return nil, err
@@ -284,7 +285,7 @@ type Transfer struct {
 	SHA256   string
 
 	s    *Service
-	link *store.ShareLink
+	link *model.ShareLink
 	c    Client
 	done bool
 }
@@ -292,7 +293,7 @@ type Transfer struct {
 // Start counts one download of an authorized link (atomically: a link with
 // one download left gives it to one request only) and opens the document's
 // current bytes. ErrGone when the link stopped working meanwhile.
-func (s *Service) Start(ctx context.Context, l *store.ShareLink, c Client) (*Transfer, error) {
+func (s *Service) Start(ctx context.Context, l *model.ShareLink, c Client) (*Transfer, error) {
 	if err := s.st.ReserveShareDownload(ctx, l.ID, s.now()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, ErrGone
@@ -337,6 +338,6 @@ func (s *Service) release(ctx context.Context, linkID string) {
 }
 
 func (s *Service) audit(ctx context.Context, st Store, actor, ip, ua, action, linkID string, details map[string]any) error {
-	return st.AppendAudit(ctx, &store.AuditEntry{ActorID: actor, Action: action, TargetType: "link", TargetID: linkID,
+	return st.AppendAudit(ctx, &model.AuditEntry{ActorID: actor, Action: action, TargetType: "link", TargetID: linkID,
 		IP: ip, UserAgent: ua, Details: details})
 }

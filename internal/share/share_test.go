@@ -10,6 +10,7 @@ import (
 
 	"github.com/docuvault/docuvault/internal/blob"
 	"github.com/docuvault/docuvault/internal/document"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/share"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -18,8 +19,8 @@ import (
 // opener serves every document as the same bytes.
 type opener struct{ content string }
 
-func (o opener) Open(ctx context.Context, ownerID, id string, _ *blob.Range) (io.ReadCloser, *store.Document, error) {
-	return io.NopCloser(strings.NewReader(o.content)), &store.Document{ID: id, OwnerID: ownerID, OriginalFilename: "f.txt",
+func (o opener) Open(ctx context.Context, ownerID, id string, _ *blob.Range) (io.ReadCloser, *model.Document, error) {
+	return io.NopCloser(strings.NewReader(o.content)), &model.Document{ID: id, OwnerID: ownerID, OriginalFilename: "f.txt",
 		MIMEType: "text/plain", SizeBytes: int64(len(o.content))}, nil
 }
 
@@ -42,12 +43,12 @@ func (plain) CheckLinkPassword(_ context.Context, _, _, pw, enc string) error {
 func TestTransferCountsCompletedDownloads(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		u := &store.User{Email: "a@x.test", PasswordHash: "h", DisplayName: "Ann"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h", DisplayName: "Ann"}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		content := "twelve bytes"
-		d := &store.Document{OwnerID: u.ID, Title: "t", OriginalFilename: "f.txt", MIMEType: "text/plain",
+		d := &model.Document{OwnerID: u.ID, Title: "t", OriginalFilename: "f.txt", MIMEType: "text/plain",
 			SizeBytes: int64(len(content)), SHA256: strings.Repeat("0", 64), BlobKey: "k"}
 		if err := st.CreateDocument(ctx, d); err != nil {
 			t.Fatal(err)
@@ -117,7 +118,7 @@ func TestTransferCountsCompletedDownloads(t *testing.T) {
 			t.Fatalf("expired link resolves: %v", err)
 		}
 		// Another user's document is not found.
-		v := &store.User{Email: "v@x.test", PasswordHash: "h"}
+		v := &model.User{Email: "v@x.test", PasswordHash: "h"}
 		if err := st.CreateUser(ctx, v); err != nil {
 			t.Fatal(err)
 		}

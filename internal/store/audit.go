@@ -6,24 +6,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// AuditEntry is one security event. It never holds document content or secrets.
-type AuditEntry struct {
-	ID         string
-	At         time.Time
-	ActorID    string // "" for anonymous events
-	Action     string // e.g. "auth.login"
-	TargetType string
-	TargetID   string
-	IP         string
-	UserAgent  string
-	Details    map[string]any
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 // AppendAudit writes e, filling ID and At. Call it on the transaction of the
 // action it records, where there is one.
-func (s *Store) AppendAudit(ctx context.Context, e *AuditEntry) error {
+func (s *Store) AppendAudit(ctx context.Context, e *model.AuditEntry) error {
 	if e.ID == "" {
 		e.ID = NewID()
 	}
@@ -59,7 +48,7 @@ type AuditFilter struct {
 }
 
 // ListAudit pages through audit entries, newest first.
-func (s *Store) ListAudit(ctx context.Context, f AuditFilter, p Page) ([]*AuditEntry, string, error) {
+func (s *Store) ListAudit(ctx context.Context, f AuditFilter, p Page) ([]*model.AuditEntry, string, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
@@ -102,7 +91,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter, p Page) ([]*AuditE
 
 // AuditBetween returns every entry with since <= at < until, oldest first,
 // passing each to fn (for the daily export, without holding them all).
-func (s *Store) AuditBetween(ctx context.Context, since, until time.Time, fn func(*AuditEntry) error) error {
+func (s *Store) AuditBetween(ctx context.Context, since, until time.Time, fn func(*model.AuditEntry) error) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor_id, action, target_type, target_id, ip, user_agent, details
 		FROM audit_log WHERE at >= $1 AND at < $2 ORDER BY at, id`, since.UTC(), until.UTC())
 	if err != nil {
@@ -121,13 +110,13 @@ func (s *Store) AuditBetween(ctx context.Context, since, until time.Time, fn fun
 	return normalize(rows.Err())
 }
 
-func (s *Store) queryAudit(ctx context.Context, q string, args ...any) ([]*AuditEntry, error) {
+func (s *Store) queryAudit(ctx context.Context, q string, args ...any) ([]*model.AuditEntry, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list audit: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*AuditEntry
+	var out []*model.AuditEntry
 	for rows.Next() {
 		e, err := scanAudit(rows)
 		if err != nil {
@@ -141,8 +130,8 @@ func (s *Store) queryAudit(ctx context.Context, q string, args ...any) ([]*Audit
 	return out, nil
 }
 
-func scanAudit(rows interface{ Scan(...any) error }) (*AuditEntry, error) {
-	var e AuditEntry
+func scanAudit(rows interface{ Scan(...any) error }) (*model.AuditEntry, error) {
+	var e model.AuditEntry
 	var actor *string
 	var details string
 	if err := rows.Scan(&e.ID, &e.At, &actor, &e.Action, &e.TargetType, &e.TargetID, &e.IP, &e.UserAgent, &details); err != nil {

@@ -5,7 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // Sentinels of refresh-token rotation.
@@ -17,25 +18,10 @@ var (
 	ErrSessionEnded = errors.New("store: session ended")
 )
 
-// Session is one refresh-token family: one sign-in on one device.
-type Session struct {
-	ID         string
-	UserID     string
-	CreatedAt  time.Time
-	ExpiresAt  time.Time // absolute end of the family
-	LastUsedAt time.Time
-	IP         string
-	UserAgent  string
-	RevokedAt  *time.Time
-}
-
-// Active reports whether the session can still be used at t.
-func (s *Session) Active(t time.Time) bool { return s.RevokedAt == nil && t.Before(s.ExpiresAt) }
-
 const sessionColumns = `id, user_id, created_at, expires_at, last_used_at, ip, user_agent, revoked_at`
 
-func scanSession(row interface{ Scan(...any) error }) (*Session, error) {
-	var s Session
+func scanSession(row interface{ Scan(...any) error }) (*model.Session, error) {
+	var s model.Session
 	var revoked sql.NullTime
 	if err := row.Scan(&s.ID, &s.UserID, &s.CreatedAt, &s.ExpiresAt, &s.LastUsedAt, &s.IP, &s.UserAgent, &revoked); err != nil {
 		return nil, normalize(err)
@@ -50,7 +36,7 @@ func scanSession(row interface{ Scan(...any) error }) (*Session, error) {
 
 // CreateSession inserts a session (filling ID and times from CreatedAt, or
 // now) and its first refresh token, stored by hash.
-func (s *Store) CreateSession(ctx context.Context, sess *Session, tokenHash string) error {
+func (s *Store) CreateSession(ctx context.Context, sess *model.Session, tokenHash string) error {
 	if sess.ID == "" {
 		sess.ID = NewID()
 	}
@@ -72,7 +58,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session, tokenHash stri
 }
 
 // SessionByID returns any user's session (for token checks), or ErrNotFound.
-func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
+func (s *Store) SessionByID(ctx context.Context, id string) (*model.Session, error) {
 	sess, err := scanSession(s.r.QueryRowContext(ctx, `SELECT `+sessionColumns+` FROM auth_sessions WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("session: %w", err)
@@ -85,8 +71,8 @@ func (s *Store) SessionByID(ctx context.Context, id string) (*Session, error) {
 // A token already spent is ErrRefreshReused (with its session returned, so
 // the caller can revoke the family); a revoked or expired family is
 // ErrSessionEnded; an unknown token is ErrNotFound.
-func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAgent string) (*Session, error) {
-	var sess *Session
+func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAgent string) (*model.Session, error) {
+	var sess *model.Session
 	err := s.WithTx(ctx, func(tx *Store) error {
 		var sessionID string
 		var used sql.NullTime
@@ -133,14 +119,14 @@ func (s *Store) RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAge
 }
 
 // ListSessions returns the user's active sessions, most recently used first.
-func (s *Store) ListSessions(ctx context.Context, userID string) ([]*Session, error) {
+func (s *Store) ListSessions(ctx context.Context, userID string) ([]*model.Session, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+sessionColumns+` FROM auth_sessions
 		WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_used_at DESC, id DESC LIMIT 500`, userID, now())
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*Session
+	var out []*model.Session
 	for rows.Next() {
 		sess, err := scanSession(rows)
 		if err != nil {

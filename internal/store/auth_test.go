@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -13,11 +14,11 @@ import (
 func TestRotateRefreshAndPurge(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		u := &store.User{Email: storetest.Name("u") + "@example.com", PasswordHash: "x"}
+		u := &model.User{Email: storetest.Name("u") + "@example.com", PasswordHash: "x"}
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		sess := &store.Session{UserID: u.ID, ExpiresAt: time.Now().Add(time.Hour)}
+		sess := &model.Session{UserID: u.ID, ExpiresAt: time.Now().Add(time.Hour)}
 		if err := s.CreateSession(ctx, sess, "h1"); err != nil {
 			t.Fatal(err)
 		}

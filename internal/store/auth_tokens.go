@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // CreatePasswordReset stores a reset token by its hash.
@@ -34,16 +36,8 @@ func (s *Store) UsePasswordReset(ctx context.Context, tokenHash string) (string,
 	return userID, nil
 }
 
-// BackupCode is one hashed single-use second-factor code.
-type BackupCode struct {
-	ID       string
-	UserID   string
-	Lookup   string // a short public prefix of the code, to find the one row to hash against
-	CodeHash string
-}
-
 // ReplaceBackupCodes drops the user's codes and stores these.
-func (s *Store) ReplaceBackupCodes(ctx context.Context, userID string, codes []BackupCode) error {
+func (s *Store) ReplaceBackupCodes(ctx context.Context, userID string, codes []model.BackupCode) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		if err := tx.DeleteBackupCodes(ctx, userID); err != nil {
 			return err
@@ -67,16 +61,16 @@ func (s *Store) DeleteBackupCodes(ctx context.Context, userID string) error {
 }
 
 // UnusedBackupCodes returns the user's unused codes with that lookup prefix.
-func (s *Store) UnusedBackupCodes(ctx context.Context, userID, lookup string) ([]BackupCode, error) {
+func (s *Store) UnusedBackupCodes(ctx context.Context, userID, lookup string) ([]model.BackupCode, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, user_id, lookup, code_hash FROM backup_codes
 		WHERE user_id = $1 AND lookup = $2 AND used_at IS NULL ORDER BY id LIMIT 20`, userID, lookup)
 	if err != nil {
 		return nil, fmt.Errorf("backup codes: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []BackupCode
+	var out []model.BackupCode
 	for rows.Next() {
-		var c BackupCode
+		var c model.BackupCode
 		if err := rows.Scan(&c.ID, &c.UserID, &c.Lookup, &c.CodeHash); err != nil {
 			return nil, fmt.Errorf("backup codes: %w", normalize(err))
 		}
@@ -97,21 +91,10 @@ func (s *Store) UseBackupCode(ctx context.Context, userID, id string) error {
 	return nil
 }
 
-// APIToken is a personal API token; only its hash is stored.
-type APIToken struct {
-	ID         string
-	UserID     string
-	Name       string
-	TokenHash  string
-	CreatedAt  time.Time
-	ExpiresAt  *time.Time
-	LastUsedAt *time.Time
-}
-
 const apiTokenColumns = `id, user_id, name, token_hash, created_at, expires_at, last_used_at`
 
-func scanAPIToken(row interface{ Scan(...any) error }) (*APIToken, error) {
-	var t APIToken
+func scanAPIToken(row interface{ Scan(...any) error }) (*model.APIToken, error) {
+	var t model.APIToken
 	var exp, last sql.NullTime
 	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.TokenHash, &t.CreatedAt, &exp, &last); err != nil {
 		return nil, normalize(err)
@@ -129,7 +112,7 @@ func scanAPIToken(row interface{ Scan(...any) error }) (*APIToken, error) {
 }
 
 // CreateAPIToken inserts t, filling ID and CreatedAt.
-func (s *Store) CreateAPIToken(ctx context.Context, t *APIToken) error {
+func (s *Store) CreateAPIToken(ctx context.Context, t *model.APIToken) error {
 	if t.ID == "" {
 		t.ID = NewID()
 	}
@@ -147,7 +130,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *APIToken) error {
 }
 
 // APITokenByHash finds a token by its hash, or ErrNotFound.
-func (s *Store) APITokenByHash(ctx context.Context, hash string) (*APIToken, error) {
+func (s *Store) APITokenByHash(ctx context.Context, hash string) (*model.APIToken, error) {
 	t, err := scanAPIToken(s.r.QueryRowContext(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE token_hash = $1`, hash))
 	if err != nil {
 		return nil, fmt.Errorf("api token: %w", err)
@@ -164,7 +147,7 @@ func (s *Store) TouchAPIToken(ctx context.Context, id string, at time.Time) erro
 }
 
 // ListAPITokens pages through the user's tokens, oldest first.
-func (s *Store) ListAPITokens(ctx context.Context, userID string, p Page) ([]*APIToken, string, error) {
+func (s *Store) ListAPITokens(ctx context.Context, userID string, p Page) ([]*model.APIToken, string, error) {
 	limit := p.limit()
 	rows, err := s.r.QueryContext(ctx, `SELECT `+apiTokenColumns+` FROM api_tokens WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
 		userID, p.Cursor, limit+1)
@@ -172,7 +155,7 @@ func (s *Store) ListAPITokens(ctx context.Context, userID string, p Page) ([]*AP
 		return nil, "", fmt.Errorf("list api tokens: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*APIToken
+	var out []*model.APIToken
 	for rows.Next() {
 		t, err := scanAPIToken(rows)
 		if err != nil {

@@ -8,21 +8,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
-// AISettings is one user's classification choice.
-type AISettings struct {
-	UserID    string
-	Provider  string // "local", "anthropic", "openai", "ollama", "lmstudio"
-	Model     string
-	APIKey    []byte // sealed; nil when none
-	BaseURL   string
-	UpdatedAt time.Time
-}
-
 // AISettings returns the user's choice, or ErrNotFound when they never chose.
-func (s *Store) AISettings(ctx context.Context, userID string) (*AISettings, error) {
-	var a AISettings
+func (s *Store) AISettings(ctx context.Context, userID string) (*model.AISettings, error) {
+	var a model.AISettings
 	err := s.r.QueryRowContext(ctx, `SELECT user_id, provider, model, api_key, base_url, updated_at FROM ai_settings WHERE user_id = $1`, userID).
 		Scan(&a.UserID, &a.Provider, &a.Model, &a.APIKey, &a.BaseURL, &a.UpdatedAt)
 	if err != nil {
@@ -32,7 +24,7 @@ func (s *Store) AISettings(ctx context.Context, userID string) (*AISettings, err
 }
 
 // PutAISettings stores the user's choice.
-func (s *Store) PutAISettings(ctx context.Context, a *AISettings) error {
+func (s *Store) PutAISettings(ctx context.Context, a *model.AISettings) error {
 	a.UpdatedAt = now()
 	_, err := s.w.ExecContext(ctx, `INSERT INTO ai_settings (user_id, provider, model, api_key, base_url, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
@@ -45,25 +37,9 @@ func (s *Store) PutAISettings(ctx context.Context, a *AISettings) error {
 	return nil
 }
 
-// ClassifierModel is a space's trained local model (keyed by space id; a
-// personal space's id is its user's, so models trained per user before
-// spaces are their personal spaces' models).
-type ClassifierModel struct {
-	Data         []byte // empty: there was nothing to learn from
-	ExampleCount int    // documents the topics were learned from
-	TrainedAt    time.Time
-	// CorrespondentModel and DocumentTypeModel classify into the space's correspondents and
-	// document types (empty: none learned).
-	CorrespondentModel, DocumentTypeModel []byte
-	// Generation is the label generation the training read; Version grows with every save.
-	Generation, Version int64
-	// Stale says labels changed after the training read them (the space's generation is newer).
-	Stale bool
-}
-
 // ClassifierModel returns the space's model, or ErrNotFound.
-func (s *Store) ClassifierModel(ctx context.Context, spaceID string) (*ClassifierModel, error) {
-	var m ClassifierModel
+func (s *Store) ClassifierModel(ctx context.Context, spaceID string) (*model.ClassifierModel, error) {
+	var m model.ClassifierModel
 	err := s.r.QueryRowContext(ctx, `SELECT m.model, m.correspondent_model, m.document_type_model, m.example_count,
 			m.trained_at, m.generation, m.version, COALESCE(l.generation, 0) > m.generation
 		FROM classifier_models m LEFT JOIN classifier_labels l ON l.space_id = m.space_id WHERE m.space_id = $1`, spaceID).
@@ -90,12 +66,12 @@ func (s *Store) ClassifierModelVersion(ctx context.Context, spaceID string) (int
 // replaces a newer one. Saving never touches the labels' generation, so labels changed during the
 // training leave the model stale.
 func (s *Store) SaveClassifierModel(ctx context.Context, spaceID string, data []byte, examples int, generation int64) (bool, error) {
-	return s.SaveClassifierModels(ctx, spaceID, &ClassifierModel{Data: data, ExampleCount: examples, Generation: generation})
+	return s.SaveClassifierModels(ctx, spaceID, &model.ClassifierModel{Data: data, ExampleCount: examples, Generation: generation})
 }
 
 // SaveClassifierModels stores m (Data, CorrespondentModel, DocumentTypeModel, ExampleCount) trained
 // on the labels of m.Generation, with the rules of SaveClassifierModel.
-func (s *Store) SaveClassifierModels(ctx context.Context, spaceID string, m *ClassifierModel) (bool, error) {
+func (s *Store) SaveClassifierModels(ctx context.Context, spaceID string, m *model.ClassifierModel) (bool, error) {
 	nonNil := func(b []byte) []byte {
 		if b == nil {
 			return []byte{}
@@ -167,38 +143,17 @@ func (s *Store) DueTrainings(ctx context.Context, settledBefore time.Time) ([]st
 	return out, normalize(rows.Err())
 }
 
-// Classification states of a document.
-const (
-	ClassificationDone     = "done"
-	ClassificationWaiting  = "waiting"
-	ClassificationDeclined = "declined"
-	ClassificationFailed   = "failed"
-)
-
-// Classification says whether classification ran on a document and what it proposed.
-type Classification struct {
-	State    string // ClassificationDone, ...
-	Reason   string
-	Provider string
-	// ModelGeneration is the label generation of the local model that answered.
-	ModelGeneration int64
-	Candidates      []AITopic // best first
-	// Proposals are the local model's answers for the correspondent, the document type and the date.
-	Proposals []LabelProposal
-	At        time.Time
-}
-
 // SetClassification records the outcome of classifying a document.
-func (s *Store) SetClassification(ctx context.Context, docID string, c Classification) error {
+func (s *Store) SetClassification(ctx context.Context, docID string, c model.Classification) error {
 	if c.Candidates == nil {
-		c.Candidates = []AITopic{}
+		c.Candidates = []model.AITopic{}
 	}
 	cands, err := json.Marshal(c.Candidates)
 	if err != nil {
 		return err
 	}
 	if c.Proposals == nil {
-		c.Proposals = []LabelProposal{}
+		c.Proposals = []model.LabelProposal{}
 	}
 	props, err := json.Marshal(c.Proposals)
 	if err != nil {
@@ -217,8 +172,8 @@ func (s *Store) SetClassification(ctx context.Context, docID string, c Classific
 
 // Classifications returns the recorded classification of each document in ids that has one and is
 // in a space userID is a member of.
-func (s *Store) Classifications(ctx context.Context, userID string, ids []string) (map[string]*Classification, error) {
-	out := map[string]*Classification{}
+func (s *Store) Classifications(ctx context.Context, userID string, ids []string) (map[string]*model.Classification, error) {
+	out := map[string]*model.Classification{}
 	if len(ids) == 0 {
 		return out, nil
 	}
@@ -237,7 +192,7 @@ func (s *Store) Classifications(ctx context.Context, userID string, ids []string
 	defer rows.Close()
 	for rows.Next() {
 		var id, cands, props string
-		var c Classification
+		var c model.Classification
 		if err := rows.Scan(&id, &c.State, &c.Reason, &c.Provider, &c.ModelGeneration, &cands, &props, &c.At); err != nil {
 			return nil, normalize(err)
 		}
@@ -272,16 +227,9 @@ func (s *Store) DocumentsToReclassify(ctx context.Context, spaceID string, gener
 	return out, normalize(rows.Err())
 }
 
-// TrainingExample is a document a person filed under topics.
-type TrainingExample struct {
-	DocumentID string
-	Text       string
-	TopicIDs   []string
-}
-
 // TrainingExamples returns the space's ready documents with topics filed by
 // a person, each text cut to maxText bytes.
-func (s *Store) TrainingExamples(ctx context.Context, spaceID string, maxText int) ([]TrainingExample, error) {
+func (s *Store) TrainingExamples(ctx context.Context, spaceID string, maxText int) ([]model.TrainingExample, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT d.id, d.title, COALESCE(t.body, ''), dt.topic_id
 		FROM documents d
 		JOIN document_topics dt ON dt.document_id = d.id AND dt.source = 'user'
@@ -292,7 +240,7 @@ func (s *Store) TrainingExamples(ctx context.Context, spaceID string, maxText in
 		return nil, fmt.Errorf("training examples: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []TrainingExample
+	var out []model.TrainingExample
 	for rows.Next() {
 		var id, title, body, topic string
 		if err := rows.Scan(&id, &title, &body, &topic); err != nil {
@@ -302,21 +250,15 @@ func (s *Store) TrainingExamples(ctx context.Context, spaceID string, maxText in
 			out[n-1].TopicIDs = append(out[n-1].TopicIDs, topic)
 			continue
 		}
-		out = append(out, TrainingExample{DocumentID: id, Text: truncate(title+"\n"+body, maxText), TopicIDs: []string{topic}})
+		out = append(out, model.TrainingExample{DocumentID: id, Text: truncate(title+"\n"+body, maxText), TopicIDs: []string{topic}})
 	}
 	return out, normalize(rows.Err())
-}
-
-// AITopic is a classifier's assignment or candidate.
-type AITopic struct {
-	TopicID    string  `json:"topic_id"`
-	Confidence float64 `json:"confidence"`
 }
 
 // SetAITopics replaces the document's classifier assignments. Topics the
 // user assigned themselves are never touched, and topics that are not the
 // document owner's are ignored.
-func (s *Store) SetAITopics(ctx context.Context, docID string, topics []AITopic) error {
+func (s *Store) SetAITopics(ctx context.Context, docID string, topics []model.AITopic) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		var space string
 		if err := tx.w.QueryRowContext(ctx, `SELECT space_id FROM documents WHERE id = $1`, docID).Scan(&space); err != nil {
@@ -339,16 +281,9 @@ func (s *Store) SetAITopics(ctx context.Context, docID string, topics []AITopic)
 	})
 }
 
-// TopicSuggestion is a new topic the classifier proposes.
-type TopicSuggestion struct {
-	Name        string
-	Reason      string
-	DocumentIDs []string
-}
-
 // AddSuggestions records suggestions, merging documents into an existing
 // suggestion of the same name. Names of existing topics are skipped.
-func (s *Store) AddSuggestions(ctx context.Context, spaceID string, sugs []TopicSuggestion) error {
+func (s *Store) AddSuggestions(ctx context.Context, spaceID string, sugs []model.TopicSuggestion) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		for _, sg := range sugs {
 			key := TopicKey(sg.Name)
@@ -386,14 +321,14 @@ func (s *Store) AddSuggestions(ctx context.Context, spaceID string, sugs []Topic
 
 // Suggestions lists the space's suggestions, those naming documentID only
 // when it is not "". Documents no longer visible are left out.
-func (s *Store) Suggestions(ctx context.Context, spaceID, documentID string) ([]TopicSuggestion, error) {
+func (s *Store) Suggestions(ctx context.Context, spaceID, documentID string) ([]model.TopicSuggestion, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT name, reason, document_ids FROM topic_suggestions WHERE space_id = $1 ORDER BY created_at`, spaceID)
 	if err != nil {
 		return nil, fmt.Errorf("suggestions: %w", normalize(err))
 	}
-	var out []TopicSuggestion
+	var out []model.TopicSuggestion
 	for rows.Next() {
-		var sg TopicSuggestion
+		var sg model.TopicSuggestion
 		var ids string
 		if err := rows.Scan(&sg.Name, &sg.Reason, &ids); err != nil {
 			rows.Close()
@@ -424,8 +359,8 @@ func (s *Store) Suggestions(ctx context.Context, spaceID, documentID string) ([]
 }
 
 // TakeSuggestion removes the space's suggestion and returns it, or ErrNotFound.
-func (s *Store) TakeSuggestion(ctx context.Context, spaceID, name string) (*TopicSuggestion, error) {
-	var sg TopicSuggestion
+func (s *Store) TakeSuggestion(ctx context.Context, spaceID, name string) (*model.TopicSuggestion, error) {
+	var sg model.TopicSuggestion
 	var ids string
 	err := s.w.QueryRowContext(ctx, `DELETE FROM topic_suggestions WHERE space_id = $1 AND name_key = $2 RETURNING name, reason, document_ids`,
 		spaceID, TopicKey(name)).Scan(&sg.Name, &sg.Reason, &ids)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -19,7 +20,7 @@ func TestMigrationClassifierSpaces(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
 			s := openAtVersion(t, d, 80)
-			u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+			u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 			if err := s.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +49,7 @@ func TestMigrationClassifierSpaces(t *testing.T) {
 				t.Fatalf("suggestions: %+v %v", sg, err)
 			}
 
-			sh := &store.Space{Name: "Home", OwnerID: u.ID}
+			sh := &model.Space{Name: "Home", OwnerID: u.ID}
 			if err := s.CreateSpace(ctx, sh); err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +59,7 @@ func TestMigrationClassifierSpaces(t *testing.T) {
 			if ok, err := s.SaveClassifierModel(ctx, sh.ID, []byte("shared"), 4, 1); err != nil || !ok {
 				t.Fatal(ok, err)
 			}
-			if err := s.AddSuggestions(ctx, sh.ID, []store.TopicSuggestion{{Name: "Lease", Reason: "rent"}}); err != nil {
+			if err := s.AddSuggestions(ctx, sh.ID, []model.TopicSuggestion{{Name: "Lease", Reason: "rent"}}); err != nil {
 				t.Fatal(err)
 			}
 			if m, err := s.ClassifierModel(ctx, sh.ID); err != nil || string(m.Data) != "shared" || m.Stale {
@@ -99,8 +100,8 @@ func TestLabelSources(t *testing.T) {
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
 		label := func(space, name string) string {
-			l := &store.Label{SpaceID: space, Name: name}
-			if err := s.CreateLabel(ctx, store.Correspondents, l); err != nil {
+			l := &model.Label{SpaceID: space, Name: name}
+			if err := s.CreateLabel(ctx, model.Correspondents, l); err != nil {
 				t.Fatal(err)
 			}
 			return l.ID
@@ -109,12 +110,12 @@ func TestLabelSources(t *testing.T) {
 		docs := make([]string, 3)
 		for i := range docs {
 			d := mkDoc(t, s, a.ID, fmt.Sprint("d", i), 10)
-			if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: fmt.Sprint("text ", i), PageCount: 1}); err != nil {
+			if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: fmt.Sprint("text ", i), PageCount: 1}); err != nil {
 				t.Fatal(err)
 			}
 			docs[i] = d.ID
 		}
-		get := func(id string) *store.Document {
+		get := func(id string) *model.Document {
 			d, err := s.Document(ctx, a.ID, id)
 			if err != nil {
 				t.Fatal(err)
@@ -122,36 +123,36 @@ func TestLabelSources(t *testing.T) {
 			return d
 		}
 		g0, _, _ := s.LabelGeneration(ctx, a.ID)
-		if err := s.SetDocumentsLabel(ctx, store.Correspondents, []string{docs[0]}, acme); err != nil {
+		if err := s.SetDocumentsLabel(ctx, model.Correspondents, []string{docs[0]}, acme); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetDocumentsLabel(ctx, store.Correspondents, []string{docs[1]}, ""); err != nil {
+		if err := s.SetDocumentsLabel(ctx, model.Correspondents, []string{docs[1]}, ""); err != nil {
 			t.Fatal(err)
 		}
 		if g, _, _ := s.LabelGeneration(ctx, a.ID); g != g0+2 {
 			t.Fatalf("a person's correspondent is a label: generation %d -> %d", g0, g)
 		}
-		if d := get(docs[0]); d.CorrespondentID != acme || d.CorrespondentSource != store.LabelUser {
+		if d := get(docs[0]); d.CorrespondentID != acme || d.CorrespondentSource != model.LabelUser {
 			t.Fatalf("set by a person: %+v", d)
 		}
 		for _, id := range docs[:2] {
-			if ok, err := s.SetAutoLabel(ctx, store.Correspondents, id, globex); err != nil || ok {
+			if ok, err := s.SetAutoLabel(ctx, model.Correspondents, id, globex); err != nil || ok {
 				t.Fatalf("the classifier replaced a person's choice: %v %v", ok, err)
 			}
 		}
-		if d := get(docs[1]); d.CorrespondentID != "" || d.CorrespondentSource != store.LabelUser {
+		if d := get(docs[1]); d.CorrespondentID != "" || d.CorrespondentSource != model.LabelUser {
 			t.Fatalf("a person's none: %+v", d)
 		}
-		if ok, err := s.SetAutoLabel(ctx, store.Correspondents, docs[2], foreign); err != nil || ok {
+		if ok, err := s.SetAutoLabel(ctx, model.Correspondents, docs[2], foreign); err != nil || ok {
 			t.Fatalf("another space's correspondent applied: %v %v", ok, err)
 		}
-		if ok, err := s.SetAutoLabel(ctx, store.Correspondents, docs[2], globex); err != nil || !ok {
+		if ok, err := s.SetAutoLabel(ctx, model.Correspondents, docs[2], globex); err != nil || !ok {
 			t.Fatal(ok, err)
 		}
-		if d := get(docs[2]); d.CorrespondentID != globex || d.CorrespondentSource != store.LabelAuto {
+		if d := get(docs[2]); d.CorrespondentID != globex || d.CorrespondentSource != model.LabelAuto {
 			t.Fatalf("set by the classifier: %+v", d)
 		}
-		ex, err := s.LabelExamples(ctx, store.Correspondents, a.ID, 100)
+		ex, err := s.LabelExamples(ctx, model.Correspondents, a.ID, 100)
 		if err != nil || len(ex) != 2 {
 			t.Fatalf("examples: %+v %v", ex, err)
 		}
@@ -160,26 +161,26 @@ func TestLabelSources(t *testing.T) {
 				t.Fatalf("examples: %+v", ex)
 			}
 		}
-		if _, err := s.SetAutoLabel(ctx, store.Correspondents, docs[2], ""); err != nil {
+		if _, err := s.SetAutoLabel(ctx, model.Correspondents, docs[2], ""); err != nil {
 			t.Fatal(err)
 		}
 		if d := get(docs[2]); d.CorrespondentID != "" || d.CorrespondentSource != "" {
 			t.Fatalf("cleared by the classifier: %+v", d)
 		}
-		if _, err := s.SetAutoLabel(ctx, store.Correspondents, docs[0], ""); err != nil {
+		if _, err := s.SetAutoLabel(ctx, model.Correspondents, docs[0], ""); err != nil {
 			t.Fatal(err)
 		}
 		if d := get(docs[0]); d.CorrespondentID != acme {
 			t.Fatalf("the classifier cleared a person's choice: %+v", d)
 		}
-		if err := s.DeleteLabel(ctx, store.Correspondents, acme); err != nil {
+		if err := s.DeleteLabel(ctx, model.Correspondents, acme); err != nil {
 			t.Fatal(err)
 		}
 		if d := get(docs[0]); d.CorrespondentID != "" || d.CorrespondentSource != "" {
 			t.Fatalf("after the correspondent was deleted: %+v", d)
 		}
 		// A move leaves nobody's choice in the new space (a person's "none" here).
-		sh := &store.Space{Name: "Home", OwnerID: a.ID}
+		sh := &model.Space{Name: "Home", OwnerID: a.ID}
 		if err := s.CreateSpace(ctx, sh); err != nil {
 			t.Fatal(err)
 		}
@@ -197,17 +198,17 @@ func TestMigrationLabelSources(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
 			s := openAtVersion(t, d, 95)
-			u := &store.User{Email: "a@x.test", PasswordHash: "h"}
+			u := &model.User{Email: "a@x.test", PasswordHash: "h"}
 			if err := s.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
-			l := &store.Label{SpaceID: u.ID, Name: "ACME"}
-			if err := s.CreateLabel(ctx, store.Correspondents, l); err != nil {
+			l := &model.Label{SpaceID: u.ID, Name: "ACME"}
+			if err := s.CreateLabel(ctx, model.Correspondents, l); err != nil {
 				t.Fatal(err)
 			}
 			set, unset := store.NewID(), store.NewID()
 			for i, id := range []string{set, unset} {
-				if err := s.CreateDocument(ctx, &store.Document{ID: id, OwnerID: u.ID, Title: "doc", OriginalFilename: "d.txt",
+				if err := s.CreateDocument(ctx, &model.Document{ID: id, OwnerID: u.ID, Title: "doc", OriginalFilename: "d.txt",
 					MIMEType: "text/plain", SizeBytes: 1, SHA256: fmt.Sprintf("%064d", i), BlobKey: id}); err != nil {
 					t.Fatal(err)
 				}
@@ -218,7 +219,7 @@ func TestMigrationLabelSources(t *testing.T) {
 			if err := s.Migrate(ctx, ""); err != nil {
 				t.Fatal(err)
 			}
-			if d, err := s.Document(ctx, u.ID, set); err != nil || d.CorrespondentID != l.ID || d.CorrespondentSource != store.LabelUser {
+			if d, err := s.Document(ctx, u.ID, set); err != nil || d.CorrespondentID != l.ID || d.CorrespondentSource != model.LabelUser {
 				t.Fatalf("a correspondent set before: %+v %v", d, err)
 			}
 			if d, err := s.Document(ctx, u.ID, unset); err != nil || d.CorrespondentSource != "" {

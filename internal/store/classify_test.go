@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -18,10 +19,10 @@ func TestClassificationStorage(t *testing.T) {
 		if _, err := s.AISettings(ctx, a.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("no settings yet: %v", err)
 		}
-		if err := s.PutAISettings(ctx, &store.AISettings{UserID: a.ID, Provider: "openai", Model: "gpt-4o", APIKey: []byte{1, 2}}); err != nil {
+		if err := s.PutAISettings(ctx, &model.AISettings{UserID: a.ID, Provider: "openai", Model: "gpt-4o", APIKey: []byte{1, 2}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.PutAISettings(ctx, &store.AISettings{UserID: a.ID, Provider: "anthropic"}); err != nil {
+		if err := s.PutAISettings(ctx, &model.AISettings{UserID: a.ID, Provider: "anthropic"}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.AISettings(ctx, a.ID)
@@ -29,16 +30,16 @@ func TestClassificationStorage(t *testing.T) {
 			t.Fatalf("settings: %+v %v", got, err)
 		}
 
-		taxes := &store.Topic{OwnerID: a.ID, Name: "Taxes"}
-		health := &store.Topic{OwnerID: a.ID, Name: "Health"}
-		foreign := &store.Topic{OwnerID: b.ID, Name: "Foreign"}
-		for _, tp := range []*store.Topic{taxes, health, foreign} {
+		taxes := &model.Topic{OwnerID: a.ID, Name: "Taxes"}
+		health := &model.Topic{OwnerID: a.ID, Name: "Health"}
+		foreign := &model.Topic{OwnerID: b.ID, Name: "Foreign"}
+		for _, tp := range []*model.Topic{taxes, health, foreign} {
 			if err := s.CreateTopic(ctx, tp); err != nil {
 				t.Fatal(err)
 			}
 		}
 		d := mkDoc(t, s, a.ID, "return", 10)
-		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "income tax return 2025", PageCount: 1}); err != nil {
+		if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: "income tax return 2025", PageCount: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.SetUserTopics(ctx, a.ID, d.ID, []string{taxes.ID}); err != nil {
@@ -49,7 +50,7 @@ func TestClassificationStorage(t *testing.T) {
 			t.Fatalf("examples: %+v %v", ex, err)
 		}
 		// The classifier never overrides the user's topic nor adds another owner's.
-		if err := s.SetAITopics(ctx, d.ID, []store.AITopic{{TopicID: taxes.ID, Confidence: 0.2}, {TopicID: health.ID, Confidence: 0.9}, {TopicID: foreign.ID, Confidence: 1}}); err != nil {
+		if err := s.SetAITopics(ctx, d.ID, []model.AITopic{{TopicID: taxes.ID, Confidence: 0.2}, {TopicID: health.ID, Confidence: 0.9}, {TopicID: foreign.ID, Confidence: 1}}); err != nil {
 			t.Fatal(err)
 		}
 		doc, _ := s.Document(ctx, a.ID, d.ID)
@@ -110,15 +111,15 @@ func TestClassificationStorage(t *testing.T) {
 			t.Fatal(err)
 		}
 		g1, _, _ := s.LabelGeneration(ctx, a.ID)
-		if err := s.SaveExtraction(ctx, up.ID, store.Extraction{Text: "tax", PageCount: 1}); err != nil {
+		if err := s.SaveExtraction(ctx, up.ID, model.Extraction{Text: "tax", PageCount: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if g2, _, _ := s.LabelGeneration(ctx, a.ID); g2 != g1+1 {
 			t.Fatalf("generation %d -> %d when a labelled upload became ready", g1, g2)
 		}
 		// Classification records.
-		if err := s.SetClassification(ctx, up.ID, store.Classification{State: store.ClassificationDone, Provider: "local",
-			ModelGeneration: 1, Candidates: []store.AITopic{{TopicID: taxes.ID, Confidence: 0.8}}}); err != nil {
+		if err := s.SetClassification(ctx, up.ID, model.Classification{State: model.ClassificationDone, Provider: "local",
+			ModelGeneration: 1, Candidates: []model.AITopic{{TopicID: taxes.ID, Confidence: 0.8}}}); err != nil {
 			t.Fatal(err)
 		}
 		cs, err := s.Classifications(ctx, a.ID, []string{up.ID, d.ID})
@@ -129,11 +130,11 @@ func TestClassificationStorage(t *testing.T) {
 			t.Fatal("classification of another owner's document")
 		}
 		// Suggestions merge by name, hide other owners' documents, and are taken once.
-		if err := s.AddSuggestions(ctx, a.ID, []store.TopicSuggestion{{Name: "Insurance", Reason: "policy, premium", DocumentIDs: []string{d.ID}},
+		if err := s.AddSuggestions(ctx, a.ID, []model.TopicSuggestion{{Name: "Insurance", Reason: "policy, premium", DocumentIDs: []string{d.ID}},
 			{Name: "taxes", Reason: "exists already"}}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.AddSuggestions(ctx, a.ID, []store.TopicSuggestion{{Name: "insurance", Reason: "policy", DocumentIDs: []string{d.ID, "someone-elses"}}}); err != nil {
+		if err := s.AddSuggestions(ctx, a.ID, []model.TopicSuggestion{{Name: "insurance", Reason: "policy", DocumentIDs: []string{d.ID, "someone-elses"}}}); err != nil {
 			t.Fatal(err)
 		}
 		sugs, err := s.Suggestions(ctx, a.ID, "")
@@ -161,12 +162,12 @@ func TestLabelGenerationBumps(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@x.test", 0, 0)
-		tp := &store.Topic{OwnerID: a.ID, Name: "Taxes"}
+		tp := &model.Topic{OwnerID: a.ID, Name: "Taxes"}
 		if err := s.CreateTopic(ctx, tp); err != nil {
 			t.Fatal(err)
 		}
 		d := mkDoc(t, s, a.ID, "return", 10)
-		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "tax", PageCount: 1}); err != nil {
+		if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: "tax", PageCount: 1}); err != nil {
 			t.Fatal(err)
 		}
 		gen := func() int64 {

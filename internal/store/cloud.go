@@ -5,45 +5,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
-
-// Where a document's original lives: storage_backend is BackendSystem or a
-// cloud account id; storage_state says how far placement got.
-const (
-	BackendSystem = "system"
-
-	StorageStored  = "stored"  // in the system blob store
-	StoragePending = "pending" // in the system blob store, placement queued or being retried
-	StoragePlaced  = "placed"  // in the cloud drive named by storage_backend, at storage_ref
-	StorageFailed  = "failed"  // in the system blob store, placement gave up (storage_error says why)
-)
-
-// Cloud account statuses.
-const (
-	CloudOK            = "ok"
-	CloudError         = "error"            // the drive failed; retried
-	CloudReconnect     = "reconnect_needed" // the drive refused the credentials
-	CloudDisconnecting = "disconnecting"    // documents are being brought back before removal
-)
-
-// CloudAccount is one connected cloud drive of one owner. Credentials are
-// sealed; only the cloud service opens them.
-type CloudAccount struct {
-	ID          string
-	OwnerID     string
-	Kind        string // a name in cloud.Kinds; the database does not check it
-	DisplayName string
-	Status      string
-	StatusError string
-	Credentials []byte
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
 
 const cloudColumns = `id, owner_id, kind, display_name, status, status_error, credentials, created_at, updated_at`
 
-func scanCloudAccount(row interface{ Scan(...any) error }) (*CloudAccount, error) {
-	var a CloudAccount
+func scanCloudAccount(row interface{ Scan(...any) error }) (*model.CloudAccount, error) {
+	var a model.CloudAccount
 	if err := row.Scan(&a.ID, &a.OwnerID, &a.Kind, &a.DisplayName, &a.Status, &a.StatusError, &a.Credentials,
 		&a.CreatedAt, &a.UpdatedAt); err != nil {
 		return nil, normalize(err)
@@ -54,12 +23,12 @@ func scanCloudAccount(row interface{ Scan(...any) error }) (*CloudAccount, error
 
 // CreateCloudAccount inserts a (ID may be preset, since the sealed
 // credentials are bound to it; times and status are filled).
-func (s *Store) CreateCloudAccount(ctx context.Context, a *CloudAccount) error {
+func (s *Store) CreateCloudAccount(ctx context.Context, a *model.CloudAccount) error {
 	if a.ID == "" {
 		a.ID = NewID()
 	}
 	if a.Status == "" {
-		a.Status = CloudOK
+		a.Status = model.CloudOK
 	}
 	a.CreatedAt = now()
 	a.UpdatedAt = a.CreatedAt
@@ -73,7 +42,7 @@ func (s *Store) CreateCloudAccount(ctx context.Context, a *CloudAccount) error {
 
 // CloudAccount returns the owner's account, or ErrNotFound (also for
 // another owner's account).
-func (s *Store) CloudAccount(ctx context.Context, ownerID, id string) (*CloudAccount, error) {
+func (s *Store) CloudAccount(ctx context.Context, ownerID, id string) (*model.CloudAccount, error) {
 	a, err := scanCloudAccount(s.r.QueryRowContext(ctx, `SELECT `+cloudColumns+` FROM cloud_accounts
 		WHERE owner_id = $1 AND id = $2`, ownerID, id))
 	if err != nil {
@@ -84,7 +53,7 @@ func (s *Store) CloudAccount(ctx context.Context, ownerID, id string) (*CloudAcc
 
 // CloudAccountForJob returns an account by id whatever its owner, for
 // background jobs that carry only ids.
-func (s *Store) CloudAccountForJob(ctx context.Context, id string) (*CloudAccount, error) {
+func (s *Store) CloudAccountForJob(ctx context.Context, id string) (*model.CloudAccount, error) {
 	a, err := scanCloudAccount(s.r.QueryRowContext(ctx, `SELECT `+cloudColumns+` FROM cloud_accounts WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("cloud account: %w", err)
@@ -93,14 +62,14 @@ func (s *Store) CloudAccountForJob(ctx context.Context, id string) (*CloudAccoun
 }
 
 // ListCloudAccounts returns the owner's accounts, oldest first.
-func (s *Store) ListCloudAccounts(ctx context.Context, ownerID string) ([]*CloudAccount, error) {
+func (s *Store) ListCloudAccounts(ctx context.Context, ownerID string) ([]*model.CloudAccount, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+cloudColumns+` FROM cloud_accounts WHERE owner_id = $1
 		ORDER BY created_at, id`, ownerID)
 	if err != nil {
 		return nil, fmt.Errorf("list cloud accounts: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*CloudAccount{}
+	out := []*model.CloudAccount{}
 	for rows.Next() {
 		a, err := scanCloudAccount(rows)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -28,21 +29,21 @@ func TestMigrationCloudKindUnchecked(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var before []*store.CloudAccount
+			var before []*model.CloudAccount
 			for i, kind := range []string{"google_drive", "onedrive", "nextcloud", "webdav"} {
-				acc := &store.CloudAccount{OwnerID: users[i%2], Kind: kind, DisplayName: "drive " + kind,
+				acc := &model.CloudAccount{OwnerID: users[i%2], Kind: kind, DisplayName: "drive " + kind,
 					Credentials: []byte{byte(i), 0, 255}}
 				if err := s.CreateCloudAccount(ctx, acc); err != nil {
 					t.Fatal(err)
 				}
 				if i == 1 {
-					if err := s.SetCloudStatus(ctx, acc.OwnerID, acc.ID, store.CloudReconnect, "refused"); err != nil {
+					if err := s.SetCloudStatus(ctx, acc.OwnerID, acc.ID, model.CloudReconnect, "refused"); err != nil {
 						t.Fatal(err)
 					}
 				}
 				before = append(before, acc)
 			}
-			if err := s.CreateCloudAccount(ctx, &store.CloudAccount{OwnerID: users[0], Kind: "example_drive", Credentials: []byte{1}}); err == nil {
+			if err := s.CreateCloudAccount(ctx, &model.CloudAccount{OwnerID: users[0], Kind: "example_drive", Credentials: []byte{1}}); err == nil {
 				t.Fatal("before 00030 the CHECK should refuse an unknown kind")
 			}
 
@@ -59,7 +60,7 @@ func TestMigrationCloudKindUnchecked(t *testing.T) {
 					!got.CreatedAt.Equal(b.CreatedAt) {
 					t.Fatalf("account changed by the migration:\n%+v\n%+v", b, got)
 				}
-				if want := map[bool]string{true: store.CloudReconnect, false: store.CloudOK}[b.Kind == "onedrive"]; got.Status != want {
+				if want := map[bool]string{true: model.CloudReconnect, false: model.CloudOK}[b.Kind == "onedrive"]; got.Status != want {
 					t.Fatalf("%s status %q, want %q", b.Kind, got.Status, want)
 				}
 			}
@@ -67,12 +68,12 @@ func TestMigrationCloudKindUnchecked(t *testing.T) {
 				t.Fatalf("list: %v %v", l, err)
 			}
 			// The kind is no longer checked by the database.
-			if err := s.CreateCloudAccount(ctx, &store.CloudAccount{OwnerID: users[0], Kind: "example_drive", Credentials: []byte{1}}); err != nil {
+			if err := s.CreateCloudAccount(ctx, &model.CloudAccount{OwnerID: users[0], Kind: "example_drive", Credentials: []byte{1}}); err != nil {
 				t.Fatalf("unknown kind after 00030: %v", err)
 			}
 			// The foreign key survives: no account without a user, and a
 			// user's accounts go with them.
-			if err := s.CreateCloudAccount(ctx, &store.CloudAccount{OwnerID: store.NewID(), Kind: "webdav", Credentials: []byte{1}}); err == nil {
+			if err := s.CreateCloudAccount(ctx, &model.CloudAccount{OwnerID: store.NewID(), Kind: "webdav", Credentials: []byte{1}}); err == nil {
 				t.Fatal("an account of no user was stored")
 			}
 			if _, err := s.DB().ExecContext(ctx, `DELETE FROM users WHERE id = $1`, users[1]); err != nil {

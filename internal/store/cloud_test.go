@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -17,11 +18,11 @@ func TestCloudAccounts(t *testing.T) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@example.com", 0, 0)
 		b := mkUser(t, s, "b@example.com", 0, 0)
-		acc := &store.CloudAccount{OwnerID: a.ID, Kind: "webdav", DisplayName: "home", Credentials: []byte{1, 2, 3}}
+		acc := &model.CloudAccount{OwnerID: a.ID, Kind: "webdav", DisplayName: "home", Credentials: []byte{1, 2, 3}}
 		if err := s.CreateCloudAccount(ctx, acc); err != nil {
 			t.Fatal(err)
 		}
-		if acc.Status != store.CloudOK || acc.ID == "" {
+		if acc.Status != model.CloudOK || acc.ID == "" {
 			t.Fatalf("defaults: %+v", acc)
 		}
 		got, err := s.CloudAccount(ctx, a.ID, acc.ID)
@@ -34,7 +35,7 @@ func TestCloudAccounts(t *testing.T) {
 		}
 		for name, err := range map[string]error{
 			"credentials":   s.SetCloudCredentials(ctx, b.ID, acc.ID, []byte{9}),
-			"status":        s.SetCloudStatus(ctx, b.ID, acc.ID, store.CloudError, "x"),
+			"status":        s.SetCloudStatus(ctx, b.ID, acc.ID, model.CloudError, "x"),
 			"disconnecting": s.MarkCloudDisconnecting(ctx, b.ID, acc.ID),
 			"delete":        s.DeleteCloudAccount(ctx, b.ID, acc.ID),
 		} {
@@ -45,11 +46,11 @@ func TestCloudAccounts(t *testing.T) {
 		if l, _ := s.ListCloudAccounts(ctx, b.ID); len(l) != 0 {
 			t.Fatalf("B lists %d accounts", len(l))
 		}
-		if err := s.SetCloudStatus(ctx, a.ID, acc.ID, store.CloudReconnect, "token revoked"); err != nil {
+		if err := s.SetCloudStatus(ctx, a.ID, acc.ID, model.CloudReconnect, "token revoked"); err != nil {
 			t.Fatal(err)
 		}
 		got, _ = s.CloudAccount(ctx, a.ID, acc.ID)
-		if got.Status != store.CloudReconnect || got.StatusError != "token revoked" {
+		if got.Status != model.CloudReconnect || got.StatusError != "token revoked" {
 			t.Fatalf("status: %+v", got)
 		}
 		// New credentials make the account ok again.
@@ -57,16 +58,16 @@ func TestCloudAccounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		got, _ = s.CloudAccount(ctx, a.ID, acc.ID)
-		if got.Status != store.CloudOK || got.StatusError != "" || !bytes.Equal(got.Credentials, []byte{7}) {
+		if got.Status != model.CloudOK || got.StatusError != "" || !bytes.Equal(got.Credentials, []byte{7}) {
 			t.Fatalf("after reconnect: %+v", got)
 		}
 		// Disconnecting is final: status updates do not undo it.
 		if err := s.MarkCloudDisconnecting(ctx, a.ID, acc.ID); err != nil {
 			t.Fatal(err)
 		}
-		_ = s.SetCloudStatus(ctx, a.ID, acc.ID, store.CloudOK, "")
+		_ = s.SetCloudStatus(ctx, a.ID, acc.ID, model.CloudOK, "")
 		_ = s.SetCloudCredentials(ctx, a.ID, acc.ID, []byte{8})
-		if got, _ = s.CloudAccount(ctx, a.ID, acc.ID); got.Status != store.CloudDisconnecting {
+		if got, _ = s.CloudAccount(ctx, a.ID, acc.ID); got.Status != model.CloudDisconnecting {
 			t.Fatalf("disconnecting was undone: %+v", got)
 		}
 		l, err := s.ListCloudAccounts(ctx, a.ID)
@@ -117,16 +118,16 @@ func TestDocumentPlacement(t *testing.T) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@example.com", 0, 0)
 		b := mkUser(t, s, "b@example.com", 0, 0)
-		acc := &store.CloudAccount{OwnerID: a.ID, Kind: "webdav", Credentials: []byte{1}}
-		bacc := &store.CloudAccount{OwnerID: b.ID, Kind: "webdav", Credentials: []byte{1}}
-		for _, c := range []*store.CloudAccount{acc, bacc} {
+		acc := &model.CloudAccount{OwnerID: a.ID, Kind: "webdav", Credentials: []byte{1}}
+		bacc := &model.CloudAccount{OwnerID: b.ID, Kind: "webdav", Credentials: []byte{1}}
+		for _, c := range []*model.CloudAccount{acc, bacc} {
 			if err := s.CreateCloudAccount(ctx, c); err != nil {
 				t.Fatal(err)
 			}
 		}
 		d1, d2, d3 := mkDoc(t, s, a.ID, "one", 1), mkDoc(t, s, a.ID, "two", 2), mkDoc(t, s, a.ID, "three", 3)
-		for _, d := range []*store.Document{d1, d2} {
-			if err := s.SetDocumentStatus(ctx, d.ID, store.StatusReady, ""); err != nil {
+		for _, d := range []*model.Document{d1, d2} {
+			if err := s.SetDocumentStatus(ctx, d.ID, model.StatusReady, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -141,11 +142,11 @@ func TestDocumentPlacement(t *testing.T) {
 		if ok, _ := s.MarkDocumentPlaced(ctx, d1.ID, acc.ID, "DocuVault/other"); ok {
 			t.Fatal("placed twice")
 		}
-		if err := s.SetDocumentPlacement(ctx, d2.ID, store.BackendSystem, store.StoragePending, "", "drive unavailable"); err != nil {
+		if err := s.SetDocumentPlacement(ctx, d2.ID, model.BackendSystem, model.StoragePending, "", "drive unavailable"); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := s.Document(ctx, a.ID, d2.ID)
-		if got.StorageState != store.StoragePending || got.StorageError != "drive unavailable" {
+		if got.StorageState != model.StoragePending || got.StorageError != "drive unavailable" {
 			t.Fatalf("pending: %+v", got)
 		}
 		ids, err := s.DocumentIDsByStorage(ctx, a.ID, store.StorageFilter{Backend: acc.ID}, "", 10)
@@ -156,7 +157,7 @@ func TestDocumentPlacement(t *testing.T) {
 		if !slices.Equal(ids, []string{d2.ID}) {
 			t.Fatalf("ready, not on account: %v", ids)
 		}
-		ids, _ = s.DocumentIDsByStorage(ctx, a.ID, store.StorageFilter{States: []string{store.StorageStored}}, "", 10)
+		ids, _ = s.DocumentIDsByStorage(ctx, a.ID, store.StorageFilter{States: []string{model.StorageStored}}, "", 10)
 		if !slices.Equal(ids, []string{d3.ID}) {
 			t.Fatalf("stored: %v", ids)
 		}
@@ -164,7 +165,7 @@ func TestDocumentPlacement(t *testing.T) {
 			t.Fatalf("B sees %v", ids)
 		}
 		counts, err := s.CountDocumentsByStorage(ctx, a.ID)
-		want := []store.StorageCount{{acc.ID, store.StoragePlaced, 1}, {"system", store.StoragePending, 1}, {"system", store.StorageStored, 1}}
+		want := []store.StorageCount{{acc.ID, model.StoragePlaced, 1}, {"system", model.StoragePending, 1}, {"system", model.StorageStored, 1}}
 		if err != nil || !slices.Equal(counts, want) {
 			t.Fatalf("counts: %+v %v", counts, err)
 		}

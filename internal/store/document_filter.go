@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // DocumentFilter narrows ListDocuments and SearchDocuments; every set
@@ -232,7 +234,7 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 type documentSort struct {
 	expr  string
 	desc  bool
-	key   func(*Document) string
+	key   func(*model.Document) string
 	parse func(string) (any, error)
 }
 
@@ -245,8 +247,8 @@ const (
 	correspondent = `(CASE WHEN d.correspondent_id IS NULL THEN '1' ELSE '0' || (SELECT c.name_key FROM correspondents c WHERE c.id = d.correspondent_id) END)`
 )
 
-func dateKey(missing string) func(*Document) string {
-	return func(d *Document) string {
+func dateKey(missing string) func(*model.Document) string {
+	return func(d *model.Document) string {
 		if d.DocumentDate == "" {
 			return missing
 		}
@@ -257,11 +259,11 @@ func dateKey(missing string) func(*Document) string {
 var documentSorts = map[string]documentSort{
 	"-created_at":    {"d.created_at", true, createdKey, parseCreatedKey},
 	"created_at":     {"d.created_at", false, createdKey, parseCreatedKey},
-	"title":          {"d.title", false, func(d *Document) string { return d.Title }, stringKey},
-	"-title":         {"d.title", true, func(d *Document) string { return d.Title }, stringKey},
+	"title":          {"d.title", false, func(d *model.Document) string { return d.Title }, stringKey},
+	"-title":         {"d.title", true, func(d *model.Document) string { return d.Title }, stringKey},
 	"document_date":  {"COALESCE(d.document_date, '" + dateLast + "')", false, dateKey(dateLast), parseDateKey},
 	"-document_date": {"COALESCE(d.document_date, '" + dateFirst + "')", true, dateKey(dateFirst), parseDateKey},
-	"correspondent": {correspondent, false, func(d *Document) string {
+	"correspondent": {correspondent, false, func(d *model.Document) string {
 		if d.CorrespondentID == "" {
 			return "1"
 		}
@@ -276,7 +278,7 @@ func DocumentSorts() []string {
 	return []string{"created_at", "-created_at", "title", "-title", "document_date", "-document_date", "correspondent", "size_bytes", "-size_bytes"}
 }
 
-func createdKey(d *Document) string { return d.CreatedAt.Format(time.RFC3339Nano) }
+func createdKey(d *model.Document) string { return d.CreatedAt.Format(time.RFC3339Nano) }
 
 func parseCreatedKey(k string) (any, error) {
 	t, err := time.Parse(time.RFC3339Nano, k)
@@ -293,7 +295,7 @@ func parseDateKey(k string) (any, error) {
 	return k, nil
 }
 
-func sizeKey(d *Document) string { return strconv.FormatInt(d.SizeBytes, 10) }
+func sizeKey(d *model.Document) string { return strconv.FormatInt(d.SizeBytes, 10) }
 
 func parseSizeKey(k string) (any, error) {
 	n, err := strconv.ParseInt(k, 10, 64)

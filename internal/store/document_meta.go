@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // Where a document's date came from (Document.DocumentDateSource).
@@ -18,7 +20,7 @@ const (
 
 // DocumentsByIDs returns the live documents (trash excluded) among ids,
 // whatever their owner, without topics or fields: the caller checks access.
-func (s *Store) DocumentsByIDs(ctx context.Context, ids []string) ([]*Document, error) {
+func (s *Store) DocumentsByIDs(ctx context.Context, ids []string) ([]*model.Document, error) {
 	ids = dedupe(ids)
 	if len(ids) == 0 {
 		return nil, nil
@@ -30,12 +32,12 @@ func (s *Store) DocumentsByIDs(ctx context.Context, ids []string) ([]*Document, 
 // SetDocumentsLabel gives the documents the correspondent or document type
 // labelID ("" clears it) as a person's choice (source LabelUser): the
 // classifier never replaces it, and learns from it.
-func (s *Store) SetDocumentsLabel(ctx context.Context, k LabelKind, docIDs []string, labelID string) error {
+func (s *Store) SetDocumentsLabel(ctx context.Context, k model.LabelKind, docIDs []string, labelID string) error {
 	var v any
 	if labelID != "" {
 		v = labelID
 	}
-	if err := s.updateDocuments(ctx, "set "+k.docColumn(), k.docColumn()+" = $1, "+k.sourceColumn()+" = 'user'", []any{v}, docIDs); err != nil {
+	if err := s.updateDocuments(ctx, "set "+labelDocColumn(k), labelDocColumn(k)+" = $1, "+labelSourceColumn(k)+" = 'user'", []any{v}, docIDs); err != nil {
 		return err
 	}
 	return s.labelsChanged(ctx, docIDs)
@@ -68,7 +70,7 @@ func (s *Store) SetFoundDocumentDate(ctx context.Context, documentID string, d t
 }
 
 // SetDocumentsField sets the field's value on the documents; nil removes it.
-func (s *Store) SetDocumentsField(ctx context.Context, docIDs []string, fieldID string, v *FieldValue) error {
+func (s *Store) SetDocumentsField(ctx context.Context, docIDs []string, fieldID string, v *model.FieldValue) error {
 	docIDs = dedupe(docIDs)
 	if len(docIDs) == 0 {
 		return nil

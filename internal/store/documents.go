@@ -8,89 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
-)
 
-// Document statuses.
-const (
-	StatusProcessing = "processing"
-	StatusReady      = "ready"
-	StatusFailed     = "failed"
-)
-
-// Document is one stored file of one owner.
-type Document struct {
-	ID string
-	// OwnerID is the owner of the document's space, whose quota and
-	// storage it uses; SpaceID is the space; CreatedBy is who added it
-	// ("" once that account is deleted) and CreatedByName their display name.
-	OwnerID          string
-	SpaceID          string
-	CreatedBy        string
-	CreatedByName    string
-	Title            string
-	OriginalFilename string
-	MIMEType         string
-	SizeBytes        int64
-	SHA256           string
-	BlobKey          string
-	Status           string
-	Error            string
-	PageCount        *int
-	Language         string
-	ThumbnailKey     string
-	StorageBackend   string // "system" or a cloud account id
-	StorageState     string // "stored", "pending", "placed", "failed"
-	StorageRef       string
-	StorageError     string
-	Notes            string // processing notes for people, e.g. that OCR was not available
-	// TextTruncated says the stored and indexed text is the start of the
-	// document's text only: a limit cut it (Notes say which).
-	TextTruncated bool
-	// TitleAuto says the title was made from the file name; a title found
-	// in the file during processing replaces it. Written by CreateDocument
-	// only, cleared by UpdateDocumentTitle.
-	TitleAuto bool
-	// SourceKind says where the document came from: SourceUpload (the
-	// default), SourceConsume, SourceImport, SourceAPI or SourceMail;
-	// SourceDetail is JSON with the details (for mail: from, subject,
-	// message_id, received_at). Written by CreateDocument only.
-	SourceKind   string
-	SourceDetail string
-	DeletedAt    *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-
-	// DocumentDate is the document's own date, YYYY-MM-DD ("" when none);
-	// DocumentDateSource is DateFound (from the content) or DateUser.
-	DocumentDate       string
-	DocumentDateSource string
-	// The correspondent and document type ("" when none), with their names.
-	CorrespondentID, CorrespondentName string
-	DocumentTypeID, DocumentTypeName   string
-	// Who set the correspondent and the type: LabelUser, LabelAuto (the
-	// space's classifier) or "" (never set).
-	CorrespondentSource, DocumentTypeSource string
-
-	Topics    []DocumentTopic // filled by the list and get methods
-	Fields    []FieldValue    // custom field values, filled with Topics
-	NoteCount int             // people's notes on it (document_notes); filled with Topics
-}
-
-// DocumentTopic is one topic assignment of a document.
-type DocumentTopic struct {
-	TopicID    string
-	Name       string
-	Source     string // "ai" or "user"
-	Confidence *float64
-}
-
-// Document sources (Document.SourceKind).
-const (
-	SourceUpload  = "upload"
-	SourceConsume = "consume"
-	SourceImport  = "import"
-	SourceAPI     = "api"
-	SourceMail    = "mail"
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // ErrQuota is returned when a change would take an owner past a quota.
@@ -104,8 +23,8 @@ const documentColumns = `d.id, d.owner_id, d.space_id, COALESCE(d.created_by, ''
 	d.document_type_id, (SELECT dty.name FROM document_types dty WHERE dty.id = d.document_type_id), d.text_truncated,
 	d.correspondent_source, d.document_type_source`
 
-func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
-	var d Document
+func scanDocument(row interface{ Scan(...any) error }) (*model.Document, error) {
+	var d model.Document
 	var pages sql.NullInt64
 	var deleted sql.NullTime
 	var date, corrID, corrName, typeID, typeName sql.NullString
@@ -138,7 +57,7 @@ func scanDocument(row interface{ Scan(...any) error }) (*Document, error) {
 // CreateDocument inserts d (ID, times and status filled when empty; SpaceID
 // and CreatedBy default to OwnerID, the personal space). Call it in the
 // transaction that charges the owner's usage and enqueues processing.
-func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
+func (s *Store) CreateDocument(ctx context.Context, d *model.Document) error {
 	if d.ID == "" {
 		d.ID = NewID()
 	}
@@ -149,7 +68,7 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 		d.CreatedBy = d.OwnerID
 	}
 	if d.Status == "" {
-		d.Status = StatusProcessing
+		d.Status = model.StatusProcessing
 	}
 	if d.StorageBackend == "" {
 		d.StorageBackend = "system"
@@ -158,7 +77,7 @@ func (s *Store) CreateDocument(ctx context.Context, d *Document) error {
 		d.StorageState = "stored"
 	}
 	if d.SourceKind == "" {
-		d.SourceKind = SourceUpload
+		d.SourceKind = model.SourceUpload
 	}
 	d.CreatedAt = now()
 	d.UpdatedAt = d.CreatedAt
@@ -212,34 +131,34 @@ func (s *Store) ReleaseUsage(ctx context.Context, ownerID string, bytes, docs in
 // Document returns the space's document (not in the trash), or ErrNotFound.
 // A personal space's id is its user's, so Document(ctx, userID, id) is the
 // user's own document.
-func (s *Store) Document(ctx context.Context, spaceID, id string) (*Document, error) {
+func (s *Store) Document(ctx context.Context, spaceID, id string) (*model.Document, error) {
 	return s.documentWhere(ctx, "d.space_id = $1 AND d.id = $2 AND d.deleted_at IS NULL", spaceID, id)
 }
 
 // TrashedDocument returns the space's document in the trash, or ErrNotFound.
-func (s *Store) TrashedDocument(ctx context.Context, spaceID, id string) (*Document, error) {
+func (s *Store) TrashedDocument(ctx context.Context, spaceID, id string) (*model.Document, error) {
 	return s.documentWhere(ctx, "d.space_id = $1 AND d.id = $2 AND d.deleted_at IS NOT NULL", spaceID, id)
 }
 
 // DocumentForJob returns a document by id whatever its owner, for background
 // jobs that carry only the id.
-func (s *Store) DocumentForJob(ctx context.Context, id string) (*Document, error) {
+func (s *Store) DocumentForJob(ctx context.Context, id string) (*model.Document, error) {
 	return s.documentWhere(ctx, "d.id = $1", id)
 }
 
-func (s *Store) documentWhere(ctx context.Context, where string, args ...any) (*Document, error) {
+func (s *Store) documentWhere(ctx context.Context, where string, args ...any) (*model.Document, error) {
 	d, err := scanDocument(s.r.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents d WHERE `+where, args...))
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
 	}
-	if err := s.loadTopics(ctx, []*Document{d}); err != nil {
+	if err := s.loadTopics(ctx, []*model.Document{d}); err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
 // DocumentByHash finds the space's document (trash included) with that SHA-256.
-func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*Document, error) {
+func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*model.Document, error) {
 	d, err := scanDocument(s.r.QueryRowContext(ctx, `SELECT `+documentColumns+` FROM documents d
 		WHERE d.space_id = $1 AND d.sha256 = $2 ORDER BY d.deleted_at IS NOT NULL, d.created_at LIMIT 1`, spaceID, sha))
 	if err != nil {
@@ -250,7 +169,7 @@ func (s *Store) DocumentByHash(ctx context.Context, spaceID, sha string) (*Docum
 
 // ListDocuments pages through the documents of the spaces userID belongs
 // to (membership read now, so a removed member sees nothing more).
-func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page) ([]*Document, string, error) {
+func (s *Store) ListDocuments(ctx context.Context, userID string, f DocumentFilter, p Page) ([]*model.Document, string, error) {
 	spaces, err := s.listSpaces(ctx, userID, f)
 	if err != nil {
 		return nil, "", err
@@ -510,13 +429,13 @@ func listDocumentsSQL(e engine, userID string, spaces []string, f DocumentFilter
 	return q, args, srt, limit, nil
 }
 
-func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*Document, error) {
+func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*model.Document, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list documents: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*Document
+	var out []*model.Document
 	for rows.Next() {
 		d, err := scanDocument(rows)
 		if err != nil {
@@ -532,16 +451,16 @@ func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*D
 
 // loadTopics fills Topics of each document with one query, and NoteCount
 // with another.
-func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
+func (s *Store) loadTopics(ctx context.Context, docs []*model.Document) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	byID := make(map[string]*Document, len(docs))
+	byID := make(map[string]*model.Document, len(docs))
 	ph := make([]string, 0, len(docs))
 	args := make([]any, 0, len(docs))
 	for _, d := range docs {
 		byID[d.ID] = d
-		d.Topics = []DocumentTopic{}
+		d.Topics = []model.DocumentTopic{}
 		args = append(args, d.ID)
 		ph = append(ph, fmt.Sprintf("$%d", len(args)))
 	}
@@ -557,7 +476,7 @@ func (s *Store) loadTopics(ctx context.Context, docs []*Document) error {
 	defer rows.Close()
 	for rows.Next() {
 		var docID string
-		var dt DocumentTopic
+		var dt model.DocumentTopic
 		var conf sql.NullFloat64
 		if err := rows.Scan(&docID, &dt.TopicID, &dt.Name, &dt.Source, &conf); err != nil {
 			return fmt.Errorf("document topics: %w", normalize(err))
@@ -617,7 +536,7 @@ func (s *Store) SetUserTopics(ctx context.Context, spaceID, docID string, topicI
 	if err := s.w.QueryRowContext(ctx, `SELECT status FROM documents WHERE id = $1`, docID).Scan(&status); err != nil {
 		return fmt.Errorf("set topics: %w", normalize(err))
 	}
-	if status != StatusReady {
+	if status != model.StatusReady {
 		return nil // counted when it becomes ready (SaveExtraction)
 	}
 	return s.BumpLabelGeneration(ctx, spaceID)
@@ -661,7 +580,7 @@ func (s *Store) RestoreDocument(ctx context.Context, spaceID, id string) error {
 
 // DeleteDocumentRow removes the document row for good and gives its usage
 // back. The caller removes the blobs after the transaction commits.
-func (s *Store) DeleteDocumentRow(ctx context.Context, d *Document) error {
+func (s *Store) DeleteDocumentRow(ctx context.Context, d *model.Document) error {
 	if err := s.execOne(ctx, "purge document", `DELETE FROM documents WHERE owner_id = $1 AND id = $2`, d.OwnerID, d.ID); err != nil {
 		return err
 	}
@@ -669,13 +588,13 @@ func (s *Store) DeleteDocumentRow(ctx context.Context, d *Document) error {
 }
 
 // ExpiredTrash lists up to limit documents trashed before cutoff, any owner.
-func (s *Store) ExpiredTrash(ctx context.Context, cutoff time.Time, limit int) ([]*Document, error) {
+func (s *Store) ExpiredTrash(ctx context.Context, cutoff time.Time, limit int) ([]*model.Document, error) {
 	return s.queryDocuments(ctx, `SELECT `+documentColumns+` FROM documents d
 		WHERE d.deleted_at IS NOT NULL AND d.deleted_at < $1 ORDER BY d.deleted_at LIMIT $2`, cutoff.UTC(), limit)
 }
 
 // OwnerDocuments calls fn for every document of the owner, trash included.
-func (s *Store) OwnerDocuments(ctx context.Context, ownerID string, fn func(*Document) error) error {
+func (s *Store) OwnerDocuments(ctx context.Context, ownerID string, fn func(*model.Document) error) error {
 	docs, err := s.queryDocuments(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.owner_id = $1 ORDER BY d.id`, ownerID)
 	if err != nil {
 		return err

@@ -9,23 +9,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
-func mkUser(t *testing.T, s *store.Store, email string, quotaBytes, quotaDocs int64) *store.User {
+func mkUser(t *testing.T, s *store.Store, email string, quotaBytes, quotaDocs int64) *model.User {
 	t.Helper()
-	u := &store.User{Email: email, PasswordHash: "h", QuotaBytes: quotaBytes, QuotaDocuments: quotaDocs}
+	u := &model.User{Email: email, PasswordHash: "h", QuotaBytes: quotaBytes, QuotaDocuments: quotaDocs}
 	if err := s.CreateUser(context.Background(), u); err != nil {
 		t.Fatal(err)
 	}
 	return u
 }
 
-func mkDoc(t *testing.T, s *store.Store, owner, title string, size int64) *store.Document {
+func mkDoc(t *testing.T, s *store.Store, owner, title string, size int64) *model.Document {
 	t.Helper()
 	ctx := context.Background()
-	d := &store.Document{OwnerID: owner, Title: title, OriginalFilename: title + ".txt", MIMEType: "text/plain",
+	d := &model.Document{OwnerID: owner, Title: title, OriginalFilename: title + ".txt", MIMEType: "text/plain",
 		SizeBytes: size, SHA256: fmt.Sprintf("%064d", time.Now().UnixNano()), BlobKey: owner + "/x/" + title}
 	err := s.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.ChargeUsage(ctx, owner, size, 1); err != nil {
@@ -55,7 +56,7 @@ func TestDocumentsAreOwnerScoped(t *testing.T) {
 			t.Fatalf("other owner trashes: %v", err)
 		}
 		got, err := s.Document(ctx, a.ID, d.ID)
-		if err != nil || got.Title != "invoice" || got.Status != store.StatusProcessing || len(got.Topics) != 0 {
+		if err != nil || got.Title != "invoice" || got.Status != model.StatusProcessing || len(got.Topics) != 0 {
 			t.Fatalf("owner reads: %+v %v", got, err)
 		}
 		list, _, err := s.ListDocuments(ctx, b.ID, store.DocumentFilter{}, store.Page{})
@@ -134,7 +135,7 @@ func TestQuotaRaceNeverExceeds(t *testing.T) {
 					if err := tx.ChargeUsage(ctx, a.ID, 100, 1); err != nil {
 						return err
 					}
-					return tx.CreateDocument(ctx, &store.Document{OwnerID: a.ID, Title: fmt.Sprint(i), OriginalFilename: "f",
+					return tx.CreateDocument(ctx, &model.Document{OwnerID: a.ID, Title: fmt.Sprint(i), OriginalFilename: "f",
 						MIMEType: "text/plain", SizeBytes: 100, SHA256: fmt.Sprint(i), BlobKey: fmt.Sprint("k", i)})
 				})
 				switch {
@@ -206,17 +207,17 @@ func TestTopicsAndAssignments(t *testing.T) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
-		tax := &store.Topic{OwnerID: a.ID, Name: "Taxes"}
+		tax := &model.Topic{OwnerID: a.ID, Name: "Taxes"}
 		if err := s.CreateTopic(ctx, tax); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateTopic(ctx, &store.Topic{OwnerID: a.ID, Name: " taxes"}); !errors.Is(err, store.ErrConflict) {
+		if err := s.CreateTopic(ctx, &model.Topic{OwnerID: a.ID, Name: " taxes"}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("duplicate name any case: %v", err)
 		}
-		if err := s.CreateTopic(ctx, &store.Topic{OwnerID: b.ID, Name: "Taxes"}); err != nil {
+		if err := s.CreateTopic(ctx, &model.Topic{OwnerID: b.ID, Name: "Taxes"}); err != nil {
 			t.Fatalf("another owner may use the same name: %v", err)
 		}
-		bt := &store.Topic{OwnerID: b.ID, Name: "Secret"}
+		bt := &model.Topic{OwnerID: b.ID, Name: "Secret"}
 		if err := s.CreateTopic(ctx, bt); err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +258,7 @@ func TestUploadsAndUserDeletionCascade(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@x.test", 0, 0)
-		up := &store.Upload{OwnerID: a.ID, DocumentID: store.NewID(), Filename: "f.pdf", SizeBytes: 9, BlobKey: "k/1",
+		up := &model.Upload{OwnerID: a.ID, DocumentID: store.NewID(), Filename: "f.pdf", SizeBytes: 9, BlobKey: "k/1",
 			ExpiresAt: time.Now().Add(-time.Minute)}
 		if err := s.CreateUpload(ctx, up, 0); err != nil {
 			t.Fatal(err)

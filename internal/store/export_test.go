@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // MigrateTo applies the migrations up to version only, for tests of a
@@ -19,7 +21,7 @@ func (s *Store) ImportDocumentBeforeSpaces(ctx context.Context, id, ownerID, tit
 	vals := `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11`
 	extraCols, extraVals := s.search.documentInsert()
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO documents (`+cols+extraCols+`) VALUES (`+vals+extraVals+`)`,
-		id, ownerID, title, "t.txt", "text/plain", 5, "ab", ownerID+"/t", StatusReady, at, at); err != nil {
+		id, ownerID, title, "t.txt", "text/plain", 5, "ab", ownerID+"/t", model.StatusReady, at, at); err != nil {
 		return err
 	}
 	return s.search.index(ctx, s, indexEntry{id: id, owner: ownerID, created: at, title: SearchNormalize(title)})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -32,11 +33,11 @@ func TestFieldFiltersOverManyMatches(t *testing.T) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
-		amount := &store.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
-		note := &store.CustomField{SpaceID: a.ID, Name: "Note", Type: "text"}
-		code := &store.CustomField{SpaceID: a.ID, Name: "Code", Type: "text"}
-		other := &store.CustomField{SpaceID: b.ID, Name: "Amount", Type: "monetary"}
-		for _, f := range []*store.CustomField{amount, note, code, other} {
+		amount := &model.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
+		note := &model.CustomField{SpaceID: a.ID, Name: "Note", Type: "text"}
+		code := &model.CustomField{SpaceID: a.ID, Name: "Code", Type: "text"}
+		other := &model.CustomField{SpaceID: b.ID, Name: "Amount", Type: "monetary"}
+		for _, f := range []*model.CustomField{amount, note, code, other} {
 			if err := s.CreateField(ctx, f); err != nil {
 				t.Fatal(err)
 			}
@@ -84,8 +85,8 @@ func TestFieldFiltersOverManyMatches(t *testing.T) {
 			var trash []string
 			for i := range docs {
 				d := &docs[i]
-				doc := &store.Document{OwnerID: a.ID, Title: d.title, OriginalFilename: d.title + ".pdf", MIMEType: "application/pdf",
-					SizeBytes: int64(i), SHA256: fmt.Sprintf("%064d", i), BlobKey: a.ID + "/many/" + d.title, Status: store.StatusReady}
+				doc := &model.Document{OwnerID: a.ID, Title: d.title, OriginalFilename: d.title + ".pdf", MIMEType: "application/pdf",
+					SizeBytes: int64(i), SHA256: fmt.Sprintf("%064d", i), BlobKey: a.ID + "/many/" + d.title, Status: model.StatusReady}
 				if err := tx.CreateDocument(ctx, doc); err != nil {
 					return err
 				}
@@ -109,13 +110,13 @@ func TestFieldFiltersOverManyMatches(t *testing.T) {
 				if _, err := fmt.Sscanf(k[3:], "%g", &v); err != nil {
 					return err
 				}
-				if err := tx.SetDocumentsField(ctx, ids, amount.ID, &store.FieldValue{Value: k, Num: &v}); err != nil {
+				if err := tx.SetDocumentsField(ctx, ids, amount.ID, &model.FieldValue{Value: k, Num: &v}); err != nil {
 					return err
 				}
 			}
 			for field, vals := range map[string]map[string][]string{note.ID: notes, code.ID: codes} {
 				for v, ids := range vals {
-					if err := tx.SetDocumentsField(ctx, ids, field, &store.FieldValue{Value: v}); err != nil {
+					if err := tx.SetDocumentsField(ctx, ids, field, &model.FieldValue{Value: v}); err != nil {
 						return err
 					}
 				}
@@ -127,7 +128,7 @@ func TestFieldFiltersOverManyMatches(t *testing.T) {
 		}
 		// Another user's document with a value of its own field: never listed.
 		od := mkDoc(t, s, b.ID, "other amount", 1)
-		if err := s.SetDocumentsField(ctx, []string{od.ID}, other.ID, &store.FieldValue{Value: "EUR50.00", Num: num(50)}); err != nil {
+		if err := s.SetDocumentsField(ctx, []string{od.ID}, other.ID, &model.FieldValue{Value: "EUR50.00", Num: num(50)}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -250,7 +251,7 @@ func TestFieldFiltersOverManyMatches(t *testing.T) {
 	})
 }
 
-func titlesOf(docs []*store.Document) []string {
+func titlesOf(docs []*model.Document) []string {
 	out := make([]string, len(docs))
 	for i, d := range docs {
 		out[i] = d.Title

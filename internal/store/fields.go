@@ -6,34 +6,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
-
-// CustomField is a typed field of a space's documents.
-type CustomField struct {
-	ID        string
-	SpaceID   string
-	Name      string
-	Type      string   // text, number, monetary, date, boolean, url, select, document_link
-	Options   []string // select only
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
-
-// FieldValue is one document's value of a custom field: Value in its
-// normalised text form, Num the number or monetary amount.
-type FieldValue struct {
-	FieldID string
-	Name    string
-	Type    string
-	Value   string
-	Num     *float64
-}
 
 const fieldColumns = `f.id, f.space_id, f.name, f.type, f.options, f.created_at, f.updated_at`
 
-func scanField(row interface{ Scan(...any) error }) (*CustomField, error) {
-	var f CustomField
+func scanField(row interface{ Scan(...any) error }) (*model.CustomField, error) {
+	var f model.CustomField
 	var opts string
 	if err := row.Scan(&f.ID, &f.SpaceID, &f.Name, &f.Type, &opts, &f.CreatedAt, &f.UpdatedAt); err != nil {
 		return nil, normalize(err)
@@ -55,7 +35,7 @@ func optionsJSON(opts []string) string {
 }
 
 // CreateField inserts f; a name the space already uses is ErrConflict.
-func (s *Store) CreateField(ctx context.Context, f *CustomField) error {
+func (s *Store) CreateField(ctx context.Context, f *model.CustomField) error {
 	if f.ID == "" {
 		f.ID = NewID()
 	}
@@ -70,7 +50,7 @@ func (s *Store) CreateField(ctx context.Context, f *CustomField) error {
 }
 
 // FieldByID returns the field whatever its space, or ErrNotFound.
-func (s *Store) FieldByID(ctx context.Context, id string) (*CustomField, error) {
+func (s *Store) FieldByID(ctx context.Context, id string) (*model.CustomField, error) {
 	f, err := scanField(s.r.QueryRowContext(ctx, `SELECT `+fieldColumns+` FROM custom_fields f WHERE f.id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("custom field: %w", err)
@@ -79,32 +59,32 @@ func (s *Store) FieldByID(ctx context.Context, id string) (*CustomField, error) 
 }
 
 // ListFields returns the fields of the spaces, by name.
-func (s *Store) ListFields(ctx context.Context, spaceIDs []string) ([]*CustomField, error) {
+func (s *Store) ListFields(ctx context.Context, spaceIDs []string) ([]*model.CustomField, error) {
 	if len(spaceIDs) == 0 {
-		return []*CustomField{}, nil
+		return []*model.CustomField{}, nil
 	}
 	in, args := inList(spaceIDs, 0)
 	return s.queryFields(ctx, `SELECT `+fieldColumns+` FROM custom_fields f WHERE f.space_id IN (`+in+`) ORDER BY f.name_key, f.id`, args...)
 }
 
 // FieldsByIDs returns those of ids that are fields of the space.
-func (s *Store) FieldsByIDs(ctx context.Context, spaceID string, ids []string) ([]*CustomField, error) {
+func (s *Store) FieldsByIDs(ctx context.Context, spaceID string, ids []string) ([]*model.CustomField, error) {
 	ids = dedupe(ids)
 	if len(ids) == 0 {
-		return []*CustomField{}, nil
+		return []*model.CustomField{}, nil
 	}
 	in, args := inList(ids, 1)
 	return s.queryFields(ctx, `SELECT `+fieldColumns+` FROM custom_fields f WHERE f.space_id = $1 AND f.id IN (`+in+`)`,
 		append([]any{spaceID}, args...)...)
 }
 
-func (s *Store) queryFields(ctx context.Context, q string, args ...any) ([]*CustomField, error) {
+func (s *Store) queryFields(ctx context.Context, q string, args ...any) ([]*model.CustomField, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("custom fields: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*CustomField{}
+	out := []*model.CustomField{}
 	for rows.Next() {
 		f, err := scanField(rows)
 		if err != nil {
@@ -117,7 +97,7 @@ func (s *Store) queryFields(ctx context.Context, q string, args ...any) ([]*Cust
 
 // UpdateField renames the field and/or replaces its options. Values that
 // are no longer one of a select field's options are removed.
-func (s *Store) UpdateField(ctx context.Context, id string, name *string, options []string) (*CustomField, error) {
+func (s *Store) UpdateField(ctx context.Context, id string, name *string, options []string) (*model.CustomField, error) {
 	f, err := s.FieldByID(ctx, id)
 	if err != nil {
 		return nil, err
@@ -149,9 +129,9 @@ func (s *Store) DeleteField(ctx context.Context, id string) error {
 
 // loadFields fills Fields of the documents (byID; ph and args are the ids'
 // placeholders and values) with one query.
-func (s *Store) loadFields(ctx context.Context, byID map[string]*Document, ph []string, args []any) error {
+func (s *Store) loadFields(ctx context.Context, byID map[string]*model.Document, ph []string, args []any) error {
 	for _, d := range byID {
-		d.Fields = []FieldValue{}
+		d.Fields = []model.FieldValue{}
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT v.document_id, v.field_id, f.name, f.type, v.value, v.num
 		FROM document_field_values v JOIN custom_fields f ON f.id = v.field_id
@@ -162,7 +142,7 @@ func (s *Store) loadFields(ctx context.Context, byID map[string]*Document, ph []
 	defer rows.Close()
 	for rows.Next() {
 		var docID string
-		var v FieldValue
+		var v model.FieldValue
 		var num sql.NullFloat64
 		if err := rows.Scan(&docID, &v.FieldID, &v.Name, &v.Type, &v.Value, &num); err != nil {
 			return fmt.Errorf("document fields: %w", normalize(err))

@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // The Import* methods insert rows exactly as a backup describes them (ids
 // and times kept), for `docuvault import` into an empty instance.
 
 // ImportUser inserts u as it is, with its personal space.
-func (s *Store) ImportUser(ctx context.Context, u *User) error {
+func (s *Store) ImportUser(ctx context.Context, u *model.User) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		if err := tx.importUser(ctx, u); err != nil {
 			return err
@@ -20,7 +22,7 @@ func (s *Store) ImportUser(ctx context.Context, u *User) error {
 	})
 }
 
-func (s *Store) importUser(ctx context.Context, u *User) error {
+func (s *Store) importUser(ctx context.Context, u *model.User) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		u.ID, u.Email, u.DisplayName, u.PasswordHash, u.Role, u.Disabled, u.TOTPSecret, u.TOTPEnabled,
@@ -32,7 +34,7 @@ func (s *Store) importUser(ctx context.Context, u *User) error {
 }
 
 // ImportTopic inserts t as it is.
-func (s *Store) ImportTopic(ctx context.Context, t *Topic) error {
+func (s *Store) ImportTopic(ctx context.Context, t *model.Topic) error {
 	if t.SpaceID == "" {
 		t.SpaceID = t.OwnerID // a backup from before spaces
 	}
@@ -46,7 +48,7 @@ func (s *Store) ImportTopic(ctx context.Context, t *Topic) error {
 }
 
 // ImportDocument inserts d with its text and topic assignments and indexes it.
-func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) error {
+func (s *Store) ImportDocument(ctx context.Context, d *model.Document, text string) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		var deleted any
 		if d.DeletedAt != nil {
@@ -54,7 +56,7 @@ func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) er
 		}
 		source := d.SourceKind
 		if source == "" {
-			source = SourceUpload
+			source = model.SourceUpload
 		}
 		if d.SpaceID == "" {
 			d.SpaceID = d.OwnerID // a backup from before spaces
@@ -103,7 +105,7 @@ func (s *Store) ImportDocument(ctx context.Context, d *Document, text string) er
 }
 
 // AllAudit calls fn for every audit entry, oldest first.
-func (s *Store) AllAudit(ctx context.Context, fn func(*AuditEntry) error) error {
+func (s *Store) AllAudit(ctx context.Context, fn func(*model.AuditEntry) error) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor_id, action, target_type, target_id, ip, user_agent, details
 		FROM audit_log ORDER BY at, id`)
 	if err != nil {
@@ -202,7 +204,7 @@ func (s *Store) queryIDs(ctx context.Context, q string, args ...any) ([]string, 
 }
 
 // AllDocuments calls fn for every document of every owner, in id order.
-func (s *Store) AllDocuments(ctx context.Context, fn func(*Document) error) error {
+func (s *Store) AllDocuments(ctx context.Context, fn func(*model.Document) error) error {
 	after := ""
 	for {
 		docs, err := s.queryDocuments(ctx, `SELECT `+documentColumns+` FROM documents d WHERE d.id > $1 ORDER BY d.id LIMIT 500`, after)

@@ -4,71 +4,44 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
-// LabelKind is a kind of named object of a space that a document has at
-// most one of: a correspondent or a document type.
-type LabelKind int
-
-// The label kinds.
-const (
-	Correspondents LabelKind = iota
-	DocumentTypes
-)
-
-// table and docColumn are the kind's table and its column in documents.
-func (k LabelKind) table() string {
-	if k == DocumentTypes {
+// labelTable and labelDocColumn are the kind's table and its column in documents.
+func labelTable(k model.LabelKind) string {
+	if k == model.DocumentTypes {
 		return "document_types"
 	}
 	return "correspondents"
 }
 
-// sourceColumn is the kind's column in documents saying who set it.
-func (k LabelKind) sourceColumn() string {
-	if k == DocumentTypes {
+// labelSourceColumn is the kind's column in documents saying who set it.
+func labelSourceColumn(k model.LabelKind) string {
+	if k == model.DocumentTypes {
 		return "document_type_source"
 	}
 	return "correspondent_source"
 }
 
-// AuditType is the audit log's target type of the kind.
-func (k LabelKind) AuditType() string {
-	if k == DocumentTypes {
-		return "document_type"
-	}
-	return "correspondent"
-}
-
-func (k LabelKind) docColumn() string {
-	if k == DocumentTypes {
+func labelDocColumn(k model.LabelKind) string {
+	if k == model.DocumentTypes {
 		return "document_type_id"
 	}
 	return "correspondent_id"
-}
-
-// Label is one correspondent or document type.
-type Label struct {
-	ID            string
-	SpaceID       string
-	Name          string
-	DocumentCount int64 // live documents that have it
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
 }
 
 // NameKey is the case-insensitive form that makes names unique in a space
 // (correspondents, document types, custom fields).
 func NameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
 
-func labelColumns(k LabelKind) string {
+func labelColumns(k model.LabelKind) string {
 	return `l.id, l.space_id, l.name, l.created_at, l.updated_at,
-	(SELECT COUNT(*) FROM documents d WHERE d.` + k.docColumn() + ` = l.id AND d.deleted_at IS NULL)`
+	(SELECT COUNT(*) FROM documents d WHERE d.` + labelDocColumn(k) + ` = l.id AND d.deleted_at IS NULL)`
 }
 
-func scanLabel(row interface{ Scan(...any) error }) (*Label, error) {
-	var l Label
+func scanLabel(row interface{ Scan(...any) error }) (*model.Label, error) {
+	var l model.Label
 	if err := row.Scan(&l.ID, &l.SpaceID, &l.Name, &l.CreatedAt, &l.UpdatedAt, &l.DocumentCount); err != nil {
 		return nil, normalize(err)
 	}
@@ -77,47 +50,47 @@ func scanLabel(row interface{ Scan(...any) error }) (*Label, error) {
 }
 
 // CreateLabel inserts l; a name the space already uses (any case) is ErrConflict.
-func (s *Store) CreateLabel(ctx context.Context, k LabelKind, l *Label) error {
+func (s *Store) CreateLabel(ctx context.Context, k model.LabelKind, l *model.Label) error {
 	if l.ID == "" {
 		l.ID = NewID()
 	}
 	l.CreatedAt = now()
 	l.UpdatedAt = l.CreatedAt
-	_, err := s.w.ExecContext(ctx, `INSERT INTO `+k.table()+` (id, space_id, name, name_key, created_at, updated_at)
+	_, err := s.w.ExecContext(ctx, `INSERT INTO `+labelTable(k)+` (id, space_id, name, name_key, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, l.ID, l.SpaceID, l.Name, NameKey(l.Name), l.CreatedAt, l.UpdatedAt)
 	if err != nil {
-		return fmt.Errorf("create %s: %w", k.table(), normalize(err))
+		return fmt.Errorf("create %s: %w", labelTable(k), normalize(err))
 	}
 	return nil
 }
 
 // LabelByID returns the label whatever its space, or ErrNotFound; the
 // caller decides whether its space is visible.
-func (s *Store) LabelByID(ctx context.Context, k LabelKind, id string) (*Label, error) {
-	l, err := scanLabel(s.r.QueryRowContext(ctx, `SELECT `+labelColumns(k)+` FROM `+k.table()+` l WHERE l.id = $1`, id))
+func (s *Store) LabelByID(ctx context.Context, k model.LabelKind, id string) (*model.Label, error) {
+	l, err := scanLabel(s.r.QueryRowContext(ctx, `SELECT `+labelColumns(k)+` FROM `+labelTable(k)+` l WHERE l.id = $1`, id))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", k.table(), err)
+		return nil, fmt.Errorf("%s: %w", labelTable(k), err)
 	}
 	return l, nil
 }
 
 // ListLabels returns the labels of the spaces, by name.
-func (s *Store) ListLabels(ctx context.Context, k LabelKind, spaceIDs []string) ([]*Label, error) {
+func (s *Store) ListLabels(ctx context.Context, k model.LabelKind, spaceIDs []string) ([]*model.Label, error) {
 	if len(spaceIDs) == 0 {
-		return []*Label{}, nil
+		return []*model.Label{}, nil
 	}
 	in, args := inList(spaceIDs, 0)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+labelColumns(k)+` FROM `+k.table()+` l WHERE l.space_id IN (`+in+`)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+labelColumns(k)+` FROM `+labelTable(k)+` l WHERE l.space_id IN (`+in+`)
 		ORDER BY l.name_key, l.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", k.table(), normalize(err))
+		return nil, fmt.Errorf("%s: %w", labelTable(k), normalize(err))
 	}
 	defer rows.Close()
-	out := []*Label{}
+	out := []*model.Label{}
 	for rows.Next() {
 		l, err := scanLabel(rows)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k.table(), err)
+			return nil, fmt.Errorf("%s: %w", labelTable(k), err)
 		}
 		out = append(out, l)
 	}
@@ -125,8 +98,8 @@ func (s *Store) ListLabels(ctx context.Context, k LabelKind, spaceIDs []string) 
 }
 
 // RenameLabel renames the label; a name its space already uses is ErrConflict.
-func (s *Store) RenameLabel(ctx context.Context, k LabelKind, id, name string) (*Label, error) {
-	if err := s.execOne(ctx, "rename "+k.table(), `UPDATE `+k.table()+` SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4`,
+func (s *Store) RenameLabel(ctx context.Context, k model.LabelKind, id, name string) (*model.Label, error) {
+	if err := s.execOne(ctx, "rename "+labelTable(k), `UPDATE `+labelTable(k)+` SET name = $1, name_key = $2, updated_at = $3 WHERE id = $4`,
 		name, NameKey(name), now(), id); err != nil {
 		return nil, err
 	}
@@ -136,16 +109,16 @@ func (s *Store) RenameLabel(ctx context.Context, k LabelKind, id, name string) (
 // DeleteLabel removes the label; its documents keep everything else (the
 // column is cleared by ON DELETE SET NULL, and is nobody's choice any
 // more). The space's classifier examples change with it.
-func (s *Store) DeleteLabel(ctx context.Context, k LabelKind, id string) error {
+func (s *Store) DeleteLabel(ctx context.Context, k model.LabelKind, id string) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		var space string
-		if err := tx.w.QueryRowContext(ctx, `SELECT space_id FROM `+k.table()+` WHERE id = $1`, id).Scan(&space); err != nil {
-			return fmt.Errorf("delete %s: %w", k.table(), normalize(err))
+		if err := tx.w.QueryRowContext(ctx, `SELECT space_id FROM `+labelTable(k)+` WHERE id = $1`, id).Scan(&space); err != nil {
+			return fmt.Errorf("delete %s: %w", labelTable(k), normalize(err))
 		}
-		if _, err := tx.w.ExecContext(ctx, `UPDATE documents SET `+k.sourceColumn()+` = '' WHERE `+k.docColumn()+` = $1`, id); err != nil {
-			return fmt.Errorf("delete %s: %w", k.table(), normalize(err))
+		if _, err := tx.w.ExecContext(ctx, `UPDATE documents SET `+labelSourceColumn(k)+` = '' WHERE `+labelDocColumn(k)+` = $1`, id); err != nil {
+			return fmt.Errorf("delete %s: %w", labelTable(k), normalize(err))
 		}
-		if err := tx.execOne(ctx, "delete "+k.table(), `DELETE FROM `+k.table()+` WHERE id = $1`, id); err != nil {
+		if err := tx.execOne(ctx, "delete "+labelTable(k), `DELETE FROM `+labelTable(k)+` WHERE id = $1`, id); err != nil {
 			return err
 		}
 		return tx.BumpLabelGeneration(ctx, space)

@@ -5,27 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-)
 
-// ShareLink is a secret URL that downloads one document's current file
-// without an account. Only the SHA-256 of its token is stored, and the
-// Argon2id hash of its optional password.
-type ShareLink struct {
-	ID            string
-	DocumentID    string
-	TokenHash     string
-	PasswordHash  string // "" when the link has no password
-	ExpiresAt     *time.Time
-	MaxDownloads  *int
-	DownloadCount int
-	CreatedBy     string
-	CreatorName   string // the creator's display name, filled by the reads
-	CreatedAt     time.Time
-	RevokedAt     *time.Time
-	DocumentName  string // the document's file name, filled by ShareLinkByToken
-	DocumentSize  int64  // the document's size, filled by ShareLinkByToken
-	DocumentSpace string // the document's space, filled by ShareLinkByToken
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 const shareLinkColumns = `l.id, l.document_id, l.token_hash, l.password_hash, l.expires_at, l.max_downloads,
 	l.download_count, l.created_by, COALESCE(u.display_name, ''), l.created_at, l.revoked_at`
@@ -40,8 +22,8 @@ func shareLinkLive(t string) string {
 	AND EXISTS (SELECT 1 FROM documents dl WHERE dl.id = ` + t + `.document_id AND dl.deleted_at IS NULL)`
 }
 
-func scanShareLink(row interface{ Scan(...any) error }, extra ...any) (*ShareLink, error) {
-	var l ShareLink
+func scanShareLink(row interface{ Scan(...any) error }, extra ...any) (*model.ShareLink, error) {
+	var l model.ShareLink
 	var exp, revoked sql.NullTime
 	var maxDL sql.NullInt64
 	dest := append([]any{&l.ID, &l.DocumentID, &l.TokenHash, &l.PasswordHash, &exp, &maxDL,
@@ -68,7 +50,7 @@ func scanShareLink(row interface{ Scan(...any) error }, extra ...any) (*ShareLin
 // CreateShareLink inserts l, filling ID and CreatedAt. The document must
 // exist (ErrNotFound otherwise is the caller's check; a missing one is a
 // foreign-key error here).
-func (s *Store) CreateShareLink(ctx context.Context, l *ShareLink) error {
+func (s *Store) CreateShareLink(ctx context.Context, l *model.ShareLink) error {
 	if l.ID == "" {
 		l.ID = NewID()
 	}
@@ -98,7 +80,7 @@ func (s *Store) CreateShareLink(ctx context.Context, l *ShareLink) error {
 // ShareLink returns a link that is not revoked, by id, whatever its
 // document's state; ErrNotFound otherwise. Callers check access to its
 // document.
-func (s *Store) ShareLink(ctx context.Context, id string) (*ShareLink, error) {
+func (s *Store) ShareLink(ctx context.Context, id string) (*model.ShareLink, error) {
 	l, err := scanShareLink(s.r.QueryRowContext(ctx, `SELECT `+shareLinkColumns+` FROM share_links l
 		LEFT JOIN users u ON u.id = l.created_by WHERE l.id = $1 AND l.revoked_at IS NULL`, id))
 	if err != nil {
@@ -109,7 +91,7 @@ func (s *Store) ShareLink(ctx context.Context, id string) (*ShareLink, error) {
 
 // ShareLinks pages through a document's links that are not revoked (expired
 // and used-up ones included), oldest first.
-func (s *Store) ShareLinks(ctx context.Context, documentID string, p Page) ([]*ShareLink, string, error) {
+func (s *Store) ShareLinks(ctx context.Context, documentID string, p Page) ([]*model.ShareLink, string, error) {
 	limit := p.limit()
 	rows, err := s.r.QueryContext(ctx, `SELECT `+shareLinkColumns+` FROM share_links l
 		LEFT JOIN users u ON u.id = l.created_by
@@ -119,7 +101,7 @@ func (s *Store) ShareLinks(ctx context.Context, documentID string, p Page) ([]*S
 		return nil, "", fmt.Errorf("list share links: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*ShareLink
+	var out []*model.ShareLink
 	for rows.Next() {
 		l, err := scanShareLink(rows)
 		if err != nil {
@@ -142,7 +124,7 @@ func (s *Store) ShareLinks(ctx context.Context, documentID string, p Page) ([]*S
 // `at` (not revoked, expired or used up, its document not in the trash),
 // with its document's file name, size and space; ErrNotFound otherwise,
 // whichever the reason.
-func (s *Store) ShareLinkByToken(ctx context.Context, tokenHash string, at time.Time) (*ShareLink, error) {
+func (s *Store) ShareLinkByToken(ctx context.Context, tokenHash string, at time.Time) (*model.ShareLink, error) {
 	var name, space string
 	var size int64
 	l, err := scanShareLink(s.r.QueryRowContext(ctx, `SELECT `+shareLinkColumns+`, d.original_filename, d.size_bytes, d.space_id
@@ -216,7 +198,7 @@ func (s *Store) RevokeDocumentLinks(ctx context.Context, documentIDs ...string) 
 
 // AllShareLinks calls fn with every link, revoked ones included (with
 // RevokedAt), in id order, for the backup and the integrity check.
-func (s *Store) AllShareLinks(ctx context.Context, fn func(*ShareLink) error) error {
+func (s *Store) AllShareLinks(ctx context.Context, fn func(*model.ShareLink) error) error {
 	after := ""
 	for {
 		rows, err := s.r.QueryContext(ctx, `SELECT `+shareLinkColumns+` FROM share_links l
@@ -224,7 +206,7 @@ func (s *Store) AllShareLinks(ctx context.Context, fn func(*ShareLink) error) er
 		if err != nil {
 			return fmt.Errorf("all share links: %w", normalize(err))
 		}
-		var page []*ShareLink
+		var page []*model.ShareLink
 		for rows.Next() {
 			l, err := scanShareLink(rows)
 			if err != nil {

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
-func mkLink(t *testing.T, s *store.Store, docID, by, hash string, expires *time.Time, maxDL *int) *store.ShareLink {
+func mkLink(t *testing.T, s *store.Store, docID, by, hash string, expires *time.Time, maxDL *int) *model.ShareLink {
 	t.Helper()
-	l := &store.ShareLink{DocumentID: docID, CreatedBy: by, TokenHash: hash, ExpiresAt: expires, MaxDownloads: maxDL}
+	l := &model.ShareLink{DocumentID: docID, CreatedBy: by, TokenHash: hash, ExpiresAt: expires, MaxDownloads: maxDL}
 	if err := s.CreateShareLink(context.Background(), l); err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +24,7 @@ func mkLink(t *testing.T, s *store.Store, docID, by, hash string, expires *time.
 func TestShareLinkLifecycle(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		u := &store.User{Email: "a@x.test", PasswordHash: "h", DisplayName: "Ann"}
+		u := &model.User{Email: "a@x.test", PasswordHash: "h", DisplayName: "Ann"}
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +124,7 @@ func TestShareLinkLifecycle(t *testing.T) {
 		}
 
 		// Token hashes are unique; links go with their document.
-		if err := s.CreateShareLink(ctx, &store.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "hash-2"}); !errors.Is(err, store.ErrConflict) {
+		if err := s.CreateShareLink(ctx, &model.ShareLink{DocumentID: d.ID, CreatedBy: u.ID, TokenHash: "hash-2"}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("duplicate token hash: %v", err)
 		}
 	})
@@ -177,7 +178,7 @@ func TestShareLinkOneDownloadUnderConcurrency(t *testing.T) {
 func TestTrashDocumentsRevokesTheirLinks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		u := &store.User{Email: "b@x.test", PasswordHash: "h"}
+		u := &model.User{Email: "b@x.test", PasswordHash: "h"}
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

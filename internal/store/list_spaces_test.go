@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -21,28 +22,28 @@ func TestListDocumentsAcrossSpaces(t *testing.T) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
-		shared := &store.Space{Name: "Family", OwnerID: b.ID}
+		shared := &model.Space{Name: "Family", OwnerID: b.ID}
 		if err := s.CreateSpace(ctx, shared); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.AddSpaceMember(ctx, shared.ID, a.ID, store.RoleEditor); err != nil {
+		if _, err := s.AddSpaceMember(ctx, shared.ID, a.ID, model.RoleEditor); err != nil {
 			t.Fatal(err)
 		}
-		label := func(k store.LabelKind, space, name string) string {
-			l := &store.Label{SpaceID: space, Name: name}
+		label := func(k model.LabelKind, space, name string) string {
+			l := &model.Label{SpaceID: space, Name: name}
 			if err := s.CreateLabel(ctx, k, l); err != nil {
 				t.Fatal(err)
 			}
 			return l.ID
 		}
-		acmeA, zedA := label(store.Correspondents, a.ID, "ACME"), label(store.Correspondents, a.ID, "Zed")
-		acmeB, bankB := label(store.Correspondents, shared.ID, "acme"), label(store.Correspondents, shared.ID, "Bank")
-		invA, invB := label(store.DocumentTypes, a.ID, "Invoice"), label(store.DocumentTypes, shared.ID, "Invoice")
-		topicB := &store.Topic{OwnerID: b.ID, SpaceID: shared.ID, Name: "Home"}
+		acmeA, zedA := label(model.Correspondents, a.ID, "ACME"), label(model.Correspondents, a.ID, "Zed")
+		acmeB, bankB := label(model.Correspondents, shared.ID, "acme"), label(model.Correspondents, shared.ID, "Bank")
+		invA, invB := label(model.DocumentTypes, a.ID, "Invoice"), label(model.DocumentTypes, shared.ID, "Invoice")
+		topicB := &model.Topic{OwnerID: b.ID, SpaceID: shared.ID, Name: "Home"}
 		if err := s.CreateTopic(ctx, topicB); err != nil {
 			t.Fatal(err)
 		}
-		fieldA := &store.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
+		fieldA := &model.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
 		if err := s.CreateField(ctx, fieldA); err != nil {
 			t.Fatal(err)
 		}
@@ -57,9 +58,9 @@ func TestListDocumentsAcrossSpaces(t *testing.T) {
 			{shared.ID, acmeB, invB, "2024-06-30", 35}, {shared.ID, bankB, "", "", 15}, {shared.ID, "", invB, "2022-02-02", 25},
 			{shared.ID, acmeB, "", "2024-03-01", 45}, {shared.ID, "", "", "", 55},
 		}
-		var docs []*store.Document
+		var docs []*model.Document
 		for i, sp := range specs {
-			d := &store.Document{OwnerID: a.ID, SpaceID: sp.space, Title: fmt.Sprintf("doc %02d", (i*7)%11), OriginalFilename: "x.txt",
+			d := &model.Document{OwnerID: a.ID, SpaceID: sp.space, Title: fmt.Sprintf("doc %02d", (i*7)%11), OriginalFilename: "x.txt",
 				MIMEType: "text/plain", SizeBytes: sp.size, SHA256: fmt.Sprintf("%064d", i), BlobKey: fmt.Sprintf("k/%d", i)}
 			if sp.space == shared.ID {
 				d.OwnerID = b.ID
@@ -68,12 +69,12 @@ func TestListDocumentsAcrossSpaces(t *testing.T) {
 				t.Fatal(err)
 			}
 			if sp.corr != "" {
-				if err := s.SetDocumentsLabel(ctx, store.Correspondents, []string{d.ID}, sp.corr); err != nil {
+				if err := s.SetDocumentsLabel(ctx, model.Correspondents, []string{d.ID}, sp.corr); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if sp.typ != "" {
-				if err := s.SetDocumentsLabel(ctx, store.DocumentTypes, []string{d.ID}, sp.typ); err != nil {
+				if err := s.SetDocumentsLabel(ctx, model.DocumentTypes, []string{d.ID}, sp.typ); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -91,12 +92,12 @@ func TestListDocumentsAcrossSpaces(t *testing.T) {
 		if err := s.AddDocumentsTopics(ctx, []string{docs[6].ID, docs[7].ID}, []string{topicB.ID}); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetDocumentsField(ctx, []string{docs[0].ID, docs[2].ID}, fieldA.ID, &store.FieldValue{Value: "EUR120.00", Num: num(120)}); err != nil {
+		if err := s.SetDocumentsField(ctx, []string{docs[0].ID, docs[2].ID}, fieldA.ID, &model.FieldValue{Value: "EUR120.00", Num: num(120)}); err != nil {
 			t.Fatal(err)
 		}
 
 		// The rule of each sort, as a comparison of two documents.
-		key := func(sort string, d *store.Document) string {
+		key := func(sort string, d *model.Document) string {
 			switch strings.TrimPrefix(sort, "-") {
 			case "created_at":
 				return d.CreatedAt.UTC().Format("2006-01-02T15:04:05.000000000")
@@ -120,7 +121,7 @@ func TestListDocumentsAcrossSpaces(t *testing.T) {
 		}
 		for _, sort := range store.DocumentSorts() {
 			want := slices.Clone(docs)
-			slices.SortFunc(want, func(x, y *store.Document) int {
+			slices.SortFunc(want, func(x, y *model.Document) int {
 				c := strings.Compare(key(sort, x), key(sort, y))
 				if c == 0 {
 					c = strings.Compare(x.ID, y.ID)
@@ -161,7 +162,7 @@ func TestListDocumentsAcrossSpaces(t *testing.T) {
 			}
 			var idx []int
 			for _, d := range list {
-				idx = append(idx, slices.IndexFunc(docs, func(x *store.Document) bool { return x.ID == d.ID }))
+				idx = append(idx, slices.IndexFunc(docs, func(x *model.Document) bool { return x.ID == d.ID }))
 			}
 			slices.Sort(idx)
 			return idx

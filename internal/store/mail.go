@@ -6,34 +6,16 @@ import (
 	"fmt"
 	"strings"
 	"time"
-)
 
-// MailAccount is one IMAP mailbox of one owner. The password is sealed;
-// only the mail intake service opens it.
-type MailAccount struct {
-	ID             string
-	OwnerID        string
-	SpaceID        string // where its documents go; "" (old rows) is the owner's personal space
-	SpaceOwnerID   string // the owner of that space, whose quota the documents use (read only)
-	DisplayName    string
-	Host           string
-	Port           int
-	Security       string // "tls" or "starttls"
-	Username       string
-	Password       []byte // sealed
-	LastPollAt     *time.Time
-	LastPollResult string
-	LastError      string
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 const mailAccountColumns = `id, owner_id, COALESCE(space_id, owner_id),
 	COALESCE((SELECT sp.owner_id FROM spaces sp WHERE sp.id = COALESCE(mail_accounts.space_id, mail_accounts.owner_id)), owner_id), display_name, host, port, security, username, password, last_poll_at,
 	last_poll_result, last_error, created_at, updated_at`
 
-func scanMailAccount(row interface{ Scan(...any) error }) (*MailAccount, error) {
-	var a MailAccount
+func scanMailAccount(row interface{ Scan(...any) error }) (*model.MailAccount, error) {
+	var a model.MailAccount
 	var last sql.NullTime
 	if err := row.Scan(&a.ID, &a.OwnerID, &a.SpaceID, &a.SpaceOwnerID, &a.DisplayName, &a.Host, &a.Port, &a.Security, &a.Username, &a.Password,
 		&last, &a.LastPollResult, &a.LastError, &a.CreatedAt, &a.UpdatedAt); err != nil {
@@ -49,7 +31,7 @@ func scanMailAccount(row interface{ Scan(...any) error }) (*MailAccount, error) 
 
 // CreateMailAccount inserts a (ID may be preset, since the sealed password
 // is bound to it; times are filled).
-func (s *Store) CreateMailAccount(ctx context.Context, a *MailAccount) error {
+func (s *Store) CreateMailAccount(ctx context.Context, a *model.MailAccount) error {
 	if a.ID == "" {
 		a.ID = NewID()
 	}
@@ -69,7 +51,7 @@ func (s *Store) CreateMailAccount(ctx context.Context, a *MailAccount) error {
 
 // MailAccount returns the owner's account, or ErrNotFound (also for
 // another owner's account).
-func (s *Store) MailAccount(ctx context.Context, ownerID, id string) (*MailAccount, error) {
+func (s *Store) MailAccount(ctx context.Context, ownerID, id string) (*model.MailAccount, error) {
 	a, err := scanMailAccount(s.r.QueryRowContext(ctx, `SELECT `+mailAccountColumns+` FROM mail_accounts
 		WHERE owner_id = $1 AND id = $2`, ownerID, id))
 	if err != nil {
@@ -80,7 +62,7 @@ func (s *Store) MailAccount(ctx context.Context, ownerID, id string) (*MailAccou
 
 // MailAccountForJob returns any owner's account by id, for the poll job.
 // Errors: ErrNotFound.
-func (s *Store) MailAccountForJob(ctx context.Context, id string) (*MailAccount, error) {
+func (s *Store) MailAccountForJob(ctx context.Context, id string) (*model.MailAccount, error) {
 	a, err := scanMailAccount(s.r.QueryRowContext(ctx, `SELECT `+mailAccountColumns+` FROM mail_accounts WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("mail account: %w", err)
@@ -89,7 +71,7 @@ func (s *Store) MailAccountForJob(ctx context.Context, id string) (*MailAccount,
 }
 
 // MailAccounts lists the owner's accounts, oldest first.
-func (s *Store) MailAccounts(ctx context.Context, ownerID string) ([]*MailAccount, error) {
+func (s *Store) MailAccounts(ctx context.Context, ownerID string) ([]*model.MailAccount, error) {
 	return s.queryMailAccounts(ctx, `SELECT `+mailAccountColumns+` FROM mail_accounts WHERE owner_id = $1
 		ORDER BY created_at, id`, ownerID)
 }
@@ -112,13 +94,13 @@ func (s *Store) AllMailAccountIDs(ctx context.Context) ([]string, error) {
 	return ids, normalize(rows.Err())
 }
 
-func (s *Store) queryMailAccounts(ctx context.Context, q string, args ...any) ([]*MailAccount, error) {
+func (s *Store) queryMailAccounts(ctx context.Context, q string, args ...any) ([]*model.MailAccount, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mail accounts: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*MailAccount{}
+	out := []*model.MailAccount{}
 	for rows.Next() {
 		a, err := scanMailAccount(rows)
 		if err != nil {
@@ -131,7 +113,7 @@ func (s *Store) queryMailAccounts(ctx context.Context, q string, args ...any) ([
 
 // UpdateMailAccount writes a's settings and sealed password. Errors:
 // ErrNotFound.
-func (s *Store) UpdateMailAccount(ctx context.Context, a *MailAccount) error {
+func (s *Store) UpdateMailAccount(ctx context.Context, a *model.MailAccount) error {
 	a.UpdatedAt = now()
 	if a.SpaceID == "" {
 		a.SpaceID = a.OwnerID
@@ -157,35 +139,12 @@ func (s *Store) DeleteMailAccount(ctx context.Context, ownerID, id string) error
 	return s.execOne(ctx, "delete mail account", `DELETE FROM mail_accounts WHERE owner_id = $1 AND id = $2`, ownerID, id)
 }
 
-// MailRule is one rule of a mail account: which messages of a folder to
-// take, what of them becomes documents, and what happens to them after.
-type MailRule struct {
-	ID                      string
-	OwnerID                 string
-	AccountID               string
-	Name                    string
-	Folder                  string
-	From, Subject, Body     string // case-insensitive substrings; "" matches all
-	MaxAgeDays              int    // 0: any age
-	Consume                 string // "attachments", "message" or "both"
-	AttachmentTypes         []string
-	IncludeInline           bool
-	After                   string // "mark_read", "flag", "move" or "delete"
-	MoveTo                  string
-	TopicIDs                []string
-	CorrespondentFromSender bool
-	Enabled                 bool
-	Order                   int
-	CreatedAt               time.Time
-	UpdatedAt               time.Time
-}
-
 const mailRuleColumns = `id, owner_id, account_id, name, folder, from_filter, subject_filter, body_filter, max_age_days,
 	consume, attachment_types, include_inline, after_action, move_to, topic_ids, correspondent_from_sender, enabled,
 	position, created_at, updated_at`
 
-func scanMailRule(row interface{ Scan(...any) error }) (*MailRule, error) {
-	var r MailRule
+func scanMailRule(row interface{ Scan(...any) error }) (*model.MailRule, error) {
+	var r model.MailRule
 	var types, topics string
 	if err := row.Scan(&r.ID, &r.OwnerID, &r.AccountID, &r.Name, &r.Folder, &r.From, &r.Subject, &r.Body, &r.MaxAgeDays,
 		&r.Consume, &types, &r.IncludeInline, &r.After, &r.MoveTo, &topics, &r.CorrespondentFromSender, &r.Enabled,
@@ -206,7 +165,7 @@ func splitList(s string) []string {
 
 // CreateMailRule inserts r (ID and times filled). The account must be the
 // owner's: ErrNotFound otherwise.
-func (s *Store) CreateMailRule(ctx context.Context, r *MailRule) error {
+func (s *Store) CreateMailRule(ctx context.Context, r *model.MailRule) error {
 	if _, err := s.MailAccount(ctx, r.OwnerID, r.AccountID); err != nil {
 		return err
 	}
@@ -225,7 +184,7 @@ func (s *Store) CreateMailRule(ctx context.Context, r *MailRule) error {
 }
 
 // UpdateMailRule writes r's settings (not its account). Errors: ErrNotFound.
-func (s *Store) UpdateMailRule(ctx context.Context, r *MailRule) error {
+func (s *Store) UpdateMailRule(ctx context.Context, r *model.MailRule) error {
 	r.UpdatedAt = now()
 	return s.execOne(ctx, "update mail rule", `UPDATE mail_rules SET name = $1, folder = $2, from_filter = $3,
 		subject_filter = $4, body_filter = $5, max_age_days = $6, consume = $7, attachment_types = $8,
@@ -237,7 +196,7 @@ func (s *Store) UpdateMailRule(ctx context.Context, r *MailRule) error {
 }
 
 // MailRule returns the owner's rule, or ErrNotFound.
-func (s *Store) MailRule(ctx context.Context, ownerID, id string) (*MailRule, error) {
+func (s *Store) MailRule(ctx context.Context, ownerID, id string) (*model.MailRule, error) {
 	r, err := scanMailRule(s.r.QueryRowContext(ctx, `SELECT `+mailRuleColumns+` FROM mail_rules
 		WHERE owner_id = $1 AND id = $2`, ownerID, id))
 	if err != nil {
@@ -248,7 +207,7 @@ func (s *Store) MailRule(ctx context.Context, ownerID, id string) (*MailRule, er
 
 // MailRules lists the owner's rules, by account then order; accountID ""
 // lists every account's.
-func (s *Store) MailRules(ctx context.Context, ownerID, accountID string) ([]*MailRule, error) {
+func (s *Store) MailRules(ctx context.Context, ownerID, accountID string) ([]*model.MailRule, error) {
 	q := `SELECT ` + mailRuleColumns + ` FROM mail_rules WHERE owner_id = $1`
 	args := []any{ownerID}
 	if accountID != "" {
@@ -260,7 +219,7 @@ func (s *Store) MailRules(ctx context.Context, ownerID, accountID string) ([]*Ma
 		return nil, fmt.Errorf("mail rules: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*MailRule{}
+	out := []*model.MailRule{}
 	for rows.Next() {
 		r, err := scanMailRule(rows)
 		if err != nil {

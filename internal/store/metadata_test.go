@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -21,40 +22,40 @@ func TestLabelsAndDocumentMetadata(t *testing.T) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
-		acme := &store.Label{SpaceID: a.ID, Name: "ACME Inc"}
-		if err := s.CreateLabel(ctx, store.Correspondents, acme); err != nil {
+		acme := &model.Label{SpaceID: a.ID, Name: "ACME Inc"}
+		if err := s.CreateLabel(ctx, model.Correspondents, acme); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateLabel(ctx, store.Correspondents, &store.Label{SpaceID: a.ID, Name: "acme inc "}); !errors.Is(err, store.ErrConflict) {
+		if err := s.CreateLabel(ctx, model.Correspondents, &model.Label{SpaceID: a.ID, Name: "acme inc "}); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("duplicate name: %v", err)
 		}
-		if err := s.CreateLabel(ctx, store.Correspondents, &store.Label{SpaceID: b.ID, Name: "Acme Inc"}); err != nil {
+		if err := s.CreateLabel(ctx, model.Correspondents, &model.Label{SpaceID: b.ID, Name: "Acme Inc"}); err != nil {
 			t.Fatalf("same name in another space: %v", err)
 		}
-		inv := &store.Label{SpaceID: a.ID, Name: "Invoice"}
-		if err := s.CreateLabel(ctx, store.DocumentTypes, inv); err != nil {
+		inv := &model.Label{SpaceID: a.ID, Name: "Invoice"}
+		if err := s.CreateLabel(ctx, model.DocumentTypes, inv); err != nil {
 			t.Fatal(err)
 		}
-		if l, err := s.ListLabels(ctx, store.Correspondents, []string{a.ID}); err != nil || len(l) != 1 || l[0].ID != acme.ID {
+		if l, err := s.ListLabels(ctx, model.Correspondents, []string{a.ID}); err != nil || len(l) != 1 || l[0].ID != acme.ID {
 			t.Fatalf("list: %v %v", l, err)
 		}
 		d := mkDoc(t, s, a.ID, "bill", 10)
-		field := &store.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
+		field := &model.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
 		if err := s.CreateField(ctx, field); err != nil {
 			t.Fatal(err)
 		}
 		err := s.WithTx(ctx, func(tx *store.Store) error {
 			ids := []string{d.ID}
-			if err := tx.SetDocumentsLabel(ctx, store.Correspondents, ids, acme.ID); err != nil {
+			if err := tx.SetDocumentsLabel(ctx, model.Correspondents, ids, acme.ID); err != nil {
 				return err
 			}
-			if err := tx.SetDocumentsLabel(ctx, store.DocumentTypes, ids, inv.ID); err != nil {
+			if err := tx.SetDocumentsLabel(ctx, model.DocumentTypes, ids, inv.ID); err != nil {
 				return err
 			}
 			if err := tx.SetDocumentsDate(ctx, ids, "2024-03-05"); err != nil {
 				return err
 			}
-			return tx.SetDocumentsField(ctx, ids, field.ID, &store.FieldValue{Value: "EUR12.50", Num: num(12.5)})
+			return tx.SetDocumentsField(ctx, ids, field.ID, &model.FieldValue{Value: "EUR12.50", Num: num(12.5)})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -81,7 +82,7 @@ func TestLabelsAndDocumentMetadata(t *testing.T) {
 		if err := s.SetFoundDocumentDate(ctx, store.NewID(), time.Now()); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("found date of no document: %v", err)
 		}
-		if err := s.DeleteLabel(ctx, store.Correspondents, acme.ID); err != nil {
+		if err := s.DeleteLabel(ctx, model.Correspondents, acme.ID); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.DeleteField(ctx, field.ID); err != nil {
@@ -95,7 +96,7 @@ func TestLabelsAndDocumentMetadata(t *testing.T) {
 		if err := s.DeleteUser(ctx, a.ID); err != nil {
 			t.Fatal(err)
 		}
-		if l, _ := s.ListLabels(ctx, store.DocumentTypes, []string{a.ID}); len(l) != 0 {
+		if l, _ := s.ListLabels(ctx, model.DocumentTypes, []string{a.ID}); len(l) != 0 {
 			t.Fatalf("types of a deleted user: %v", l)
 		}
 	})
@@ -109,25 +110,25 @@ func TestDocumentFiltersAndSorts(t *testing.T) {
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
 		mkDoc(t, s, b.ID, "foreign invoice", 5)
-		acme := &store.Label{SpaceID: a.ID, Name: "Acme"}
-		zeta := &store.Label{SpaceID: a.ID, Name: "zeta"}
-		inv := &store.Label{SpaceID: a.ID, Name: "Invoice"}
-		for _, l := range []*store.Label{acme, zeta} {
-			if err := s.CreateLabel(ctx, store.Correspondents, l); err != nil {
+		acme := &model.Label{SpaceID: a.ID, Name: "Acme"}
+		zeta := &model.Label{SpaceID: a.ID, Name: "zeta"}
+		inv := &model.Label{SpaceID: a.ID, Name: "Invoice"}
+		for _, l := range []*model.Label{acme, zeta} {
+			if err := s.CreateLabel(ctx, model.Correspondents, l); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.CreateLabel(ctx, store.DocumentTypes, inv); err != nil {
+		if err := s.CreateLabel(ctx, model.DocumentTypes, inv); err != nil {
 			t.Fatal(err)
 		}
-		amount := &store.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
-		note := &store.CustomField{SpaceID: a.ID, Name: "Note", Type: "text"}
-		for _, f := range []*store.CustomField{amount, note} {
+		amount := &model.CustomField{SpaceID: a.ID, Name: "Amount", Type: "monetary"}
+		note := &model.CustomField{SpaceID: a.ID, Name: "Note", Type: "text"}
+		for _, f := range []*model.CustomField{amount, note} {
 			if err := s.CreateField(ctx, f); err != nil {
 				t.Fatal(err)
 			}
 		}
-		tax := &store.Topic{OwnerID: a.ID, Name: "Tax"}
+		tax := &model.Topic{OwnerID: a.ID, Name: "Tax"}
 		if err := s.CreateTopic(ctx, tax); err != nil {
 			t.Fatal(err)
 		}
@@ -158,22 +159,22 @@ func TestDocumentFiltersAndSorts(t *testing.T) {
 				}
 				switch sp.corr {
 				case "acme":
-					_ = tx.SetDocumentsLabel(ctx, store.Correspondents, one, acme.ID)
+					_ = tx.SetDocumentsLabel(ctx, model.Correspondents, one, acme.ID)
 				case "zeta":
-					_ = tx.SetDocumentsLabel(ctx, store.Correspondents, one, zeta.ID)
+					_ = tx.SetDocumentsLabel(ctx, model.Correspondents, one, zeta.ID)
 				}
 				if sp.title != "delta letter" {
-					if err := tx.SetDocumentsLabel(ctx, store.DocumentTypes, one, inv.ID); err != nil {
+					if err := tx.SetDocumentsLabel(ctx, model.DocumentTypes, one, inv.ID); err != nil {
 						return err
 					}
 				}
 				if sp.amount != 0 {
-					if err := tx.SetDocumentsField(ctx, one, amount.ID, &store.FieldValue{Value: "EUR" + ftoa(sp.amount), Num: num(sp.amount)}); err != nil {
+					if err := tx.SetDocumentsField(ctx, one, amount.ID, &model.FieldValue{Value: "EUR" + ftoa(sp.amount), Num: num(sp.amount)}); err != nil {
 						return err
 					}
 				}
 				if sp.note != "" {
-					if err := tx.SetDocumentsField(ctx, one, note.ID, &store.FieldValue{Value: sp.note}); err != nil {
+					if err := tx.SetDocumentsField(ctx, one, note.ID, &model.FieldValue{Value: sp.note}); err != nil {
 						return err
 					}
 				}
@@ -189,7 +190,7 @@ func TestDocumentFiltersAndSorts(t *testing.T) {
 		q := func(text string) store.SearchQuery {
 			return store.SearchQuery{FTS5: text, TSQuery: text}
 		}
-		titles := func(docs []*store.Document) []string {
+		titles := func(docs []*model.Document) []string {
 			var out []string
 			for _, d := range docs {
 				out = append(out, d.Title)
@@ -246,7 +247,7 @@ func TestDocumentFiltersAndSorts(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: search: %v", tc.name, err)
 			}
-			var hd []*store.Document
+			var hd []*model.Document
 			for _, h := range hits {
 				hd = append(hd, h.Document)
 			}

@@ -6,27 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
-)
 
-// Note is a remark someone wrote on a document. Notes are part of the
-// document's full-text entry (IndexDocument), so the methods that add or
-// remove one re-index the document in the same transaction.
-type Note struct {
-	ID         string
-	DocumentID string
-	AuthorID   string // "" when the author's account is gone
-	AuthorName string // the author's display name, filled by the read methods
-	Body       string
-	CreatedAt  time.Time
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 const noteColumns = `n.id, n.document_id, COALESCE(n.author_id, ''), COALESCE(u.display_name, ''), n.body, n.created_at`
 
 const noteFrom = ` FROM document_notes n LEFT JOIN users u ON u.id = n.author_id `
 
-func scanNote(row interface{ Scan(...any) error }) (*Note, error) {
-	var n Note
+func scanNote(row interface{ Scan(...any) error }) (*model.Note, error) {
+	var n model.Note
 	if err := row.Scan(&n.ID, &n.DocumentID, &n.AuthorID, &n.AuthorName, &n.Body, &n.CreatedAt); err != nil {
 		return nil, normalize(err)
 	}
@@ -37,7 +26,7 @@ func scanNote(row interface{ Scan(...any) error }) (*Note, error) {
 // CreateNote adds n to its document (ID and CreatedAt filled) and re-indexes
 // the document. The caller checks that the author may write on the
 // document; a document that does not exist is ErrNotFound.
-func (s *Store) CreateNote(ctx context.Context, n *Note) error {
+func (s *Store) CreateNote(ctx context.Context, n *model.Note) error {
 	if n.ID == "" {
 		n.ID = NewID()
 	}
@@ -60,7 +49,7 @@ func (s *Store) CreateNote(ctx context.Context, n *Note) error {
 }
 
 // Note returns one note of the document, or ErrNotFound.
-func (s *Store) Note(ctx context.Context, documentID, id string) (*Note, error) {
+func (s *Store) Note(ctx context.Context, documentID, id string) (*model.Note, error) {
 	n, err := scanNote(s.r.QueryRowContext(ctx, `SELECT `+noteColumns+noteFrom+`WHERE n.document_id = $1 AND n.id = $2`, documentID, id))
 	if err != nil {
 		return nil, fmt.Errorf("note: %w", err)
@@ -70,7 +59,7 @@ func (s *Store) Note(ctx context.Context, documentID, id string) (*Note, error) 
 
 // ListNotes pages through a document's notes, newest first. A bad cursor is
 // ErrBadCursor.
-func (s *Store) ListNotes(ctx context.Context, documentID string, p Page) ([]*Note, string, error) {
+func (s *Store) ListNotes(ctx context.Context, documentID string, p Page) ([]*model.Note, string, error) {
 	args := []any{documentID}
 	where := "n.document_id = $1"
 	if p.Cursor != "" {
@@ -89,7 +78,7 @@ func (s *Store) ListNotes(ctx context.Context, documentID string, p Page) ([]*No
 		return nil, "", fmt.Errorf("list notes: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*Note
+	var out []*model.Note
 	for rows.Next() {
 		n, err := scanNote(rows)
 		if err != nil {
@@ -121,13 +110,13 @@ func (s *Store) DeleteNote(ctx context.Context, documentID, id string) error {
 }
 
 // AllNotes calls fn with every note of the document, oldest first (export).
-func (s *Store) AllNotes(ctx context.Context, documentID string, fn func(*Note) error) error {
+func (s *Store) AllNotes(ctx context.Context, documentID string, fn func(*model.Note) error) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+noteColumns+noteFrom+`WHERE n.document_id = $1 ORDER BY n.created_at, n.id`, documentID)
 	if err != nil {
 		return fmt.Errorf("all notes: %w", normalize(err))
 	}
 	defer rows.Close()
-	var notes []*Note
+	var notes []*model.Note
 	for rows.Next() {
 		n, err := scanNote(rows)
 		if err != nil {
@@ -150,7 +139,7 @@ func (s *Store) AllNotes(ctx context.Context, documentID string, fn func(*Note) 
 // ImportNote inserts a note as exported (id, author and time kept; an
 // author who is not in this instance becomes ""), without re-indexing:
 // the import indexes each document once its notes are in.
-func (s *Store) ImportNote(ctx context.Context, n *Note) error {
+func (s *Store) ImportNote(ctx context.Context, n *model.Note) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO document_notes (id, document_id, author_id, body, created_at)
 		VALUES ($1, $2, (SELECT id FROM users WHERE id = $3), $4, $5)`, n.ID, n.DocumentID, n.AuthorID, n.Body, n.CreatedAt.UTC())
 	if err != nil {
@@ -183,7 +172,7 @@ func (s *Store) noteBodies(ctx context.Context, documentID string) (string, erro
 }
 
 // loadNoteCounts fills NoteCount of each document with one query.
-func (s *Store) loadNoteCounts(ctx context.Context, byID map[string]*Document, args []any, ph []string) error {
+func (s *Store) loadNoteCounts(ctx context.Context, byID map[string]*model.Document, args []any, ph []string) error {
 	rows, err := s.r.QueryContext(ctx, `SELECT document_id, COUNT(*) FROM document_notes
 		WHERE document_id IN (`+strings.Join(ph, ", ")+`) GROUP BY document_id`, args...)
 	if err != nil {

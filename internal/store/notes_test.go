@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -19,7 +20,7 @@ func TestNotes(t *testing.T) {
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
 		d := mkDoc(t, s, a.ID, "Lease", 1)
-		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "The flat on Elm Road.", PageCount: 1}); err != nil {
+		if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: "The flat on Elm Road.", PageCount: 1}); err != nil {
 			t.Fatal(err)
 		}
 		search := func(word string) int {
@@ -33,9 +34,9 @@ func TestNotes(t *testing.T) {
 		if search("quetzalcoatl") != 0 {
 			t.Fatal("found before the note exists")
 		}
-		var notes []*store.Note
+		var notes []*model.Note
 		for _, body := range []string{"first: the landlord is Mr Quetzalcoatl", "second", "third"} {
-			n := &store.Note{DocumentID: d.ID, AuthorID: a.ID, Body: body}
+			n := &model.Note{DocumentID: d.ID, AuthorID: a.ID, Body: body}
 			if err := s.CreateNote(ctx, n); err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +61,7 @@ func TestNotes(t *testing.T) {
 		if search("elm") != 1 {
 			t.Fatal("text no longer found")
 		}
-		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "The flat on Oak Road.", PageCount: 1}); err != nil {
+		if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: "The flat on Oak Road.", PageCount: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if search("quetzalcoatl") != 1 || search("oak") != 1 {
@@ -111,13 +112,13 @@ func TestNotes(t *testing.T) {
 		if err := s.DeleteNote(ctx, other.ID, notes[1].ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("delete under another document: %v", err)
 		}
-		if err := s.CreateNote(ctx, &store.Note{DocumentID: "no-such-document", AuthorID: a.ID, Body: "x"}); !errors.Is(err, store.ErrNotFound) {
+		if err := s.CreateNote(ctx, &model.Note{DocumentID: "no-such-document", AuthorID: a.ID, Body: "x"}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("note on a missing document: %v", err)
 		}
 
 		// b writes a note (as a space member will), then b's account goes:
 		// the note stays, without an author.
-		bn := &store.Note{DocumentID: d.ID, AuthorID: b.ID, Body: "from b"}
+		bn := &model.Note{DocumentID: d.ID, AuthorID: b.ID, Body: "from b"}
 		if err := s.CreateNote(ctx, bn); err != nil {
 			t.Fatal(err)
 		}

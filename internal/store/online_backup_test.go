@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -19,8 +20,8 @@ import (
 // addIndexedDoc commits, in one transaction, a document with its usage, its
 // text and its index entry, so that every snapshot must show all of them or
 // none. The text holds the word "uniq<n>".
-func addIndexedDoc(ctx context.Context, s *store.Store, owner string, n int) (*store.Document, error) {
-	d := &store.Document{OwnerID: owner, Title: fmt.Sprintf("Report %d", n), OriginalFilename: "r.txt", MIMEType: "text/plain",
+func addIndexedDoc(ctx context.Context, s *store.Store, owner string, n int) (*model.Document, error) {
+	d := &model.Document{OwnerID: owner, Title: fmt.Sprintf("Report %d", n), OriginalFilename: "r.txt", MIMEType: "text/plain",
 		SizeBytes: int64(100 + n), SHA256: fmt.Sprintf("%064x", n), BlobKey: fmt.Sprintf("%s/%d/r.txt", owner, n)}
 	text := fmt.Sprintf("online backup marker uniq%d ", n) + strings.Repeat("filler words for a longer body ", 60)
 	return d, s.WithTx(ctx, func(tx *store.Store) error {
@@ -30,7 +31,7 @@ func addIndexedDoc(ctx context.Context, s *store.Store, owner string, n int) (*s
 		if err := tx.CreateDocument(ctx, d); err != nil {
 			return err
 		}
-		return tx.SaveExtraction(ctx, d.ID, store.Extraction{Text: text, PageCount: 1})
+		return tx.SaveExtraction(ctx, d.ID, model.Extraction{Text: text, PageCount: 1})
 	})
 }
 
@@ -91,9 +92,9 @@ func TestBackupSQLiteWhileWriting(t *testing.T) {
 
 	// Phase 2: the backup neither waits for nor sees an open write transaction.
 	dest2 := filepath.Join(dir, "open-tx.db")
-	var pending *store.Document
+	var pending *model.Document
 	err := s.WithTx(ctx, func(tx *store.Store) error {
-		pending = &store.Document{OwnerID: u.ID, Title: "Uncommitted", OriginalFilename: "u.txt", MIMEType: "text/plain",
+		pending = &model.Document{OwnerID: u.ID, Title: "Uncommitted", OriginalFilename: "u.txt", MIMEType: "text/plain",
 			SizeBytes: 7, SHA256: strings.Repeat("cd", 32), BlobKey: u.ID + "/pending/u.txt"}
 		if err := tx.ChargeUsage(ctx, u.ID, 7, 1); err != nil {
 			return err
@@ -165,7 +166,7 @@ func checkBackup(t *testing.T, path, owner string) int {
 		t.Fatalf("documents without an index entry in the copy: %v %v", ids, err)
 	}
 	var docIDs []string
-	if err := cp.AllDocuments(ctx, func(d *store.Document) error {
+	if err := cp.AllDocuments(ctx, func(d *model.Document) error {
 		docIDs = append(docIDs, d.ID)
 		return nil
 	}); err != nil {

@@ -3,25 +3,13 @@ package store
 import (
 	"context"
 	"fmt"
-)
 
-// Extraction is what processing learned about a document.
-type Extraction struct {
-	Text         string
-	PageCount    int
-	Language     string
-	ThumbnailKey string
-	Notes        string
-	// Title is the title found in the file ("" when none); it replaces the
-	// title only while that was made from the file name (TitleAuto).
-	Title string
-	// TextTruncated says Text is the start of the document's text only.
-	TextTruncated bool
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 // SaveExtraction stores a document's text and facts, marks it ready and
 // rebuilds its search entry, all in the caller's transaction when there is one.
-func (s *Store) SaveExtraction(ctx context.Context, id string, x Extraction) error {
+func (s *Store) SaveExtraction(ctx context.Context, id string, x model.Extraction) error {
 	return s.WithTx(ctx, func(tx *Store) error {
 		err := tx.execOne(ctx, "save extraction", `UPDATE documents SET status = 'ready', error = '', page_count = $1,
 			language = $2, thumbnail_key = $3, notes = $4, updated_at = $5,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -15,14 +16,14 @@ func TestProcessingBacklog(t *testing.T) {
 		ctx := context.Background()
 		a := mkUser(t, s, "a@x.test", 0, 0)
 		b := mkUser(t, s, "b@x.test", 0, 0)
-		var as []*store.Document
+		var as []*model.Document
 		for i := range 6 {
 			as = append(as, mkDoc(t, s, a.ID, string(rune('a'+i)), 1))
 		}
-		if err := s.SetDocumentStatus(ctx, as[0].ID, store.StatusReady, ""); err != nil {
+		if err := s.SetDocumentStatus(ctx, as[0].ID, model.StatusReady, ""); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetDocumentStatus(ctx, as[1].ID, store.StatusFailed, "broken"); err != nil {
+		if err := s.SetDocumentStatus(ctx, as[1].ID, model.StatusFailed, "broken"); err != nil {
 			t.Fatal(err)
 		}
 		bd := mkDoc(t, s, b.ID, "first", 1)
@@ -55,14 +56,14 @@ func TestSaveExtractionTextTruncated(t *testing.T) {
 		if got, _ := s.Document(ctx, a.ID, d.ID); got.TextTruncated {
 			t.Fatal("a new document is truncated")
 		}
-		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "beginning of a huge log", PageCount: 1, TextTruncated: true}); err != nil {
+		if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: "beginning of a huge log", PageCount: 1, TextTruncated: true}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := s.Document(ctx, a.ID, d.ID)
-		if err != nil || got.Status != store.StatusReady || !got.TextTruncated {
+		if err != nil || got.Status != model.StatusReady || !got.TextTruncated {
 			t.Fatalf("after a truncated extraction: %+v %v", got, err)
 		}
-		if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "whole", PageCount: 1}); err != nil {
+		if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: "whole", PageCount: 1}); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := s.Document(ctx, a.ID, d.ID); got.TextTruncated {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/docuvault/docuvault/internal/jobs"
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -181,7 +182,7 @@ func runApplication(t *testing.T, s *store.Store) {
 		}
 	}()
 
-	u := &store.User{Email: "owner@roles.test", PasswordHash: "h", QuotaBytes: 1 << 20, QuotaDocuments: 10}
+	u := &model.User{Email: "owner@roles.test", PasswordHash: "h", QuotaBytes: 1 << 20, QuotaDocuments: 10}
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Fatalf("create user: %v", err)
 	}
@@ -189,11 +190,11 @@ func runApplication(t *testing.T, s *store.Store) {
 	if _, err := s.UpdateUser(ctx, u.ID, store.UserUpdate{DisplayName: &name}); err != nil {
 		t.Fatalf("update user: %v", err)
 	}
-	topic := &store.Topic{OwnerID: u.ID, Name: "Invoices"}
+	topic := &model.Topic{OwnerID: u.ID, Name: "Invoices"}
 	if err := s.CreateTopic(ctx, topic); err != nil {
 		t.Fatalf("create topic: %v", err)
 	}
-	up := &store.Upload{OwnerID: u.ID, DocumentID: store.NewID(), Filename: "a.pdf", Title: "a", SizeBytes: 3,
+	up := &model.Upload{OwnerID: u.ID, DocumentID: store.NewID(), Filename: "a.pdf", Title: "a", SizeBytes: 3,
 		ContentType: "application/pdf", BlobKey: u.ID + "/up/a.pdf", ExpiresAt: time.Now().Add(time.Hour)}
 	if err := s.CreateUpload(ctx, up, 0); err != nil {
 		t.Fatalf("create upload: %v", err)
@@ -205,7 +206,7 @@ func runApplication(t *testing.T, s *store.Store) {
 		t.Fatalf("delete upload: %v", err)
 	}
 
-	d := &store.Document{OwnerID: u.ID, Title: "Quarterly invoice", OriginalFilename: "invoice.pdf", MIMEType: "application/pdf",
+	d := &model.Document{OwnerID: u.ID, Title: "Quarterly invoice", OriginalFilename: "invoice.pdf", MIMEType: "application/pdf",
 		SizeBytes: 1234, SHA256: strings.Repeat("ab", 32), BlobKey: u.ID + "/doc/invoice.pdf"}
 	err = s.WithTx(ctx, func(tx *store.Store) error {
 		if err := tx.ChargeUsage(ctx, u.ID, d.SizeBytes, 1); err != nil {
@@ -214,7 +215,7 @@ func runApplication(t *testing.T, s *store.Store) {
 		if err := tx.CreateDocument(ctx, d); err != nil {
 			return err
 		}
-		if err := tx.AppendAudit(ctx, &store.AuditEntry{ActorID: u.ID, Action: "document.upload", TargetType: "document", TargetID: d.ID}); err != nil {
+		if err := tx.AppendAudit(ctx, &model.AuditEntry{ActorID: u.ID, Action: "document.upload", TargetType: "document", TargetID: d.ID}); err != nil {
 			return err
 		}
 		_, err := eng.EnqueueTx(ctx, tx, jobs.NoopArgs{Message: d.ID}, nil)
@@ -232,7 +233,7 @@ func runApplication(t *testing.T, s *store.Store) {
 		t.Fatal("the job enqueued as the app role was never worked")
 	}
 
-	if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: "Amount due: 420 zlotys", PageCount: 1, Language: "en"}); err != nil {
+	if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: "Amount due: 420 zlotys", PageCount: 1, Language: "en"}); err != nil {
 		t.Fatalf("save extraction: %v", err)
 	}
 	if err := s.IndexDocument(ctx, d.ID); err != nil {
@@ -246,7 +247,7 @@ func runApplication(t *testing.T, s *store.Store) {
 	if err := s.SetUserTopics(ctx, u.ID, d.ID, []string{topic.ID}); err != nil {
 		t.Fatalf("assign topic: %v", err)
 	}
-	if got, err := s.Document(ctx, u.ID, d.ID); err != nil || got.Status != store.StatusReady || len(got.Topics) != 1 {
+	if got, err := s.Document(ctx, u.ID, d.ID); err != nil || got.Status != model.StatusReady || len(got.Topics) != 1 {
 		t.Fatalf("document as app role: %+v %v", got, err)
 	}
 	if entries, _, err := s.ListAudit(ctx, store.AuditFilter{ActorID: u.ID}, store.Page{}); err != nil || len(entries) != 1 {

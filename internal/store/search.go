@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
+
 	"github.com/docuvault/docuvault/internal/searchquery"
 )
 
@@ -97,7 +99,7 @@ type SearchQuery struct {
 // from (searchquery.Snippet): its title, a line break and the start of its
 // notes and extracted text.
 type SearchHit struct {
-	*Document
+	*model.Document
 	Score float64 // higher is better
 	Text  string
 }
@@ -152,7 +154,7 @@ func (s *Store) SearchDocuments(ctx context.Context, userID string, q SearchQuer
 	if err != nil {
 		return nil, "", err
 	}
-	docs := make([]*Document, len(hits))
+	docs := make([]*model.Document, len(hits))
 	for i := range hits {
 		docs[i] = hits[i].Document
 	}
@@ -186,7 +188,7 @@ func (s *Store) searchSpaces(ctx context.Context, userID, spaceID string) ([]str
 
 // snippetSources is the start of each document's text, enough for a
 // snippet, by id; one query for the page.
-func (s *Store) snippetSources(ctx context.Context, docs []*Document) (map[string]string, error) {
+func (s *Store) snippetSources(ctx context.Context, docs []*model.Document) (map[string]string, error) {
 	out := make(map[string]string, len(docs))
 	if len(docs) == 0 {
 		return out, nil

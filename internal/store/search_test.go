@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -30,12 +31,12 @@ func TestSearchRanksScopesAndHighlights(t *testing.T) {
 		inBody := mkDoc(t, s, a.ID, "Letter", 1)
 		other := mkDoc(t, s, b.ID, "Zanzibar secrets", 1)
 		trashed := mkDoc(t, s, a.ID, "Old Zanzibar note", 1)
-		for _, d := range []*store.Document{inTitle, inBody, other, trashed} {
+		for _, d := range []*model.Document{inTitle, inBody, other, trashed} {
 			body := "Nothing to see."
 			if d == inBody {
 				body = "We met in Zanzibar. The café <b>served</b> tea, and the invoice INV-2024-0042 was paid."
 			}
-			if err := s.SaveExtraction(ctx, d.ID, store.Extraction{Text: body, PageCount: 1}); err != nil {
+			if err := s.SaveExtraction(ctx, d.ID, model.Extraction{Text: body, PageCount: 1}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -100,7 +101,7 @@ func TestSearchStorageErrorsAreNotInvalidInput(t *testing.T) {
 	for _, sort := range []string{"relevance", "-created_at", "title"} {
 		storetest.Each(t, func(t *testing.T, s *store.Store) {
 			ctx := context.Background()
-			u := &store.User{Email: "err@example.com", PasswordHash: "x"}
+			u := &model.User{Email: "err@example.com", PasswordHash: "x"}
 			if err := s.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/searchquery"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
@@ -12,20 +13,20 @@ import (
 
 // bulkDocs inserts documents 0..n-1 for owner, oldest first, in a few
 // transactions; title and body come from fn.
-func bulkDocs(t *testing.T, s *store.Store, owner string, n int, fn func(i int) (title, body string)) []*store.Document {
+func bulkDocs(t *testing.T, s *store.Store, owner string, n int, fn func(i int) (title, body string)) []*model.Document {
 	t.Helper()
 	ctx := context.Background()
-	docs := make([]*store.Document, 0, n)
+	docs := make([]*model.Document, 0, n)
 	for start := 0; start < n; start += 500 {
 		err := s.WithTx(ctx, func(tx *store.Store) error {
 			for i := start; i < min(start+500, n); i++ {
 				title, body := fn(i)
-				d := &store.Document{OwnerID: owner, Title: title, OriginalFilename: fmt.Sprintf("d%05d.txt", i),
+				d := &model.Document{OwnerID: owner, Title: title, OriginalFilename: fmt.Sprintf("d%05d.txt", i),
 					MIMEType: "text/plain", SizeBytes: 1, SHA256: fmt.Sprintf("%064d", i), BlobKey: owner + "/" + title}
 				if err := tx.CreateDocument(ctx, d); err != nil {
 					return err
 				}
-				if err := tx.SaveExtraction(ctx, d.ID, store.Extraction{Text: body, PageCount: 1}); err != nil {
+				if err := tx.SaveExtraction(ctx, d.ID, model.Extraction{Text: body, PageCount: 1}); err != nil {
 					return err
 				}
 				docs = append(docs, d)

@@ -5,40 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
-
-// Space kinds.
-const (
-	SpacePersonal = "personal"
-	SpaceShared   = "shared"
-)
-
-// Space is a place documents and topics belong to: a user's personal space
-// (id = the user's id) or a shared one.
-type Space struct {
-	ID          string
-	Name        string
-	Kind        string
-	OwnerID     string
-	OwnerName   string // the owner's display name
-	Role        SpaceRole
-	MemberCount int64
-	CreatedAt   time.Time
-	// StorageBackend is where the space's documents live: "system" or one
-	// of the owner's cloud accounts. A personal space reads its owner's
-	// setting; a shared one has its own (SetSpaceStorage).
-	StorageBackend string
-}
-
-// SpaceMember is one member of a space.
-type SpaceMember struct {
-	SpaceID     string
-	UserID      string
-	Email       string
-	DisplayName string
-	Role        SpaceRole
-	AddedAt     time.Time
-}
 
 // ErrLastOwner and friends: ErrInvalid refusals of member changes.
 var (
@@ -48,14 +17,11 @@ var (
 	ErrAlreadyMember = fmt.Errorf("%w: already a member", ErrConflict)
 )
 
-// PersonalSpaceName is the name personal spaces are created with.
-const PersonalSpaceName = "Personal"
-
 // createPersonalSpace adds the user's personal space and its owner row; call
 // it in the transaction that creates the user.
 func (s *Store) createPersonalSpace(ctx context.Context, userID string, at time.Time) error {
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO spaces (id, name, kind, owner_id, created_at) VALUES ($1, $2, 'personal', $1, $3)`,
-		userID, PersonalSpaceName, at); err != nil {
+		userID, model.PersonalSpaceName, at); err != nil {
 		return fmt.Errorf("create personal space: %w", normalize(err))
 	}
 	if _, err := s.w.ExecContext(ctx, `INSERT INTO space_members (space_id, user_id, role, added_at) VALUES ($1, $1, 'owner', $2)`,
@@ -66,12 +32,12 @@ func (s *Store) createPersonalSpace(ctx context.Context, userID string, at time.
 }
 
 // CreateSpace creates a shared space owned by sp.OwnerID (ID and time filled).
-func (s *Store) CreateSpace(ctx context.Context, sp *Space) error {
+func (s *Store) CreateSpace(ctx context.Context, sp *model.Space) error {
 	if sp.ID == "" {
 		sp.ID = NewID()
 	}
 	if sp.Kind == "" {
-		sp.Kind = SpaceShared
+		sp.Kind = model.SpaceShared
 	}
 	if sp.CreatedAt.IsZero() {
 		sp.CreatedAt = now()
@@ -88,7 +54,7 @@ func (s *Store) CreateSpace(ctx context.Context, sp *Space) error {
 			sp.ID, sp.OwnerID, sp.CreatedAt.UTC()); err != nil {
 			return fmt.Errorf("create space: %w", normalize(err))
 		}
-		sp.Role, sp.MemberCount = RoleOwner, 1
+		sp.Role, sp.MemberCount = model.RoleOwner, 1
 		return nil
 	})
 }
@@ -99,20 +65,20 @@ const spaceSelect = `SELECT s.id, s.name, s.kind, s.owner_id, COALESCE(u.display
 	FROM spaces s LEFT JOIN users u ON u.id = s.owner_id
 	LEFT JOIN space_members me ON me.space_id = s.id AND me.user_id = $1`
 
-func scanSpace(row interface{ Scan(...any) error }) (*Space, error) {
-	var sp Space
+func scanSpace(row interface{ Scan(...any) error }) (*model.Space, error) {
+	var sp model.Space
 	var role string
 	if err := row.Scan(&sp.ID, &sp.Name, &sp.Kind, &sp.OwnerID, &sp.OwnerName, &role, &sp.MemberCount, &sp.CreatedAt, &sp.StorageBackend); err != nil {
 		return nil, normalize(err)
 	}
-	sp.Role, _ = ParseSpaceRole(role)
+	sp.Role, _ = model.ParseSpaceRole(role)
 	sp.CreatedAt = sp.CreatedAt.UTC()
 	return &sp, nil
 }
 
 // Space returns the space as userID sees it (Role filled), or ErrNotFound
 // when it does not exist or userID is not a member.
-func (s *Store) Space(ctx context.Context, userID, id string) (*Space, error) {
+func (s *Store) Space(ctx context.Context, userID, id string) (*model.Space, error) {
 	sp, err := scanSpace(s.r.QueryRowContext(ctx, spaceSelect+` WHERE s.id = $2 AND me.user_id IS NOT NULL`, userID, id))
 	if err != nil {
 		return nil, fmt.Errorf("space: %w", err)
@@ -122,7 +88,7 @@ func (s *Store) Space(ctx context.Context, userID, id string) (*Space, error) {
 
 // SpaceByID returns a space whatever the caller (Role empty), for jobs,
 // exports and checks.
-func (s *Store) SpaceByID(ctx context.Context, id string) (*Space, error) {
+func (s *Store) SpaceByID(ctx context.Context, id string) (*model.Space, error) {
 	sp, err := scanSpace(s.r.QueryRowContext(ctx, spaceSelect+` WHERE s.id = $2`, "", id))
 	if err != nil {
 		return nil, fmt.Errorf("space: %w", err)
@@ -131,23 +97,23 @@ func (s *Store) SpaceByID(ctx context.Context, id string) (*Space, error) {
 }
 
 // ListSpaces lists the spaces userID belongs to: the personal one first, then by name.
-func (s *Store) ListSpaces(ctx context.Context, userID string) ([]*Space, error) {
+func (s *Store) ListSpaces(ctx context.Context, userID string) ([]*model.Space, error) {
 	return s.querySpaces(ctx, spaceSelect+` WHERE me.user_id IS NOT NULL
 		ORDER BY CASE WHEN s.kind = 'personal' THEN 0 ELSE 1 END, s.name, s.id`, userID)
 }
 
 // AllSpaces lists every space, for exports and checks.
-func (s *Store) AllSpaces(ctx context.Context) ([]*Space, error) {
+func (s *Store) AllSpaces(ctx context.Context) ([]*model.Space, error) {
 	return s.querySpaces(ctx, spaceSelect+` ORDER BY s.id`, "")
 }
 
-func (s *Store) querySpaces(ctx context.Context, q string, args ...any) ([]*Space, error) {
+func (s *Store) querySpaces(ctx context.Context, q string, args ...any) ([]*model.Space, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list spaces: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*Space{}
+	out := []*model.Space{}
 	for rows.Next() {
 		sp, err := scanSpace(rows)
 		if err != nil {
@@ -181,7 +147,7 @@ func (s *Store) ResetSpaceStorage(ctx context.Context, ownerID, accountID string
 }
 
 // OwnedSpaces lists the spaces userID owns (personal first), Role empty.
-func (s *Store) OwnedSpaces(ctx context.Context, userID string) ([]*Space, error) {
+func (s *Store) OwnedSpaces(ctx context.Context, userID string) ([]*model.Space, error) {
 	return s.querySpaces(ctx, spaceSelect+` WHERE s.owner_id = $2
 		ORDER BY CASE WHEN s.kind = 'personal' THEN 0 ELSE 1 END, s.id`, "", userID)
 }
@@ -195,7 +161,7 @@ func (s *Store) DeleteSpace(ctx context.Context, id string) error {
 		if err := tx.w.QueryRowContext(ctx, `SELECT kind FROM spaces WHERE id = $1`, id).Scan(&kind); err != nil {
 			return fmt.Errorf("delete space: %w", normalize(err))
 		}
-		if kind == SpacePersonal {
+		if kind == model.SpacePersonal {
 			return ErrPersonalSpace
 		}
 		var n int64
@@ -229,26 +195,26 @@ func (s *Store) countUploads(ctx context.Context, spaceID string) (int64, error)
 const memberSelect = `SELECT m.space_id, m.user_id, u.email, u.display_name, m.role, m.added_at
 	FROM space_members m JOIN users u ON u.id = m.user_id`
 
-func scanMember(row interface{ Scan(...any) error }) (*SpaceMember, error) {
-	var m SpaceMember
+func scanMember(row interface{ Scan(...any) error }) (*model.SpaceMember, error) {
+	var m model.SpaceMember
 	var role string
 	if err := row.Scan(&m.SpaceID, &m.UserID, &m.Email, &m.DisplayName, &role, &m.AddedAt); err != nil {
 		return nil, normalize(err)
 	}
-	m.Role, _ = ParseSpaceRole(role)
+	m.Role, _ = model.ParseSpaceRole(role)
 	m.AddedAt = m.AddedAt.UTC()
 	return &m, nil
 }
 
 // SpaceMembers lists a space's members, the owner first, then by when they were added.
-func (s *Store) SpaceMembers(ctx context.Context, spaceID string) ([]*SpaceMember, error) {
+func (s *Store) SpaceMembers(ctx context.Context, spaceID string) ([]*model.SpaceMember, error) {
 	rows, err := s.r.QueryContext(ctx, memberSelect+` WHERE m.space_id = $1
 		ORDER BY CASE WHEN m.role = 'owner' THEN 0 ELSE 1 END, m.added_at, m.user_id`, spaceID)
 	if err != nil {
 		return nil, fmt.Errorf("space members: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*SpaceMember{}
+	out := []*model.SpaceMember{}
 	for rows.Next() {
 		m, err := scanMember(rows)
 		if err != nil {
@@ -260,7 +226,7 @@ func (s *Store) SpaceMembers(ctx context.Context, spaceID string) ([]*SpaceMembe
 }
 
 // SpaceMember returns one member, or ErrNotFound.
-func (s *Store) SpaceMember(ctx context.Context, spaceID, userID string) (*SpaceMember, error) {
+func (s *Store) SpaceMember(ctx context.Context, spaceID, userID string) (*model.SpaceMember, error) {
 	m, err := scanMember(s.r.QueryRowContext(ctx, memberSelect+` WHERE m.space_id = $1 AND m.user_id = $2`, spaceID, userID))
 	if err != nil {
 		return nil, fmt.Errorf("space member: %w", err)
@@ -271,22 +237,22 @@ func (s *Store) SpaceMember(ctx context.Context, spaceID, userID string) (*Space
 // AddSpaceMember adds userID to a shared space with a role below owner. It
 // fails with ErrPersonalSpace, ErrOwnerRole, ErrAlreadyMember, or
 // ErrNotFound when the space or user does not exist.
-func (s *Store) AddSpaceMember(ctx context.Context, spaceID, userID string, role SpaceRole) (*SpaceMember, error) {
-	if role <= RoleNone || role >= RoleOwner {
+func (s *Store) AddSpaceMember(ctx context.Context, spaceID, userID string, role model.SpaceRole) (*model.SpaceMember, error) {
+	if role <= model.RoleNone || role >= model.RoleOwner {
 		return nil, ErrOwnerRole
 	}
-	var m *SpaceMember
+	var m *model.SpaceMember
 	err := s.WithTx(ctx, func(tx *Store) error {
 		var kind string
 		if err := tx.w.QueryRowContext(ctx, `SELECT kind FROM spaces WHERE id = $1`, spaceID).Scan(&kind); err != nil {
 			return fmt.Errorf("add member: %w", normalize(err))
 		}
-		if kind == SpacePersonal {
+		if kind == model.SpacePersonal {
 			return ErrPersonalSpace
 		}
 		if r, err := tx.SpaceRoleOf(ctx, spaceID, userID); err != nil {
 			return err
-		} else if r != RoleNone {
+		} else if r != model.RoleNone {
 			return ErrAlreadyMember
 		}
 		if _, err := tx.w.ExecContext(ctx, `INSERT INTO space_members (space_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)`,
@@ -305,20 +271,20 @@ func (s *Store) AddSpaceMember(ctx context.Context, spaceID, userID string, role
 
 // UpdateSpaceMember changes a member's role. The owner's row cannot change
 // and nobody becomes owner (ErrOwnerRole); ErrNotFound for a non-member.
-func (s *Store) UpdateSpaceMember(ctx context.Context, spaceID, userID string, role SpaceRole) (*SpaceMember, error) {
-	if role <= RoleNone || role >= RoleOwner {
+func (s *Store) UpdateSpaceMember(ctx context.Context, spaceID, userID string, role model.SpaceRole) (*model.SpaceMember, error) {
+	if role <= model.RoleNone || role >= model.RoleOwner {
 		return nil, ErrOwnerRole
 	}
-	var m *SpaceMember
+	var m *model.SpaceMember
 	err := s.WithTx(ctx, func(tx *Store) error {
 		cur, err := tx.SpaceRoleOf(ctx, spaceID, userID)
 		if err != nil {
 			return err
 		}
 		switch cur {
-		case RoleNone:
+		case model.RoleNone:
 			return fmt.Errorf("update member: %w", ErrNotFound)
-		case RoleOwner:
+		case model.RoleOwner:
 			return ErrOwnerRole
 		}
 		if err := tx.execOne(ctx, "update member", `UPDATE space_members SET role = $1 WHERE space_id = $2 AND user_id = $3`,
@@ -340,9 +306,9 @@ func (s *Store) RemoveSpaceMember(ctx context.Context, spaceID, userID string) e
 			return err
 		}
 		switch cur {
-		case RoleNone:
+		case model.RoleNone:
 			return fmt.Errorf("remove member: %w", ErrNotFound)
-		case RoleOwner:
+		case model.RoleOwner:
 			return ErrOwnerRole
 		}
 		return tx.execOne(ctx, "remove member", `DELETE FROM space_members WHERE space_id = $1 AND user_id = $2`, spaceID, userID)
@@ -351,9 +317,9 @@ func (s *Store) RemoveSpaceMember(ctx context.Context, spaceID, userID string) e
 
 // ImportSpace inserts a shared space and its members as a backup describes
 // them (personal spaces come with their users, see ImportUser).
-func (s *Store) ImportSpace(ctx context.Context, sp *Space, members []*SpaceMember) error {
+func (s *Store) ImportSpace(ctx context.Context, sp *model.Space, members []*model.SpaceMember) error {
 	return s.WithTx(ctx, func(tx *Store) error {
-		if sp.Kind != SpacePersonal {
+		if sp.Kind != model.SpacePersonal {
 			if _, err := tx.w.ExecContext(ctx, `INSERT INTO spaces (id, name, kind, owner_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
 				sp.ID, sp.Name, sp.Kind, sp.OwnerID, sp.CreatedAt.UTC()); err != nil {
 				return fmt.Errorf("restore space: %w", normalize(err))
@@ -362,7 +328,7 @@ func (s *Store) ImportSpace(ctx context.Context, sp *Space, members []*SpaceMemb
 			return err
 		}
 		for _, m := range members {
-			if m.Role == RoleOwner && sp.Kind == SpacePersonal {
+			if m.Role == model.RoleOwner && sp.Kind == model.SpacePersonal {
 				continue
 			}
 			if _, err := tx.w.ExecContext(ctx, `INSERT INTO space_members (space_id, user_id, role, added_at) VALUES ($1, $2, $3, $4)`,
@@ -383,7 +349,7 @@ var ErrPlacedElsewhere = fmt.Errorf("%w: the original lives in the space owner's
 // type and custom field values that are not the target's are dropped, its
 // share links are revoked, and its search entry follows. A document kept
 // in a cloud drive cannot change owner (ErrPlacedElsewhere).
-func (s *Store) MoveDocument(ctx context.Context, d *Document, target *Space) error {
+func (s *Store) MoveDocument(ctx context.Context, d *model.Document, target *model.Space) error {
 	if d.SpaceID == target.ID {
 		return nil
 	}

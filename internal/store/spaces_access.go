@@ -4,52 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
-
-// SpaceRole is a member's role; each includes the ones before.
-type SpaceRole int
-
-// The roles, weakest first.
-const (
-	RoleNone SpaceRole = iota
-	RoleViewer
-	RoleEditor
-	RoleAdmin
-	RoleOwner
-)
-
-var roleNames = [...]string{"", "viewer", "editor", "admin", "owner"}
-
-// String is the role's word in the database and the API ("" for RoleNone).
-func (r SpaceRole) String() string {
-	if r < RoleNone || r > RoleOwner {
-		return ""
-	}
-	return roleNames[r]
-}
-
-// ParseSpaceRole reads a role word; RoleNone and false for anything else.
-func ParseSpaceRole(s string) (SpaceRole, bool) {
-	for i, n := range roleNames {
-		if i > 0 && n == s {
-			return SpaceRole(i), true
-		}
-	}
-	return RoleNone, false
-}
 
 // SpaceRoleOf is userID's role in spaceID; RoleNone when not a member or no such space.
-func (s *Store) SpaceRoleOf(ctx context.Context, spaceID, userID string) (SpaceRole, error) {
+func (s *Store) SpaceRoleOf(ctx context.Context, spaceID, userID string) (model.SpaceRole, error) {
 	var role string
 	err := s.r.QueryRowContext(ctx, `SELECT role FROM space_members WHERE space_id = $1 AND user_id = $2`,
 		spaceID, userID).Scan(&role)
 	if err != nil {
 		if errors.Is(normalize(err), ErrNotFound) {
-			return RoleNone, nil
+			return model.RoleNone, nil
 		}
-		return RoleNone, fmt.Errorf("space role: %w", normalize(err))
+		return model.RoleNone, fmt.Errorf("space role: %w", normalize(err))
 	}
-	r, _ := ParseSpaceRole(role)
+	r, _ := model.ParseSpaceRole(role)
 	return r, nil
 }
 

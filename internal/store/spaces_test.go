@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -50,7 +51,7 @@ func TestMigrationSpaces(t *testing.T) {
 			}
 			for _, u := range users {
 				sp, err := s.Space(ctx, u, u)
-				if err != nil || sp.Kind != store.SpacePersonal || sp.OwnerID != u || sp.Role != store.RoleOwner || sp.MemberCount != 1 {
+				if err != nil || sp.Kind != model.SpacePersonal || sp.OwnerID != u || sp.Role != model.RoleOwner || sp.MemberCount != 1 {
 					t.Fatalf("personal space of %s: %+v %v", u, sp, err)
 				}
 				ids, err := s.MemberSpaceIDs(ctx, u)
@@ -82,14 +83,14 @@ func TestMigrationSpaces(t *testing.T) {
 				t.Fatalf("usage changed: %+v", u)
 			}
 			// Topic names are unique per space now: the same name in a shared space is fine.
-			sh := &store.Space{Name: "Home", OwnerID: users[0]}
+			sh := &model.Space{Name: "Home", OwnerID: users[0]}
 			if err := s.CreateSpace(ctx, sh); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.CreateTopic(ctx, &store.Topic{OwnerID: users[0], SpaceID: sh.ID, Name: "tax"}); err != nil {
+			if err := s.CreateTopic(ctx, &model.Topic{OwnerID: users[0], SpaceID: sh.ID, Name: "tax"}); err != nil {
 				t.Fatalf("same name in another space: %v", err)
 			}
-			if err := s.CreateTopic(ctx, &store.Topic{OwnerID: users[0], Name: "TAX"}); !errors.Is(err, store.ErrConflict) {
+			if err := s.CreateTopic(ctx, &model.Topic{OwnerID: users[0], Name: "TAX"}); !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("duplicate in the personal space: %v", err)
 			}
 			// Deleting the user still cascades through spaces, documents and topics.
@@ -110,30 +111,30 @@ func TestSpacesMembersAndAccess(t *testing.T) {
 		b := mkUser(t, s, "b@x.test", 0, 0)
 		c := mkUser(t, s, "c@x.test", 0, 0)
 		// New accounts get their personal space in the same transaction.
-		if r, err := s.SpaceRoleOf(ctx, a.ID, a.ID); err != nil || r != store.RoleOwner {
+		if r, err := s.SpaceRoleOf(ctx, a.ID, a.ID); err != nil || r != model.RoleOwner {
 			t.Fatalf("personal space role: %v %v", r, err)
 		}
-		sh := &store.Space{Name: "Household", OwnerID: a.ID}
+		sh := &model.Space{Name: "Household", OwnerID: a.ID}
 		if err := s.CreateSpace(ctx, sh); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.AddSpaceMember(ctx, a.ID, b.ID, store.RoleEditor); !errors.Is(err, store.ErrPersonalSpace) {
+		if _, err := s.AddSpaceMember(ctx, a.ID, b.ID, model.RoleEditor); !errors.Is(err, store.ErrPersonalSpace) {
 			t.Fatalf("personal space gains a member: %v", err)
 		}
-		if _, err := s.AddSpaceMember(ctx, sh.ID, b.ID, store.RoleOwner); !errors.Is(err, store.ErrOwnerRole) {
+		if _, err := s.AddSpaceMember(ctx, sh.ID, b.ID, model.RoleOwner); !errors.Is(err, store.ErrOwnerRole) {
 			t.Fatalf("added as owner: %v", err)
 		}
-		m, err := s.AddSpaceMember(ctx, sh.ID, b.ID, store.RoleViewer)
-		if err != nil || m.Role != store.RoleViewer || m.Email != "b@x.test" {
+		m, err := s.AddSpaceMember(ctx, sh.ID, b.ID, model.RoleViewer)
+		if err != nil || m.Role != model.RoleViewer || m.Email != "b@x.test" {
 			t.Fatalf("add: %+v %v", m, err)
 		}
-		if _, err := s.AddSpaceMember(ctx, sh.ID, b.ID, store.RoleEditor); !errors.Is(err, store.ErrConflict) {
+		if _, err := s.AddSpaceMember(ctx, sh.ID, b.ID, model.RoleEditor); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("added twice: %v", err)
 		}
-		if m, err := s.UpdateSpaceMember(ctx, sh.ID, b.ID, store.RoleEditor); err != nil || m.Role != store.RoleEditor {
+		if m, err := s.UpdateSpaceMember(ctx, sh.ID, b.ID, model.RoleEditor); err != nil || m.Role != model.RoleEditor {
 			t.Fatalf("update: %+v %v", m, err)
 		}
-		if _, err := s.UpdateSpaceMember(ctx, sh.ID, a.ID, store.RoleViewer); !errors.Is(err, store.ErrOwnerRole) {
+		if _, err := s.UpdateSpaceMember(ctx, sh.ID, a.ID, model.RoleViewer); !errors.Is(err, store.ErrOwnerRole) {
 			t.Fatalf("owner demoted: %v", err)
 		}
 		if err := s.RemoveSpaceMember(ctx, sh.ID, a.ID); !errors.Is(err, store.ErrOwnerRole) {
@@ -141,7 +142,7 @@ func TestSpacesMembersAndAccess(t *testing.T) {
 		}
 		spaces, err := s.ListSpaces(ctx, b.ID)
 		if err != nil || len(spaces) != 2 || spaces[0].ID != b.ID || spaces[1].ID != sh.ID ||
-			spaces[1].Role != store.RoleEditor || spaces[1].MemberCount != 2 || spaces[1].OwnerID != a.ID {
+			spaces[1].Role != model.RoleEditor || spaces[1].MemberCount != 2 || spaces[1].OwnerID != a.ID {
 			t.Fatalf("b's spaces: %+v %v", spaces, err)
 		}
 		if _, err := s.Space(ctx, c.ID, sh.ID); !errors.Is(err, store.ErrNotFound) {
@@ -149,7 +150,7 @@ func TestSpacesMembersAndAccess(t *testing.T) {
 		}
 
 		// b uploads into the shared space: it counts against a's quota.
-		d := &store.Document{OwnerID: a.ID, SpaceID: sh.ID, CreatedBy: b.ID, Title: "lease", OriginalFilename: "lease.txt",
+		d := &model.Document{OwnerID: a.ID, SpaceID: sh.ID, CreatedBy: b.ID, Title: "lease", OriginalFilename: "lease.txt",
 			MIMEType: "text/plain", SizeBytes: 7, SHA256: "ab", BlobKey: "k/lease"}
 		if err := s.WithTx(ctx, func(tx *store.Store) error {
 			if err := tx.ChargeUsage(ctx, d.OwnerID, 7, 1); err != nil {
@@ -207,13 +208,13 @@ func TestSpacesMembersAndAccess(t *testing.T) {
 		if hits, _, _ := s.SearchDocuments(ctx, b.ID, words("lease"), store.DocumentFilter{}, store.Page{}); len(hits) != 0 {
 			t.Fatal("after removal b still finds it")
 		}
-		if r, _ := s.SpaceRoleOf(ctx, sh.ID, b.ID); r != store.RoleNone {
+		if r, _ := s.SpaceRoleOf(ctx, sh.ID, b.ID); r != model.RoleNone {
 			t.Fatalf("role after removal: %v", r)
 		}
 
 		// Move into b's personal space: usage follows the new owner, topics
 		// not in the target go, the search entry follows.
-		tp := &store.Topic{OwnerID: a.ID, SpaceID: sh.ID, Name: "Home"}
+		tp := &model.Topic{OwnerID: a.ID, SpaceID: sh.ID, Name: "Home"}
 		if err := s.CreateTopic(ctx, tp); err != nil {
 			t.Fatal(err)
 		}

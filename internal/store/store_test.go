@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
@@ -15,14 +16,14 @@ import (
 func TestUsers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		u := &store.User{Email: "Alice@Example.com", DisplayName: "Alice", PasswordHash: "h"}
+		u := &model.User{Email: "Alice@Example.com", DisplayName: "Alice", PasswordHash: "h"}
 		if err := s.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
 		if u.Email != "alice@example.com" || u.Role != "user" || u.ID == "" {
 			t.Fatalf("bad user after create: %+v", u)
 		}
-		dup := &store.User{Email: "ALICE@example.com", PasswordHash: "h"}
+		dup := &model.User{Email: "ALICE@example.com", PasswordHash: "h"}
 		if err := s.CreateUser(ctx, dup); !errors.Is(err, store.ErrConflict) {
 			t.Fatalf("duplicate email: got %v, want ErrConflict", err)
 		}
@@ -63,7 +64,7 @@ func TestListUsersPaginates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		for i := range 7 {
-			if err := s.CreateUser(ctx, &store.User{Email: fmt.Sprintf("u%d@x.test", i), PasswordHash: "h"}); err != nil {
+			if err := s.CreateUser(ctx, &model.User{Email: fmt.Sprintf("u%d@x.test", i), PasswordHash: "h"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -101,7 +102,7 @@ func TestWithTxRollsBack(t *testing.T) {
 		ctx := context.Background()
 		boom := errors.New("boom")
 		err := s.WithTx(ctx, func(tx *store.Store) error {
-			if err := tx.CreateUser(ctx, &store.User{Email: "tx@x.test", PasswordHash: "h"}); err != nil {
+			if err := tx.CreateUser(ctx, &model.User{Email: "tx@x.test", PasswordHash: "h"}); err != nil {
 				return err
 			}
 			if _, err := tx.UserByEmail(ctx, "tx@x.test"); err != nil {
@@ -128,7 +129,7 @@ func TestConcurrentWriters(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				errs <- s.WithTx(ctx, func(tx *store.Store) error {
-					return tx.CreateUser(ctx, &store.User{Email: fmt.Sprintf("c%d@x.test", i), PasswordHash: "h"})
+					return tx.CreateUser(ctx, &model.User{Email: fmt.Sprintf("c%d@x.test", i), PasswordHash: "h"})
 				})
 			}()
 		}
@@ -154,13 +155,13 @@ func TestAudit(t *testing.T) {
 			if i%2 == 1 {
 				actor = "b"
 			}
-			e := &store.AuditEntry{At: base.Add(time.Duration(i) * time.Minute), ActorID: actor, Action: "auth.login",
+			e := &model.AuditEntry{At: base.Add(time.Duration(i) * time.Minute), ActorID: actor, Action: "auth.login",
 				IP: "192.0.2.1", UserAgent: "ua", Details: map[string]any{"n": i}}
 			if err := s.AppendAudit(ctx, e); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if err := s.AppendAudit(ctx, &store.AuditEntry{At: base.Add(time.Hour), Action: "auth.login_failed"}); err != nil {
+		if err := s.AppendAudit(ctx, &model.AuditEntry{At: base.Add(time.Hour), Action: "auth.login_failed"}); err != nil {
 			t.Fatal(err)
 		}
 		all, next, err := s.ListAudit(ctx, store.AuditFilter{}, store.Page{Limit: 4})
@@ -183,7 +184,7 @@ func TestAudit(t *testing.T) {
 			t.Fatalf("time window: %d %v", len(win), err)
 		}
 		var n int
-		err = s.AuditBetween(ctx, base, base.Add(24*time.Hour), func(e *store.AuditEntry) error { n++; return nil })
+		err = s.AuditBetween(ctx, base, base.Add(24*time.Hour), func(e *model.AuditEntry) error { n++; return nil })
 		if err != nil || n != 6 {
 			t.Fatalf("between: %d %v", n, err)
 		}

@@ -4,21 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
-)
 
-// Topic is one of an owner's categories.
-type Topic struct {
-	ID            string
-	OwnerID       string // the owner of the topic's space
-	SpaceID       string
-	Name          string
-	Description   string
-	Color         string
-	DocumentCount int64
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 // TopicKey is the case-insensitive form that makes topic names unique.
 func TopicKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
@@ -27,8 +15,8 @@ const topicColumns = `t.id, t.owner_id, t.space_id, t.name, t.description, t.col
 	(SELECT COUNT(*) FROM document_topics dt JOIN documents d ON d.id = dt.document_id
 	  WHERE dt.topic_id = t.id AND d.deleted_at IS NULL)`
 
-func scanTopic(row interface{ Scan(...any) error }) (*Topic, error) {
-	var t Topic
+func scanTopic(row interface{ Scan(...any) error }) (*model.Topic, error) {
+	var t model.Topic
 	if err := row.Scan(&t.ID, &t.OwnerID, &t.SpaceID, &t.Name, &t.Description, &t.Color, &t.CreatedAt, &t.UpdatedAt, &t.DocumentCount); err != nil {
 		return nil, normalize(err)
 	}
@@ -39,7 +27,7 @@ func scanTopic(row interface{ Scan(...any) error }) (*Topic, error) {
 // CreateTopic inserts t in t.SpaceID (default: OwnerID's personal space;
 // OwnerID is set to the space's owner); a name the space already uses (any
 // case) is ErrConflict, an unknown space ErrNotFound.
-func (s *Store) CreateTopic(ctx context.Context, t *Topic) error {
+func (s *Store) CreateTopic(ctx context.Context, t *model.Topic) error {
 	if t.ID == "" {
 		t.ID = NewID()
 	}
@@ -60,7 +48,7 @@ func (s *Store) CreateTopic(ctx context.Context, t *Topic) error {
 }
 
 // Topic returns the space's topic, or ErrNotFound.
-func (s *Store) Topic(ctx context.Context, spaceID, id string) (*Topic, error) {
+func (s *Store) Topic(ctx context.Context, spaceID, id string) (*model.Topic, error) {
 	t, err := scanTopic(s.r.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.space_id = $1 AND t.id = $2`, spaceID, id))
 	if err != nil {
 		return nil, fmt.Errorf("topic: %w", err)
@@ -69,7 +57,7 @@ func (s *Store) Topic(ctx context.Context, spaceID, id string) (*Topic, error) {
 }
 
 // TopicByName returns the space's topic with that name (any case).
-func (s *Store) TopicByName(ctx context.Context, spaceID, name string) (*Topic, error) {
+func (s *Store) TopicByName(ctx context.Context, spaceID, name string) (*model.Topic, error) {
 	t, err := scanTopic(s.r.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.space_id = $1 AND t.name_key = $2`, spaceID, TopicKey(name)))
 	if err != nil {
 		return nil, fmt.Errorf("topic by name: %w", err)
@@ -78,13 +66,13 @@ func (s *Store) TopicByName(ctx context.Context, spaceID, name string) (*Topic, 
 }
 
 // ListTopics returns all of the space's topics by name.
-func (s *Store) ListTopics(ctx context.Context, spaceID string) ([]*Topic, error) {
+func (s *Store) ListTopics(ctx context.Context, spaceID string) ([]*model.Topic, error) {
 	return s.queryTopics(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.space_id = $1 ORDER BY t.name_key`, spaceID)
 }
 
 // MemberTopics returns the topics of every space userID belongs to (or of
 // spaceID alone when not ""), by name.
-func (s *Store) MemberTopics(ctx context.Context, userID, spaceID string) ([]*Topic, error) {
+func (s *Store) MemberTopics(ctx context.Context, userID, spaceID string) ([]*model.Topic, error) {
 	q := `SELECT ` + topicColumns + ` FROM topics t WHERE ` + memberSpaces("t.space_id", "$1")
 	args := []any{userID}
 	if spaceID != "" {
@@ -96,7 +84,7 @@ func (s *Store) MemberTopics(ctx context.Context, userID, spaceID string) ([]*To
 
 // TopicByID returns a topic whatever its space, for the access check that
 // then decides from the caller's role in t.SpaceID.
-func (s *Store) TopicByID(ctx context.Context, id string) (*Topic, error) {
+func (s *Store) TopicByID(ctx context.Context, id string) (*model.Topic, error) {
 	t, err := scanTopic(s.r.QueryRowContext(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("topic: %w", err)
@@ -105,7 +93,7 @@ func (s *Store) TopicByID(ctx context.Context, id string) (*Topic, error) {
 }
 
 // TopicsByIDs returns those of ids that are the space's topics.
-func (s *Store) TopicsByIDs(ctx context.Context, spaceID string, ids []string) ([]*Topic, error) {
+func (s *Store) TopicsByIDs(ctx context.Context, spaceID string, ids []string) ([]*model.Topic, error) {
 	ids = dedupe(ids)
 	if len(ids) == 0 {
 		return nil, nil
@@ -119,13 +107,13 @@ func (s *Store) TopicsByIDs(ctx context.Context, spaceID string, ids []string) (
 	return s.queryTopics(ctx, `SELECT `+topicColumns+` FROM topics t WHERE t.space_id = $1 AND t.id IN (`+strings.Join(ph, ", ")+`) ORDER BY t.name_key`, args...)
 }
 
-func (s *Store) queryTopics(ctx context.Context, q string, args ...any) ([]*Topic, error) {
+func (s *Store) queryTopics(ctx context.Context, q string, args ...any) ([]*model.Topic, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("topics: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*Topic{}
+	out := []*model.Topic{}
 	for rows.Next() {
 		t, err := scanTopic(rows)
 		if err != nil {
@@ -144,7 +132,7 @@ type TopicUpdate struct {
 }
 
 // UpdateTopic changes the space's topic.
-func (s *Store) UpdateTopic(ctx context.Context, spaceID, id string, up TopicUpdate) (*Topic, error) {
+func (s *Store) UpdateTopic(ctx context.Context, spaceID, id string, up TopicUpdate) (*model.Topic, error) {
 	t, err := s.Topic(ctx, spaceID, id)
 	if err != nil {
 		return nil, err

@@ -5,34 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/docuvault/docuvault/internal/model"
 )
 
 // ErrTooManyPending is returned by CreateUpload when the owner already has
 // the most pending uploads allowed.
 var ErrTooManyPending = errors.New("store: too many pending uploads")
 
-// Upload is a direct upload that was started and not yet completed.
-type Upload struct {
-	ID          string
-	OwnerID     string // the space owner, whose quota holds the reservation
-	SpaceID     string // where the document goes (default OwnerID's personal space)
-	CreatedBy   string // who started it (default OwnerID)
-	DocumentID  string // the id the document will get
-	Filename    string
-	Title       string
-	SizeBytes   int64
-	ContentType string
-	SHA256      string // expected, hex; "" when the client gave none
-	BlobKey     string
-	ExpiresAt   time.Time
-	CreatedAt   time.Time
-}
-
 const uploadColumns = `id, owner_id, document_id, filename, title, size_bytes, content_type, sha256, blob_key, expires_at, created_at,
 	space_id, created_by`
 
-func scanUpload(row interface{ Scan(...any) error }) (*Upload, error) {
-	var u Upload
+func scanUpload(row interface{ Scan(...any) error }) (*model.Upload, error) {
+	var u model.Upload
 	if err := row.Scan(&u.ID, &u.OwnerID, &u.DocumentID, &u.Filename, &u.Title, &u.SizeBytes, &u.ContentType, &u.SHA256,
 		&u.BlobKey, &u.ExpiresAt, &u.CreatedAt, &u.SpaceID, &u.CreatedBy); err != nil {
 		return nil, normalize(err)
@@ -49,7 +34,7 @@ func scanUpload(row interface{ Scan(...any) error }) (*Upload, error) {
 // unlimited) would be exceeded, with ErrTooManyPending when the owner already
 // has maxPending uploads pending (0 = no cap), and with ErrNotFound when the
 // owner does not exist.
-func (s *Store) CreateUpload(ctx context.Context, u *Upload, maxPending int) error {
+func (s *Store) CreateUpload(ctx context.Context, u *model.Upload, maxPending int) error {
 	if u.ID == "" {
 		u.ID = NewID()
 	}
@@ -107,7 +92,7 @@ func (s *Store) OldestPendingExpiry(ctx context.Context, ownerID string) (time.T
 }
 
 // Upload returns the pending upload userID started, or ErrNotFound.
-func (s *Store) Upload(ctx context.Context, userID, id string) (*Upload, error) {
+func (s *Store) Upload(ctx context.Context, userID, id string) (*model.Upload, error) {
 	u, err := scanUpload(s.r.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE created_by = $1 AND id = $2`, userID, id))
 	if err != nil {
 		return nil, fmt.Errorf("upload: %w", err)
@@ -116,7 +101,7 @@ func (s *Store) Upload(ctx context.Context, userID, id string) (*Upload, error) 
 }
 
 // UploadByID returns a pending upload whatever its owner (for signed URLs).
-func (s *Store) UploadByID(ctx context.Context, id string) (*Upload, error) {
+func (s *Store) UploadByID(ctx context.Context, id string) (*model.Upload, error) {
 	u, err := scanUpload(s.r.QueryRowContext(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("upload: %w", err)
@@ -147,24 +132,24 @@ func (s *Store) DeleteUpload(ctx context.Context, id string) error {
 }
 
 // ExpiredUploads lists up to limit uploads that expired before t.
-func (s *Store) ExpiredUploads(ctx context.Context, t time.Time, limit int) ([]*Upload, error) {
+func (s *Store) ExpiredUploads(ctx context.Context, t time.Time, limit int) ([]*model.Upload, error) {
 	return s.uploads(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE expires_at < $1 ORDER BY expires_at LIMIT $2`, t.UTC(), limit)
 }
 
 // ExpiredUploadsOf lists up to limit of the owner's uploads that expired
 // before t.
-func (s *Store) ExpiredUploadsOf(ctx context.Context, ownerID string, t time.Time, limit int) ([]*Upload, error) {
+func (s *Store) ExpiredUploadsOf(ctx context.Context, ownerID string, t time.Time, limit int) ([]*model.Upload, error) {
 	return s.uploads(ctx, `SELECT `+uploadColumns+` FROM uploads WHERE owner_id = $1 AND expires_at < $2 ORDER BY expires_at LIMIT $3`,
 		ownerID, t.UTC(), limit)
 }
 
-func (s *Store) uploads(ctx context.Context, q string, args ...any) ([]*Upload, error) {
+func (s *Store) uploads(ctx context.Context, q string, args ...any) ([]*model.Upload, error) {
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("expired uploads: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*Upload
+	var out []*model.Upload
 	for rows.Next() {
 		u, err := scanUpload(rows)
 		if err != nil {

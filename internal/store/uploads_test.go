@@ -8,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docuvault/docuvault/internal/model"
 	"github.com/docuvault/docuvault/internal/store"
 	"github.com/docuvault/docuvault/internal/store/storetest"
 )
 
-func newUpload(owner string, size int64, expires time.Time) *store.Upload {
-	return &store.Upload{OwnerID: owner, DocumentID: store.NewID(), Filename: "f.pdf", SizeBytes: size,
+func newUpload(owner string, size int64, expires time.Time) *model.Upload {
+	return &model.Upload{OwnerID: owner, DocumentID: store.NewID(), Filename: "f.pdf", SizeBytes: size,
 		BlobKey: owner + "/up/" + store.NewID(), ExpiresAt: expires}
 }
 

@@ -4,29 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
-)
 
-// User is an account.
-type User struct {
-	ID             string
-	Email          string // always lower case
-	DisplayName    string
-	PasswordHash   string
-	Role           string // "admin" or "user"
-	Disabled       bool
-	TOTPSecret     []byte // sealed; nil when never set up
-	TOTPEnabled    bool
-	QuotaBytes     int64 // 0 = unlimited
-	QuotaDocuments int64 // 0 = unlimited
-	UsedBytes      int64
-	DocumentCount  int64
-	ReservedBytes  int64  // announced by pending direct uploads
-	PendingUploads int64  // direct uploads started and not yet completed
-	StorageBackend string // "system" or a cloud account id
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 const userColumns = `id, email, display_name, password_hash, role, disabled, totp_secret, totp_enabled,
 	quota_bytes, quota_documents, used_bytes, document_count, storage_backend, created_at, updated_at`
@@ -35,8 +15,8 @@ const userColumns = `id, email, display_name, password_hash, role, disabled, tot
 // CreateUpload and DeleteUpload write.
 const userSelect = userColumns + `, reserved_bytes, pending_uploads`
 
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
-	var u User
+func scanUser(row interface{ Scan(...any) error }) (*model.User, error) {
+	var u model.User
 	err := row.Scan(&u.ID, &u.Email, &u.DisplayName, &u.PasswordHash, &u.Role, &u.Disabled, &u.TOTPSecret,
 		&u.TOTPEnabled, &u.QuotaBytes, &u.QuotaDocuments, &u.UsedBytes, &u.DocumentCount, &u.StorageBackend,
 		&u.CreatedAt, &u.UpdatedAt, &u.ReservedBytes, &u.PendingUploads)
@@ -51,7 +31,7 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // CreateUser inserts u, filling ID and times. A taken email is ErrConflict.
-func (s *Store) CreateUser(ctx context.Context, u *User) error {
+func (s *Store) CreateUser(ctx context.Context, u *model.User) error {
 	if u.ID == "" {
 		u.ID = NewID()
 	}
@@ -78,7 +58,7 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 }
 
 // UserByID returns the user, or ErrNotFound.
-func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
+func (s *Store) UserByID(ctx context.Context, id string) (*model.User, error) {
 	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userSelect+` FROM users WHERE id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("user by id: %w", err)
@@ -87,7 +67,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
 }
 
 // UserByEmail returns the user with that email (any case), or ErrNotFound.
-func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
+func (s *Store) UserByEmail(ctx context.Context, email string) (*model.User, error) {
 	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userSelect+` FROM users WHERE email = $1`, NormalizeEmail(email)))
 	if err != nil {
 		return nil, fmt.Errorf("user by email: %w", err)
@@ -109,7 +89,7 @@ type UserUpdate struct {
 }
 
 // UpdateUser changes the named fields and returns the updated user.
-func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*User, error) {
+func (s *Store) UpdateUser(ctx context.Context, id string, up UserUpdate) (*model.User, error) {
 	var sets []string
 	var args []any
 	add := func(col string, v any) {
@@ -170,7 +150,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 }
 
 // ListUsers pages through all users in creation order.
-func (s *Store) ListUsers(ctx context.Context, p Page) ([]*User, string, error) {
+func (s *Store) ListUsers(ctx context.Context, p Page) ([]*model.User, string, error) {
 	limit := p.limit()
 	rows, err := s.r.QueryContext(ctx, `SELECT `+userSelect+` FROM users WHERE id > $1 ORDER BY id LIMIT $2`,
 		p.Cursor, limit+1)
@@ -178,7 +158,7 @@ func (s *Store) ListUsers(ctx context.Context, p Page) ([]*User, string, error) 
 		return nil, "", fmt.Errorf("list users: %w", normalize(err))
 	}
 	defer rows.Close()
-	var out []*User
+	var out []*model.User
 	for rows.Next() {
 		u, err := scanUser(rows)
 		if err != nil {

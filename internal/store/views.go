@@ -3,27 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
-)
 
-// SavedView is a named document list of a space: Query is a JSON object
-// of list filters (the API checks it), Sort one of the list's sorts.
-type SavedView struct {
-	ID              string
-	SpaceID         string
-	CreatedBy       string
-	Name            string
-	Query           string
-	Sort            string
-	ShowOnDashboard bool
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
-}
+	"github.com/docuvault/docuvault/internal/model"
+)
 
 const viewColumns = `v.id, v.space_id, v.created_by, v.name, v.query, v.sort, v.show_on_dashboard, v.created_at, v.updated_at`
 
-func scanView(row interface{ Scan(...any) error }) (*SavedView, error) {
-	var v SavedView
+func scanView(row interface{ Scan(...any) error }) (*model.SavedView, error) {
+	var v model.SavedView
 	if err := row.Scan(&v.ID, &v.SpaceID, &v.CreatedBy, &v.Name, &v.Query, &v.Sort, &v.ShowOnDashboard, &v.CreatedAt, &v.UpdatedAt); err != nil {
 		return nil, normalize(err)
 	}
@@ -32,7 +19,7 @@ func scanView(row interface{ Scan(...any) error }) (*SavedView, error) {
 }
 
 // CreateView inserts v.
-func (s *Store) CreateView(ctx context.Context, v *SavedView) error {
+func (s *Store) CreateView(ctx context.Context, v *model.SavedView) error {
 	if v.ID == "" {
 		v.ID = NewID()
 	}
@@ -50,7 +37,7 @@ func (s *Store) CreateView(ctx context.Context, v *SavedView) error {
 }
 
 // ViewByID returns the view whatever its space, or ErrNotFound.
-func (s *Store) ViewByID(ctx context.Context, id string) (*SavedView, error) {
+func (s *Store) ViewByID(ctx context.Context, id string) (*model.SavedView, error) {
 	v, err := scanView(s.r.QueryRowContext(ctx, `SELECT `+viewColumns+` FROM saved_views v WHERE v.id = $1`, id))
 	if err != nil {
 		return nil, fmt.Errorf("view: %w", err)
@@ -59,9 +46,9 @@ func (s *Store) ViewByID(ctx context.Context, id string) (*SavedView, error) {
 }
 
 // ListViews returns the views of the spaces, oldest first.
-func (s *Store) ListViews(ctx context.Context, spaceIDs []string) ([]*SavedView, error) {
+func (s *Store) ListViews(ctx context.Context, spaceIDs []string) ([]*model.SavedView, error) {
 	if len(spaceIDs) == 0 {
-		return []*SavedView{}, nil
+		return []*model.SavedView{}, nil
 	}
 	in, args := inList(spaceIDs, 0)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+viewColumns+` FROM saved_views v WHERE v.space_id IN (`+in+`) ORDER BY v.created_at, v.id`, args...)
@@ -69,7 +56,7 @@ func (s *Store) ListViews(ctx context.Context, spaceIDs []string) ([]*SavedView,
 		return nil, fmt.Errorf("views: %w", normalize(err))
 	}
 	defer rows.Close()
-	out := []*SavedView{}
+	out := []*model.SavedView{}
 	for rows.Next() {
 		v, err := scanView(rows)
 		if err != nil {
@@ -81,7 +68,7 @@ func (s *Store) ListViews(ctx context.Context, spaceIDs []string) ([]*SavedView,
 }
 
 // UpdateView writes v's name, query, sort and dashboard flag.
-func (s *Store) UpdateView(ctx context.Context, v *SavedView) error {
+func (s *Store) UpdateView(ctx context.Context, v *model.SavedView) error {
 	v.UpdatedAt = now()
 	return s.execOne(ctx, "update view", `UPDATE saved_views SET name = $1, query = $2, sort = $3, show_on_dashboard = $4, updated_at = $5
 		WHERE id = $6`, v.Name, v.Query, v.Sort, v.ShowOnDashboard, v.UpdatedAt, v.ID)
