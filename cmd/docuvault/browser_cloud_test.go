@@ -87,7 +87,9 @@ func TestBrowserCloudDrive(t *testing.T) {
 	p.until("the storage section loaded", `!document.getElementById("clouds-empty").hidden && document.getElementById("storage-summary").textContent !== ""`)
 
 	// Google Drive and OneDrive are not configured on this server: no button offers them.
-	p.until("no Google Drive or OneDrive button", `document.getElementById("oauth-connect").hidden && document.getElementById("connect-google").hidden`)
+	p.until("no Google Drive or OneDrive button", `document.getElementById("oauth-connect").hidden && !document.getElementById("connect-google") && !document.getElementById("connect-onedrive")`)
+	// The form offers the kinds of the server's provider table that connect with a form.
+	p.until("the form's kinds from the provider table", `[...document.getElementById("cloud-kind").options].map((o) => o.value + "=" + o.text).sort().join(",") === "nextcloud=Nextcloud,webdav=WebDAV"`)
 
 	// Refused tries say why, next to the form.
 	connect := func(url, pass string) {

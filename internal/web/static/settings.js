@@ -168,8 +168,11 @@ DV.ready.then(async (me) => {
   }));
 
   // Storage: cloud drives and where documents live.
-  const KINDS = { webdav: "WebDAV", nextcloud: "Nextcloud", google_drive: "Google Drive", onedrive: "OneDrive" };
-  const OAUTH = { google_drive: "google", onedrive: "onedrive" };
+  // The kinds of drive come from the server's provider table (GET /api/cloud's providers): names,
+  // whether a kind signs in through its provider (OAuth) or with a form, and where it connects.
+  let providers = [];
+  const provider = (kind) => providers.find((p) => p.kind === kind);
+  const kindName = (kind) => (provider(kind) || {}).display_name || kind;
   const STATUS = { ok: "connected", error: "not reachable", reconnect_needed: "needs reconnecting", disconnecting: "disconnecting" };
   let clouds = [];
   let polling = null;
@@ -203,7 +206,7 @@ DV.ready.then(async (me) => {
     const label = STATUS[c.status] || c.status;
     const status = DV.el("span", { class: "status cloud-" + c.status }, label);
     const li = DV.el("li", { "data-id": c.id, "data-status": c.status }, DV.el("strong", {}, c.display_name),
-      DV.el("span", { class: "hint" }, KINDS[c.kind] || c.kind), status);
+      DV.el("span", { class: "hint" }, kindName(c.kind)), status);
     if (c.status_error) li.append(DV.el("span", { class: "hint cloud-reason" }, c.status_error));
     if (c.status === "disconnecting") {
       li.append(DV.el("span", { class: "hint" }, "bringing its documents back into DocuVault's storage"));
@@ -218,8 +221,9 @@ DV.ready.then(async (me) => {
       } catch (e) { storageError(e.message); }
     }) }, "Test");
     li.append(test);
-    if (OAUTH[c.kind]) {
-      li.append(DV.el("a", { class: "button", href: "/api/cloud/" + OAUTH[c.kind] + "/authorize?account_id=" + encodeURIComponent(c.id) }, "Reconnect"));
+    const prov = provider(c.kind);
+    if (prov && prov.auth === "oauth") {
+      li.append(DV.el("a", { class: "button", href: prov.connect_path + "?account_id=" + encodeURIComponent(c.id) }, "Reconnect"));
     } else {
       li.append(DV.el("button", { type: "button", class: "cloud-reconnect", onclick: () => startReconnect(c) }, "Reconnect"));
     }
@@ -235,16 +239,28 @@ DV.ready.then(async (me) => {
     li.append(del);
     return li;
   };
+  // showProviders offers every configured kind: a button per OAuth provider (id "connect-" and the
+  // last word of its path, e.g. connect-google) and the form's kinds; the form's choice is kept.
+  const showProviders = () => {
+    const oauth = providers.filter((p) => p.configured && p.auth === "oauth");
+    $("oauth-connect").replaceChildren(...oauth.map((p) => DV.el("a", { class: "button", href: p.connect_path,
+      id: "connect-" + p.connect_path.split("/").slice(-2)[0] }, "Connect " + p.display_name)));
+    $("oauth-connect").hidden = oauth.length === 0;
+    const sel = $("cloud-kind");
+    const chosen = sel.value;
+    const forms = providers.filter((p) => p.configured && p.auth === "form");
+    sel.replaceChildren(...forms.map((p) => DV.el("option", { value: p.kind }, p.display_name)));
+    if (forms.some((p) => p.kind === chosen)) sel.value = chosen;
+    $("webdav-form").hidden = forms.length === 0;
+  };
   const refreshStorage = async () => {
     const r = await DV.api("GET", "/api/cloud");
     clouds = r.items || [];
-    const kinds = (r.providers || []).filter((p) => p.configured).map((p) => p.kind);
-    $("connect-google").hidden = !kinds.includes("google_drive");
-    $("connect-onedrive").hidden = !kinds.includes("onedrive");
-    $("oauth-connect").hidden = $("connect-google").hidden && $("connect-onedrive").hidden;
+    providers = r.providers || [];
+    showProviders();
     const sel = $("storage");
     sel.replaceChildren(DV.el("option", { value: "system" }, "DocuVault's own storage"),
-      ...clouds.filter((c) => c.status !== "disconnecting").map((c) => DV.el("option", { value: c.id }, c.display_name + " (" + (KINDS[c.kind] || c.kind) + ")")));
+      ...clouds.filter((c) => c.status !== "disconnecting").map((c) => DV.el("option", { value: c.id }, c.display_name + " (" + kindName(c.kind) + ")")));
     $("clouds").replaceChildren(...clouds.map(cloudRow));
     $("clouds-empty").hidden = clouds.length > 0;
     await loadStorage();
@@ -269,7 +285,7 @@ DV.ready.then(async (me) => {
       await loadStorage();
     } catch (e) { storageError("Could not start moving documents: " + e.message); }
   }));
-  // Connect, or reconnect (new credentials for an existing WebDAV or Nextcloud account).
+  // Connect, or reconnect (new credentials for an existing account of a form kind).
   const wd = $("webdav-form");
   let reconnecting = null;
   const startReconnect = (c) => {
@@ -286,7 +302,7 @@ DV.ready.then(async (me) => {
     reconnecting = null;
     wd.reset();
     $("cloud-kind").disabled = false;
-    $("webdav-title").textContent = "Connect a WebDAV or Nextcloud folder";
+    $("webdav-title").textContent = "Connect a folder on a server";
     $("webdav-connect").textContent = "Test and connect";
   };
   wd.addEventListener("submit", (ev) => {
@@ -310,7 +326,7 @@ DV.ready.then(async (me) => {
       }
     });
   });
-  // Google Drive and OneDrive: ask first, so a server without that provider
+  // OAuth providers: ask first, so a server without that provider
   // configured says so here instead of showing a bare error page.
   $("cloud-h").parentElement.addEventListener("click", async (ev) => {
     const a = ev.target.closest('a[href^="/api/cloud/"][href*="/authorize"]');
@@ -332,6 +348,7 @@ DV.ready.then(async (me) => {
     DV.flash("The drive was not connected: " + why + ".", true);
   }
   refreshStorage().catch((e) => {
+    $("webdav-form").hidden = true;
     $("clouds").replaceChildren();
     $("clouds-empty").hidden = false;
     $("clouds-empty").textContent = e.status === 503 || e.code === "unavailable" ? "Cloud drives are not available on this server." : "Could not load your drives: " + e.message;
