@@ -80,7 +80,7 @@ func (a Actor) owner() string {
 
 // Service runs the document lifecycle.
 type Service struct {
-	store   *store.Store
+	store   Store
 	blobs   blob.Store
 	jobs    Enqueuer
 	log     *slog.Logger
@@ -116,7 +116,7 @@ func (s *Service) acquireUpload(userID string) (release func(), err error) {
 }
 
 // New builds the service. jobs may be nil only in tests that never commit.
-func New(st *store.Store, blobs blob.Store, jobs Enqueuer, log *slog.Logger, cfg Config) (*Service, error) {
+func New(st Store, blobs blob.Store, jobs Enqueuer, log *slog.Logger, cfg Config) (*Service, error) {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = 1 << 30
 	}

@@ -30,7 +30,7 @@ const (
 // editor) a document's notes, and returns the document. A document in a
 // space the actor is not a member of, or in the trash, does not exist for
 // them (store.ErrNotFound, 404); a role below need is apperr.Forbidden.
-func (s *Service) noteAccess(ctx context.Context, st *store.Store, a Actor, documentID string, need Access) (*model.Document, error) {
+func (s *Service) noteAccess(ctx context.Context, st documentReader, a Actor, documentID string, need Access) (*model.Document, error) {
 	d, err := st.DocumentForJob(ctx, documentID)
 	if err != nil {
 		return nil, err
