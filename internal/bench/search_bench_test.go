@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,10 +28,21 @@ const (
 //
 //	go test -run XXX -bench Search ./internal/bench
 //	DOCUVAULT_BENCH_LARGE=1 go test -run XXX -bench Search -timeout 60m ./internal/bench
+//
+// DOCUVAULT_BENCH_SIZES (ascending, comma-separated) replaces the sizes, e.g.
+// 1000000 for the million-document run on PostgreSQL:
+//
+//	DOCUVAULT_BENCH_SIZES=100000,1000000 go test -run XXX -bench 'Search/postgres' -timeout 180m ./internal/bench
 func BenchmarkSearch(b *testing.B) {
 	sizes := []int{10_000}
 	if os.Getenv("DOCUVAULT_BENCH_LARGE") == "1" {
 		sizes = append(sizes, 100_000)
+	}
+	if env := os.Getenv("DOCUVAULT_BENCH_SIZES"); env != "" {
+		var err error
+		if sizes, err = benchSizes(env); err != nil {
+			b.Fatal(err)
+		}
 	}
 	c := NewCorpus(corpusSeed, vocabulary)
 	for _, d := range storetest.Dialects() {
@@ -78,6 +91,19 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchSizes reads DOCUVAULT_BENCH_SIZES: ascending positive counts.
+func benchSizes(env string) ([]int, error) {
+	var sizes []int
+	for _, f := range strings.Split(env, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 || (len(sizes) > 0 && n <= sizes[len(sizes)-1]) {
+			return nil, fmt.Errorf("DOCUVAULT_BENCH_SIZES=%q: want ascending positive counts such as 100000,1000000", env)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes, nil
 }
 
 // searchLatency runs the queries in turn b.N times and reports percentiles.
