@@ -210,6 +210,48 @@ type Document struct {
 	PlacedIn string `json:"placed_in,omitempty"`
 }
 
+// exportDocument is d's entry in the manifest, without its notes and
+// thumbnail (the export adds those). Its inverse is restore: a field of a
+// document that a backup keeps is added in both, here.
+func exportDocument(d *model.Document) Document {
+	bd := Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
+		MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey,
+		Blob: "blobs/" + d.SHA256, Text: "texts/" + d.ID + ".txt", Status: d.Status, Error: d.Error,
+		PageCount: d.PageCount, Language: d.Language, Notes: d.Notes, TextTruncated: d.TextTruncated, DeletedAt: d.DeletedAt,
+		Source: d.SourceKind, SourceDetail: d.SourceDetail,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Topics: []Assignment{}}
+	for _, t := range d.Topics {
+		bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
+	}
+	bd.DocumentDate, bd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
+	bd.CorrespondentID, bd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
+	bd.CorrespondentSource, bd.DocumentTypeSource = d.CorrespondentSource, d.DocumentTypeSource
+	for _, v := range d.Fields {
+		bd.Fields = append(bd.Fields, FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
+	}
+	return bd
+}
+
+// restore is the document an import writes for d: its original in system
+// storage, wherever it lived when it was exported.
+func (d *Document) restore() *model.Document {
+	sd := &model.Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
+		MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey, Status: d.Status,
+		Error: d.Error, PageCount: d.PageCount, Language: d.Language, ThumbnailKey: d.ThumbnailKey,
+		StorageBackend: model.BackendSystem, StorageState: model.StorageStored, Notes: d.Notes, TextTruncated: d.TextTruncated, DeletedAt: d.DeletedAt,
+		SourceKind: d.Source, SourceDetail: d.SourceDetail, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	for _, a := range d.Topics {
+		sd.Topics = append(sd.Topics, model.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})
+	}
+	sd.DocumentDate, sd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
+	sd.CorrespondentID, sd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
+	sd.CorrespondentSource, sd.DocumentTypeSource = d.CorrespondentSource, d.DocumentTypeSource
+	for _, v := range d.Fields {
+		sd.Fields = append(sd.Fields, model.FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
+	}
+	return sd
+}
+
 // Note is a note someone wrote on a document; AuthorID is "" when the
 // author's account was gone at export.
 type Note struct {

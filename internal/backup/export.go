@@ -117,27 +117,13 @@ func Export(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 	}
 	prog := NewProgress(progress, "exported", len(docs))
 	for _, d := range docs {
-		bd := Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
-			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey,
-			Blob: "blobs/" + d.SHA256, Text: "texts/" + d.ID + ".txt", Status: d.Status, Error: d.Error,
-			PageCount: d.PageCount, Language: d.Language, Notes: d.Notes, TextTruncated: d.TextTruncated, DeletedAt: d.DeletedAt,
-			Source: d.SourceKind, SourceDetail: d.SourceDetail,
-			CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt, Topics: []Assignment{}}
-		for _, t := range d.Topics {
-			bd.Topics = append(bd.Topics, Assignment{TopicID: t.TopicID, Source: t.Source, Confidence: t.Confidence})
-		}
+		bd := exportDocument(d)
 		err := st.AllNotes(ctx, d.ID, func(n *model.Note) error {
 			bd.UserNotes = append(bd.UserNotes, Note{ID: n.ID, AuthorID: n.AuthorID, Body: n.Body, CreatedAt: n.CreatedAt})
 			return nil
 		})
 		if err != nil {
 			return nil, err
-		}
-		bd.DocumentDate, bd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
-		bd.CorrespondentID, bd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
-		bd.CorrespondentSource, bd.DocumentTypeSource = d.CorrespondentSource, d.DocumentTypeSource
-		for _, v := range d.Fields {
-			bd.Fields = append(bd.Fields, FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
 		}
 		if d.StorageState != model.StoragePlaced {
 			err := copyBlob(ctx, blobs, d.BlobKey, filepath.Join(dir, bd.Blob), d.SHA256, d.SizeBytes)

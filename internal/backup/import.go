@@ -121,20 +121,7 @@ func Import(ctx context.Context, st *store.Store, blobs blob.Store, dir string, 
 		if err != nil {
 			return nil, fmt.Errorf("document %s text: %w", d.ID, err)
 		}
-		sd := &model.Document{ID: d.ID, OwnerID: d.OwnerID, SpaceID: d.SpaceID, CreatedBy: d.CreatedBy, Title: d.Title, OriginalFilename: d.OriginalFilename,
-			MIMEType: d.MIMEType, SizeBytes: d.SizeBytes, SHA256: d.SHA256, BlobKey: d.BlobKey, Status: d.Status,
-			Error: d.Error, PageCount: d.PageCount, Language: d.Language, ThumbnailKey: d.ThumbnailKey,
-			StorageBackend: "system", StorageState: "stored", Notes: d.Notes, TextTruncated: d.TextTruncated, DeletedAt: d.DeletedAt,
-			SourceKind: d.Source, SourceDetail: d.SourceDetail, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
-		for _, a := range d.Topics {
-			sd.Topics = append(sd.Topics, model.DocumentTopic{TopicID: a.TopicID, Source: a.Source, Confidence: a.Confidence})
-		}
-		sd.DocumentDate, sd.DocumentDateSource = d.DocumentDate, d.DocumentDateSource
-		sd.CorrespondentID, sd.DocumentTypeID = d.CorrespondentID, d.DocumentTypeID
-		sd.CorrespondentSource, sd.DocumentTypeSource = d.CorrespondentSource, d.DocumentTypeSource
-		for _, v := range d.Fields {
-			sd.Fields = append(sd.Fields, model.FieldValue{FieldID: v.FieldID, Value: v.Value, Num: v.Num})
-		}
+		sd := d.restore()
 		// The document, its notes and its full-text entry (notes included)
 		// commit together.
 		err = st.WithTx(ctx, func(tx *store.Store) error {
