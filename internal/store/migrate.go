@@ -6,12 +6,48 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"path"
+	"strings"
+	"testing/fstest"
 
 	"github.com/pressly/goose/v3"
 )
 
-//go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
+// migrations holds each engine's own migrations (sqlite/, postgres/) and
+// common/, those written in SQL that both engines run the same.
+//
+//go:embed migrations/common/*.sql migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrations embed.FS
+
+// engineMigrations is the migrations an engine applies: common/ and the
+// engine's own folder of src, as one folder. A version number may appear
+// once: in common/ or in the engine folders, never both.
+func engineMigrations(src fs.FS, d Dialect) (fs.FS, error) {
+	out := fstest.MapFS{}
+	seen := map[string]string{}
+	for _, dir := range []string{"migrations/common", "migrations/" + string(d)} {
+		entries, err := fs.ReadDir(src, dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if e.IsDir() || path.Ext(e.Name()) != ".sql" {
+				continue
+			}
+			version, _, _ := strings.Cut(e.Name(), "_")
+			if other, ok := seen[version]; ok {
+				return nil, fmt.Errorf("migration %s is both %s and %s", version, other, dir+"/"+e.Name())
+			}
+			seen[version] = dir + "/" + e.Name()
+			data, err := fs.ReadFile(src, dir+"/"+e.Name())
+			if err != nil {
+				return nil, err
+			}
+			out[e.Name()] = &fstest.MapFile{Data: data, Mode: 0o444}
+		}
+	}
+	return out, nil
+}
 
 // Migrate applies every pending migration of this engine, each in its own
 // transaction, recording the version. On PostgreSQL migrateURL names the role
@@ -34,7 +70,7 @@ func (s *Store) migrate(ctx context.Context, migrateURL string, to int64) error 
 			db = mdb
 		}
 	}
-	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	sub, err := engineMigrations(migrations, s.dialect)
 	if err != nil {
 		return fmt.Errorf("store: migrations: %w", err)
 	}
