@@ -90,13 +90,19 @@ func TestAdminUsers(t *testing.T) {
 			t.Fatalf("updated %v", u)
 		}
 
-		// Disabled: the very next request is refused, and so is signing in.
+		// Disabled: the very next request is refused, with an access token or
+		// an API token, and so is signing in.
+		annAPI := e.client(t)
+		annAPI.token = ann.must(201, "POST", "/api/tokens", map[string]any{"name": "scanner"})["token"].(string)
 		ann.must(200, "GET", "/api/me", nil)
+		annAPI.must(200, "GET", "/api/me", nil)
 		admin.must(200, "PATCH", "/api/admin/users/"+annID, map[string]any{"disabled": true})
 		ann.must(401, "GET", "/api/me", nil)
+		annAPI.must(401, "GET", "/api/me", nil)
 		ann.must(401, "POST", "/api/auth/refresh", nil)
 		e.client(t).must(401, "POST", "/api/auth/login", map[string]any{"email": "ann@example.com", "password": goodPassword})
 		admin.must(200, "PATCH", "/api/admin/users/"+annID, map[string]any{"disabled": false})
+		annAPI.must(200, "GET", "/api/me", nil) // no decision is cached
 		ann.login("ann@example.com", goodPassword)
 
 		// Deleted: documents go through the hook, the token stops, audit stays.
@@ -106,6 +112,7 @@ func TestAdminUsers(t *testing.T) {
 			t.Fatalf("user data remover calls %v", e.removed)
 		}
 		ann.must(401, "GET", "/api/me", nil)
+		annAPI.must(401, "GET", "/api/me", nil)
 		admin.must(404, "DELETE", "/api/admin/users/"+annID, nil)
 		if e.auditCount(t, "auth.register", annID) != 1 || e.auditCount(t, "admin.user_delete", adminID) != 1 || e.auditCount(t, "admin.user_update", adminID) != 3 {
 			t.Fatal("audit entries missing")

@@ -59,7 +59,7 @@ func (s *Service) authenticateAPIToken(ctx context.Context, raw string) (*Identi
 	if len(raw) > 128 {
 		return nil, refused
 	}
-	t, err := s.st.APITokenByHash(ctx, hashToken(raw))
+	t, acct, err := s.st.APITokenAccess(ctx, hashToken(raw))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, refused
 	}
@@ -70,7 +70,7 @@ func (s *Service) authenticateAPIToken(ctx context.Context, raw string) (*Identi
 	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return nil, apperr.New(apperr.Unauthorized, "the API token has expired")
 	}
-	u, err := s.activeUser(ctx, t.UserID)
+	u, err := activeAccount(acct)
 	if err != nil {
 		return nil, err
 	}

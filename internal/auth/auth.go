@@ -82,7 +82,7 @@ type Store interface {
 	CountAdmins(ctx context.Context) (int64, error)
 
 	// Sessions and password resets.
-	SessionByID(ctx context.Context, id string) (*model.Session, error)
+	AccessCheckOf(ctx context.Context, userID, sessionID, markKey string) (*store.AccessCheck, error)
 	ListSessions(ctx context.Context, userID string) ([]*model.Session, error)
 	RotateRefresh(ctx context.Context, oldHash, newHash, ip, userAgent string) (*model.Session, error)
 	RevokeSession(ctx context.Context, userID, id string) error
@@ -90,7 +90,7 @@ type Store interface {
 	PurgeAuth(ctx context.Context, t time.Time) (int64, error)
 
 	// API tokens.
-	APITokenByHash(ctx context.Context, hash string) (*model.APIToken, error)
+	APITokenAccess(ctx context.Context, hash string) (*model.APIToken, *store.AuthUser, error)
 	ListAPITokens(ctx context.Context, userID string, p store.Page) ([]*model.APIToken, string, error)
 	TouchAPIToken(ctx context.Context, id string, at time.Time) error
 

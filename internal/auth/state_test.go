@@ -187,3 +187,25 @@ func TestStateUnhitClear(t *testing.T) {
 		}
 	})
 }
+
+// TestMarksReadWithTheAccount: with the database State on the Service's own
+// store, a request's revocation mark is read in the query of its account
+// and session (AccessCheckOf); with Redis, or a State on another store, it
+// is asked of the State first.
+func TestMarksReadWithTheAccount(t *testing.T) {
+	st := storetest.Open(t, store.SQLite)
+	other := storetest.Open(t, store.SQLite)
+	for _, c := range []struct {
+		name  string
+		state State
+		want  bool
+	}{{"own store", NewDBState(st), true}, {"other store", NewDBState(other), false}, {"redis", &RedisState{}, false}} {
+		s, err := New(st, c.state, LogMailer{}, nil, Config{SecretKey: "k", Argon2: cheap, InsecureArgon2ForTests: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.marksInStore(); got != c.want {
+			t.Errorf("%s: marksInStore %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -161,3 +161,53 @@ func (s *Store) RevokeOtherSessions(ctx context.Context, userID, keepID string) 
 	}
 	return res.RowsAffected()
 }
+
+// AuthUser is what authenticating a request needs of an account.
+type AuthUser struct {
+	ID, Role string
+	Disabled bool
+}
+
+// AccessCheck is what authenticating a request with an access token
+// needs, read fresh in one query by AccessCheckOf.
+type AccessCheck struct {
+	// Revoked: the token's revocation mark is set and not expired.
+	Revoked bool
+	// User is the account; nil when there is no such account.
+	User *AuthUser
+	// Session is the token's session with ID, UserID, ExpiresAt and
+	// RevokedAt filled; nil when there is no such session.
+	Session *model.Session
+}
+
+// AccessCheckOf reads, in one query, whether markKey is set (as HasMark;
+// "" is never set), the account userID and the session sessionID ("" for
+// none). Nothing is cached: every call reads the rows as they are.
+func (s *Store) AccessCheckOf(ctx context.Context, userID, sessionID, markKey string) (*AccessCheck, error) {
+	var marks int
+	var uid, role, sid, suser sql.NullString
+	var disabled sql.NullBool
+	var expires, revoked sql.NullTime
+	err := s.r.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM auth_marks m WHERE m.key = $3 AND m.expires_at > $4),
+			u.id, u.role, u.disabled, ss.id, ss.user_id, ss.expires_at, ss.revoked_at
+		FROM (SELECT 1 AS one) o
+		LEFT JOIN users u ON u.id = $1
+		LEFT JOIN auth_sessions ss ON ss.id = $2`, userID, sessionID, markKey, now()).
+		Scan(&marks, &uid, &role, &disabled, &sid, &suser, &expires, &revoked)
+	if err != nil {
+		return nil, fmt.Errorf("access check: %w", normalize(err))
+	}
+	c := &AccessCheck{Revoked: markKey != "" && marks > 0}
+	if uid.Valid {
+		c.User = &AuthUser{ID: uid.String, Role: role.String, Disabled: disabled.Bool}
+	}
+	if sid.Valid {
+		c.Session = &model.Session{ID: sid.String, UserID: suser.String, ExpiresAt: expires.Time.UTC()}
+		if revoked.Valid {
+			t := revoked.Time.UTC()
+			c.Session.RevokedAt = &t
+		}
+	}
+	return c, nil
+}

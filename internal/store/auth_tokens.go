@@ -185,3 +185,22 @@ func (s *Store) DeleteAPIToken(ctx context.Context, userID, id string) error {
 	}
 	return nil
 }
+
+// APITokenAccess is the API token with that hash (ErrNotFound when none)
+// and its account, read fresh in one query; the account is nil when it no
+// longer exists.
+func (s *Store) APITokenAccess(ctx context.Context, hash string) (*model.APIToken, *AuthUser, error) {
+	var uid, role sql.NullString
+	var disabled sql.NullBool
+	row := s.r.QueryRowContext(ctx, `SELECT t.id, t.user_id, t.name, t.token_hash, t.created_at, t.expires_at, t.last_used_at,
+			u.id, u.role, u.disabled
+		FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash)
+	t, err := scanAPIToken(rowPlus{row, []any{&uid, &role, &disabled}})
+	if err != nil {
+		return nil, nil, fmt.Errorf("api token: %w", err)
+	}
+	if !uid.Valid {
+		return t, nil, nil
+	}
+	return t, &AuthUser{ID: uid.String, Role: role.String, Disabled: disabled.Bool}, nil
+}

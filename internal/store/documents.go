@@ -449,49 +449,11 @@ func (s *Store) queryDocuments(ctx context.Context, q string, args ...any) ([]*m
 	return out, nil
 }
 
-// loadTopics fills Topics of each document with one query, and NoteCount
-// with another.
+// loadTopics fills Topics, Fields and NoteCount of each document, with one
+// query (loadDetails).
 func (s *Store) loadTopics(ctx context.Context, docs []*model.Document) error {
-	if len(docs) == 0 {
-		return nil
-	}
-	byID := make(map[string]*model.Document, len(docs))
-	ph := make([]string, 0, len(docs))
-	args := make([]any, 0, len(docs))
-	for _, d := range docs {
-		byID[d.ID] = d
-		d.Topics = []model.DocumentTopic{}
-		args = append(args, d.ID)
-		ph = append(ph, fmt.Sprintf("$%d", len(args)))
-	}
-	if err := s.loadNoteCounts(ctx, byID, args, ph); err != nil {
-		return err
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT dt.document_id, dt.topic_id, t.name, dt.source, dt.confidence
-		FROM document_topics dt JOIN topics t ON t.id = dt.topic_id
-		WHERE dt.document_id IN (`+strings.Join(ph, ", ")+`) ORDER BY t.name_key`, args...)
-	if err != nil {
-		return fmt.Errorf("document topics: %w", normalize(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var docID string
-		var dt model.DocumentTopic
-		var conf sql.NullFloat64
-		if err := rows.Scan(&docID, &dt.TopicID, &dt.Name, &dt.Source, &conf); err != nil {
-			return fmt.Errorf("document topics: %w", normalize(err))
-		}
-		if conf.Valid {
-			c := conf.Float64
-			dt.Confidence = &c
-		}
-		byID[docID].Topics = append(byID[docID].Topics, dt)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("document topics: %w", normalize(err))
-	}
-	rows.Close()
-	return s.loadFields(ctx, byID, ph, args)
+	_, err := s.loadDetails(ctx, docs, false)
+	return err
 }
 
 // UpdateDocumentTitle renames the space's document.

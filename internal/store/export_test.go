@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/docuvault/docuvault/internal/model"
@@ -25,4 +26,39 @@ func (s *Store) ImportDocumentBeforeSpaces(ctx context.Context, id, ownerID, tit
 		return err
 	}
 	return s.search.index(ctx, s, indexEntry{id: id, owner: ownerID, created: at, title: SearchNormalize(title)})
+}
+
+// RecordQueries makes s record the text of every statement it sends until
+// the returned stop is called, which restores s and returns them in order.
+// For tests that count a method's round trips; s must not be in use by
+// other goroutines meanwhile.
+func (s *Store) RecordQueries() (stop func() []string) {
+	var log []string
+	w, r := s.w, s.r
+	s.w, s.r = recordingQuerier{q: w, log: &log}, recordingQuerier{q: r, log: &log}
+	return func() []string {
+		s.w, s.r = w, r
+		return log
+	}
+}
+
+// recordingQuerier appends each statement's text to log before running it.
+type recordingQuerier struct {
+	q   querier
+	log *[]string
+}
+
+func (rq recordingQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	*rq.log = append(*rq.log, query)
+	return rq.q.ExecContext(ctx, query, args...)
+}
+
+func (rq recordingQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	*rq.log = append(*rq.log, query)
+	return rq.q.QueryContext(ctx, query, args...)
+}
+
+func (rq recordingQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	*rq.log = append(*rq.log, query)
+	return rq.q.QueryRowContext(ctx, query, args...)
 }

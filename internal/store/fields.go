@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/docuvault/docuvault/internal/model"
 )
@@ -125,33 +123,4 @@ func (s *Store) UpdateField(ctx context.Context, id string, name *string, option
 // DeleteField removes the field and all its values.
 func (s *Store) DeleteField(ctx context.Context, id string) error {
 	return s.execOne(ctx, "delete custom field", `DELETE FROM custom_fields WHERE id = $1`, id)
-}
-
-// loadFields fills Fields of the documents (byID; ph and args are the ids'
-// placeholders and values) with one query.
-func (s *Store) loadFields(ctx context.Context, byID map[string]*model.Document, ph []string, args []any) error {
-	for _, d := range byID {
-		d.Fields = []model.FieldValue{}
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT v.document_id, v.field_id, f.name, f.type, v.value, v.num
-		FROM document_field_values v JOIN custom_fields f ON f.id = v.field_id
-		WHERE v.document_id IN (`+strings.Join(ph, ", ")+`) ORDER BY f.name_key, f.id`, args...)
-	if err != nil {
-		return fmt.Errorf("document fields: %w", normalize(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var docID string
-		var v model.FieldValue
-		var num sql.NullFloat64
-		if err := rows.Scan(&docID, &v.FieldID, &v.Name, &v.Type, &v.Value, &num); err != nil {
-			return fmt.Errorf("document fields: %w", normalize(err))
-		}
-		if num.Valid {
-			n := num.Float64
-			v.Num = &n
-		}
-		byID[docID].Fields = append(byID[docID].Fields, v)
-	}
-	return normalize(rows.Err())
 }

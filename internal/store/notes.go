@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -169,25 +168,4 @@ func (s *Store) noteBodies(ctx context.Context, documentID string) (string, erro
 		}
 	}
 	return b.String(), normalize(rows.Err())
-}
-
-// loadNoteCounts fills NoteCount of each document with one query.
-func (s *Store) loadNoteCounts(ctx context.Context, byID map[string]*model.Document, args []any, ph []string) error {
-	rows, err := s.r.QueryContext(ctx, `SELECT document_id, COUNT(*) FROM document_notes
-		WHERE document_id IN (`+strings.Join(ph, ", ")+`) GROUP BY document_id`, args...)
-	if err != nil {
-		return fmt.Errorf("note counts: %w", normalize(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var n sql.NullInt64
-		if err := rows.Scan(&id, &n); err != nil {
-			return fmt.Errorf("note counts: %w", normalize(err))
-		}
-		if d := byID[id]; d != nil {
-			d.NoteCount = int(n.Int64)
-		}
-	}
-	return normalize(rows.Err())
 }

@@ -158,15 +158,13 @@ func (s *Store) SearchDocuments(ctx context.Context, userID string, q SearchQuer
 	for i := range hits {
 		docs[i] = hits[i].Document
 	}
-	bodies, err := s.snippetSources(ctx, docs)
+	// Topics, fields, note counts and the snippets' texts: one query.
+	bodies, err := s.loadDetails(ctx, docs, true)
 	if err != nil {
 		return nil, "", err
 	}
 	for i := range hits {
 		hits[i].Text = hits[i].Title + "\n" + bodies[hits[i].ID]
-	}
-	if err := s.loadTopics(ctx, docs); err != nil {
-		return nil, "", err
 	}
 	return hits, next, nil
 }
@@ -186,55 +184,6 @@ func (s *Store) searchSpaces(ctx context.Context, userID, spaceID string) ([]str
 	return nil, nil
 }
 
-// snippetSources is the start of each document's text, enough for a
-// snippet, by id; one query for the page.
-func (s *Store) snippetSources(ctx context.Context, docs []*model.Document) (map[string]string, error) {
-	out := make(map[string]string, len(docs))
-	if len(docs) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(docs))
-	ph := make([]string, len(docs))
-	for i, d := range docs {
-		args[i] = d.ID
-		ph[i] = fmt.Sprintf("$%d", i+1)
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT document_id, SUBSTR(body, 1, 200000) FROM document_texts
-		WHERE document_id IN (`+strings.Join(ph, ", ")+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("snippet: %w", normalize(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, body string
-		if err := rows.Scan(&id, &body); err != nil {
-			return nil, fmt.Errorf("snippet: %w", normalize(err))
-		}
-		out[id] = body
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("snippet: %w", normalize(err))
-	}
-	// A document found by a word of a note shows that note in its snippet.
-	notes, err := s.r.QueryContext(ctx, `SELECT document_id, SUBSTR(body, 1, 20000) FROM document_notes
-		WHERE document_id IN (`+strings.Join(ph, ", ")+`) ORDER BY created_at, id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("snippet: %w", normalize(err))
-	}
-	defer notes.Close()
-	for notes.Next() {
-		var id, body string
-		if err := notes.Scan(&id, &body); err != nil {
-			return nil, fmt.Errorf("snippet: %w", normalize(err))
-		}
-		out[id] += "\n" + body
-	}
-	if err := notes.Err(); err != nil {
-		return nil, fmt.Errorf("snippet: %w", normalize(err))
-	}
-	return out, nil
-}
-
 // scanPlus scans a document row followed by extra columns.
 type scanPlus struct {
 	rows  *sql.Rows
@@ -242,3 +191,11 @@ type scanPlus struct {
 }
 
 func (sp scanPlus) Scan(dest ...any) error { return sp.rows.Scan(append(dest, sp.extra...)...) }
+
+// rowPlus scans a row (one of QueryRowContext) followed by extra columns.
+type rowPlus struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (rp rowPlus) Scan(dest ...any) error { return rp.row.Scan(append(dest, rp.extra...)...) }

@@ -51,21 +51,35 @@ func tsquery(sq *searchSQL) string { return "to_tsquery('simple', " + sq.arg(sq.
 
 // ranked reads the owner's newest matching index entries from
 // document_search alone (owner_id, created_at and the tsvector are all
-// there), then the documents they belong to, filtered.
+// there) and ranks them, then keeps the page of those whose documents pass
+// the filter, and only then reads the page's document columns. The
+// tsvectors are read once, by the window; the rank is computed once per
+// entry of the window (OFFSET 0 keeps it below the count, so the count and
+// the sorts carry ids and scores, not tsvectors). Each row also carries how
+// many entries the window held, so boundary need not ask.
 func (x tsvectorIndex) ranked(ctx context.Context, sq *searchSQL, offset, n int) ([]SearchHit, error) {
 	sq.begin()
 	tq := tsquery(sq)
-	query := `SELECT ` + documentColumns + `, ts_rank_cd(c.tsv, ` + tq + `) AS score FROM (
-			SELECT ds.document_id, ds.tsv FROM document_search ds
-			WHERE ds.owner_id IN (` + sq.spaceList() + `) AND ds.tsv @@ ` + tq + `
-			ORDER BY ds.created_at DESC, ds.document_id DESC LIMIT ` + strconv.Itoa(x.window()) + `) c
-			JOIN documents d ON d.id = c.document_id WHERE ` + sq.where() +
-		` ORDER BY score DESC, d.id LIMIT ` + sq.arg(n) + ` OFFSET ` + sq.arg(offset)
-	hits, _, err := sq.run(ctx, query, noKey)
+	window := `SELECT ds.document_id, ds.tsv FROM document_search ds
+					WHERE ds.owner_id IN (` + sq.spaceList() + `) AND ds.tsv @@ ` + tq + `
+					ORDER BY ds.created_at DESC, ds.document_id DESC LIMIT ` + strconv.Itoa(x.window())
+	scored := `SELECT w.document_id, ts_rank_cd(w.tsv, ` + tsquery(sq) + `) AS score FROM (` + window + `) w OFFSET 0`
+	page := `SELECT c.document_id, c.score, c.matches FROM (
+				SELECT x.document_id, x.score, COUNT(*) OVER () AS matches FROM (` + scored + `) x) c
+			JOIN documents d ON d.id = c.document_id WHERE ` + sq.where() + `
+			ORDER BY c.score DESC, c.document_id LIMIT ` + sq.arg(n) + ` OFFSET ` + sq.arg(offset)
+	query := `SELECT ` + documentColumns + `, r.score, r.matches FROM (` + page + `) r
+		JOIN documents d ON d.id = r.document_id ORDER BY r.score DESC, d.id`
+	hits, _, err := sq.run(ctx, query, countKey)
 	return hits, err
 }
 
+// boundary answers from the size ranked read when the window was not full;
+// otherwise (or when no ranked row came) it reads the window's last entry.
 func (x tsvectorIndex) boundary(ctx context.Context, sq *searchSQL) (tailKey, bool, error) {
+	if sq.matches > 0 && sq.matches < x.window() {
+		return tailKey{}, false, nil
+	}
 	sq.begin()
 	var k tailKey
 	tq := tsquery(sq)

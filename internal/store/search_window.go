@@ -73,6 +73,9 @@ type searchSQL struct {
 	f      DocumentFilter
 	args   []any
 	win    *ftsWindow // SQLite: the window, once read
+	// matches is, on PostgreSQL, how many entries the ranked window held,
+	// read with a ranked page that had a row (countKey); 0 when not known.
+	matches int
 }
 
 // begin starts a query's arguments.
@@ -160,9 +163,10 @@ func (sq *searchSQL) sortedPage(ctx context.Context, cur searchCursor, limit int
 type keyKind int
 
 const (
-	noKey   keyKind = iota
-	seqKey          // a last column, the FTS5 rowid (SQLite)
-	timeKey         // the document's created_at and id (PostgreSQL)
+	noKey    keyKind = iota
+	seqKey           // a last column, the FTS5 rowid (SQLite)
+	timeKey          // the document's created_at and id (PostgreSQL)
+	countKey         // a last column, the window's size, kept in sq.matches (PostgreSQL)
 )
 
 // run scans documents with their score and, unless key is noKey, their
@@ -179,7 +183,7 @@ func (sq *searchSQL) run(ctx context.Context, query string, key keyKind) ([]Sear
 		var sc float64
 		var seq sql.NullInt64
 		extra := []any{&sc}
-		if key == seqKey {
+		if key == seqKey || key == countKey {
 			extra = append(extra, &seq)
 		}
 		d, err := scanDocument(scanPlus{rows, extra})
@@ -192,6 +196,8 @@ func (sq *searchSQL) run(ctx context.Context, query string, key keyKind) ([]Sear
 			keys = append(keys, tailKey{seq: seq.Int64})
 		case timeKey:
 			keys = append(keys, tailKey{at: d.CreatedAt, id: d.ID})
+		case countKey:
+			sq.matches = int(seq.Int64)
 		}
 	}
 	if err := rows.Err(); err != nil {
