@@ -25,6 +25,16 @@ func openPostgres(ctx context.Context, o Options) (*Store, error) {
 	}
 	cfg.MaxConns = int32(n)
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// Plan every statement for its own arguments. The driver prepares each
+	// statement once per connection, and after five runs PostgreSQL would
+	// settle on one generic plan for all arguments: for searches, whose
+	// words match anything from one document to nearly all, that plan is
+	// wrong for most of them (100k documents, the benchmark's five queries
+	// in turn: p95 74 ms generic, 24 ms custom; docs/performance.md). An
+	// operator's own setting in DATABASE_URL is kept.
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)

@@ -1,0 +1,36 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/docuvault/docuvault/internal/store"
+	"github.com/docuvault/docuvault/internal/store/storetest"
+)
+
+// TestPostgresPlansEachSearch: every connection of the PostgreSQL store plans
+// each statement for its own arguments, so a search for a rare word does not
+// run on a plan made for a common one (docs/performance.md). Asked on several
+// connections at once, so more than the first one is checked.
+func TestPostgresPlansEachSearch(t *testing.T) {
+	s := storetest.Open(t, store.Postgres)
+	ctx := context.Background()
+	conns := make([]interface{ Close() error }, 0, 3)
+	for range 3 {
+		c, err := s.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		var mode string
+		if err := c.QueryRowContext(ctx, "SHOW plan_cache_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "force_custom_plan" {
+			t.Fatalf("plan_cache_mode %q, want force_custom_plan", mode)
+		}
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
