@@ -33,4 +33,18 @@ func TestPostgresPlansEachSearch(t *testing.T) {
 	for _, c := range conns {
 		_ = c.Close()
 	}
+
+	// An operator's own value in DATABASE_URL is kept.
+	own, err := store.Open(ctx, store.Options{DatabaseURL: storetest.PostgresURL(t) + "?plan_cache_mode=auto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer own.Close()
+	var mode string
+	if err := own.DB().QueryRowContext(ctx, "SHOW plan_cache_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "auto" {
+		t.Fatalf("with plan_cache_mode=auto in DATABASE_URL: %q", mode)
+	}
 }
