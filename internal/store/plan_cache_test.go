@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/docuvault/docuvault/internal/store"
@@ -35,7 +36,14 @@ func TestPostgresPlansEachSearch(t *testing.T) {
 	}
 
 	// An operator's own value in DATABASE_URL is kept.
-	own, err := store.Open(ctx, store.Options{DatabaseURL: storetest.PostgresURL(t) + "?plan_cache_mode=auto"})
+	u, err := url.Parse(storetest.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("plan_cache_mode", "auto")
+	u.RawQuery = q.Encode()
+	own, err := store.Open(ctx, store.Options{DatabaseURL: u.String()})
 	if err != nil {
 		t.Fatal(err)
 	}
