@@ -277,7 +277,7 @@ func (s *Service) Authenticate(ctx context.Context, c Client, raw, via string) (
 	return &Identity{UserID: u.ID, Role: u.Role, TokenID: claims.ID, SessionID: claims.Sid, Via: via, ExpiresAt: claims.ExpiresAt.Time}, nil
 }
 
-// activeAccount refuses a missing or disabled account, as activeUser.
+// activeAccount refuses a missing or disabled account.
 func activeAccount(u *store.AuthUser) (*store.AuthUser, error) {
 	if u == nil {
 		return nil, apperr.New(apperr.Unauthorized, "the account no longer exists")
@@ -293,20 +293,6 @@ func activeAccount(u *store.AuthUser) (*store.AuthUser, error) {
 func (s *Service) marksInStore() bool {
 	d, ok := s.state.(*DBState)
 	return ok && d.st != nil && Store(d.st) == s.st
-}
-
-func (s *Service) activeUser(ctx context.Context, id string) (*model.User, error) {
-	u, err := s.st.UserByID(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, apperr.New(apperr.Unauthorized, "the account no longer exists")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if u.Disabled {
-		return nil, apperr.New(apperr.Unauthorized, "the account is disabled")
-	}
-	return u, nil
 }
 
 // Sessions lists the user's active refresh families.

@@ -17,18 +17,26 @@ import (
 // two at a time, and checks the merged order against the sort's rule;
 // filters naming one space's correspondent, type, topic or field list only
 // that space's documents, and objects of two spaces match nothing.
+// sharedSpace makes users a and b and b's shared space "Family", of which a
+// is an editor.
+func sharedSpace(t *testing.T, s *store.Store) (a, b *model.User, shared *model.Space) {
+	t.Helper()
+	a = mkUser(t, s, "a@x.test", 0, 0)
+	b = mkUser(t, s, "b@x.test", 0, 0)
+	shared = &model.Space{Name: "Family", OwnerID: b.ID}
+	if err := s.CreateSpace(context.Background(), shared); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddSpaceMember(context.Background(), shared.ID, a.ID, model.RoleEditor); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, shared
+}
+
 func TestListDocumentsAcrossSpaces(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a := mkUser(t, s, "a@x.test", 0, 0)
-		b := mkUser(t, s, "b@x.test", 0, 0)
-		shared := &model.Space{Name: "Family", OwnerID: b.ID}
-		if err := s.CreateSpace(ctx, shared); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.AddSpaceMember(ctx, shared.ID, a.ID, model.RoleEditor); err != nil {
-			t.Fatal(err)
-		}
+		a, b, shared := sharedSpace(t, s)
 		label := func(k model.LabelKind, space, name string) string {
 			l := &model.Label{SpaceID: space, Name: name}
 			if err := s.CreateLabel(ctx, k, l); err != nil {

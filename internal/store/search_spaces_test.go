@@ -21,15 +21,7 @@ import (
 func TestSearchAcrossSpaces(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a := mkUser(t, s, "a@x.test", 0, 0)
-		b := mkUser(t, s, "b@x.test", 0, 0)
-		shared := &model.Space{Name: "Family", OwnerID: b.ID}
-		if err := s.CreateSpace(ctx, shared); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.AddSpaceMember(ctx, shared.ID, a.ID, model.RoleEditor); err != nil {
-			t.Fatal(err)
-		}
+		a, b, shared := sharedSpace(t, s)
 		n := s.SearchWindow() + 40
 		hasBeta := map[string]bool{}
 		var trashed string
