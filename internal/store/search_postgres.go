@@ -119,9 +119,12 @@ func (tsvectorIndex) sorted(ctx context.Context, sq *searchSQL, cur searchCursor
 	if !ok {
 		return nil, "", errBadSort()
 	}
+	if cur.tail {
+		return sq.sortedPage(ctx, cur, limit)
+	}
 	sq.begin()
 	arms, ok := sq.spaceArms(order, "", cur.offset+limit+1)
-	if cur.tail || !ok {
+	if !ok {
 		return sq.sortedPage(ctx, cur, limit)
 	}
 	query := `SELECT ` + documentColumns + `, ts_rank_cd(ds.tsv, ` + tsquery(sq) + `) FROM document_search ds
